@@ -1,0 +1,103 @@
+import { type CurrencyCode, isCurrencyCode, minorDigits } from './currencies.js';
+
+/**
+ * Exact money: an integer count of the currency's minor units (fen for CNY).
+ * Amounts never pass through floating point; arithmetic is bigint.
+ */
+export interface Money {
+  readonly minor: bigint;
+  readonly currency: CurrencyCode;
+}
+
+/** The wire and event form: `{ "amount": "1234.50", "currency": "CNY" }`. */
+export interface MoneyJson {
+  readonly amount: string;
+  readonly currency: string;
+}
+
+export const MAX_INTEGER_DIGITS = 18;
+
+const AMOUNT_PATTERN = /^(0|[1-9][0-9]*)(?:\.([0-9]+))?$/;
+
+export class MoneyFormatError extends Error {}
+
+/** Returns why `value` is not an acceptable positive money object, or null if it is. */
+export function moneyProblem(value: unknown): string | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return 'must be an object {"amount": "<decimal string>", "currency": "<ISO 4217 code>"}';
+  }
+  const extra = Object.keys(value).filter((key) => key !== 'amount' && key !== 'currency');
+  if (extra.length > 0) return `has unknown field(s): ${extra.join(', ')}`;
+  const { amount, currency } = value as Record<string, unknown>;
+  if (!isCurrencyCode(currency)) return 'currency must be a supported ISO 4217 code such as "CNY"';
+  if (typeof amount !== 'string') return 'amount must be a decimal string such as "1234.50", not a number';
+  const match = AMOUNT_PATTERN.exec(amount);
+  if (!match) return 'amount must be a plain decimal string such as "1234.50" (no sign, exponent, spaces or leading zeros)';
+  if (match[1].length > MAX_INTEGER_DIGITS) return `amount may have at most ${MAX_INTEGER_DIGITS} integer digits`;
+  const fraction = match[2] ?? '';
+  const digits = minorDigits(currency);
+  if (fraction.length > digits) return `amount may have at most ${digits} decimal digit(s) for ${currency}`;
+  if (/^[0.]*$/.test(amount)) return 'amount must be greater than zero';
+  return null;
+}
+
+/** Parses a validated money object; throws MoneyFormatError with the reason otherwise. */
+export function parseMoney(value: unknown): Money {
+  const problem = moneyProblem(value);
+  if (problem) throw new MoneyFormatError(problem);
+  const { amount, currency } = value as { amount: string; currency: CurrencyCode };
+  const [whole, fraction = ''] = amount.split('.');
+  const digits = minorDigits(currency);
+  return { minor: BigInt(whole + fraction.padEnd(digits, '0')), currency };
+}
+
+/** Builds money from minor units (used when reading stored sums). */
+export function moneyOfMinor(minor: bigint, currency: CurrencyCode): Money {
+  return { minor, currency };
+}
+
+/** Formats with exactly the currency's minor digits: 5 CNY → "5.00". */
+export function formatAmount(money: Money): string {
+  return formatMinor(money.minor, money.currency);
+}
+
+export function formatMinor(minor: bigint, currency: CurrencyCode): string {
+  const digits = minorDigits(currency);
+  const negative = minor < 0n;
+  const text = (negative ? -minor : minor).toString().padStart(digits + 1, '0');
+  const whole = text.slice(0, text.length - digits);
+  const fraction = digits > 0 ? '.' + text.slice(text.length - digits) : '';
+  return (negative ? '-' : '') + whole + fraction;
+}
+
+export function toMoneyJson(money: Money): MoneyJson {
+  return { amount: formatAmount(money), currency: money.currency };
+}
+
+export function zero(currency: CurrencyCode): Money {
+  return { minor: 0n, currency };
+}
+
+export function sameCurrency(a: Money, b: Money): boolean {
+  return a.currency === b.currency;
+}
+
+function assertSameCurrency(a: Money, b: Money): void {
+  // Currencies are never summed together: mixing them is a programming error.
+  if (!sameCurrency(a, b)) throw new Error(`cannot combine ${a.currency} with ${b.currency}`);
+}
+
+export function add(a: Money, b: Money): Money {
+  assertSameCurrency(a, b);
+  return { minor: a.minor + b.minor, currency: a.currency };
+}
+
+export function subtract(a: Money, b: Money): Money {
+  assertSameCurrency(a, b);
+  return { minor: a.minor - b.minor, currency: a.currency };
+}
+
+export function compare(a: Money, b: Money): -1 | 0 | 1 {
+  assertSameCurrency(a, b);
+  return a.minor < b.minor ? -1 : a.minor > b.minor ? 1 : 0;
+}

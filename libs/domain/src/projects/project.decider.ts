@@ -1,0 +1,30 @@
+import { type Decision, assertNever } from '../shared/decision.js';
+import { type CancelProject, cancelProject } from './commands/cancel-project.js';
+import { type DisburseFunds, disburseFunds } from './commands/disburse-funds.js';
+import { type ReachMilestone, reachMilestone } from './commands/reach-milestone.js';
+import { type RecordJobs, recordJobs } from './commands/record-jobs.js';
+import { type RevisePledge, revisePledge } from './commands/revise-pledge.js';
+import type { SignProject } from './commands/sign-project.js';
+import type { ProjectEvent } from './project.events.js';
+import type { ProjectState } from './project.state.js';
+
+/** Commands on a project that already exists (signing also needs the pair, see signProject). */
+export type ProjectCommand = DisburseFunds | RecordJobs | RevisePledge | ReachMilestone | CancelProject;
+export type AnyProjectCommand = SignProject | ProjectCommand;
+
+export function decideProject(command: ProjectCommand, state: ProjectState): Decision<ProjectEvent> {
+  switch (command.type) {
+    case 'DisburseFunds':
+      return disburseFunds(command, state);
+    case 'RecordJobs':
+      return recordJobs(command, state);
+    case 'RevisePledge':
+      return revisePledge(command, state);
+    case 'ReachMilestone':
+      return reachMilestone(command, state);
+    case 'CancelProject':
+      return cancelProject(command, state);
+    default:
+      return assertNever(command);
+  }
+}

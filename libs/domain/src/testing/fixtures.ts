@@ -1,0 +1,60 @@
+import { type Money, parseMoney } from '../money/money.js';
+import { type PartnerPairDetails, type PartnerPairState, evolvePartnerPair, initialPartnerPairState } from '../partner-pairs/partner-pair.js';
+import type { ProjectEvent, ProjectSignedData } from '../projects/project.events.js';
+import { type ProjectState, evolveProject, initialProjectState } from '../projects/project.state.js';
+
+/** Small builders for specs: given these events, what state results. */
+
+export function cny(amount: string): Money {
+  return parseMoney({ amount, currency: 'CNY' });
+}
+
+export function pairDetails(overrides: Partial<PartnerPairDetails> = {}): PartnerPairDetails {
+  return {
+    pairId: 'shanghai-sanming',
+    donor: { name: 'Shanghai Municipality', level: 'province' },
+    recipient: { name: 'Sanming City', level: 'city' },
+    programme: 'paired-cooperation',
+    parentPairId: null,
+    establishedOn: '2022-01-01',
+    ...overrides,
+  };
+}
+
+export function registeredPair(overrides: Partial<PartnerPairDetails> = {}): PartnerPairState {
+  return evolvePartnerPair(initialPartnerPairState, { type: 'PartnerPairRegistered', data: pairDetails(overrides) }, { revision: 0, position: 1 });
+}
+
+export function signed(overrides: Partial<ProjectSignedData> = {}): ProjectEvent {
+  return {
+    type: 'ProjectSigned',
+    data: {
+      projectId: 'graphite-anode',
+      pairId: 'shanghai-sanming',
+      title: 'Natural-graphite anode precursor',
+      sector: 'new-materials',
+      capitalKind: 'investment',
+      pledged: { amount: '3000000000.00', currency: 'CNY' },
+      signedOn: '2024-05-07',
+      occasion: 'Second joint meeting',
+      investor: 'A Shanghai new materials company',
+      ...overrides,
+    },
+  };
+}
+
+export function disbursed(disbursementId: string, amount: string, disbursedOn = '2024-06-01'): ProjectEvent {
+  return {
+    type: 'FundsDisbursed',
+    data: { projectId: 'graphite-anode', pairId: 'shanghai-sanming', disbursementId, amount: { amount, currency: 'CNY' }, disbursedOn },
+  };
+}
+
+export function cancelled(reason = 'investor withdrew', cancelledOn = '2024-09-01'): ProjectEvent {
+  return { type: 'ProjectCancelled', data: { projectId: 'graphite-anode', pairId: 'shanghai-sanming', reason, cancelledOn } };
+}
+
+/** Folds events as if they were the stream's first ones, at positions 10, 11, … */
+export function given(...events: ProjectEvent[]): ProjectState {
+  return events.reduce<ProjectState>((state, event, revision) => evolveProject(state, event, { revision, position: 10 + revision }), initialProjectState);
+}
