@@ -1,0 +1,123 @@
+/**
+ * The one port every part of the ledger uses to store and read events. Its
+ * semantics follow EventStoreDB's, so the embedded store and the EventStoreDB
+ * adapter are interchangeable: streams have 0-based revisions, the whole log
+ * has a global position that only grows, and appends are optimistic on an
+ * expected revision.
+ */
+
+/** 'no_stream': the stream must not exist; 'stream_exists': it must; a number: it must be at exactly that revision. */
+export type ExpectedRevision = 'any' | 'no_stream' | 'stream_exists' | number;
+
+export interface EventMetadata {
+  readonly correlationId: string;
+  readonly causationId: string;
+  readonly actor: string;
+}
+
+export interface NewEvent {
+  /** A UUID chosen by the writer; appending the same ids again is recognised as a retry. */
+  readonly id: string;
+  readonly type: string;
+  readonly schemaVersion: number;
+  readonly data: unknown;
+  readonly metadata: EventMetadata;
+}
+
+export interface RecordedEvent {
+  readonly id: string;
+  readonly streamId: string;
+  readonly revision: number;
+  /** Global position in the log of all events: strictly increasing, 1 for the first event. */
+  readonly position: number;
+  readonly type: string;
+  readonly schemaVersion: number;
+  readonly data: unknown;
+  readonly metadata: EventMetadata & { readonly recordedAt: string };
+}
+
+export interface AppendResult {
+  /** The revision of the last event written: the value to expect on the next append. */
+  readonly nextExpectedRevision: number;
+  /** The global position of the last event written. */
+  readonly position: number;
+}
+
+export interface ReadAllOptions {
+  /** Read events after this global position (0 = from the start). */
+  readonly after?: number;
+  readonly maxCount?: number;
+}
+
+export interface SubscribeOptions {
+  readonly after?: number;
+  readonly maxBatch?: number;
+  readonly signal?: AbortSignal;
+}
+
+export interface EventStore {
+  appendToStream(streamId: string, events: readonly NewEvent[], options?: { expectedRevision?: ExpectedRevision }): Promise<AppendResult>;
+  /** The stream's events from `fromRevision` on, in order; empty if the stream does not exist. */
+  readStream(streamId: string, options?: { fromRevision?: number }): Promise<RecordedEvent[]>;
+  /** Events of every stream in global order. */
+  readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  /** Catches up from `after`, then stays live: yields batches in global order until the signal aborts. */
+  subscribeToAll(options?: SubscribeOptions): AsyncIterable<RecordedEvent[]>;
+  /** The position of the last event in the log, 0 when empty. */
+  headPosition(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export class WrongExpectedRevision extends Error {
+  constructor(
+    readonly streamId: string,
+    readonly expected: ExpectedRevision,
+    readonly actual: number | 'no_stream',
+  ) {
+    super(`stream ${streamId}: expected revision ${String(expected)}, but it is ${String(actual)}`);
+    this.name = 'WrongExpectedRevision';
+  }
+}
+
+/** An event id that is already stored, and not as part of an identical earlier append. */
+export class DuplicateEventId extends Error {
+  constructor(readonly eventId: string) {
+    super(`event id ${eventId} is already stored elsewhere`);
+    this.name = 'DuplicateEventId';
+  }
+}
+
+export class InvalidAppend extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidAppend';
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Checks what both adapters require of an append before touching storage. */
+export function validateAppend(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): void {
+  if (typeof streamId !== 'string' || streamId.length === 0 || streamId.startsWith('$')) {
+    throw new InvalidAppend(`invalid stream id ${JSON.stringify(streamId)}`);
+  }
+  if (events.length === 0) throw new InvalidAppend('an append needs at least one event');
+  if (typeof expected === 'number' && !(Number.isSafeInteger(expected) && expected >= 0)) {
+    throw new InvalidAppend(`invalid expected revision ${expected}`);
+  }
+  for (const event of events) {
+    if (!UUID.test(event.id)) throw new InvalidAppend(`event id ${JSON.stringify(event.id)} is not a UUID`);
+    if (!event.type || event.type.startsWith('$')) throw new InvalidAppend(`invalid event type ${JSON.stringify(event.type)}`);
+    if (!Number.isSafeInteger(event.schemaVersion) || event.schemaVersion < 1) {
+      throw new InvalidAppend(`invalid schema version ${event.schemaVersion}`);
+    }
+  }
+}
+
+/** Whether a stream at `actual` satisfies `expected`. */
+export function revisionMatches(expected: ExpectedRevision, actual: number | 'no_stream'): boolean {
+  if (expected === 'any') return true;
+  if (expected === 'no_stream') return actual === 'no_stream';
+  if (expected === 'stream_exists') return actual !== 'no_stream';
+  return actual === expected;
+}

@@ -1,0 +1,3 @@
+export * from './event-store.port.js';
+export * from './catch-up-then-live.js';
+export * from './sqlite/sqlite-event-store.js';

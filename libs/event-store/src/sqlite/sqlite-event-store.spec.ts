@@ -1,0 +1,50 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describeEventStoreContract } from '../testing/event-store.contract.js';
+import { SqliteEventStore } from './sqlite-event-store.js';
+
+const dirs: string[] = [];
+function tempFile(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ledger-store-'));
+  dirs.push(dir);
+  return join(dir, 'events.sqlite');
+}
+afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+describeEventStoreContract('embedded SQLite', async () => new SqliteEventStore(tempFile()));
+
+describe('embedded SQLite store', () => {
+  const meta = { correlationId: 'c', causationId: 'c', actor: 'a' };
+
+  it('keeps every acknowledged append across a reopen of the file', async () => {
+    const file = tempFile();
+    const store = new SqliteEventStore(file);
+    const results = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => store.appendToStream(`s-${i % 3}`, [{ id: randomUUID(), type: 'E', schemaVersion: 1, data: { i }, metadata: meta }])),
+    );
+    await store.close();
+    const reopened = new SqliteEventStore(file);
+    expect(await reopened.headPosition()).toBe(Math.max(...results.map((r) => r.position)));
+    expect((await reopened.readAll({ maxCount: 100 })).length).toBe(30);
+    await reopened.close();
+  });
+
+  it('sees appends made through another connection to the same file', async () => {
+    const file = tempFile();
+    const reader = new SqliteEventStore(file);
+    const writer = new SqliteEventStore(file);
+    const controller = new AbortController();
+    const seen = (async () => {
+      for await (const batch of reader.subscribeToAll({ signal: controller.signal })) {
+        controller.abort();
+        return batch;
+      }
+    })();
+    await writer.appendToStream('s', [{ id: randomUUID(), type: 'E', schemaVersion: 1, data: {}, metadata: meta }]);
+    expect((await seen)?.map((e) => e.streamId)).toEqual(['s']);
+    await writer.close();
+    await reader.close();
+  });
+});
