@@ -1,0 +1,47 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import type { LedgerConfig } from './config.js';
+import { ReadConsistency } from './http/read-consistency.js';
+import { LedgerRuntime } from './infrastructure/ledger-runtime.js';
+import { PARTNER_PAIR_QUERY_HANDLERS } from './partner-pairs/partner-pair.queries.js';
+import { PartnerPairsHttpController } from './partner-pairs/partner-pairs.http.controller.js';
+import { RegisterPartnerPairHandler } from './partner-pairs/register-partner-pair/register-partner-pair.command.js';
+import { RegisterPartnerPairHttpController } from './partner-pairs/register-partner-pair/register-partner-pair.http.controller.js';
+import { CancelProjectHttpController } from './projects/cancel-project/cancel-project.http.controller.js';
+import { DisburseFundsHttpController } from './projects/disburse-funds/disburse-funds.http.controller.js';
+import { ProjectCommandHandler } from './projects/project.command.js';
+import { PROJECT_QUERY_HANDLERS } from './projects/project.queries.js';
+import { ProjectsHttpController } from './projects/projects.http.controller.js';
+import { ReachMilestoneHttpController } from './projects/reach-milestone/reach-milestone.http.controller.js';
+import { RecordJobsHttpController } from './projects/record-jobs/record-jobs.http.controller.js';
+import { RevisePledgeHttpController } from './projects/revise-pledge/revise-pledge.http.controller.js';
+import { SignProjectHttpController } from './projects/sign-project/sign-project.http.controller.js';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: LedgerConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [CqrsModule.forRoot()],
+      controllers: [
+        RegisterPartnerPairHttpController,
+        PartnerPairsHttpController,
+        SignProjectHttpController,
+        DisburseFundsHttpController,
+        RecordJobsHttpController,
+        RevisePledgeHttpController,
+        ReachMilestoneHttpController,
+        CancelProjectHttpController,
+        ProjectsHttpController,
+      ],
+      providers: [
+        { provide: LedgerRuntime, useFactory: () => new LedgerRuntime(config) },
+        ReadConsistency,
+        RegisterPartnerPairHandler,
+        ProjectCommandHandler,
+        ...PARTNER_PAIR_QUERY_HANDLERS,
+        ...PROJECT_QUERY_HANDLERS,
+      ],
+    };
+  }
+}

@@ -1,0 +1,62 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { Conflict, DomainError, NotFound, RuleViolation } from '../../../../libs/domain/src/index.js';
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
+  404: 'Not Found',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Entity',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+function domainStatus(error: DomainError): number {
+  if (error instanceof NotFound) return 404;
+  if (error instanceof Conflict) return 409;
+  if (error instanceof RuleViolation) return 422;
+  return 400;
+}
+
+/**
+ * One error body for every failure: `{statusCode, error, code, message}`
+ * (+ `fields` for invalid requests). Refusals keep their domain code; an
+ * unexpected error is logged with its stack and answered as a bare 500.
+ */
+@Catch()
+export class LedgerErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HTTP');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const { status, body } = this.describe(exception);
+    void reply.status(status).header('content-type', 'application/json; charset=utf-8').send(body);
+  }
+
+  private describe(exception: unknown): { status: number; body: Record<string, unknown> } {
+    if (exception instanceof DomainError) {
+      const status = domainStatus(exception);
+      return { status, body: { statusCode: status, error: STATUS_TEXT[status], code: exception.code, message: exception.message } };
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const response = exception.getResponse();
+      const body = typeof response === 'object' && response !== null ? (response as Record<string, unknown>) : { message: response };
+      return { status, body: { statusCode: status, error: STATUS_TEXT[status] ?? exception.name, code: body.code ?? httpCode(status), ...body } };
+    }
+    // Errors raised by Fastify itself before routing (bad JSON, body too large, wrong media type).
+    const fastifyStatus = (exception as { statusCode?: unknown })?.statusCode;
+    if (typeof fastifyStatus === 'number' && fastifyStatus >= 400 && fastifyStatus < 500) {
+      const message = (exception as Error).message;
+      return { status: fastifyStatus, body: { statusCode: fastifyStatus, error: STATUS_TEXT[fastifyStatus] ?? 'Client Error', code: httpCode(fastifyStatus), message } };
+    }
+    this.logger.error(`unexpected error: ${(exception as Error)?.message}`, (exception as Error)?.stack);
+    return { status: 500, body: { statusCode: 500, error: STATUS_TEXT[500], code: 'internal-error', message: 'internal error; the request may be retried' } };
+  }
+}
+
+function httpCode(status: number): string {
+  return (STATUS_TEXT[status] ?? `http-${status}`).toLowerCase().replace(/ /g, '-');
+}

@@ -1,0 +1,39 @@
+import { randomUUID } from 'node:crypto';
+import { BadRequestException, type ExecutionContext, createParamDecorator } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import type { CommandContext } from '../../../../libs/application/src/index.js';
+
+const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const ACTOR = /^[A-Za-z0-9._@:-]{1,128}$/;
+const IF_MATCH = /^"(0|[1-9][0-9]{0,14})"$/;
+
+/** The request's correlation id: the caller's `X-Correlation-Id` if it is well formed, else a fresh one. */
+export function correlationIdOf(request: FastifyRequest): string {
+  const header = request.headers['x-correlation-id'];
+  return typeof header === 'string' && CORRELATION_ID.test(header) ? header : randomUUID();
+}
+
+function header(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  if (Array.isArray(value)) throw new BadRequestException({ code: 'invalid-header', message: `send ${name} once` });
+  return value;
+}
+
+/**
+ * Builds the metadata for the events a command writes: correlation id,
+ * causation id (a fresh id per request), actor (from X-Actor until access
+ * control names it), and the revision pinned by If-Match.
+ */
+export const CommandCtx = createParamDecorator((_: unknown, context: ExecutionContext): CommandContext => {
+  const request = context.switchToHttp().getRequest<FastifyRequest & { correlationId?: string }>();
+  const actor = header(request, 'x-actor') ?? 'anonymous';
+  if (!ACTOR.test(actor)) throw new BadRequestException({ code: 'invalid-header', message: 'X-Actor must be 1-128 letters, digits or ._@:-' });
+  const ifMatch = header(request, 'if-match');
+  let expectedRevision: number | undefined;
+  if (ifMatch !== undefined) {
+    const match = IF_MATCH.exec(ifMatch.trim());
+    if (!match) throw new BadRequestException({ code: 'invalid-header', message: 'If-Match must be a quoted revision number, such as "3", as sent in ETag' });
+    expectedRevision = Number(match[1]);
+  }
+  return { correlationId: request.correlationId ?? correlationIdOf(request), commandId: randomUUID(), actor, expectedRevision };
+});

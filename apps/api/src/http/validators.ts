@@ -1,0 +1,76 @@
+import { ValidateBy, type ValidationOptions } from 'class-validator';
+import { ID_PATTERN, isCalendarDate, moneyProblem } from '../../../../libs/domain/src/index.js';
+
+/** Request-field validators shared by every DTO; each message names what a valid value looks like. */
+
+export function IsLedgerId(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isLedgerId',
+      validator: {
+        validate: (value) => typeof value === 'string' && ID_PATTERN.test(value),
+        defaultMessage: (args) => `${args?.property} must match ${ID_PATTERN.source} (lowercase letters, digits, '.', '_', '-'; at most 128)`,
+      },
+    },
+    options,
+  );
+}
+
+export function IsCalendarDate(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isCalendarDate',
+      validator: {
+        validate: (value) => isCalendarDate(value),
+        defaultMessage: (args) => `${args?.property} must be a real calendar date written YYYY-MM-DD`,
+      },
+    },
+    options,
+  );
+}
+
+export function IsMoney(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isMoney',
+      validator: {
+        validate: (value) => moneyProblem(value) === null,
+        defaultMessage: (args) => `${args?.property} ${moneyProblem(args?.value)}`,
+      },
+    },
+    options,
+  );
+}
+
+// Control characters (other than none at all) have no place in names, titles or reasons.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+/** Free text: a string of 1 to `max` characters, not blank, without control characters. */
+export function IsText(max: number, options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isText',
+      validator: {
+        validate: (value) => typeof value === 'string' && value.trim().length > 0 && [...value].length <= max && !CONTROL.test(value),
+        defaultMessage: (args) => `${args?.property} must be non-blank text of at most ${max} characters without control characters`,
+      },
+    },
+    options,
+  );
+}
+
+const SLUG = /^[a-z0-9][a-z0-9-]{0,63}$/;
+
+/** A grouping key such as a sector: lowercase words joined by dashes, so the same sector is always spelt the same. */
+export function IsSlug(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isSlug',
+      validator: {
+        validate: (value) => typeof value === 'string' && SLUG.test(value),
+        defaultMessage: (args) => `${args?.property} must be lowercase words joined by dashes, such as "new-materials" (at most 64)`,
+      },
+    },
+    options,
+  );
+}

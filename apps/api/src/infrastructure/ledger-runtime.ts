@@ -1,0 +1,47 @@
+import { join } from 'node:path';
+import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type Database from 'better-sqlite3';
+import { Ledger } from '../../../../libs/application/src/index.js';
+import { type EventStore, SqliteEventStore } from '../../../../libs/event-store/src/index.js';
+import { LedgerProjection, LedgerQueries, ProjectionRunner, openReadModelDb } from '../../../../libs/projections/src/index.js';
+import type { LedgerConfig } from '../config.js';
+
+export const EVENTS_FILE = 'events.sqlite';
+export const READ_MODELS_FILE = 'read-models.sqlite';
+
+/** Opens the configured event store. */
+export function openEventStore(config: Pick<LedgerConfig, 'dataDir' | 'eventStore'>): EventStore {
+  return new SqliteEventStore(join(config.dataDir, EVENTS_FILE));
+}
+
+/**
+ * Everything the API runs on: the event store, the write side, the read
+ * models and the projection runner that keeps them current. Nest starts the
+ * runner once the app is up and closes everything on shutdown, so every
+ * acknowledged command is on disk before the process exits.
+ */
+export class LedgerRuntime implements OnApplicationBootstrap, OnApplicationShutdown {
+  readonly store: EventStore;
+  readonly ledger: Ledger;
+  readonly readModels: Database.Database;
+  readonly queries: LedgerQueries;
+  readonly runner: ProjectionRunner;
+
+  constructor(readonly config: LedgerConfig) {
+    this.store = openEventStore(config);
+    this.ledger = new Ledger(this.store);
+    this.readModels = openReadModelDb(join(config.dataDir, READ_MODELS_FILE));
+    this.queries = new LedgerQueries(this.readModels);
+    this.runner = new ProjectionRunner(this.store, this.readModels, new LedgerProjection(this.readModels), new Logger('Projections'));
+  }
+
+  onApplicationBootstrap(): void {
+    this.runner.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.runner.stop();
+    await this.store.close();
+    this.readModels.close();
+  }
+}

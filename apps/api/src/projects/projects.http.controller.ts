@@ -1,0 +1,53 @@
+import { Controller, Get, Param, Query, Res } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
+import type { FastifyReply } from 'fastify';
+import { NotFound } from '../../../../libs/domain/src/index.js';
+import { LedgerIdPipe } from '../http/params.js';
+import { ReadConsistency } from '../http/read-consistency.js';
+import { GetProjectHistoryQuery, GetProjectQuery } from './project.queries.js';
+
+function notSigned(projectId: string): NotFound {
+  return new NotFound('project-not-found', `project ${projectId} has not been signed`);
+}
+
+@Controller('projects')
+export class ProjectsHttpController {
+  constructor(
+    private readonly queryBus: QueryBus,
+    private readonly consistency: ReadConsistency,
+  ) {}
+
+  /** The project as the read models stand; its ETag is the revision to send back in If-Match. */
+  @Get(':projectId')
+  async get(
+    @Param('projectId', LedgerIdPipe) projectId: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Query('minPosition') minPosition?: string,
+  ) {
+    await this.consistency.await(minPosition);
+    const project = await this.queryBus.execute(new GetProjectQuery(projectId));
+    if (!project) throw notSigned(projectId);
+    void reply.header('etag', `"${project.revision}"`);
+    return project;
+  }
+
+  @Get(':projectId/history')
+  async history(@Param('projectId', LedgerIdPipe) projectId: string, @Query('minPosition') minPosition?: string) {
+    await this.consistency.await(minPosition);
+    const events = await this.queryBus.execute(new GetProjectHistoryQuery(projectId));
+    if (!events) throw notSigned(projectId);
+    return {
+      projectId,
+      events: events.map((event) => ({
+        eventId: event.id,
+        type: event.type,
+        schemaVersion: event.schemaVersion,
+        revision: event.revision,
+        position: event.position,
+        recordedAt: event.metadata.recordedAt,
+        data: event.data,
+        metadata: event.metadata,
+      })),
+    };
+  }
+}

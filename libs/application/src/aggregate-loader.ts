@@ -1,0 +1,46 @@
+import type { RecordedAt } from '../../domain/src/index.js';
+import type { EventStore } from '../../event-store/src/index.js';
+
+export interface Loaded<S> {
+  readonly state: S;
+  /** The stream's revision, -1 if it does not exist. */
+  readonly revision: number;
+}
+
+/**
+ * Folds a stream into its state, remembering recent states so the next load
+ * only reads the events appended since. States are immutable (evolve is
+ * pure), so a cached one can be shared safely.
+ */
+export class AggregateLoader<S, E extends { type: string; data: unknown }> {
+  private readonly cache = new Map<string, Loaded<S>>();
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly initial: S,
+    private readonly evolve: (state: S, event: E, at: RecordedAt) => S,
+    private readonly eventTypes: ReadonlySet<string>,
+    private readonly cacheSize = 10_000,
+  ) {}
+
+  async load(streamId: string): Promise<Loaded<S>> {
+    const cached = this.cache.get(streamId) ?? { state: this.initial, revision: -1 };
+    const events = await this.store.readStream(streamId, { fromRevision: cached.revision + 1 });
+    let { state, revision } = cached;
+    for (const recorded of events) {
+      if (!this.eventTypes.has(recorded.type)) throw new Error(`stream ${streamId} holds an unknown event type ${recorded.type}`);
+      state = this.evolve(state, { type: recorded.type, data: recorded.data } as E, { revision: recorded.revision, position: recorded.position });
+      revision = recorded.revision;
+    }
+    const loaded = { state, revision };
+    this.remember(streamId, loaded);
+    return loaded;
+  }
+
+  private remember(streamId: string, loaded: Loaded<S>): void {
+    // Map keeps insertion order: re-inserting marks the entry as most recently used.
+    this.cache.delete(streamId);
+    this.cache.set(streamId, loaded);
+    if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value as string);
+  }
+}

@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import { Conflict, type Decision, NotFound } from '../../domain/src/index.js';
+import { type EventMetadata, type EventStore, WrongExpectedRevision } from '../../event-store/src/index.js';
+import type { Loaded } from './aggregate-loader.js';
+import { KeyedMutex } from './keyed-mutex.js';
+
+export interface CommandContext {
+  readonly correlationId: string;
+  /** The id of the request that caused the events: their causation id. */
+  readonly commandId: string;
+  readonly actor: string;
+  /** From If-Match: the stream revision the client last saw. */
+  readonly expectedRevision?: number;
+}
+
+export interface CommandResult {
+  /** 'created' when events were appended, 'replayed' when the command repeated one already recorded. */
+  readonly outcome: 'created' | 'replayed';
+  readonly streamId: string;
+  readonly revision: number;
+  readonly position: number;
+}
+
+/** Every event is version 1 of its schema until a schema changes. */
+export const SCHEMA_VERSION = 1;
+const MAX_ATTEMPTS = 5;
+
+/**
+ * Load → decide → append, the one path every command takes. Appends expect
+ * the revision that was loaded; if another writer got there first the command
+ * is decided again on fresh state (unless the client pinned a revision with
+ * If-Match, which then fails as a conflict).
+ */
+export class CommandExecutor {
+  private readonly mutex = new KeyedMutex();
+
+  constructor(private readonly store: EventStore) {}
+
+  execute<S, E extends { type: string; data: unknown }>(
+    streamId: string,
+    load: () => Promise<Loaded<S>>,
+    decide: (state: S) => Decision<E> | Promise<Decision<E>>,
+    context: CommandContext,
+  ): Promise<CommandResult> {
+    return this.mutex.run(streamId, async () => {
+      for (let attempt = 1; ; attempt++) {
+        const { state, revision } = await load();
+        const decision = await decideGuarded(() => decide(state), context.expectedRevision, revision);
+        if (decision.kind === 'replay') return { outcome: 'replayed', streamId, ...decision.at };
+        const metadata: EventMetadata = { correlationId: context.correlationId, causationId: context.commandId, actor: context.actor };
+        try {
+          const result = await this.store.appendToStream(
+            streamId,
+            decision.events.map((event) => ({ id: randomUUID(), type: event.type, schemaVersion: SCHEMA_VERSION, data: event.data, metadata })),
+            { expectedRevision: revision === -1 ? 'no_stream' : revision },
+          );
+          return { outcome: 'created', streamId, revision: result.nextExpectedRevision, position: result.position };
+        } catch (error) {
+          if (!(error instanceof WrongExpectedRevision)) throw error;
+          if (context.expectedRevision !== undefined || attempt >= MAX_ATTEMPTS) {
+            throw new Conflict('concurrent-modification', `${streamId} was changed by another command; read it again and retry`);
+          }
+        }
+      }
+    });
+  }
+}
+
+/**
+ * A retry of an already-recorded command is answered whatever If-Match
+ * says; an unknown stream is a 404 whatever If-Match says; otherwise a stale
+ * If-Match wins over any business rule.
+ */
+async function decideGuarded<E>(decide: () => Decision<E> | Promise<Decision<E>>, expected: number | undefined, actual: number): Promise<Decision<E>> {
+  let decision: Decision<E> | undefined;
+  let refusal: unknown;
+  try {
+    decision = await decide();
+  } catch (error) {
+    refusal = error;
+  }
+  if (decision?.kind === 'replay') return decision;
+  if (refusal instanceof NotFound) throw refusal;
+  if (expected !== undefined && expected !== actual) {
+    throw new Conflict('revision-mismatch', `If-Match expected revision ${expected}, but the stream is at revision ${actual}`);
+  }
+  if (refusal !== undefined) throw refusal;
+  return decision as Decision<E>;
+}

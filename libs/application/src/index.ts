@@ -1,0 +1,4 @@
+export * from './keyed-mutex.js';
+export * from './aggregate-loader.js';
+export * from './command-executor.js';
+export * from './ledger.js';

@@ -1,0 +1,70 @@
+import {
+  type AnyProjectCommand,
+  type PartnerPairEvent,
+  type PartnerPairState,
+  type ProjectEvent,
+  type ProjectState,
+  type RegisterPartnerPair,
+  PARTNER_PAIR_EVENT_TYPES,
+  PROJECT_EVENT_TYPES,
+  decideProject,
+  evolvePartnerPair,
+  evolveProject,
+  initialPartnerPairState,
+  initialProjectState,
+  partnerPairStreamId,
+  projectStreamId,
+  registerPartnerPair,
+  signProject,
+} from '../../domain/src/index.js';
+import type { EventStore } from '../../event-store/src/index.js';
+import { AggregateLoader } from './aggregate-loader.js';
+import { type CommandContext, CommandExecutor, type CommandResult } from './command-executor.js';
+
+/** The ledger's write side: every command a user can give, against any event store. */
+export class Ledger {
+  private readonly executor: CommandExecutor;
+  private readonly pairs: AggregateLoader<PartnerPairState, PartnerPairEvent>;
+  private readonly projects: AggregateLoader<ProjectState, ProjectEvent>;
+
+  constructor(readonly store: EventStore) {
+    this.executor = new CommandExecutor(store);
+    this.pairs = new AggregateLoader(store, initialPartnerPairState, evolvePartnerPair, new Set(PARTNER_PAIR_EVENT_TYPES));
+    this.projects = new AggregateLoader(store, initialProjectState, evolveProject, new Set(PROJECT_EVENT_TYPES));
+  }
+
+  registerPartnerPair(command: RegisterPartnerPair, context: CommandContext): Promise<CommandResult> {
+    const streamId = partnerPairStreamId(command.data.pairId);
+    const parentId = command.data.parentPairId;
+    return this.executor.execute(
+      streamId,
+      () => this.pairs.load(streamId),
+      async (state) => {
+        // Pairs are immutable once registered, so the parent read here cannot change before the append.
+        const parent = parentId === null ? null : (await this.pairs.load(partnerPairStreamId(parentId))).state;
+        return registerPartnerPair(command, state, parent);
+      },
+      context,
+    );
+  }
+
+  executeProjectCommand(command: AnyProjectCommand, context: CommandContext): Promise<CommandResult> {
+    const streamId = projectStreamId(command.data.projectId);
+    return this.executor.execute(
+      streamId,
+      () => this.projects.load(streamId),
+      async (state) => {
+        if (command.type !== 'SignProject') return decideProject(command, state);
+        const pair = (await this.pairs.load(partnerPairStreamId(command.data.pairId))).state;
+        return signProject(command, state, pair);
+      },
+      context,
+    );
+  }
+
+  /** The events of one project, for auditors; null if it was never signed. */
+  async projectHistory(projectId: string) {
+    const events = await this.store.readStream(projectStreamId(projectId));
+    return events.length === 0 ? null : events;
+  }
+}

@@ -1,0 +1,6 @@
+export * from './counters.js';
+export * from './read-model-db.js';
+export * from './ledger-projection.js';
+export * from './projection-runner.js';
+export * from './queries.js';
+export * from './rebuild.js';

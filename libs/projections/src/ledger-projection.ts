@@ -1,0 +1,215 @@
+import type Database from 'better-sqlite3';
+import {
+  type PartnerPairEvent,
+  type ProjectEvent,
+  PARTNER_PAIR_EVENT_TYPES,
+  PROJECT_EVENT_TYPES,
+  assertNever,
+  parseMoney,
+  yearOf,
+} from '../../domain/src/index.js';
+import type { RecordedEvent } from '../../event-store/src/index.js';
+import { CounterDeltas, type Dimension, type Metric } from './counters.js';
+
+type LedgerEvent = ProjectEvent | PartnerPairEvent;
+const LEDGER_EVENT_TYPES = new Set<string>([...PROJECT_EVENT_TYPES, ...PARTNER_PAIR_EVENT_TYPES]);
+
+interface ProjectRow {
+  project_id: string;
+  pair_id: string;
+  title: string;
+  sector: string;
+  capital_kind: string;
+  currency: string;
+  pledged_minor: string;
+  delivered_minor: string;
+  jobs_created: number;
+  status: 'active' | 'completed' | 'cancelled';
+  signed_on: string;
+  occasion: string | null;
+  investor: string | null;
+  milestones: string;
+  cancellation: string | null;
+  revision: number;
+  last_position: number;
+}
+
+const STATUS_METRIC = { active: 'projectsActive', completed: 'projectsCompleted', cancelled: 'projectsCancelled' } as const;
+
+/**
+ * The ledger's read models (pairs, projects, and the counters behind pair
+ * summaries and breakdowns), kept by one projection so that they always stand
+ * at the same position. `applyBatch` is the only writer; it runs inside the
+ * runner's transaction.
+ */
+export class LedgerProjection {
+  readonly name = 'ledger-read-models';
+  private readonly ancestorsCache = new Map<string, readonly string[]>();
+  private readonly statements;
+
+  constructor(private readonly db: Database.Database) {
+    this.statements = {
+      insertPair: db.prepare(
+        `INSERT INTO pairs (pair_id, donor_name, donor_level, recipient_name, recipient_level, programme, parent_pair_id, established_on, ancestors)
+         VALUES (@pairId, @donorName, @donorLevel, @recipientName, @recipientLevel, @programme, @parentPairId, @establishedOn, @ancestors)`,
+      ),
+      pairAncestors: db.prepare<[string], { ancestors: string }>('SELECT ancestors FROM pairs WHERE pair_id = ?'),
+      project: db.prepare<[string], ProjectRow>('SELECT * FROM projects WHERE project_id = ?'),
+      upsertProject: db.prepare(
+        `INSERT OR REPLACE INTO projects VALUES (@project_id, @pair_id, @title, @sector, @capital_kind, @currency, @pledged_minor,
+           @delivered_minor, @jobs_created, @status, @signed_on, @occasion, @investor, @milestones, @cancellation, @revision, @last_position)`,
+      ),
+      counter: db.prepare<[string, string, string, string, string, string], { value: string }>(
+        'SELECT value FROM counters WHERE pair_id = ? AND scope = ? AND dimension = ? AND key = ? AND metric = ? AND unit = ?',
+      ),
+      upsertCounter: db.prepare(
+        `INSERT INTO counters (pair_id, scope, dimension, key, metric, unit, value) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT DO UPDATE SET value = excluded.value`,
+      ),
+    };
+  }
+
+  /** Applies events in order. Must run inside a transaction; writes each touched row once. */
+  applyBatch(events: readonly RecordedEvent[]): void {
+    const projects = new Map<string, ProjectRow>();
+    const deltas = new CounterDeltas();
+    for (const recorded of events) {
+      if (!LEDGER_EVENT_TYPES.has(recorded.type)) continue;
+      this.apply({ type: recorded.type, data: recorded.data } as LedgerEvent, recorded, projects, deltas);
+    }
+    for (const row of projects.values()) this.statements.upsertProject.run(row);
+    for (const { key, delta } of deltas.entries()) {
+      const current = this.statements.counter.get(key.pairId, key.scope, key.dimension, key.key, key.metric, key.unit);
+      const value = (current ? BigInt(current.value) : 0n) + delta;
+      this.statements.upsertCounter.run(key.pairId, key.scope, key.dimension, key.key, key.metric, key.unit, value.toString());
+    }
+  }
+
+  private apply(event: LedgerEvent, recorded: RecordedEvent, projects: Map<string, ProjectRow>, deltas: CounterDeltas): void {
+    if (event.type === 'PartnerPairRegistered') {
+      const { pairId, donor, recipient, programme, parentPairId, establishedOn } = event.data;
+      const ancestors = parentPairId === null ? [] : [parentPairId, ...this.ancestorsOf(parentPairId)];
+      this.ancestorsCache.set(pairId, ancestors);
+      this.statements.insertPair.run({
+        pairId,
+        donorName: donor.name,
+        donorLevel: donor.level,
+        recipientName: recipient.name,
+        recipientLevel: recipient.level,
+        programme,
+        parentPairId,
+        establishedOn,
+        ancestors: JSON.stringify(ancestors),
+      });
+      return;
+    }
+
+    if (event.type === 'ProjectSigned') {
+      const d = event.data;
+      const pledged = parseMoney(d.pledged);
+      const row: ProjectRow = {
+        project_id: d.projectId,
+        pair_id: d.pairId,
+        title: d.title,
+        sector: d.sector,
+        capital_kind: d.capitalKind,
+        currency: pledged.currency,
+        pledged_minor: pledged.minor.toString(),
+        delivered_minor: '0',
+        jobs_created: 0,
+        status: 'active',
+        signed_on: d.signedOn,
+        occasion: d.occasion,
+        investor: d.investor,
+        milestones: '{}',
+        cancellation: null,
+        revision: recorded.revision,
+        last_position: recorded.position,
+      };
+      projects.set(d.projectId, row);
+      const count = this.counting(row, deltas, yearOf(row.signed_on));
+      count('pledged', row.currency, pledged.minor);
+      count('projectsActive', '', 1n);
+      return;
+    }
+
+    const row = projects.get(event.data.projectId) ?? this.statements.project.get(event.data.projectId);
+    if (!row) throw new Error(`${event.type} at position ${recorded.position} for unknown project ${event.data.projectId}`);
+    projects.set(row.project_id, row);
+    row.revision = recorded.revision;
+    row.last_position = recorded.position;
+    const bySigning = this.counting(row, deltas, yearOf(row.signed_on));
+
+    switch (event.type) {
+      case 'PledgeRevised': {
+        const pledged = parseMoney(event.data.pledged).minor;
+        bySigning('pledged', row.currency, pledged - BigInt(row.pledged_minor));
+        row.pledged_minor = pledged.toString();
+        return;
+      }
+      case 'FundsDisbursed': {
+        const amount = parseMoney(event.data.amount).minor;
+        this.counting(row, deltas, yearOf(event.data.disbursedOn))('delivered', row.currency, amount);
+        row.delivered_minor = (BigInt(row.delivered_minor) + amount).toString();
+        return;
+      }
+      case 'JobsRecorded':
+        this.counting(row, deltas, yearOf(event.data.reportedOn))('jobsCreated', '', BigInt(event.data.jobs));
+        row.jobs_created += event.data.jobs;
+        return;
+      case 'MilestoneReached': {
+        const milestones = JSON.parse(row.milestones) as Record<string, string>;
+        milestones[event.data.milestone] = event.data.reachedOn;
+        row.milestones = JSON.stringify(milestones);
+        if (event.data.milestone === 'completed' && row.status === 'active') this.changeStatus(row, 'completed', bySigning);
+        return;
+      }
+      case 'ProjectCancelled':
+        bySigning('pledged', row.currency, -BigInt(row.pledged_minor));
+        row.cancellation = JSON.stringify({ reason: event.data.reason, cancelledOn: event.data.cancelledOn });
+        this.changeStatus(row, 'cancelled', bySigning);
+        return;
+      default:
+        return assertNever(event);
+    }
+  }
+
+  private changeStatus(row: ProjectRow, status: ProjectRow['status'], count: (metric: Metric, unit: string, delta: bigint) => void): void {
+    count(STATUS_METRIC[row.status], '', -1n);
+    count(STATUS_METRIC[status], '', 1n);
+    row.status = status;
+  }
+
+  /**
+   * Returns a function that adds a change to every counter an event touches:
+   * its pair's own figures and the totals of the pair and all its ancestors,
+   * in the summary and in each breakdown (by the given year, the project's
+   * sector and its capital kind).
+   */
+  private counting(row: ProjectRow, deltas: CounterDeltas, year: string): (metric: Metric, unit: string, delta: bigint) => void {
+    const keys: Array<[Dimension, string]> = [
+      ['all', ''],
+      ['year', year],
+      ['sector', row.sector],
+      ['capitalKind', row.capital_kind],
+    ];
+    const totals = [row.pair_id, ...this.ancestorsOf(row.pair_id)];
+    return (metric, unit, delta) => {
+      for (const [dimension, key] of keys) {
+        deltas.add({ pairId: row.pair_id, scope: 'own', dimension, key, metric, unit }, delta);
+        for (const pairId of totals) deltas.add({ pairId, scope: 'total', dimension, key, metric, unit }, delta);
+      }
+    };
+  }
+
+  private ancestorsOf(pairId: string): readonly string[] {
+    let ancestors = this.ancestorsCache.get(pairId);
+    if (!ancestors) {
+      const row = this.statements.pairAncestors.get(pairId);
+      if (!row) throw new Error(`unknown partner pair ${pairId}`);
+      ancestors = JSON.parse(row.ancestors) as string[];
+      this.ancestorsCache.set(pairId, ancestors);
+    }
+    return ancestors;
+  }
+}

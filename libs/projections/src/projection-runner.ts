@@ -1,0 +1,125 @@
+import type Database from 'better-sqlite3';
+import type { EventStore, RecordedEvent } from '../../event-store/src/index.js';
+
+export interface Projection {
+  readonly name: string;
+  applyBatch(events: readonly RecordedEvent[]): void;
+}
+
+export interface RunnerLogger {
+  log(message: string): void;
+  error(message: string, trace?: string): void;
+}
+
+const silentLogger: RunnerLogger = { log: () => undefined, error: () => undefined };
+
+/**
+ * Keeps a projection up to date: catches up from its stored checkpoint, then
+ * follows the store live. Each batch is applied and the checkpoint advanced
+ * in one transaction, and events at or before the stored checkpoint are
+ * skipped, so a crash, a restart or a concurrent rebuild never applies an
+ * event twice or skips one.
+ */
+export class ProjectionRunner {
+  private checkpoint = 0;
+  private controller: AbortController | null = null;
+  private loop: Promise<void> | null = null;
+  private readonly waiters = new Set<{ position: number; resolve: () => void }>();
+  private readonly statements;
+  lastError: string | null = null;
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly db: Database.Database,
+    private readonly projection: Projection,
+    private readonly logger: RunnerLogger = silentLogger,
+    private readonly batchSize = 1000,
+  ) {
+    this.statements = {
+      read: db.prepare<[string], { position: number }>('SELECT position FROM checkpoints WHERE projection = ?'),
+      write: db.prepare('INSERT INTO checkpoints (projection, position) VALUES (?, ?) ON CONFLICT DO UPDATE SET position = excluded.position'),
+    };
+    this.checkpoint = this.storedCheckpoint();
+  }
+
+  /** The position up to which the read models reflect the store. */
+  get position(): number {
+    return this.checkpoint;
+  }
+
+  start(): void {
+    if (this.loop) return;
+    this.controller = new AbortController();
+    this.loop = this.run(this.controller.signal);
+  }
+
+  async stop(): Promise<void> {
+    this.controller?.abort();
+    await this.loop;
+    this.loop = null;
+    for (const waiter of this.waiters) waiter.resolve();
+    this.waiters.clear();
+  }
+
+  /** Resolves true once the read models reflect `position`, false if `timeoutMs` passes first. */
+  waitFor(position: number, timeoutMs: number): Promise<boolean> {
+    if (this.checkpoint >= position) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const waiter = {
+        position,
+        resolve: () => {
+          clearTimeout(timer);
+          this.waiters.delete(waiter);
+          resolve(this.checkpoint >= position);
+        },
+      };
+      const timer = setTimeout(waiter.resolve, timeoutMs);
+      this.waiters.add(waiter);
+    });
+  }
+
+  /** Applies one batch in a transaction; returns the checkpoint after it. */
+  applyBatch(events: readonly RecordedEvent[]): number {
+    return this.db
+      .transaction(() => {
+        const stored = this.storedCheckpoint();
+        const fresh = events.filter((event) => event.position > stored);
+        if (fresh.length === 0) return stored;
+        this.projection.applyBatch(fresh);
+        const position = fresh[fresh.length - 1].position;
+        this.statements.write.run(this.projection.name, position);
+        return position;
+      })
+      .immediate();
+  }
+
+  private storedCheckpoint(): number {
+    return this.statements.read.get(this.projection.name)?.position ?? 0;
+  }
+
+  private async run(signal: AbortSignal): Promise<void> {
+    let backoffMs = 100;
+    while (!signal.aborted) {
+      try {
+        this.checkpoint = this.storedCheckpoint();
+        for await (const batch of this.store.subscribeToAll({ after: this.checkpoint, maxBatch: this.batchSize, signal })) {
+          this.advanceTo(this.applyBatch(batch));
+          this.lastError = null;
+          backoffMs = 100;
+        }
+      } catch (error) {
+        if (signal.aborted) break;
+        const err = error as Error;
+        this.lastError = err.message;
+        this.logger.error(`projection ${this.projection.name} failed at checkpoint ${this.checkpoint}: ${err.message}; retrying in ${backoffMs} ms`, err.stack);
+        await new Promise((resolve) => setTimeout(resolve, backoffMs));
+        backoffMs = Math.min(backoffMs * 2, 10_000);
+      }
+    }
+  }
+
+  private advanceTo(position: number): void {
+    this.checkpoint = position;
+    for (const waiter of this.waiters) if (position >= waiter.position) waiter.resolve();
+  }
+}

@@ -1,0 +1,78 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+
+/**
+ * The read models live in their own SQLite file, beside (not inside) the
+ * event store, so they can be thrown away and rebuilt from the events at any
+ * time. Each projection's checkpoint is stored in the same file and written
+ * in the same transaction as the rows it covers: after a crash the read
+ * models and the checkpoint always agree.
+ *
+ * Amounts are TEXT holding a bigint count of minor units: a sum of 18-digit
+ * amounts can pass SQLite's 64-bit INTEGER range.
+ */
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS checkpoints (
+    projection TEXT PRIMARY KEY,
+    position   INTEGER NOT NULL
+  ) STRICT;
+
+  CREATE TABLE IF NOT EXISTS pairs (
+    pair_id          TEXT PRIMARY KEY,
+    donor_name       TEXT NOT NULL,
+    donor_level      TEXT NOT NULL,
+    recipient_name   TEXT NOT NULL,
+    recipient_level  TEXT NOT NULL,
+    programme        TEXT NOT NULL,
+    parent_pair_id   TEXT,
+    established_on   TEXT,
+    ancestors        TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX IF NOT EXISTS pairs_by_parent ON pairs (parent_pair_id);
+
+  CREATE TABLE IF NOT EXISTS projects (
+    project_id      TEXT PRIMARY KEY,
+    pair_id         TEXT NOT NULL,
+    title           TEXT NOT NULL,
+    sector          TEXT NOT NULL,
+    capital_kind    TEXT NOT NULL,
+    currency        TEXT NOT NULL,
+    pledged_minor   TEXT NOT NULL,
+    delivered_minor TEXT NOT NULL,
+    jobs_created    INTEGER NOT NULL,
+    status          TEXT NOT NULL,
+    signed_on       TEXT NOT NULL,
+    occasion        TEXT,
+    investor        TEXT,
+    milestones      TEXT NOT NULL,
+    cancellation    TEXT,
+    revision        INTEGER NOT NULL,
+    last_position   INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX IF NOT EXISTS projects_by_pair ON projects (pair_id, project_id);
+
+  CREATE TABLE IF NOT EXISTS counters (
+    pair_id   TEXT NOT NULL,
+    scope     TEXT NOT NULL,
+    dimension TEXT NOT NULL,
+    key       TEXT NOT NULL,
+    metric    TEXT NOT NULL,
+    unit      TEXT NOT NULL,
+    value     TEXT NOT NULL,
+    PRIMARY KEY (pair_id, scope, dimension, key, metric, unit)
+  ) STRICT, WITHOUT ROWID;
+`;
+
+export const READ_MODEL_TABLES = ['pairs', 'projects', 'counters'] as const;
+
+export function openReadModelDb(file: string): Database.Database {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  // The read models can always be rebuilt from the events, so they need not be fsynced on every commit.
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 10000');
+  db.exec(SCHEMA);
+  return db;
+}
