@@ -1,0 +1,103 @@
+import { randomUUID } from 'node:crypto';
+import { type EventStore, type NewEvent, SqliteEventStore } from '../../event-store/src/index.js';
+import { LedgerProjection } from './ledger-projection.js';
+import { ProjectionRunner } from './projection-runner.js';
+import { LedgerQueries } from './queries.js';
+import { openReadModelDb } from './read-model-db.js';
+
+const meta = { correlationId: 'c', causationId: 'c', actor: 'test' };
+const event = (type: string, data: unknown): NewEvent => ({ id: randomUUID(), type, schemaVersion: 1, data, metadata: meta });
+const pair = (pairId: string, parentPairId: string | null = null) =>
+  event('PartnerPairRegistered', {
+    pairId,
+    donor: { name: `d-${pairId}`, level: 'city' },
+    recipient: { name: `r-${pairId}`, level: 'county' },
+    programme: 'paired-assistance',
+    parentPairId,
+    establishedOn: null,
+  });
+const signed = (projectId: string, pairId: string, amount: string) =>
+  event('ProjectSigned', {
+    projectId,
+    pairId,
+    title: projectId,
+    sector: 'textiles',
+    capitalKind: 'aid',
+    pledged: { amount, currency: 'CNY' },
+    signedOn: '2024-01-01',
+    occasion: null,
+    investor: null,
+  });
+const disbursed = (projectId: string, pairId: string, amount: string) =>
+  event('FundsDisbursed', { projectId, pairId, disbursementId: randomUUID(), amount: { amount, currency: 'CNY' }, disbursedOn: '2024-02-01' });
+
+describe('projection runner', () => {
+  let store: EventStore;
+  beforeEach(() => {
+    store = new SqliteEventStore(':memory:');
+  });
+  afterEach(() => store.close());
+
+  async function given(): Promise<void> {
+    await store.appendToStream('partner-pair-root', [pair('root')]);
+    await store.appendToStream('partner-pair-mid', [pair('mid', 'root')]);
+    await store.appendToStream('partner-pair-leaf', [pair('leaf', 'mid')]);
+    await store.appendToStream('project-a', [signed('a', 'leaf', '10.00'), disbursed('a', 'leaf', '2.50')]);
+    await store.appendToStream('project-b', [signed('b', 'root', '1.00')]);
+  }
+
+  it('rolls a leaf project up through every ancestor pair', async () => {
+    await given();
+    const db = openReadModelDb(':memory:');
+    const runner = new ProjectionRunner(store, db, new LedgerProjection(db));
+    runner.applyBatch(await store.readAll());
+    const queries = new LedgerQueries(db);
+    expect(queries.pairSummary('root')?.own.pledged).toEqual({ CNY: '1.00' });
+    expect(queries.pairSummary('root')?.total).toMatchObject({ pledged: { CNY: '11.00' }, delivered: { CNY: '2.50' }, projects: { active: 2 } });
+    expect(queries.pairSummary('mid')?.own.pledged).toEqual({});
+    expect(queries.pairSummary('mid')?.total.pledged).toEqual({ CNY: '10.00' });
+    expect(queries.pairSummary('leaf')?.own.delivered).toEqual({ CNY: '2.50' });
+  });
+
+  it('applies an event once, however often it is delivered', async () => {
+    await given();
+    const db = openReadModelDb(':memory:');
+    const runner = new ProjectionRunner(store, db, new LedgerProjection(db));
+    const events = await store.readAll();
+    const last = events[events.length - 1].position;
+    expect(runner.applyBatch(events.slice(0, 4))).toBe(events[3].position);
+    expect(runner.applyBatch(events)).toBe(last);
+    expect(runner.applyBatch(events)).toBe(last);
+    expect(new LedgerQueries(db).pairSummary('root')?.total).toMatchObject({ pledged: { CNY: '11.00' }, delivered: { CNY: '2.50' }, projects: { active: 2 } });
+  });
+
+  it('catches up, follows live appends, and lets readers wait for a position', async () => {
+    await given();
+    const db = openReadModelDb(':memory:');
+    const runner = new ProjectionRunner(store, db, new LedgerProjection(db));
+    runner.start();
+    const head = await store.headPosition();
+    expect(await runner.waitFor(head, 2000)).toBe(true);
+    const { position } = await store.appendToStream('project-a', [disbursed('a', 'leaf', '7.50')]);
+    expect(await runner.waitFor(position, 2000)).toBe(true);
+    expect(new LedgerQueries(db).project('a')?.remaining).toEqual({ amount: '0.00', currency: 'CNY' });
+    expect(await runner.waitFor(position + 10, 50)).toBe(false);
+    await runner.stop();
+  });
+
+  it('resumes from the stored checkpoint after a restart', async () => {
+    await given();
+    const db = openReadModelDb(':memory:');
+    const first = new ProjectionRunner(store, db, new LedgerProjection(db));
+    first.start();
+    await first.waitFor(await store.headPosition(), 2000);
+    await first.stop();
+    await store.appendToStream('project-b', [disbursed('b', 'root', '0.40')]);
+    const second = new ProjectionRunner(store, db, new LedgerProjection(db));
+    expect(second.position).toBe(first.position);
+    second.start();
+    expect(await second.waitFor(await store.headPosition(), 2000)).toBe(true);
+    await second.stop();
+    expect(new LedgerQueries(db).pairSummary('root')?.total.delivered).toEqual({ CNY: '2.90' });
+  });
+});
