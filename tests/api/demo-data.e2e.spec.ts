@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { LedgerUnderTest, removeDataDirs } from '../support/ledger-harness.js';
 
-const demo = JSON.parse(readFileSync(new URL('../../data/demo/paired-assistance.json', import.meta.url), 'utf8')) as {
+const demo = JSON.parse(readFileSync(new URL('../../demo/paired-assistance.json', import.meta.url), 'utf8')) as {
   commands: Array<{ path: string; body: unknown }>;
 };
 

@@ -12,7 +12,7 @@ interface DemoCommand {
 
 async function main(): Promise<void> {
   const baseUrl = (process.env.API_URL || `http://localhost:${process.env.PORT || 3000}`).replace(/\/$/, '');
-  const file = process.argv[2] ?? new URL('../../../../../data/demo/paired-assistance.json', import.meta.url);
+  const file = process.argv[2] ?? new URL('../../../../../demo/paired-assistance.json', import.meta.url);
   const demo = JSON.parse(readFileSync(file, 'utf8')) as { commands: DemoCommand[] };
   let failed = 0;
   for (const command of demo.commands) {
