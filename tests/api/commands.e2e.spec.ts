@@ -1,14 +1,11 @@
-import { LedgerUnderTest, removeDataDirs } from '../support/ledger-harness.js';
+import { type LedgerUnderTest, ledgerPerSuite } from '../support/ledger-harness.js';
 import { disbursementBody, jobsBody, pairBody, projectBody } from '../support/fixtures.js';
 
 describe('HTTP API: commands and read models', () => {
+  const ledger = ledgerPerSuite();
   let api: LedgerUnderTest;
-  beforeAll(async () => {
-    api = await LedgerUnderTest.start();
-  });
-  afterAll(async () => {
-    await api.stop();
-    removeDataDirs();
+  beforeAll(() => {
+    api = ledger();
   });
 
   it('registers a pair tree, signs projects and rolls pledged vs delivered up through sub-pairs', async () => {

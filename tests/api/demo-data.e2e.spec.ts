@@ -1,18 +1,15 @@
 import { readFileSync } from 'node:fs';
-import { LedgerUnderTest, removeDataDirs } from '../support/ledger-harness.js';
+import { type LedgerUnderTest, ledgerPerSuite } from '../support/ledger-harness.js';
 
 const demo = JSON.parse(readFileSync(new URL('../../demo/paired-assistance.json', import.meta.url), 'utf8')) as {
   commands: Array<{ path: string; body: unknown }>;
 };
 
 describe('the demo data set', () => {
+  const ledger = ledgerPerSuite();
   let api: LedgerUnderTest;
-  beforeAll(async () => {
-    api = await LedgerUnderTest.start();
-  });
-  afterAll(async () => {
-    await api.stop();
-    removeDataDirs();
+  beforeAll(() => {
+    api = ledger();
   });
 
   it('loads through the API and reproduces the reported totals; loading it again changes nothing', async () => {

@@ -71,3 +71,22 @@ export class LedgerUnderTest {
     return this.runtime.store.headPosition();
   }
 }
+
+/**
+ * Starts one API for a describe block and stops it (and removes its data)
+ * after: `const ledger = ledgerPerSuite(); … ledger().post(…)`.
+ */
+export function ledgerPerSuite(env: Record<string, string> = {}): () => LedgerUnderTest {
+  let api: LedgerUnderTest | undefined;
+  beforeAll(async () => {
+    api = await LedgerUnderTest.start(undefined, env);
+  });
+  afterAll(async () => {
+    await api?.stop();
+    removeDataDirs();
+  });
+  return () => {
+    if (!api) throw new Error('the ledger is not started yet');
+    return api;
+  };
+}

@@ -9,30 +9,12 @@ import {
   yearOf,
 } from '../../domain/src/index.js';
 import type { RecordedEvent } from '../../event-store/src/index.js';
+import type { ProjectRow } from './read-model-db.js';
 import { CounterDeltas, type Dimension, type Metric } from './counters.js';
 
 type LedgerEvent = ProjectEvent | PartnerPairEvent;
 const LEDGER_EVENT_TYPES = new Set<string>([...PROJECT_EVENT_TYPES, ...PARTNER_PAIR_EVENT_TYPES]);
 
-interface ProjectRow {
-  project_id: string;
-  pair_id: string;
-  title: string;
-  sector: string;
-  capital_kind: string;
-  currency: string;
-  pledged_minor: string;
-  delivered_minor: string;
-  jobs_created: number;
-  status: 'active' | 'completed' | 'cancelled';
-  signed_on: string;
-  occasion: string | null;
-  investor: string | null;
-  milestones: string;
-  cancellation: string | null;
-  revision: number;
-  last_position: number;
-}
 
 const STATUS_METRIC = { active: 'projectsActive', completed: 'projectsCompleted', cancelled: 'projectsCancelled' } as const;
 

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { type CurrencyCode, type MoneyJson, formatMinor, isCurrencyCode } from '../../domain/src/index.js';
 import type { Dimension, Scope } from './counters.js';
+import type { ProjectRow } from './read-model-db.js';
 
 export interface Figures {
   readonly pledged: Record<string, string>;
@@ -130,25 +131,6 @@ interface PairRow {
   established_on: string | null;
 }
 
-interface ProjectRow {
-  project_id: string;
-  pair_id: string;
-  title: string;
-  sector: string;
-  capital_kind: string;
-  currency: string;
-  pledged_minor: string;
-  delivered_minor: string;
-  jobs_created: number;
-  status: string;
-  signed_on: string;
-  occasion: string | null;
-  investor: string | null;
-  milestones: string;
-  cancellation: string | null;
-  revision: number;
-  last_position: number;
-}
 
 function toPairView(row: PairRow, subPairIds: string[]): PairView {
   return {

@@ -64,6 +64,27 @@ const SCHEMA = `
   ) STRICT, WITHOUT ROWID;
 `;
 
+/** A row of the projects table, as the projection writes it and the queries read it. */
+export interface ProjectRow {
+  project_id: string;
+  pair_id: string;
+  title: string;
+  sector: string;
+  capital_kind: string;
+  currency: string;
+  pledged_minor: string;
+  delivered_minor: string;
+  jobs_created: number;
+  status: 'active' | 'completed' | 'cancelled';
+  signed_on: string;
+  occasion: string | null;
+  investor: string | null;
+  milestones: string;
+  cancellation: string | null;
+  revision: number;
+  last_position: number;
+}
+
 export const READ_MODEL_TABLES = ['pairs', 'projects', 'counters'] as const;
 
 export function openReadModelDb(file: string): Database.Database {
