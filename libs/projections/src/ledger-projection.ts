@@ -53,18 +53,38 @@ export class LedgerProjection {
 
   /** Applies events in order. Must run inside a transaction; writes each touched row once. */
   applyBatch(events: readonly RecordedEvent[]): void {
-    const projects = new Map<string, ProjectRow>();
-    const deltas = new CounterDeltas();
-    for (const recorded of events) {
-      if (!LEDGER_EVENT_TYPES.has(recorded.type)) continue;
-      this.apply({ type: recorded.type, data: recorded.data } as LedgerEvent, recorded, projects, deltas);
-    }
-    for (const row of projects.values()) this.statements.upsertProject.run(row);
-    for (const { key, delta } of deltas.entries()) {
-      const current = this.statements.counter.get(key.pairId, key.scope, key.dimension, key.key, key.metric, key.unit);
-      const value = (current ? BigInt(current.value) : 0n) + delta;
-      this.statements.upsertCounter.run(key.pairId, key.scope, key.dimension, key.key, key.metric, key.unit, value.toString());
-    }
+    const work = this.begin();
+    work.apply(events);
+    work.flush();
+  }
+
+  /**
+   * A unit of work: each row is read once, changed in memory across any
+   * number of `apply` calls, and written by `flush`. Its memory grows with
+   * the rows touched (pairs, projects, counters), not with the events, so a
+   * rebuild can stream millions of events through one and flush now and then.
+   */
+  begin(): { apply(events: readonly RecordedEvent[]): void; flush(): void } {
+    let projects = new Map<string, ProjectRow>();
+    let deltas = new CounterDeltas();
+    return {
+      apply: (events) => {
+        for (const recorded of events) {
+          if (!LEDGER_EVENT_TYPES.has(recorded.type)) continue;
+          this.apply({ type: recorded.type, data: recorded.data } as LedgerEvent, recorded, projects, deltas);
+        }
+      },
+      flush: () => {
+        for (const row of projects.values()) this.statements.upsertProject.run(row);
+        for (const { key, delta } of deltas.entries()) {
+          const current = this.statements.counter.get(key.pairId, key.scope, key.dimension, key.key, key.metric, key.unit);
+          const value = (current ? BigInt(current.value) : 0n) + delta;
+          this.statements.upsertCounter.run(key.pairId, key.scope, key.dimension, key.key, key.metric, key.unit, value.toString());
+        }
+        projects = new Map();
+        deltas = new CounterDeltas();
+      },
+    };
   }
 
   private apply(event: LedgerEvent, recorded: RecordedEvent, projects: Map<string, ProjectRow>, deltas: CounterDeltas): void {

@@ -13,6 +13,11 @@ export interface RunnerLogger {
 
 const silentLogger: RunnerLogger = { log: () => undefined, error: () => undefined };
 
+/** Records how far a projection has applied the log; call inside the transaction that applied it. */
+export function writeCheckpoint(db: Database.Database, projection: string, position: number): void {
+  db.prepare('INSERT INTO checkpoints (projection, position) VALUES (?, ?) ON CONFLICT DO UPDATE SET position = excluded.position').run(projection, position);
+}
+
 /**
  * Keeps a projection up to date: catches up from its stored checkpoint, then
  * follows the store live. Each batch is applied and the checkpoint advanced
@@ -37,7 +42,6 @@ export class ProjectionRunner {
   ) {
     this.statements = {
       read: db.prepare<[string], { position: number }>('SELECT position FROM checkpoints WHERE projection = ?'),
-      write: db.prepare('INSERT INTO checkpoints (projection, position) VALUES (?, ?) ON CONFLICT DO UPDATE SET position = excluded.position'),
     };
     this.checkpoint = this.storedCheckpoint();
   }
@@ -87,7 +91,7 @@ export class ProjectionRunner {
         if (fresh.length === 0) return stored;
         this.projection.applyBatch(fresh);
         const position = fresh[fresh.length - 1].position;
-        this.statements.write.run(this.projection.name, position);
+        writeCheckpoint(this.db, this.projection.name, position);
         return position;
       })
       .immediate();

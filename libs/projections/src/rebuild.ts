@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { EventStore } from '../../event-store/src/index.js';
 import { LedgerProjection } from './ledger-projection.js';
-import { ProjectionRunner } from './projection-runner.js';
+import { writeCheckpoint } from './projection-runner.js';
 import { READ_MODEL_TABLES } from './read-model-db.js';
 
 export interface RebuildProgress {
@@ -14,30 +14,39 @@ export interface RebuildProgress {
  * Rebuilds every read model from the first event, in one transaction: until
  * it commits, readers (and a running API) keep seeing the old read models;
  * after, they see the rebuilt ones, never a mix. Events are read page by
- * page, never all at once.
+ * page, never all at once; rows are written back every `flushEvery` events.
  */
 export async function rebuildReadModels(
   store: EventStore,
   db: Database.Database,
   onProgress: (progress: RebuildProgress) => void = () => undefined,
   pageSize = 5000,
+  flushEvery = 200_000,
 ): Promise<RebuildProgress> {
   const projection = new LedgerProjection(db);
-  const runner = new ProjectionRunner(store, db, projection);
   const head = await store.headPosition();
   let position = 0;
   let events = 0;
+  let unflushed = 0;
   db.exec('BEGIN IMMEDIATE');
   try {
     for (const table of READ_MODEL_TABLES) db.exec(`DELETE FROM ${table}`);
-    db.prepare('DELETE FROM checkpoints WHERE projection = ?').run(projection.name);
+    const work = projection.begin();
     for (;;) {
       const page = await store.readAll({ after: position, maxCount: pageSize });
       if (page.length === 0) break;
-      position = runner.applyBatch(page);
+      work.apply(page);
+      position = page[page.length - 1].position;
       events += page.length;
+      unflushed += page.length;
+      if (unflushed >= flushEvery) {
+        work.flush();
+        unflushed = 0;
+      }
       onProgress({ position, head, events });
     }
+    work.flush();
+    writeCheckpoint(db, projection.name, position);
     db.exec('COMMIT');
   } catch (error) {
     db.exec('ROLLBACK');

@@ -1,0 +1,138 @@
+import { type ChildProcess, execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { generateLedger } from './generate-ledger.js';
+import { rawInsertRate } from './raw-limits.js';
+import { projectRoot, startProcess, startServerProcess } from './server-process.js';
+import { type BenchRequest, seedRequests } from './workload.js';
+
+/**
+ * `npm run bench`: every figure beside the raw limit measured in the same
+ * run on the same machine. BENCH_SECONDS (default 20) sets the sustained
+ * load time, BENCH_EVENTS (default 1,000,000) the size of the large ledger.
+ */
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
+const PAIRS = 500;
+const PROJECTS = 10_000;
+const root = projectRoot();
+const dist = join(root, 'dist/bench');
+const run = promisify(execFile);
+
+interface Row {
+  measure: string;
+  value: string;
+  limit: string;
+  ratio: string;
+  target: string;
+  met: boolean | null;
+}
+const rows: Row[] = [];
+const results: Record<string, unknown> = {};
+
+function note(measure: string, value: string, limit: string, ratio: number | null, target: string, met: boolean | null): void {
+  rows.push({ measure, value, limit, ratio: ratio === null ? '' : `${ratio.toFixed(2)}×`, target, met });
+  console.error(`  ${measure}: ${value}${limit ? ` (limit ${limit})` : ''}`);
+}
+
+async function load(url: string, mode: string, seconds: number, connections = 64, rate?: number): Promise<Record<string, number>> {
+  const args = [join(dist, 'load-generator.js'), url, mode, String(seconds), String(connections), ...(rate ? [String(rate)] : [])];
+  const { stdout } = await run(process.execPath, args, { env: { ...process.env, BENCH_PAIRS: String(PAIRS), BENCH_PROJECTS: String(PROJECTS) }, maxBuffer: 1 << 24 });
+  return JSON.parse(stdout.trim().split('\n').pop() as string);
+}
+
+async function seed(url: string): Promise<void> {
+  const requests = seedRequests();
+  const send = async (request: BenchRequest): Promise<void> => {
+    const reply = await fetch(url + request.path, { method: request.method, headers: { 'content-type': 'application/json' }, body: request.body });
+    if (reply.status >= 300) throw new Error(`seeding ${request.path} answered ${reply.status}: ${await reply.text()}`);
+  };
+  const pairs = requests.filter((r) => r.path === '/partner-pairs');
+  for (const request of pairs) await send(request);
+  const rest = requests.filter((r) => r.path !== '/partner-pairs');
+  for (let i = 0; i < rest.length; i += 32) await Promise.all(rest.slice(i, i + 32).map(send));
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+async function worker(dataDir: string, mode: 'rebuild' | 'scan'): Promise<Record<string, number>> {
+  const { stdout } = await run(process.execPath, ['--max-old-space-size=4096', join(dist, 'rebuild-worker.js'), dataDir, mode], { maxBuffer: 1 << 24 });
+  return JSON.parse(stdout.trim().split('\n').pop() as string);
+}
+
+async function main(): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), 'ledger-bench-'));
+  try {
+    console.error(`benchmarks on ${cpus().length} × ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
+
+    console.error('1. commands over HTTP');
+    const insertLimit = await rawInsertRate(work);
+    const bare = await startProcess(join(dist, 'bare-server.js'), {});
+    const bareResult = await load(bare.url, 'commands', SECONDS);
+    await stop(bare.child);
+    const smallDir = join(work, 'small');
+    const api = await startServerProcess(smallDir);
+    await seed(api.url);
+    const commands = await load(api.url, 'commands', SECONDS);
+    if (commands.non2xx > 0 || commands.errors > 0) throw new Error(`the command load had ${commands.non2xx} non-2xx answers and ${commands.errors} errors`);
+    results.commands = { ledger: commands, bareServer: bareResult, rawInsertEventsPerSecond: insertLimit };
+    const ratio = commands.requestsPerSecond / bareResult.requestsPerSecond;
+    note('commands/s (64 connections, mix)', commands.requestsPerSecond.toFixed(0), `bare http ${bareResult.requestsPerSecond.toFixed(0)}/s`, ratio, '≥ 0.7× bare', ratio >= 0.7);
+    note('command latency p50 / p99', `${commands.p50Ms} / ${commands.p99Ms} ms`, `bare ${bareResult.p50Ms} / ${bareResult.p99Ms} ms`, null, 'p99 ≤ 50 ms', commands.p99Ms <= 50);
+    note('raw SQLite insert, batches of 100', `${insertLimit.toFixed(0)} events/s`, '', null, '', null);
+
+    console.error('4. catch-up lag at 1k commands/s');
+    const lag = await load(api.url, 'lag', Math.min(SECONDS, 10), 64, 1000);
+    await stop(api.child);
+    results.catchUpLag = lag;
+    note('201 → read model, p50 / p99', `${lag.lagP50Ms?.toFixed(1)} / ${lag.lagP99Ms?.toFixed(1)} ms`, `at ${lag.requestsPerSecond.toFixed(0)} commands/s`, null, 'p99 ≤ 100 ms', (lag.lagP99Ms ?? Infinity) <= 100);
+
+    console.error(`2. rebuild of ${EVENTS} events`);
+    const bigDir = join(work, 'big');
+    mkdirSync(bigDir, { recursive: true });
+    const generated = await generateLedger(join(bigDir, 'events.sqlite'), EVENTS, PAIRS, PROJECTS);
+    const scan = await worker(bigDir, 'scan');
+    const rebuild = await worker(bigDir, 'rebuild');
+    results.rebuild = { events: generated, rebuild, rawScan: scan };
+    const rebuildRatio = rebuild.eventsPerSecond / scan.rowsPerSecond;
+    note('rebuild events/s', rebuild.eventsPerSecond.toFixed(0), `raw scan ${scan.rowsPerSecond.toFixed(0)} rows/s`, rebuildRatio, '≥ 0.5× scan', rebuildRatio >= 0.5);
+    note('rebuild peak RSS', `${rebuild.maxRssMb.toFixed(0)} MB`, `raw scan ${scan.maxRssMb.toFixed(0)} MB`, null, '≤ 300 MB', rebuild.maxRssMb <= 300);
+
+    console.error('5. start-up on the large store; 3. queries');
+    const started = performance.now();
+    const big = await startServerProcess(bigDir);
+    const head = generated;
+    const ready = await fetch(`${big.url}/partner-pairs/pair-0/summary?minPosition=${head}`);
+    const startupMs = performance.now() - started;
+    if (ready.status !== 200) throw new Error(`start-up read answered ${ready.status}`);
+    results.startup = { ms: startupMs, events: head };
+    note('start-up to first up-to-date read', `${startupMs.toFixed(0)} ms`, `${head} events`, null, '≤ 3 s', startupMs <= 3000);
+    const summary = await load(big.url, 'summary', Math.min(SECONDS, 10));
+    const project = await load(big.url, 'project', Math.min(SECONDS, 10));
+    await stop(big.child);
+    results.queries = { summary, project };
+    note('pair summary p50 / p99', `${summary.p50Ms} / ${summary.p99Ms} ms`, `${summary.requestsPerSecond.toFixed(0)} req/s`, null, 'p99 ≤ 5 ms', summary.p99Ms <= 5);
+    note('project detail p50 / p99', `${project.p50Ms} / ${project.p99Ms} ms`, `${project.requestsPerSecond.toFixed(0)} req/s`, null, 'p99 ≤ 5 ms', project.p99Ms <= 5);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+
+  console.table(rows.map((r) => ({ ...r, met: r.met === null ? '' : r.met ? 'yes' : 'NO' })));
+  const outDir = join(root, 'bench-results');
+  mkdirSync(outDir, { recursive: true });
+  const file = join(outDir, 'latest.json');
+  writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version }, seconds: SECONDS, rows, results }, null, 2));
+  console.log(`results written to bench-results/latest.json`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

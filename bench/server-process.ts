@@ -1,0 +1,44 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The project root, found from this file whether it runs from source or from dist/. */
+export function projectRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
+  return dir;
+}
+
+export const BUILT_MAIN = join(projectRoot(), 'dist/apps/api/src/main.js');
+
+/**
+ * Starts a built script as its own process and resolves once it prints
+ * `listening on <url>`, with that URL.
+ */
+export function startProcess(script: string, env: Record<string, string>, args: string[] = []): Promise<{ child: ChildProcess; url: string }> {
+  if (!existsSync(script)) throw new Error(`${script} is missing: run \`npm run build\` first`);
+  const child = spawn(process.execPath, [script, ...args], { env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`${script} did not start:\n${output}`)), 30_000);
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        child.stdout?.off('data', onData);
+        child.stderr?.off('data', onData);
+        resolve({ child, url: match[1] });
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`${script} exited with ${code}:\n${output}`)));
+  });
+}
+
+/** Starts the built API server on a data directory. */
+export function startServerProcess(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+  return startProcess(BUILT_MAIN, { DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1' });
+}
