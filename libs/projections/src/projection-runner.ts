@@ -13,9 +13,16 @@ export interface RunnerLogger {
 
 const silentLogger: RunnerLogger = { log: () => undefined, error: () => undefined };
 
+const checkpointWriters = new WeakMap<Database.Database, Database.Statement<[string, number]>>();
+
 /** Records how far a projection has applied the log; call inside the transaction that applied it. */
 export function writeCheckpoint(db: Database.Database, projection: string, position: number): void {
-  db.prepare('INSERT INTO checkpoints (projection, position) VALUES (?, ?) ON CONFLICT DO UPDATE SET position = excluded.position').run(projection, position);
+  let statement = checkpointWriters.get(db);
+  if (!statement) {
+    statement = db.prepare<[string, number]>('INSERT INTO checkpoints (projection, position) VALUES (?, ?) ON CONFLICT DO UPDATE SET position = excluded.position');
+    checkpointWriters.set(db, statement);
+  }
+  statement.run(projection, position);
 }
 
 /**
