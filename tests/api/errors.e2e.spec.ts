@@ -75,7 +75,7 @@ describe('HTTP API: refusals', () => {
       ['an empty body', ''],
       ['a prototype-pollution key', '{"__proto__": {"admin": true}}'],
     ])('refuses %s as a body', async (_, raw) => {
-      await refused(400, () => api.send('POST', '/partner-pairs', raw, { 'content-type': 'application/json' }));
+      expect((await refused(400, () => api.send('POST', '/partner-pairs', raw, { 'content-type': 'application/json' }))).code).toBe('invalid-body');
     });
 
     it('refuses malformed path ids, query values and headers', async () => {
@@ -90,6 +90,33 @@ describe('HTTP API: refusals', () => {
   it('413 for an oversized body, 415 for a body that is not JSON', async () => {
     await refused(413, () => api.post('/projects', { ...projectBody('big', 'err-pair', '1'), title: 'x'.repeat(100_000) }));
     await refused(415, () => api.send('POST', '/projects', '<project/>', { 'content-type': 'application/xml' }));
+    await refused(415, () => api.send('POST', '/projects/err-project/jobs', 'hello', { 'content-type': 'text/plain' }));
+    await refused(415, () => api.post('/projects/err-project/jobs', jobsBody('gz', 1), { 'content-encoding': 'gzip' }));
+  });
+
+  it('refuses a browser form post (no form can cancel a project)', async () => {
+    await refused(415, () =>
+      api.send('POST', '/projects/err-project/cancellation', 'reason=csrf&cancelledOn=2024-09-01', { 'content-type': 'application/x-www-form-urlencoded' }),
+    );
+    expect((await api.get('/projects/err-project/history')).body.events.map((e: { type: string }) => e.type)).not.toContain('ProjectCancelled');
+  });
+
+  it('refuses a deeply nested body with 400, not a stack overflow', async () => {
+    const deep = '['.repeat(5000) + ']'.repeat(5000);
+    const body = await refused(400, () => api.send('POST', '/projects/err-project/milestones', `{"milestone":"landed","reachedOn":"2024-06-01","x":${deep}}`, { 'content-type': 'application/json' }));
+    expect(body.code).toBe('invalid-body');
+    await refused(400, () => api.post('/projects/err-project/disbursements', { ...disbursementBody('deep', '1'), amount: JSON.parse('{"a":'.repeat(40) + '1' + '}'.repeat(40)) }));
+  });
+
+  it('answers malformed URLs and over-long path parameters in the ledger error shape; 128-character ids still route', async () => {
+    await refused(400, () => api.get('/projects/%zz'));
+    await refused(414, () => api.get(`/projects/${'a'.repeat(300)}`));
+    expect((await refused(404, () => api.get(`/projects/${'a'.repeat(128)}`))).code).toBe('project-not-found');
+  });
+
+  it('refuses a malformed correlation id and text with lone surrogates', async () => {
+    expect((await refused(400, () => api.post('/projects/err-project/jobs', jobsBody('c', 1), { 'x-correlation-id': 'not valid!' }))).code).toBe('invalid-header');
+    await refused(400, () => api.send('POST', '/partner-pairs', JSON.stringify(pairBody('lone')).replace('Donor of lone', 'Donor \\ud800'), { 'content-type': 'application/json' }));
   });
 
   it('404 for an unknown pair or project', async () => {

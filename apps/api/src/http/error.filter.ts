@@ -4,6 +4,7 @@ import { Conflict, DomainError, NotFound, RuleViolation } from '../../../../libs
 
 const STATUS_TEXT: Record<number, string> = {
   400: 'Bad Request',
+  414: 'URI Too Long',
   404: 'Not Found',
   409: 'Conflict',
   413: 'Payload Too Large',
@@ -12,6 +13,11 @@ const STATUS_TEXT: Record<number, string> = {
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
+
+/** The one error body every refusal uses. */
+export function errorBody(status: number, code: string, message: string): Record<string, unknown> {
+  return { statusCode: status, error: STATUS_TEXT[status] ?? 'Error', code, message };
+}
 
 function domainStatus(error: DomainError): number {
   if (error instanceof NotFound) return 404;
@@ -38,23 +44,28 @@ export class LedgerErrorFilter implements ExceptionFilter {
   private describe(exception: unknown): { status: number; body: Record<string, unknown> } {
     if (exception instanceof DomainError) {
       const status = domainStatus(exception);
-      return { status, body: { statusCode: status, error: STATUS_TEXT[status], code: exception.code, message: exception.message } };
+      return { status, body: errorBody(status, exception.code, exception.message) };
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const response = exception.getResponse();
       const body = typeof response === 'object' && response !== null ? (response as Record<string, unknown>) : { message: response };
-      return { status, body: { statusCode: status, error: STATUS_TEXT[status] ?? exception.name, code: body.code ?? httpCode(status), ...body } };
+      return { status, body: { statusCode: status, error: STATUS_TEXT[status] ?? exception.name, code: body.code ?? fastifyCode(exception.cause, status), ...body } };
     }
-    // Errors raised by Fastify itself before routing (bad JSON, body too large, wrong media type).
+    // Errors raised by Fastify's body parsing (bad JSON, body too large, wrong media type).
     const fastifyStatus = (exception as { statusCode?: unknown })?.statusCode;
     if (typeof fastifyStatus === 'number' && fastifyStatus >= 400 && fastifyStatus < 500) {
-      const message = (exception as Error).message;
-      return { status: fastifyStatus, body: { statusCode: fastifyStatus, error: STATUS_TEXT[fastifyStatus] ?? 'Client Error', code: httpCode(fastifyStatus), message } };
+      return { status: fastifyStatus, body: errorBody(fastifyStatus, fastifyCode(exception, fastifyStatus), (exception as Error).message) };
     }
     this.logger.error(`unexpected error: ${(exception as Error)?.message}`, (exception as Error)?.stack);
-    return { status: 500, body: { statusCode: 500, error: STATUS_TEXT[500], code: 'internal-error', message: 'internal error; the request may be retried' } };
+    return { status: 500, body: errorBody(500, 'internal-error', 'internal error; the request may be retried') };
   }
+}
+
+/** Fastify's body-parsing errors (Nest wraps them, keeping the original as `cause`) are `invalid-body`. */
+function fastifyCode(error: unknown, status: number): string {
+  const code = String((error as { code?: unknown } | undefined)?.code ?? '');
+  return status === 400 && code.startsWith('FST_ERR_CTP_') ? 'invalid-body' : httpCode(status);
 }
 
 function httpCode(status: number): string {

@@ -7,10 +7,11 @@ const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const ACTOR = /^[A-Za-z0-9._@:-]{1,128}$/;
 const IF_MATCH = /^"(0|[1-9][0-9]{0,14})"$/;
 
-/** The request's correlation id: the caller's `X-Correlation-Id` if it is well formed, else a fresh one. */
-export function correlationIdOf(request: FastifyRequest): string {
+/** The request's correlation id: the caller's `X-Correlation-Id`, a fresh one if none was sent, null if it is malformed. */
+export function correlationIdOf(request: FastifyRequest): string | null {
   const header = request.headers['x-correlation-id'];
-  return typeof header === 'string' && CORRELATION_ID.test(header) ? header : randomUUID();
+  if (header === undefined) return randomUUID();
+  return typeof header === 'string' && CORRELATION_ID.test(header) ? header : null;
 }
 
 function header(request: FastifyRequest, name: string): string | undefined {
@@ -35,5 +36,5 @@ export const CommandCtx = createParamDecorator((_: unknown, context: ExecutionCo
     if (!match) throw new BadRequestException({ code: 'invalid-header', message: 'If-Match must be a quoted revision number, such as "3", as sent in ETag' });
     expectedRevision = Number(match[1]);
   }
-  return { correlationId: request.correlationId ?? correlationIdOf(request), commandId: randomUUID(), actor, expectedRevision };
+  return { correlationId: request.correlationId ?? randomUUID(), commandId: randomUUID(), actor, expectedRevision };
 });

@@ -35,6 +35,24 @@ export function ledgerValidationPipe(): ValidationPipe {
   });
 }
 
+const MAX_DEPTH = 32;
+
+/** Whether a parsed JSON value nests deeper than `max` levels (checked without recursion). */
+export function nestsDeeperThan(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop() as [unknown, number];
+    if (typeof node !== 'object' || node === null) continue;
+    if (depth > max) return true;
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+function invalidBody(message: string): BadRequestException {
+  return new BadRequestException({ statusCode: 400, error: 'Bad Request', code: 'invalid-body', message });
+}
+
 /**
  * A command body must be one JSON object: class-transformer would otherwise
  * turn an array into an array of DTOs that validation waves through.
@@ -43,13 +61,10 @@ export class JsonObjectBodyPipe implements PipeTransform {
   transform(value: unknown, metadata: ArgumentMetadata): unknown {
     if (metadata.type !== 'body') return value;
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      throw new BadRequestException({
-        statusCode: 400,
-        error: 'Bad Request',
-        code: 'invalid-body',
-        message: 'the request body must be a JSON object sent with Content-Type: application/json',
-      });
+      throw invalidBody('the request body must be a JSON object sent with Content-Type: application/json');
     }
+    // class-transformer recurses without a limit: a deeply nested body would overflow its stack.
+    if (nestsDeeperThan(value, MAX_DEPTH)) throw invalidBody(`the request body nests deeper than ${MAX_DEPTH} levels`);
     return value;
   }
 }

@@ -44,6 +44,8 @@ export function IsMoney(options?: ValidationOptions): PropertyDecorator {
 
 // Control characters (other than none at all) have no place in names, titles or reasons.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+// A lone UTF-16 surrogate is not text: stored, it would read back as U+FFFD in one place and \ud800 in another.
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** Free text: a string of 1 to `max` characters, not blank, without control characters. */
 export function IsText(max: number, options?: ValidationOptions): PropertyDecorator {
@@ -51,7 +53,7 @@ export function IsText(max: number, options?: ValidationOptions): PropertyDecora
     {
       name: 'isText',
       validator: {
-        validate: (value) => typeof value === 'string' && value.trim().length > 0 && [...value].length <= max && !CONTROL.test(value),
+        validate: (value) => typeof value === 'string' && value.trim().length > 0 && [...value].length <= max && !CONTROL.test(value) && !LONE_SURROGATE.test(value),
         defaultMessage: (args) => `${args?.property} must be non-blank text of at most ${max} characters without control characters`,
       },
     },
