@@ -110,17 +110,27 @@ export class ProjectionRunner {
 
   private async run(signal: AbortSignal): Promise<void> {
     let backoffMs = 100;
+    let waitingForLock = false;
     while (!signal.aborted) {
       try {
         this.checkpoint = this.storedCheckpoint();
         for await (const batch of this.store.subscribeToAll({ after: this.checkpoint, maxBatch: this.batchSize, signal })) {
           this.advanceTo(this.applyBatch(batch));
+          if (waitingForLock) this.logger.log(`projection ${this.projection.name}: read models unlocked, resuming`);
           this.lastError = null;
+          waitingForLock = false;
           backoffMs = 100;
         }
       } catch (error) {
         if (signal.aborted) break;
-        const err = error as Error;
+        const err = error as Error & { code?: string };
+        if (err.code === 'SQLITE_BUSY') {
+          // Another writer (a rebuild) holds the read models: wait without blocking, quietly.
+          if (!waitingForLock) this.logger.log(`projection ${this.projection.name}: read models are locked by another writer (a rebuild?); waiting`);
+          waitingForLock = true;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          continue;
+        }
         this.lastError = err.message;
         this.logger.error(`projection ${this.projection.name} failed at checkpoint ${this.checkpoint}: ${err.message}; retrying in ${backoffMs} ms`, err.stack);
         await new Promise((resolve) => setTimeout(resolve, backoffMs));

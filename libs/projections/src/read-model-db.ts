@@ -87,13 +87,19 @@ export interface ProjectRow {
 
 export const READ_MODEL_TABLES = ['pairs', 'projects', 'counters'] as const;
 
-export function openReadModelDb(file: string): Database.Database {
+/**
+ * Opens the read-model file. `busyTimeoutMs` is how long a write waits for
+ * another writer's lock: better-sqlite3 waits synchronously, so a server's
+ * connection uses 0 and retries asynchronously instead of freezing its event
+ * loop while a rebuild holds the lock.
+ */
+export function openReadModelDb(file: string, busyTimeoutMs = 10_000): Database.Database {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   // The read models can always be rebuilt from the events, so they need not be fsynced on every commit.
   db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 10000');
+  db.pragma(`busy_timeout = ${busyTimeoutMs}`);
   db.exec(SCHEMA);
   return db;
 }

@@ -46,7 +46,8 @@ export async function rebuildReadModels(
       onProgress({ position, head, events });
     }
     work.flush();
-    writeCheckpoint(db, projection.name, position);
+    if (position > 0) writeCheckpoint(db, projection.name, position);
+    else db.prepare('DELETE FROM checkpoints WHERE projection = ?').run(projection.name);
     db.exec('COMMIT');
   } catch (error) {
     db.exec('ROLLBACK');

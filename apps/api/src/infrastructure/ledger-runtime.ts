@@ -23,6 +23,9 @@ export function openEventStore(config: Pick<LedgerConfig, 'dataDir' | 'eventStor
 export class LedgerRuntime implements OnApplicationBootstrap, OnApplicationShutdown {
   readonly store: EventStore;
   readonly ledger: Ledger;
+  /** The projection runner's connection: it writes, and never waits synchronously for a lock. */
+  readonly readModelWriter: Database.Database;
+  /** The queries' connection: in WAL mode reads never wait for writers. */
   readonly readModels: Database.Database;
   readonly queries: LedgerQueries;
   readonly runner: ProjectionRunner;
@@ -30,9 +33,10 @@ export class LedgerRuntime implements OnApplicationBootstrap, OnApplicationShutd
   constructor(readonly config: LedgerConfig) {
     this.store = openEventStore(config);
     this.ledger = new Ledger(this.store);
+    this.readModelWriter = openReadModelDb(join(config.dataDir, READ_MODELS_FILE), 0);
     this.readModels = openReadModelDb(join(config.dataDir, READ_MODELS_FILE));
     this.queries = new LedgerQueries(this.readModels);
-    this.runner = new ProjectionRunner(this.store, this.readModels, new LedgerProjection(this.readModels), new Logger('Projections'));
+    this.runner = new ProjectionRunner(this.store, this.readModelWriter, new LedgerProjection(this.readModelWriter), new Logger('Projections'));
   }
 
   onApplicationBootstrap(): void {
@@ -42,6 +46,7 @@ export class LedgerRuntime implements OnApplicationBootstrap, OnApplicationShutd
   async onApplicationShutdown(): Promise<void> {
     await this.runner.stop();
     await this.store.close();
+    this.readModelWriter.close();
     this.readModels.close();
   }
 }
