@@ -63,6 +63,7 @@ export async function generateLedger(file: string, totalEvents: number, pairs = 
         } else if (round % 10 === 5) {
           write(streamId, revision, 'PledgeRevised', {
             ...base,
+            revisionId: `rev-${j}-${round}`,
             pledged: { amount: `${1_000_000_000 + round}.00`, currency: 'CNY' },
             previousPledged: { amount: `${1_000_000_000 + (round === 5 ? 0 : round - 10)}.00`, currency: 'CNY' },
             reason: 'generated revision',

@@ -143,6 +143,12 @@ describe('HTTP API: commands and read models', () => {
       ['a signing', '/projects', projectBody('retry-project', 'retry-pair', '1000.00'), projectBody('retry-project', 'retry-pair', '1001')],
       ['a disbursement', '/projects/retry-project/disbursements', disbursementBody('rt-1', '10'), disbursementBody('rt-1', '11')],
       ['a jobs report', '/projects/retry-project/jobs', jobsBody('rr-1', 3), jobsBody('rr-1', 4)],
+      [
+        'a pledge revision with a revision id',
+        '/projects/retry-project/pledge-revisions',
+        { revisionId: 'rev-1', pledged: { amount: '2000', currency: 'CNY' }, reason: 'up', revisedOn: '2024-08-01' },
+        { revisionId: 'rev-1', pledged: { amount: '2001', currency: 'CNY' }, reason: 'up', revisedOn: '2024-08-01' },
+      ],
       ['a milestone', '/projects/retry-project/milestones', { milestone: 'landed', reachedOn: '2024-06-01' }, { milestone: 'landed', reachedOn: '2024-06-02' }],
     ])('answers a repeated %s with 200 and the original result, appending nothing; other content under the same id is 409', async (_, path, body, contradicting) => {
       const first = await api.post(path, body);
@@ -154,6 +160,17 @@ describe('HTTP API: commands and read models', () => {
       const conflicting = await api.post(path, contradicting);
       expect(conflicting.status).toBe(409);
       expect(await api.head()).toBe(head);
+    });
+
+    it('answers a late retry of a pledge revision by its revision id, after a later revision', async () => {
+      await api.post('/projects', projectBody('late-retry', 'retry-pair', '1000'));
+      const up = { revisionId: 'late-up', pledged: { amount: '1500', currency: 'CNY' }, reason: 'up', revisedOn: '2024-08-01' };
+      const first = await api.post('/projects/late-retry/pledge-revisions', up);
+      await api.post('/projects/late-retry/pledge-revisions', { revisionId: 'late-down', pledged: { amount: '1200', currency: 'CNY' }, reason: 'down', revisedOn: '2024-09-01' });
+      const late = await api.post('/projects/late-retry/pledge-revisions', up);
+      expect(late).toMatchObject({ status: 200, body: { revision: first.body.revision, position: first.body.position } });
+      const head = await api.head();
+      expect((await api.get(`/projects/late-retry?minPosition=${head}`)).body.pledged.amount).toBe('1200.00');
     });
 
     it('answers a retried disbursement with its original result even when If-Match has moved on', async () => {

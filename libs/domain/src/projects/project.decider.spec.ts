@@ -16,8 +16,8 @@ function disburse(disbursementId: string, amount: string, disbursedOn = '2024-06
 function recordJobs(reportId: string, jobs: number, reportedOn = '2024-07-01'): ProjectCommand {
   return { type: 'RecordJobs', data: { projectId, reportId, jobs, reportedOn } };
 }
-function revise(amount: string, reason = 'scope changed', revisedOn = '2024-08-01'): ProjectCommand {
-  return { type: 'RevisePledge', data: { projectId, pledged: cny(amount), reason, revisedOn } };
+function revise(amount: string, reason = 'scope changed', revisedOn = '2024-08-01', revisionId: string | null = null): ProjectCommand {
+  return { type: 'RevisePledge', data: { projectId, revisionId, pledged: cny(amount), reason, revisedOn } };
 }
 function milestone(name: 'landed' | 'construction-started' | 'in-production' | 'completed', reachedOn = '2024-06-15'): ProjectCommand {
   return { type: 'ReachMilestone', data: { projectId, milestone: name, reachedOn } };
@@ -146,6 +146,7 @@ describe('revising a pledge', () => {
         data: {
           projectId,
           pairId,
+          revisionId: null,
           pledged: { amount: '3500000000.00', currency: 'CNY' },
           previousPledged: { amount: '3000000000.00', currency: 'CNY' },
           reason: 'scope changed',
@@ -163,9 +164,24 @@ describe('revising a pledge', () => {
 
   it('refuses an unchanged pledge, another currency, a cancelled project', () => {
     thenRefused(given(signed()), revise('3000000000'), RuleViolation, 'pledge-unchanged');
-    const usd: ProjectCommand = { type: 'RevisePledge', data: { projectId, pledged: { minor: 1n, currency: 'USD' }, reason: 'x', revisedOn: '2024-08-01' } };
+    const usd: ProjectCommand = { type: 'RevisePledge', data: { projectId, revisionId: null, pledged: { minor: 1n, currency: 'USD' }, reason: 'x', revisedOn: '2024-08-01' } };
     thenRefused(given(signed()), usd, RuleViolation, 'currency-mismatch');
     thenRefused(given(signed(), cancelled()), revise('1'), RuleViolation, 'project-cancelled');
+  });
+
+  it('recognises a late retry by its revision id, and refuses the id with other content', () => {
+    const first = thenEvents(given(signed()), revise('3500000000', 'up', '2024-08-01', 'rev-up'));
+    const afterFirst = given(signed(), ...first);
+    const second = thenEvents(afterFirst, revise('3200000000', 'down', '2024-09-01', 'rev-down'));
+    const state = given(signed(), ...first, ...second);
+    expect(decideProject(revise('3500000000', 'up', '2024-08-01', 'rev-up'), state)).toEqual({ kind: 'replay', at: { revision: 1, position: 11 } });
+    thenRefused(state, revise('3600000000', 'up', '2024-08-01', 'rev-up'), Conflict, 'revision-id-reused');
+  });
+
+  it('treats a revision recorded before revision ids existed as having none', () => {
+    const { revisionId: _none, ...legacy } = (thenEvents(given(signed()), revise('3500000000'))[0] as { data: { revisionId: null } }).data;
+    const state = given(signed(), { type: 'PledgeRevised', data: legacy } as ProjectEvent);
+    expect(decideProject(revise('3500000000'), state)).toEqual({ kind: 'replay', at: { revision: 1, position: 11 } });
   });
 
   it('answers a repeat of the latest revision with its original result', () => {

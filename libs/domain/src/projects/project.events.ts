@@ -27,6 +27,8 @@ export interface ProjectSignedData {
 export interface PledgeRevisedData {
   readonly projectId: string;
   readonly pairId: string;
+  /** The client's id for this revision, when it sent one: retries are recognised by it. */
+  readonly revisionId: string | null;
   readonly pledged: MoneyJson;
   readonly previousPledged: MoneyJson;
   readonly reason: string;

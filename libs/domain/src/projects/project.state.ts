@@ -28,6 +28,7 @@ export interface SignedProject {
   readonly jobReports: ReadonlyMap<string, Recorded<JobsRecordedData>>;
   readonly milestones: ReadonlyMap<Milestone, Recorded<{ reachedOn: string }>>;
   readonly lastRevision: Recorded<PledgeRevisedData> | null;
+  readonly revisions: ReadonlyMap<string, Recorded<PledgeRevisedData>>;
   readonly cancellation: Recorded<ProjectCancelledData> | null;
 }
 
@@ -52,13 +53,19 @@ export function evolveProject(state: ProjectState, event: ProjectEvent, at: Reco
       jobReports: new Map(),
       milestones: new Map(),
       lastRevision: null,
+      revisions: new Map(),
       cancellation: null,
     };
   }
   if (!isSigned(state)) throw new Error(`${event.type} recorded for a project that was never signed`);
   switch (event.type) {
-    case 'PledgeRevised':
-      return { ...state, pledged: parseMoney(event.data.pledged), lastRevision: { data: event.data, at } };
+    case 'PledgeRevised': {
+      const revision = { data: event.data, at };
+      // Revisions recorded before revision ids existed have none.
+      const revisionId = event.data.revisionId ?? null;
+      const revisions = revisionId === null ? state.revisions : new Map(state.revisions).set(revisionId, revision);
+      return { ...state, pledged: parseMoney(event.data.pledged), lastRevision: revision, revisions };
+    }
     case 'FundsDisbursed':
       return {
         ...state,

@@ -20,7 +20,7 @@ export class RevisePledgeHttpController {
     @CommandCtx() context: CommandContext,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const data = { projectId, pledged: parseMoney(body.pledged), reason: body.reason, revisedOn: body.revisedOn };
+    const data = { projectId, revisionId: body.revisionId ?? null, pledged: parseMoney(body.pledged), reason: body.reason, revisedOn: body.revisedOn };
     const result = await this.commandBus.execute(new ProjectCommandMessage({ type: 'RevisePledge', data }, context));
     return commandResponse(reply, result, { projectId });
   }

@@ -1,8 +1,14 @@
+import { IsOptional } from 'class-validator';
 import type { MoneyJson } from '../../../../../libs/domain/src/index.js';
-import { IsCalendarDate, IsMoney, IsText } from '../../http/validators.js';
+import { IsCalendarDate, IsLedgerId, IsMoney, IsText } from '../../http/validators.js';
 
 /** POST /projects/:projectId/pledge-revisions */
 export class RevisePledgeRequestDto {
+  /** Optional, recommended: makes a late retry of this revision recognisable. */
+  @IsOptional()
+  @IsLedgerId()
+  revisionId?: string | null;
+
   @IsMoney()
   pledged!: MoneyJson;
 
