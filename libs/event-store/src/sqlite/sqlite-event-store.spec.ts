@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeEventStoreContract } from '../testing/event-store.contract.js';
+import { DuplicateEventId } from '../event-store.port.js';
 import { SqliteEventStore } from './sqlite-event-store.js';
 
 const dirs: string[] = [];
@@ -17,6 +18,15 @@ describeEventStoreContract('embedded SQLite', async () => new SqliteEventStore(t
 
 describe('embedded SQLite store', () => {
   const meta = { correlationId: 'c', causationId: 'c', actor: 'a' };
+  const event = () => ({ id: randomUUID(), type: 'E', schemaVersion: 1, data: {}, metadata: meta });
+
+  it('refuses an event id already stored in another stream', async () => {
+    const store = new SqliteEventStore(tempFile());
+    const reused = event();
+    await store.appendToStream('test-a', [reused]);
+    await expect(store.appendToStream('test-b', [reused])).rejects.toBeInstanceOf(DuplicateEventId);
+    await store.close();
+  });
 
   it('keeps every acknowledged append across a reopen of the file', async () => {
     const file = tempFile();

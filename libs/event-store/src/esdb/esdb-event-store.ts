@@ -1,0 +1,243 @@
+import {
+  ANY,
+  BACKWARDS,
+  END,
+  EventStoreDBClient,
+  FORWARDS,
+  NO_STREAM,
+  type Position,
+  type ResolvedEvent,
+  START,
+  STREAM_EXISTS,
+  StreamNotFoundError,
+  WrongExpectedVersionError,
+  jsonEvent,
+  streamNameFilter,
+} from '@eventstore/db-client';
+import {
+  type AppendResult,
+  type EventStore,
+  type ExpectedRevision,
+  type NewEvent,
+  type ReadAllOptions,
+  type RecordedEvent,
+  type SubscribeOptions,
+  WrongExpectedRevision,
+  validateAppend,
+} from '../event-store.port.js';
+
+export interface EsdbOptions {
+  readonly connectionString: string;
+  /** The streams this store reads and subscribes to (the ledger's: `partner-pair-`, `project-`); system streams are always skipped. */
+  readonly streamPrefixes: readonly string[];
+  readonly onReconnect?: (error: Error, delayMs: number) => void;
+}
+
+/**
+ * Metadata as EventStoreDB stores it: its own `$correlationId` and
+ * `$causationId` keys (which its UI and projections understand), plus the
+ * ledger's actor, schema version and recording time.
+ */
+interface StoredMetadata {
+  $correlationId?: string;
+  $causationId?: string;
+  actor?: string;
+  schemaVersion?: number;
+  recordedAt?: string;
+}
+
+/**
+ * The event store port on EventStoreDB (and KurrentDB, which speaks the same
+ * protocol). Positions are $all commit positions: EventStoreDB's commit and
+ * prepare positions differ only inside explicit transactions, which gRPC
+ * clients cannot open, so one number names an event and round-trips.
+ */
+export class EsdbEventStore implements EventStore {
+  private readonly client: EventStoreDBClient;
+  private closed = false;
+
+  constructor(private readonly options: EsdbOptions) {
+    this.client = EventStoreDBClient.connectionString(options.connectionString);
+  }
+
+  async appendToStream(streamId: string, events: readonly NewEvent[], options: { expectedRevision?: ExpectedRevision } = {}): Promise<AppendResult> {
+    const expected = options.expectedRevision ?? 'any';
+    validateAppend(streamId, events, expected);
+    const recordedAt = new Date().toISOString();
+    const proposed = events.map((event) =>
+      jsonEvent({
+        id: event.id,
+        type: event.type,
+        data: event.data as Record<string, never>,
+        metadata: {
+          $correlationId: event.metadata.correlationId,
+          $causationId: event.metadata.causationId,
+          actor: event.metadata.actor,
+          schemaVersion: event.schemaVersion,
+          recordedAt,
+        } satisfies StoredMetadata,
+      }),
+    );
+    try {
+      const result = await this.client.appendToStream(streamId, proposed, { expectedRevision: toEsdbRevision(expected) });
+      if (!result.position) throw new Error(`EventStoreDB returned no position for an append to ${streamId}`);
+      return { nextExpectedRevision: Number(result.nextExpectedRevision), position: Number(result.position.commit) };
+    } catch (error) {
+      if (error instanceof WrongExpectedVersionError) {
+        const actual = error.actualVersion;
+        throw new WrongExpectedRevision(streamId, expected, typeof actual === 'bigint' ? Number(actual) : 'no_stream');
+      }
+      throw error;
+    }
+  }
+
+  async readStream(streamId: string, options: { fromRevision?: number } = {}): Promise<RecordedEvent[]> {
+    const events: RecordedEvent[] = [];
+    try {
+      for await (const resolved of this.client.readStream(streamId, { fromRevision: BigInt(options.fromRevision ?? 0), direction: FORWARDS })) {
+        events.push(toRecordedEvent(resolved));
+      }
+    } catch (error) {
+      if (error instanceof StreamNotFoundError) return [];
+      throw error;
+    }
+    return events;
+  }
+
+  /**
+   * EventStoreDB reads $all from a position inclusively and has no filter
+   * for plain reads, so this skips the event at `after` and every event
+   * outside the ledger's streams, reading on until it has some or reaches
+   * the end: an empty page always means "at the head".
+   */
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    const after = options.after ?? 0;
+    const maxCount = options.maxCount ?? 1000;
+    const page: RecordedEvent[] = [];
+    let from: Position | typeof START = after > 0 ? at(after) : START;
+    for (;;) {
+      let read = 0;
+      let last: Position | undefined;
+      for await (const resolved of this.client.readAll({ fromPosition: from, maxCount, direction: FORWARDS })) {
+        read++;
+        last = resolved.event?.position;
+        if (!resolved.event || Number(resolved.event.position.commit) <= after) continue;
+        if (this.accepts(resolved.event.streamId, resolved.event.type) && page.length < maxCount) page.push(toRecordedEvent(resolved));
+      }
+      if (page.length > 0 || read < maxCount || !last) return page;
+      from = last;
+    }
+  }
+
+  /**
+   * A filtered $all subscription (server-side: only the ledger's streams),
+   * from `after`. If the connection drops, it resubscribes from the last
+   * event it delivered, with backoff, so nothing is skipped or reordered.
+   */
+  async *subscribeToAll(options: SubscribeOptions = {}): AsyncGenerator<RecordedEvent[]> {
+    let cursor = options.after ?? 0;
+    let delayMs = 100;
+    while (!options.signal?.aborted && !this.closed) {
+      const subscription = this.client.subscribeToAll({
+        fromPosition: cursor > 0 ? at(cursor) : START,
+        filter: streamNameFilter({ prefixes: [...this.options.streamPrefixes] }),
+      });
+      const stop = (): void => void subscription.unsubscribe();
+      options.signal?.addEventListener('abort', stop, { once: true });
+      try {
+        for await (const resolved of subscription) {
+          if (!resolved.event || !this.accepts(resolved.event.streamId, resolved.event.type)) continue;
+          const event = toRecordedEvent(resolved);
+          if (event.position <= cursor) continue;
+          cursor = event.position;
+          delayMs = 100;
+          yield [event];
+        }
+      } catch (error) {
+        if (options.signal?.aborted || this.closed) break;
+        this.options.onReconnect?.(error as Error, delayMs);
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        delayMs = Math.min(delayMs * 2, 5000);
+      } finally {
+        options.signal?.removeEventListener('abort', stop);
+        await subscription.unsubscribe().catch(() => undefined);
+      }
+    }
+  }
+
+  /** The position of the last of the ledger's events, 0 when there is none. */
+  async headPosition(): Promise<number> {
+    let from: Position | typeof END = END;
+    for (;;) {
+      let read = 0;
+      let last: Position | undefined;
+      for await (const resolved of this.client.readAll({ fromPosition: from, maxCount: 100, direction: BACKWARDS })) {
+        read++;
+        last = resolved.event?.position;
+        if (resolved.event && this.accepts(resolved.event.streamId, resolved.event.type)) return Number(resolved.event.position.commit);
+      }
+      if (read < 100 || !last) return 0;
+      from = last;
+    }
+  }
+
+  /** Whether the server answers a read within `timeoutMs`: for health checks. (The client itself waits for a connection without limit.) */
+  async isReachable(timeoutMs = 2000): Promise<boolean> {
+    const read = this.client.readAll({ fromPosition: END, maxCount: 1, direction: BACKWARDS });
+    let timer: NodeJS.Timeout | undefined;
+    const answered = (async () => {
+      for await (const _ of read) break;
+      return true;
+    })().catch(() => false);
+    try {
+      return await Promise.race([answered, new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)))]);
+    } finally {
+      clearTimeout(timer);
+      read.destroy();
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    // dispose() waits on channels that may never close once the server is gone.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.client.dispose(), new Promise((resolve) => (timer = setTimeout(resolve, 1000)))]);
+    clearTimeout(timer);
+  }
+
+  private accepts(streamId: string, type: string): boolean {
+    return !streamId.startsWith('$') && !type.startsWith('$') && this.options.streamPrefixes.some((prefix) => streamId.startsWith(prefix));
+  }
+}
+
+function at(position: number): Position {
+  return { commit: BigInt(position), prepare: BigInt(position) };
+}
+
+function toEsdbRevision(expected: ExpectedRevision): typeof ANY | typeof NO_STREAM | typeof STREAM_EXISTS | bigint {
+  if (expected === 'any') return ANY;
+  if (expected === 'no_stream') return NO_STREAM;
+  if (expected === 'stream_exists') return STREAM_EXISTS;
+  return BigInt(expected);
+}
+
+function toRecordedEvent(resolved: ResolvedEvent): RecordedEvent {
+  const event = resolved.event;
+  if (!event || !event.position) throw new Error('EventStoreDB returned an event without a position');
+  const metadata = (event.metadata ?? {}) as StoredMetadata;
+  return {
+    id: event.id,
+    streamId: event.streamId,
+    revision: Number(event.revision),
+    position: Number(event.position.commit),
+    type: event.type,
+    schemaVersion: metadata.schemaVersion ?? 1,
+    data: event.data,
+    metadata: {
+      correlationId: metadata.$correlationId ?? '',
+      causationId: metadata.$causationId ?? '',
+      actor: metadata.actor ?? '',
+      recordedAt: metadata.recordedAt ?? event.created.toISOString(),
+    },
+  };
+}
