@@ -38,7 +38,7 @@ export function startProcess(script: string, env: Record<string, string>, args: 
   });
 }
 
-/** Starts the built API server on a data directory. */
-export function startServerProcess(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  return startProcess(BUILT_MAIN, { DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1' });
+/** Starts the built API server on a data directory (and any other settings in `env`). */
+export function startServerProcess(dataDir: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string }> {
+  return startProcess(BUILT_MAIN, { DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', ...env });
 }

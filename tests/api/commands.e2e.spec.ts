@@ -1,4 +1,4 @@
-import { type LedgerUnderTest, ledgerPerSuite } from '../support/ledger-harness.js';
+import { E2E_STORE, type LedgerUnderTest, ledgerPerSuite } from '../support/ledger-harness.js';
 import { disbursementBody, jobsBody, pairBody, projectBody } from '../support/fixtures.js';
 
 describe('HTTP API: commands and read models', () => {
@@ -6,6 +6,10 @@ describe('HTTP API: commands and read models', () => {
   let api: LedgerUnderTest;
   beforeAll(() => {
     api = ledger();
+  });
+
+  it(`runs on the store under test (${E2E_STORE})`, async () => {
+    expect(api.runtime.store.constructor.name).toBe(E2E_STORE === 'esdb' ? 'EsdbEventStore' : 'SqliteEventStore');
   });
 
   it('registers a pair tree, signs projects and rolls pledged vs delivered up through sub-pairs', async () => {

@@ -9,7 +9,7 @@ describe('concurrent commands', () => {
   });
   afterAll(async () => {
     await api.stop();
-    removeDataDirs();
+    await removeDataDirs();
   });
 
   it('never over-disburses a project when many tranches race for the remaining pledge', async () => {

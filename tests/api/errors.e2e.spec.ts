@@ -11,7 +11,7 @@ describe('HTTP API: refusals', () => {
   });
   afterAll(async () => {
     await api.stop();
-    removeDataDirs();
+    await removeDataDirs();
   });
 
   /** Sends a request that must be refused with `status`, and checks it appended nothing. */

@@ -5,11 +5,35 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfig } from '../../apps/api/src/config.js';
 import { LedgerRuntime } from '../../apps/api/src/infrastructure/ledger-runtime.js';
 import { createLedgerApp } from '../../apps/api/src/ledger-app.js';
+import { EsdbDouble } from '../../libs/event-store/src/testing/esdb-double.js';
 
 export interface Reply<T = any> {
   readonly status: number;
   readonly body: T;
   readonly headers: Headers;
+}
+
+/** The event store the end-to-end suites run against: the jest project sets E2E_EVENT_STORE. */
+export const E2E_STORE: 'sqlite' | 'esdb' = process.env.E2E_EVENT_STORE === 'esdb' ? 'esdb' : 'sqlite';
+
+/** `it`, skipped (visibly) when the suite runs against a store a test does not apply to. */
+export const sqliteOnly = E2E_STORE === 'sqlite' ? it : it.skip;
+
+const doubles = new Map<string, EsdbDouble>();
+
+/**
+ * The environment that points the ledger at the store under test for a data
+ * directory: nothing for SQLite; for EventStoreDB, a gRPC double of the
+ * server, one per data directory, so that a restarted API finds its events.
+ */
+export async function storeEnv(dataDir: string): Promise<Record<string, string>> {
+  if (E2E_STORE === 'sqlite') return {};
+  let double = doubles.get(dataDir);
+  if (!double) {
+    double = await EsdbDouble.start();
+    doubles.set(dataDir, double);
+  }
+  return { EVENT_STORE: 'esdb', ESDB_CONNECTION_STRING: double.connectionString };
 }
 
 /** A fresh data directory, removed by `removeDataDirs`. */
@@ -19,8 +43,12 @@ export function tempDataDir(): string {
   dirs.push(dir);
   return dir;
 }
-export function removeDataDirs(): void {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+export async function removeDataDirs(): Promise<void> {
+  for (const dir of dirs.splice(0)) {
+    await doubles.get(dir)?.stop();
+    doubles.delete(dir);
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** The real API on a real port over a real SQLite file, driven with fetch. */
@@ -32,7 +60,7 @@ export class LedgerUnderTest {
   ) {}
 
   static async start(dataDir = tempDataDir(), env: Record<string, string> = {}): Promise<LedgerUnderTest> {
-    const config = loadConfig({ DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', ...env });
+    const config = loadConfig({ DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', ...(await storeEnv(dataDir)), ...env });
     const app = await createLedgerApp(config, false);
     await app.listen(0, '127.0.0.1');
     return new LedgerUnderTest(app, await app.getUrl(), dataDir);
@@ -83,7 +111,7 @@ export function ledgerPerSuite(env: Record<string, string> = {}): () => LedgerUn
   });
   afterAll(async () => {
     await api?.stop();
-    removeDataDirs();
+    await removeDataDirs();
   });
   return () => {
     if (!api) throw new Error('the ledger is not started yet');

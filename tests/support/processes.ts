@@ -4,12 +4,19 @@ import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { projectRoot } from '../../bench/server-process.js';
 
-export { startServerProcess } from '../../bench/server-process.js';
+import { startServerProcess as startBuiltServer } from '../../bench/server-process.js';
+import { storeEnv } from './ledger-harness.js';
+
+/** The built server as its own process, on the store under test. */
+export async function startServerProcess(dataDir: string) {
+  return startBuiltServer(dataDir, await storeEnv(dataDir));
+}
 
 export const BUILT_REBUILD = join(projectRoot(), 'dist/apps/api/src/cli/rebuild.js');
 
 export async function runRebuildProcess(dataDir: string): Promise<string> {
-  const { stdout } = await promisify(execFile)(process.execPath, [BUILT_REBUILD], { env: { ...process.env, DATA_DIR: dataDir } });
+  const env = { ...process.env, DATA_DIR: dataDir, ...(await storeEnv(dataDir)) };
+  const { stdout } = await promisify(execFile)(process.execPath, [BUILT_REBUILD], { env });
   return stdout;
 }
 

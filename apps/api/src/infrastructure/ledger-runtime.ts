@@ -2,15 +2,27 @@ import { join } from 'node:path';
 import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type Database from 'better-sqlite3';
 import { Ledger } from '../../../../libs/application/src/index.js';
-import { type EventStore, SqliteEventStore } from '../../../../libs/event-store/src/index.js';
+import { EsdbEventStore, type EventStore, SqliteEventStore } from '../../../../libs/event-store/src/index.js';
+import { partnerPairStreamId, projectStreamId } from '../../../../libs/domain/src/index.js';
 import { LedgerProjection, LedgerQueries, ProjectionRunner, openReadModelDb } from '../../../../libs/projections/src/index.js';
 import type { LedgerConfig } from '../config.js';
 
 export const EVENTS_FILE = 'events.sqlite';
 export const READ_MODELS_FILE = 'read-models.sqlite';
 
-/** Opens the configured event store. */
-export function openEventStore(config: Pick<LedgerConfig, 'dataDir' | 'eventStore'>): EventStore {
+/** The stream-name prefixes of the ledger's streams: what the EventStoreDB adapter reads and subscribes to. */
+export const LEDGER_STREAM_PREFIXES = [partnerPairStreamId(''), projectStreamId('')];
+
+/** Opens the configured event store: EVENT_STORE=sqlite|esdb is the only switch. */
+export function openEventStore(config: Pick<LedgerConfig, 'dataDir' | 'eventStore' | 'esdbConnectionString'>): EventStore {
+  if (config.eventStore === 'esdb' && config.esdbConnectionString) {
+    const logger = new Logger('EventStoreDB');
+    return new EsdbEventStore({
+      connectionString: config.esdbConnectionString,
+      streamPrefixes: LEDGER_STREAM_PREFIXES,
+      onReconnect: (error, delayMs) => logger.warn(`subscription dropped (${error.message}); resubscribing from the last position in ${delayMs} ms`),
+    });
+  }
   return new SqliteEventStore(join(config.dataDir, EVENTS_FILE));
 }
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { EventStore } from '../event-store.port.js';
 import { EsdbDouble } from '../testing/esdb-double.js';
 import { describeEventStoreContract } from '../testing/event-store.contract.js';
@@ -37,5 +38,32 @@ describe('EventStoreDB adapter', () => {
     await double.stop();
     expect(await store.isReachable()).toBe(false);
     await store.close();
+  });
+});
+
+describe('EventStoreDB adapter subscriptions', () => {
+  it('resubscribe from the last delivered position after a dropped connection, skipping and repeating nothing', async () => {
+    const double = await EsdbDouble.start();
+    const reconnects: number[] = [];
+    const store = new EsdbEventStore({ connectionString: double.connectionString, streamPrefixes: ['test-'], onReconnect: (_, delayMs) => reconnects.push(delayMs) });
+    const meta = { correlationId: 'c', causationId: 'c', actor: 'a' };
+    const append = (i: number) => store.appendToStream('test-drop', [{ id: randomUUID(), type: 'E', schemaVersion: 1, data: { i }, metadata: meta }]);
+    for (let i = 0; i < 3; i++) await append(i);
+    const controller = new AbortController();
+    const seen: number[] = [];
+    const consumed = (async () => {
+      for await (const batch of store.subscribeToAll({ signal: controller.signal })) {
+        seen.push(...batch.map((event) => (event.data as { i: number }).i));
+        if (seen.length >= 8) controller.abort();
+      }
+    })();
+    while (seen.length < 3) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(double.dropSubscriptions()).toBe(1);
+    for (let i = 3; i < 8; i++) await append(i);
+    await consumed;
+    expect(seen).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(reconnects.length).toBeGreaterThanOrEqual(1);
+    await store.close();
+    await double.stop();
   });
 });

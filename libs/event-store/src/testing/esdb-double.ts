@@ -40,6 +40,7 @@ export class EsdbDouble {
   private readonly events: StoredEvent[] = [];
   private readonly streams = new Map<string, StoredEvent[]>();
   private readonly subscribers = new Set<() => void>();
+  private readonly subscriptionCalls = new Set<ServerWritableStream<ReadReq, ReadResp>>();
   private logEnd = 0;
   private readonly server = new Server();
   private port = 0;
@@ -64,6 +65,14 @@ export class EsdbDouble {
 
   get connectionString(): string {
     return `esdb://127.0.0.1:${this.port}?tls=false`;
+  }
+
+  /** Ends every open subscription with UNAVAILABLE, as a dropped connection would. */
+  dropSubscriptions(): number {
+    const dropped = this.subscriptionCalls.size;
+    for (const call of this.subscriptionCalls) call.emit('error', { code: status.UNAVAILABLE, details: 'connection dropped by the test double' });
+    this.subscriptionCalls.clear();
+    return dropped;
   }
 
   async stop(): Promise<void> {
@@ -200,7 +209,7 @@ export class EsdbDouble {
     call.write(confirmation);
     let cursor = after;
     const pump = (): void => {
-      if (call.cancelled || call.destroyed) return;
+      if (call.cancelled || call.destroyed || !this.subscriptionCalls.has(call)) return;
       for (const event of this.events) {
         if (event.position <= cursor) continue;
         cursor = event.position;
@@ -208,8 +217,14 @@ export class EsdbDouble {
       }
     };
     this.subscribers.add(pump);
-    call.on('cancelled', () => this.subscribers.delete(pump));
-    call.on('close', () => this.subscribers.delete(pump));
+    this.subscriptionCalls.add(call);
+    const forget = (): void => {
+      this.subscribers.delete(pump);
+      this.subscriptionCalls.delete(call);
+    };
+    call.on('cancelled', forget);
+    call.on('close', forget);
+    call.on('error', forget);
     pump();
   }
 }
