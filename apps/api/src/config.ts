@@ -31,7 +31,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
   if (eventStore === 'esdb' && !esdbConnectionString) {
     throw new ConfigError('EVENT_STORE=esdb needs ESDB_CONNECTION_STRING, e.g. esdb://localhost:2113?tls=false');
   }
-  if (esdbConnectionString !== null && !/^(esdb|esdb\+discover|kurrentdb|kdb):\/\/\S+$/.test(esdbConnectionString)) {
+  if (esdbConnectionString !== null && !/^(esdb|esdb\+discover):\/\/\S+$/.test(esdbConnectionString)) {
     throw new ConfigError(`ESDB_CONNECTION_STRING must look like esdb://host:2113?tls=false, got ${JSON.stringify(esdbConnectionString)}`);
   }
   return {
