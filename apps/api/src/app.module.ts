@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
+import { AdminHttpController } from './admin/admin.http.controller.js';
 import type { LedgerConfig } from './config.js';
 import { ReadConsistency } from './http/read-consistency.js';
 import { LedgerRuntime } from './infrastructure/ledger-runtime.js';
@@ -33,6 +34,7 @@ export class AppModule {
         ReachMilestoneHttpController,
         CancelProjectHttpController,
         ProjectsHttpController,
+        AdminHttpController,
       ],
       providers: [
         { provide: LedgerRuntime, useFactory: () => new LedgerRuntime(config) },

@@ -10,6 +10,9 @@ export interface LedgerConfig {
   /** How long a read with ?minPosition waits for the projections before answering 503. */
   readonly readWaitTimeoutMs: number;
   readonly bodyLimitBytes: number;
+  /** Kafka brokers the relay publishes to; the relay is off when empty. */
+  readonly kafkaBrokers: readonly string[];
+  readonly kafkaTopicPrefix: string;
 }
 
 export class ConfigError extends Error {}
@@ -21,6 +24,19 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
     throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
   }
   return Number(raw);
+}
+
+function brokers(raw: string | undefined): string[] {
+  const list = (raw ?? '').split(',').map((broker) => broker.trim()).filter(Boolean);
+  for (const broker of list) {
+    if (!/^[A-Za-z0-9.-]+:[0-9]{1,5}$/.test(broker)) throw new ConfigError(`KAFKA_BROKERS must be comma-separated host:port pairs, got ${JSON.stringify(broker)}`);
+  }
+  return list;
+}
+
+function topicPrefix(raw: string): string {
+  if (!/^[A-Za-z0-9._-]{0,100}$/.test(raw)) throw new ConfigError(`KAFKA_TOPIC_PREFIX may only hold letters, digits, '.', '_' and '-', got ${JSON.stringify(raw)}`);
+  return raw;
 }
 
 /** Reads the configuration from environment variables, refusing bad values with a message that names them. */
@@ -42,5 +58,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     esdbConnectionString,
     readWaitTimeoutMs: integer(env, 'READ_WAIT_TIMEOUT_MS', 5000, 0, 60_000),
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
+    kafkaBrokers: brokers(env.KAFKA_BROKERS),
+    kafkaTopicPrefix: topicPrefix(env.KAFKA_TOPIC_PREFIX ?? 'commitments.'),
   };
 }

@@ -14,6 +14,17 @@ export interface RunnerLogger {
 const silentLogger: RunnerLogger = { log: () => undefined, error: () => undefined };
 
 const checkpointWriters = new WeakMap<Database.Database, Database.Statement<[string, number]>>();
+const checkpointReaders = new WeakMap<Database.Database, Database.Statement<[string], { position: number }>>();
+
+/** How far a projection (or the Kafka relay) has gone through the log; 0 if it has not started. */
+export function readCheckpoint(db: Database.Database, name: string): number {
+  let statement = checkpointReaders.get(db);
+  if (!statement) {
+    statement = db.prepare<[string], { position: number }>('SELECT position FROM checkpoints WHERE projection = ?');
+    checkpointReaders.set(db, statement);
+  }
+  return statement.get(name)?.position ?? 0;
+}
 
 /** Records how far a projection has applied the log; call inside the transaction that applied it. */
 export function writeCheckpoint(db: Database.Database, projection: string, position: number): void {
@@ -37,7 +48,6 @@ export class ProjectionRunner {
   private controller: AbortController | null = null;
   private loop: Promise<void> | null = null;
   private readonly waiters = new Set<{ position: number; resolve: () => void }>();
-  private readonly statements;
   lastError: string | null = null;
 
   constructor(
@@ -47,9 +57,6 @@ export class ProjectionRunner {
     private readonly logger: RunnerLogger = silentLogger,
     private readonly batchSize = 1000,
   ) {
-    this.statements = {
-      read: db.prepare<[string], { position: number }>('SELECT position FROM checkpoints WHERE projection = ?'),
-    };
     this.checkpoint = this.storedCheckpoint();
   }
 
@@ -105,7 +112,7 @@ export class ProjectionRunner {
   }
 
   private storedCheckpoint(): number {
-    return this.statements.read.get(this.projection.name)?.position ?? 0;
+    return readCheckpoint(this.db, this.projection.name);
   }
 
   private async run(signal: AbortSignal): Promise<void> {

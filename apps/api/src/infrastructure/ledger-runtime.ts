@@ -5,6 +5,7 @@ import { Ledger } from '../../../../libs/application/src/index.js';
 import { EsdbEventStore, type EventStore, SqliteEventStore } from '../../../../libs/event-store/src/index.js';
 import { partnerPairStreamId, projectStreamId } from '../../../../libs/domain/src/index.js';
 import { LedgerProjection, LedgerQueries, ProjectionRunner, openReadModelDb } from '../../../../libs/projections/src/index.js';
+import { KafkaRelay } from '../../../../libs/kafka-relay/src/index.js';
 import type { LedgerConfig } from '../config.js';
 
 export const EVENTS_FILE = 'events.sqlite';
@@ -41,6 +42,8 @@ export class LedgerRuntime implements OnApplicationBootstrap, OnApplicationShutd
   readonly readModels: Database.Database;
   readonly queries: LedgerQueries;
   readonly runner: ProjectionRunner;
+  /** Publishes every event to Kafka when KAFKA_BROKERS is set. */
+  readonly relay: KafkaRelay | null;
 
   constructor(readonly config: LedgerConfig) {
     this.store = openEventStore(config);
@@ -49,13 +52,19 @@ export class LedgerRuntime implements OnApplicationBootstrap, OnApplicationShutd
     this.readModels = openReadModelDb(join(config.dataDir, READ_MODELS_FILE));
     this.queries = new LedgerQueries(this.readModels);
     this.runner = new ProjectionRunner(this.store, this.readModelWriter, new LedgerProjection(this.readModelWriter), new Logger('Projections'));
+    this.relay =
+      config.kafkaBrokers.length === 0
+        ? null
+        : new KafkaRelay(this.store, this.readModelWriter, { brokers: config.kafkaBrokers, topicPrefix: config.kafkaTopicPrefix, logger: new Logger('KafkaRelay') });
   }
 
   onApplicationBootstrap(): void {
     this.runner.start();
+    this.relay?.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.relay?.stop();
     await this.runner.stop();
     await this.store.close();
     this.readModelWriter.close();

@@ -1,0 +1,140 @@
+import type Database from 'better-sqlite3';
+import { Kafka, type Producer, logLevel } from 'kafkajs';
+import type { EventStore } from '../../event-store/src/index.js';
+import { readCheckpoint, writeCheckpoint } from '../../projections/src/index.js';
+import { ledgerTopics, toMessage } from './event-envelope.js';
+
+export interface RelayOptions {
+  readonly brokers: readonly string[];
+  readonly topicPrefix: string;
+  readonly clientId?: string;
+  readonly logger?: { log(message: string): void; warn(message: string): void };
+}
+
+export interface RelayStatus {
+  readonly enabled: true;
+  readonly checkpoint: number;
+  readonly published: number;
+  readonly lastError: string | null;
+}
+
+export const RELAY_CHECKPOINT = 'kafka-relay';
+const silent = { log: () => undefined, warn: () => undefined };
+
+/**
+ * Publishes every ledger event to Kafka, in log order, from its own stored
+ * checkpoint. A batch is sent with acks from all in-sync replicas and the
+ * checkpoint advances only after the broker acknowledged it; on any failure
+ * the relay starts again from the stored checkpoint with backoff. So a crash
+ * or an outage can make it send an event again, never skip one, and one
+ * key's events are never reordered (one request in flight at a time).
+ */
+export class KafkaRelay {
+  private readonly kafka: Kafka;
+  private controller: AbortController | null = null;
+  private loop: Promise<void> | null = null;
+  private checkpoint: number;
+  private published = 0;
+  private lastError: string | null = null;
+  private readonly logger;
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly db: Database.Database,
+    private readonly options: RelayOptions,
+  ) {
+    this.logger = options.logger ?? silent;
+    this.kafka = new Kafka({
+      clientId: options.clientId ?? 'commitment-ledger-relay',
+      brokers: [...options.brokers],
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 2000 },
+    });
+    this.checkpoint = readCheckpoint(db, RELAY_CHECKPOINT);
+  }
+
+  status(): RelayStatus {
+    return { enabled: true, checkpoint: this.checkpoint, published: this.published, lastError: this.lastError };
+  }
+
+  start(): void {
+    if (this.loop) return;
+    this.controller = new AbortController();
+    this.loop = this.run(this.controller.signal);
+  }
+
+  async stop(): Promise<void> {
+    this.controller?.abort();
+    await this.loop;
+    this.loop = null;
+  }
+
+  private async run(signal: AbortSignal): Promise<void> {
+    let delayMs = 100;
+    let topicsChecked = false;
+    while (!signal.aborted) {
+      const producer = this.kafka.producer({ allowAutoTopicCreation: true, maxInFlightRequests: 1, idempotent: false });
+      try {
+        if (!topicsChecked) topicsChecked = await this.ensureTopics();
+        await producer.connect();
+        this.checkpoint = readCheckpoint(this.db, RELAY_CHECKPOINT);
+        for await (const batch of this.store.subscribeToAll({ after: this.checkpoint, maxBatch: 500, signal })) {
+          await this.publish(producer, batch);
+          if (this.lastError) this.logger.log(`relay recovered; publishing from position ${this.checkpoint}`);
+          this.lastError = null;
+          delayMs = 100;
+        }
+      } catch (error) {
+        if (signal.aborted) break;
+        this.lastError = (error as Error).message;
+        this.logger.warn(`relay stopped at position ${this.checkpoint}: ${this.lastError}; retrying in ${delayMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        delayMs = Math.min(delayMs * 2, 5000);
+      } finally {
+        await producer.disconnect().catch(() => undefined);
+      }
+    }
+  }
+
+  private async publish(producer: Producer, batch: Awaited<ReturnType<EventStore['readAll']>>): Promise<void> {
+    const byTopic = new Map<string, Array<{ key: string; value: string; headers: Record<string, string> }>>();
+    for (const event of batch) {
+      const message = toMessage(event, this.options.topicPrefix);
+      if (!message) continue;
+      const messages = byTopic.get(message.topic) ?? [];
+      messages.push({ key: message.key, value: message.value, headers: message.headers });
+      byTopic.set(message.topic, messages);
+    }
+    if (byTopic.size > 0) {
+      await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+    }
+    const position = batch[batch.length - 1].position;
+    this.db.transaction(() => writeCheckpoint(this.db, RELAY_CHECKPOINT, position)).immediate();
+    this.checkpoint = position;
+    this.published += batch.length;
+  }
+
+  /**
+   * Creates the topics if the cluster lets an admin client do so; many
+   * brokers refuse (or, like test brokers, report no controller) but create
+   * topics on first use, so a refusal is logged and publishing goes on.
+   */
+  private async ensureTopics(): Promise<boolean> {
+    const admin = this.kafka.admin();
+    const topics = ledgerTopics(this.options.topicPrefix);
+    try {
+      await admin.connect();
+      const existing = new Set(await admin.listTopics());
+      const missing = topics.filter((topic) => !existing.has(topic));
+      if (missing.length > 0) {
+        await admin.createTopics({ topics: missing.map((topic) => ({ topic, numPartitions: 3 })), waitForLeaders: true, timeout: 5000 });
+        this.logger.log(`created topics ${missing.join(', ')}`);
+      }
+    } catch (error) {
+      this.logger.warn(`could not create topics ${topics.join(', ')} through the admin API (${(error as Error).message}); relying on the broker creating them on first publish`);
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+    return true;
+  }
+}

@@ -1,0 +1,118 @@
+import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { Kafka, logLevel } from 'kafkajs';
+import { projectRoot } from '../../../bench/server-process.js';
+
+const SOURCE = fileURLToPath(new URL('./mock-broker.c', import.meta.url));
+const BINARY = join(projectRoot(), 'node_modules/.cache/ledger-kafka-mock/mock-broker');
+
+/** Compiles the mock broker once (it needs Debian's librdkafka-dev and gcc, which .ci/run installs). */
+function compile(): void {
+  if (existsSync(BINARY) && statSync(BINARY).mtimeMs >= statSync(SOURCE).mtimeMs) return;
+  mkdirSync(join(BINARY, '..'), { recursive: true });
+  try {
+    execFileSync('gcc', ['-O1', '-o', BINARY, SOURCE, '-lrdkafka'], { stdio: 'pipe' });
+  } catch (error) {
+    throw new Error(`could not build the Kafka mock broker (apt-get install librdkafka-dev gcc): ${(error as { stderr?: Buffer }).stderr?.toString() ?? error}`);
+  }
+}
+
+/**
+ * A real Kafka-protocol broker on 127.0.0.1 (librdkafka's mock cluster), in
+ * memory, that tests can take down and bring back.
+ */
+export class MockKafka {
+  private readonly replies: string[] = [];
+  private waiting: ((line: string) => void) | null = null;
+
+  private constructor(
+    private readonly child: ChildProcessWithoutNullStreams,
+    readonly brokers: string[],
+    lines: AsyncIterable<string>,
+  ) {
+    void (async () => {
+      for await (const line of lines) {
+        if (this.waiting) {
+          this.waiting(line);
+          this.waiting = null;
+        } else this.replies.push(line);
+      }
+    })();
+  }
+
+  static async start(): Promise<MockKafka> {
+    compile();
+    const child = spawn(BINARY, [], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+    const first = await lines.next();
+    const match = /^bootstraps (\S+)/.exec(String(first.value ?? ''));
+    if (!match) throw new Error(`the mock broker did not start: ${first.value}`);
+    return new MockKafka(child, match[1].split(','), { [Symbol.asyncIterator]: () => lines });
+  }
+
+  down(): Promise<void> {
+    return this.command('down');
+  }
+
+  up(): Promise<void> {
+    return this.command('up');
+  }
+
+  async stop(): Promise<void> {
+    this.child.stdin.end();
+    if (this.child.exitCode === null) await new Promise((resolve) => this.child.once('exit', resolve));
+  }
+
+  /** Reads every message of `topics` from the beginning until `done` says so (or the time runs out). */
+  async consume(topics: string[], done: (messages: ConsumedMessage[]) => boolean, timeoutMs = 30_000): Promise<ConsumedMessage[]> {
+    const kafka = new Kafka({ clientId: 'test-consumer', brokers: this.brokers, logLevel: logLevel.NOTHING });
+    const consumer = kafka.consumer({ groupId: `test-${Math.random().toString(16).slice(2)}`, sessionTimeout: 6000, heartbeatInterval: 1000, maxWaitTimeInMs: 100 });
+    const messages: ConsumedMessage[] = [];
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topics, fromBeginning: true });
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`consumed ${messages.length} messages before the time ran out`)), timeoutMs);
+        void consumer.run({
+          eachMessage: async ({ topic, partition, message }) => {
+            messages.push({
+              topic,
+              partition,
+              key: message.key?.toString() ?? '',
+              value: JSON.parse(message.value?.toString() ?? 'null'),
+              headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([name, value]) => [name, value?.toString() ?? ''])),
+            });
+            if (done(messages)) {
+              clearTimeout(timer);
+              resolve();
+            }
+          },
+        });
+      });
+    } finally {
+      await consumer.disconnect();
+    }
+    return messages;
+  }
+
+  private command(line: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onReply = (reply: string): void => (reply.startsWith('ok') ? resolve() : reject(new Error(reply)));
+      const queued = this.replies.shift();
+      if (queued) onReply(queued);
+      else this.waiting = onReply;
+      this.child.stdin.write(`${line}\n`);
+    });
+  }
+}
+
+export interface ConsumedMessage {
+  readonly topic: string;
+  readonly partition: number;
+  readonly key: string;
+  readonly value: { eventId: string; type: string; streamId: string; revision: number; position: number; [field: string]: unknown };
+  readonly headers: Record<string, string>;
+}
