@@ -1,0 +1,12 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { projectRoot } from '../../../../bench/server-process.js';
+import { contractFiles } from '../../../../libs/contracts/src/contract-files.js';
+
+/** `npm run contracts`: writes contracts/ from the event catalogue (a test checks they match). */
+const root = projectRoot();
+for (const [path, content] of Object.entries(contractFiles())) {
+  mkdirSync(join(root, path, '..'), { recursive: true });
+  writeFileSync(join(root, path), content);
+  console.log(`wrote ${path}`);
+}

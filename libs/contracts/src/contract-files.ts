@@ -1,0 +1,11 @@
+import { asyncApiDocument } from './asyncapi.js';
+import { type CatalogueEventType, EVENT_CATALOGUE, envelopeSchema } from './event-catalogue.js';
+
+/** The published contract files, by path from the project root, as generated from the catalogue. */
+export function contractFiles(): Record<string, string> {
+  const files: Record<string, string> = { 'contracts/asyncapi.json': JSON.stringify(asyncApiDocument(), null, 2) + '\n' };
+  for (const type of Object.keys(EVENT_CATALOGUE) as CatalogueEventType[]) {
+    files[`contracts/events/${type}.v${EVENT_CATALOGUE[type].version}.schema.json`] = JSON.stringify(envelopeSchema(type), null, 2) + '\n';
+  }
+  return files;
+}

@@ -1,0 +1,150 @@
+import {
+  CAPITAL_KINDS,
+  ID_PATTERN,
+  MILESTONES,
+  MINOR_DIGITS,
+  PROGRAMMES,
+  REGION_LEVELS,
+  type PartnerPairEvent,
+  type ProjectEvent,
+} from '../../domain/src/index.js';
+
+/**
+ * The published event contract: one JSON Schema per event type and version,
+ * for the `data` of each event. The JSON Schema files, the AsyncAPI document
+ * and the subscriber's validation are all generated from these definitions,
+ * and `satisfies` below makes a new event type without a definition fail to
+ * compile.
+ */
+type JsonSchema = Record<string, unknown>;
+
+export interface EventDefinition {
+  readonly version: number;
+  readonly topic: 'partner-pairs' | 'projects';
+  readonly summary: string;
+  readonly data: JsonSchema;
+}
+
+const id: JsonSchema = { type: 'string', pattern: ID_PATTERN.source };
+const date: JsonSchema = { type: 'string', pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$', description: 'a calendar date, YYYY-MM-DD' };
+const text: JsonSchema = { type: 'string', minLength: 1 };
+const optionalText: JsonSchema = { type: ['string', 'null'], minLength: 1 };
+const money: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['amount', 'currency'],
+  description: 'exact money: a decimal string with exactly the currency\'s minor digits (never a JSON number)',
+  properties: {
+    amount: { type: 'string', pattern: '^-?(0|[1-9][0-9]*)(\\.[0-9]+)?$' },
+    currency: { type: 'string', enum: Object.keys(MINOR_DIGITS) },
+  },
+};
+const region: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'level'],
+  properties: { name: text, level: { type: 'string', enum: [...REGION_LEVELS] } },
+};
+
+function object(properties: Record<string, JsonSchema>, optional: readonly string[] = []): JsonSchema {
+  return { type: 'object', additionalProperties: false, required: Object.keys(properties).filter((key) => !optional.includes(key)), properties };
+}
+
+const projectRef = { projectId: id, pairId: id };
+
+export const EVENT_CATALOGUE = {
+  PartnerPairRegistered: {
+    version: 1,
+    topic: 'partner-pairs',
+    summary: 'A donor region was paired with a recipient region, possibly as a sub-pair of another pair.',
+    data: object({
+      pairId: id,
+      donor: region,
+      recipient: region,
+      programme: { type: 'string', enum: [...PROGRAMMES] },
+      parentPairId: { type: ['string', 'null'], pattern: ID_PATTERN.source },
+      establishedOn: { type: ['string', 'null'], pattern: date.pattern },
+    }),
+  },
+  ProjectSigned: {
+    version: 1,
+    topic: 'projects',
+    summary: 'A project was signed for a pair with its pledged total investment (签约).',
+    data: object({
+      ...projectRef,
+      title: text,
+      sector: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,63}$' },
+      capitalKind: { type: 'string', enum: [...CAPITAL_KINDS] },
+      pledged: money,
+      signedOn: date,
+      occasion: optionalText,
+      investor: optionalText,
+    }),
+  },
+  PledgeRevised: {
+    version: 1,
+    topic: 'projects',
+    summary: 'The pledge of a project was revised up or down (never below what was delivered).',
+    data: object({ ...projectRef, revisionId: { type: ['string', 'null'], pattern: ID_PATTERN.source }, pledged: money, previousPledged: money, reason: text, revisedOn: date }, ['revisionId']),
+  },
+  FundsDisbursed: {
+    version: 1,
+    topic: 'projects',
+    summary: 'A tranche of the pledge was delivered to the project (到位资金).',
+    data: object({ ...projectRef, disbursementId: id, amount: money, disbursedOn: date }),
+  },
+  JobsRecorded: {
+    version: 1,
+    topic: 'projects',
+    summary: 'Jobs created by the project were reported (吸纳就业).',
+    data: object({ ...projectRef, reportId: id, jobs: { type: 'integer', minimum: 1 }, reportedOn: date }),
+  },
+  MilestoneReached: {
+    version: 1,
+    topic: 'projects',
+    summary: 'The project reached a milestone (落地 / 开工 / 投产 / completed).',
+    data: object({ ...projectRef, milestone: { type: 'string', enum: [...MILESTONES] }, reachedOn: date }),
+  },
+  ProjectCancelled: {
+    version: 1,
+    topic: 'projects',
+    summary: 'The project was cancelled; its pledge no longer counts, what was delivered stays delivered.',
+    data: object({ ...projectRef, reason: text, cancelledOn: date }),
+  },
+} as const satisfies Record<ProjectEvent['type'] | PartnerPairEvent['type'], EventDefinition>;
+
+export type CatalogueEventType = keyof typeof EVENT_CATALOGUE;
+
+export function isCatalogueEventType(type: string): type is CatalogueEventType {
+  return Object.prototype.hasOwnProperty.call(EVENT_CATALOGUE, type);
+}
+
+/** The JSON Schema (draft 2020-12) of a whole message value: the envelope with this event type's data. */
+export function envelopeSchema(type: CatalogueEventType): JsonSchema {
+  const definition: EventDefinition = EVENT_CATALOGUE[type];
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    $id: `urn:commitment-ledger:events:${type}:v${definition.version}`,
+    title: `${type} v${definition.version}`,
+    description: definition.summary,
+    ...object({
+      eventId: { type: 'string', format: 'uuid' },
+      type: { const: type },
+      schemaVersion: { const: definition.version },
+      streamId: { type: 'string', pattern: `^${definition.topic === 'projects' ? 'project' : 'partner-pair'}-` },
+      revision: { type: 'integer', minimum: 0 },
+      position: { type: 'integer', minimum: 1 },
+      recordedAt: { type: 'string', format: 'date-time' },
+      data: definition.data,
+      metadata: object({ correlationId: { type: 'string' }, causationId: { type: 'string' }, actor: { type: 'string' }, recordedAt: { type: 'string' } }),
+    }),
+  };
+}
+
+export const MESSAGE_HEADERS: JsonSchema = object({
+  'event-type': { type: 'string', description: 'the envelope\'s type' },
+  'event-id': { type: 'string', description: 'the envelope\'s eventId: deduplicate on it' },
+  'schema-version': { type: 'string', description: 'the envelope\'s schemaVersion' },
+  'correlation-id': { type: 'string' },
+  'content-type': { const: 'application/json' },
+});

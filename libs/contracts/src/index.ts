@@ -1,0 +1,4 @@
+export * from './event-catalogue.js';
+export * from './asyncapi.js';
+export * from './validate-envelope.js';
+export * from './contract-files.js';

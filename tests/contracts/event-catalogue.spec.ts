@@ -1,0 +1,51 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { projectRoot } from '../../bench/server-process.js';
+import { EVENT_CATALOGUE, asyncApiDocument, contractFiles, envelopeProblem } from '../../libs/contracts/src/index.js';
+import { toMessage } from '../../libs/kafka-relay/src/index.js';
+import { type LedgerUnderTest, ledgerPerSuite } from '../support/ledger-harness.js';
+import { scenario } from '../support/scenario.js';
+
+describe('the published event contract', () => {
+  it('is checked in exactly as generated from the event catalogue (run `npm run contracts` after changing it)', () => {
+    for (const [path, content] of Object.entries(contractFiles())) {
+      expect([path, readFileSync(join(projectRoot(), path), 'utf8')]).toEqual([path, content]);
+    }
+  });
+
+  it('describes both topics and every event type in an AsyncAPI 3 document', () => {
+    const document = asyncApiDocument() as { asyncapi: string; channels: Record<string, { address: string; messages: object }>; components: { messages: object } };
+    expect(document.asyncapi).toBe('3.0.0');
+    expect(Object.values(document.channels).map((c) => c.address).sort()).toEqual(['commitments.partner-pairs', 'commitments.projects']);
+    const inChannels = Object.values(document.channels).flatMap((c) => Object.keys(c.messages));
+    expect(inChannels.sort()).toEqual(Object.keys(EVENT_CATALOGUE).sort());
+    expect(Object.keys(document.components.messages).sort()).toEqual(Object.keys(EVENT_CATALOGUE).sort());
+  });
+
+  describe('against what the ledger really publishes', () => {
+    const ledger = ledgerPerSuite();
+    let api: LedgerUnderTest;
+    beforeAll(async () => {
+      api = ledger();
+      for (const command of scenario(3, 5)) await api.post(command.path, command.body);
+    });
+
+    it('every published envelope validates against its event type\'s schema', async () => {
+      const events = await api.runtime.store.readAll({ maxCount: 100_000 });
+      const types = new Set(events.map((event) => event.type));
+      expect([...types].sort()).toEqual(['FundsDisbursed', 'JobsRecorded', 'MilestoneReached', 'PartnerPairRegistered', 'PledgeRevised', 'ProjectCancelled', 'ProjectSigned']);
+      for (const event of events) {
+        const envelope = JSON.parse(toMessage(event, 'commitments.')?.value ?? 'null');
+        expect([event.type, envelopeProblem(envelope)]).toEqual([event.type, null]);
+      }
+    });
+
+    it('refuses an envelope that breaks the schema', async () => {
+      const [event] = (await api.runtime.store.readAll({ maxCount: 100_000 })).filter((e) => e.type === 'FundsDisbursed');
+      const envelope = JSON.parse(toMessage(event, 'commitments.')?.value ?? 'null');
+      expect(envelopeProblem({ ...envelope, data: { ...envelope.data, amount: { amount: 12.5, currency: 'CNY' } } })).toContain('amount');
+      expect(envelopeProblem({ ...envelope, data: { ...envelope.data, extra: true } })).toContain('additional');
+      expect(envelopeProblem({ ...envelope, type: 'FundsVanished' })).toContain('unknown event type');
+    });
+  });
+});
