@@ -1,0 +1,85 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { type FundsDisbursedData, formatMinor, isCurrencyCode, parseMoney, yearOf } from '../../../libs/domain/src/index.js';
+import type { EventEnvelope } from '../../../libs/kafka-relay/src/index.js';
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS processed (event_id TEXT PRIMARY KEY) STRICT, WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS delivered (
+    pair_id TEXT NOT NULL, year TEXT NOT NULL, currency TEXT NOT NULL, amount_minor TEXT NOT NULL,
+    PRIMARY KEY (pair_id, year, currency)
+  ) STRICT, WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS counts (name TEXT PRIMARY KEY, value INTEGER NOT NULL) STRICT;
+`;
+
+export type Outcome = 'applied' | 'duplicate' | 'rejected';
+
+/**
+ * The subscriber's own view: capital delivered per partner pair per year,
+ * built from FundsDisbursed events. Each event is applied once: its id is
+ * recorded in the same transaction as its effect, so a redelivered event
+ * (Kafka delivery is at least once) changes nothing.
+ */
+export class DeliveredView {
+  private readonly db: Database.Database;
+  private readonly statements;
+
+  constructor(file: string) {
+    mkdirSync(dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.exec(SCHEMA);
+    this.statements = {
+      markProcessed: this.db.prepare('INSERT OR IGNORE INTO processed (event_id) VALUES (?)'),
+      current: this.db.prepare<[string, string, string], { amount_minor: string }>('SELECT amount_minor FROM delivered WHERE pair_id = ? AND year = ? AND currency = ?'),
+      upsert: this.db.prepare('INSERT INTO delivered VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET amount_minor = excluded.amount_minor'),
+      count: this.db.prepare('INSERT INTO counts VALUES (?, 1) ON CONFLICT DO UPDATE SET value = value + 1'),
+      counts: this.db.prepare<[], { name: string; value: number }>('SELECT name, value FROM counts'),
+      byPair: this.db.prepare<[string], { year: string; currency: string; amount_minor: string }>('SELECT year, currency, amount_minor FROM delivered WHERE pair_id = ? ORDER BY year, currency'),
+    };
+  }
+
+  apply(envelope: EventEnvelope): Outcome {
+    return this.db.transaction((): Outcome => {
+      if (this.statements.markProcessed.run(envelope.eventId).changes === 0) {
+        this.statements.count.run('duplicate');
+        return 'duplicate';
+      }
+      if (envelope.type === 'FundsDisbursed') {
+        const data = envelope.data as FundsDisbursedData;
+        const amount = parseMoney(data.amount);
+        const year = yearOf(data.disbursedOn);
+        const current = this.statements.current.get(data.pairId, year, amount.currency);
+        this.statements.upsert.run(data.pairId, year, amount.currency, ((current ? BigInt(current.amount_minor) : 0n) + amount.minor).toString());
+      }
+      this.statements.count.run('applied');
+      return 'applied';
+    })();
+  }
+
+  /** Counts a message that was not a valid ledger envelope (it is skipped, not applied). */
+  reject(): void {
+    this.statements.count.run('rejected');
+  }
+
+  counts(): Record<Outcome, number> {
+    const counts = { applied: 0, duplicate: 0, rejected: 0 };
+    for (const row of this.statements.counts.all()) counts[row.name as Outcome] = row.value;
+    return counts;
+  }
+
+  deliveredByYear(pairId: string): Array<{ year: string; delivered: Record<string, string> }> {
+    const years = new Map<string, Record<string, string>>();
+    for (const row of this.statements.byPair.all(pairId)) {
+      if (!isCurrencyCode(row.currency)) continue;
+      years.set(row.year, { ...(years.get(row.year) ?? {}), [row.currency]: formatMinor(BigInt(row.amount_minor), row.currency) });
+    }
+    return [...years].map(([year, delivered]) => ({ year, delivered }));
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

@@ -1,0 +1,76 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { loadSubscriberConfig } from '../../apps/subscriber/src/config.js';
+import { createSubscriberApp } from '../../apps/subscriber/src/subscriber-app.js';
+import { READ_MODELS_FILE } from '../../apps/api/src/infrastructure/ledger-runtime.js';
+import { RELAY_CHECKPOINT } from '../../libs/kafka-relay/src/index.js';
+import { writeCheckpoint } from '../../libs/projections/src/index.js';
+import { LedgerUnderTest, removeDataDirs, tempDataDir } from '../support/ledger-harness.js';
+import { MockKafka } from '../support/kafka/mock-kafka.js';
+import { scenario } from '../support/scenario.js';
+
+let kafka: MockKafka;
+const stops: Array<() => Promise<void>> = [];
+beforeAll(async () => {
+  kafka = await MockKafka.start();
+});
+afterAll(async () => {
+  for (const stop of stops.reverse()) await stop();
+  await kafka.stop();
+  await removeDataDirs();
+});
+
+async function until<T>(probe: () => Promise<T>, ok: (value: T) => boolean, what: string, timeoutMs = 45_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (ok(value)) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+describe('the example subscriber', () => {
+  it('builds from the topics exactly the delivered-per-year figures the ledger holds, and ignores redeliveries', async () => {
+    const dataDir = tempDataDir();
+    const brokers = kafka.brokers.join(',');
+    let api = await LedgerUnderTest.start(dataDir, { KAFKA_BROKERS: brokers });
+    stops.push(() => api.stop());
+    for (const command of scenario(4, 4)) await api.post(command.path, command.body);
+    const events = (await api.runtime.store.readAll({ maxCount: 100_000 })).length;
+
+    const subscriber: NestFastifyApplication = await createSubscriberApp(
+      loadSubscriberConfig({ KAFKA_BROKERS: brokers, SUBSCRIBER_DATA_DIR: join(tempDataDir(), 'subscriber'), SUBSCRIBER_GROUP_ID: 'test-view' }),
+      false,
+    );
+    await subscriber.listen(0, '127.0.0.1');
+    stops.push(() => subscriber.close());
+    const url = (await subscriber.getUrl()).replace('[::1]', '127.0.0.1');
+    const status = () => fetch(`${url}/status`).then((r) => r.json() as Promise<{ applied: number; duplicate: number; rejected: number }>);
+    await until(status, (s) => s.applied === events, 'applied events');
+
+    const compare = async () => {
+      for (let p = 0; p < 4; p++) {
+        const pairId = `pair-${p}`;
+        const ledger = (await api.get(`/partner-pairs/${pairId}/breakdown?by=year&scope=own&minPosition=${await api.head()}`)).body.rows
+          .filter((row: { delivered: object }) => Object.keys(row.delivered).length > 0)
+          .map((row: { key: string; delivered: object }) => ({ year: row.key, delivered: row.delivered }));
+        const view = (await (await fetch(`${url}/pairs/${pairId}/delivered`)).json()) as { byYear: unknown[] };
+        expect(ledger.length).toBeGreaterThan(0);
+        expect(view.byYear).toEqual(ledger);
+      }
+    };
+    await compare();
+
+    // Force a full redelivery: the relay starts again from position 0.
+    await api.stop();
+    const db = new Database(join(dataDir, READ_MODELS_FILE));
+    writeCheckpoint(db, RELAY_CHECKPOINT, 0);
+    db.close();
+    api = await LedgerUnderTest.start(dataDir, { KAFKA_BROKERS: brokers });
+    const after = await until(status, (s) => s.duplicate === events, 'duplicates recognised');
+    expect(after).toEqual({ applied: events, duplicate: events, rejected: 0 });
+    await compare();
+  });
+});
