@@ -8,8 +8,10 @@ describe('HTTP API: commands and read models', () => {
     api = ledger();
   });
 
-  it(`runs on the store under test (${E2E_STORE})`, async () => {
+  it(`runs on the store under test (${E2E_STORE}), and says so at /health`, async () => {
     expect(api.runtime.store.constructor.name).toBe(E2E_STORE === 'esdb' ? 'EsdbEventStore' : 'SqliteEventStore');
+    const health = await api.get('/health');
+    expect(health).toMatchObject({ status: 200, body: { status: 'ok', store: { kind: E2E_STORE, reachable: true } } });
   });
 
   it('registers a pair tree, signs projects and rolls pledged vs delivered up through sub-pairs', async () => {

@@ -65,6 +65,8 @@ describe('docker-compose.yml', () => {
     expect(api.environment.KAFKA_BROKERS).toBe('kafka:9092');
     expect(api.ports).toContain(`${config.port}:${config.port}`);
     expect(api.volumes).toContain(`ledger-data:${config.dataDir}`);
+    // Healthy means the ledger answers /health, which checks that EventStoreDB answers.
+    expect(api.healthcheck?.test[1]).toContain(`http://localhost:${config.port}/health`);
   });
 });
 

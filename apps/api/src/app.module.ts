@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { AdminHttpController } from './admin/admin.http.controller.js';
+import { HealthHttpController } from './admin/health.http.controller.js';
 import type { LedgerConfig } from './config.js';
 import { ReadConsistency } from './http/read-consistency.js';
 import { LedgerRuntime } from './infrastructure/ledger-runtime.js';
@@ -35,6 +36,7 @@ export class AppModule {
         CancelProjectHttpController,
         ProjectsHttpController,
         AdminHttpController,
+        HealthHttpController,
       ],
       providers: [
         { provide: LedgerRuntime, useFactory: () => new LedgerRuntime(config) },

@@ -16,7 +16,12 @@ export interface EventMetadata {
 }
 
 export interface NewEvent {
-  /** A UUID chosen by the writer; appending the same ids again is recognised as a retry. */
+  /**
+   * A UUID chosen by the writer; appending the same ids again to the same
+   * stream is recognised as a retry. (An id already used in another stream
+   * is refused by the embedded store and accepted by EventStoreDB: writers
+   * must use fresh UUIDs, as the ledger does.)
+   */
   readonly id: string;
   readonly type: string;
   readonly schemaVersion: number;
@@ -65,6 +70,8 @@ export interface EventStore {
   subscribeToAll(options?: SubscribeOptions): AsyncIterable<RecordedEvent[]>;
   /** The position of the last event in the log, 0 when empty. */
   headPosition(): Promise<number>;
+  /** Whether the store answers (within a short time): for health checks. */
+  isReachable(): Promise<boolean>;
   close(): Promise<void>;
 }
 

@@ -63,7 +63,24 @@ describe('EventStoreDB adapter subscriptions', () => {
     await consumed;
     expect(seen).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     expect(reconnects.length).toBeGreaterThanOrEqual(1);
+    // It resubscribed from the last event it had delivered, not from the start.
+    const third = (await store.readStream('test-drop'))[2].position;
+    expect(double.subscriptionStarts).toEqual([-1, third]);
     await store.close();
     await double.stop();
+  });
+});
+
+describe('the API on an unreachable EventStoreDB', () => {
+  it('answers /health with 503', async () => {
+    const { LedgerUnderTest, tempDataDir, removeDataDirs } = await import('../../../../tests/support/ledger-harness.js');
+    const double = await EsdbDouble.start();
+    const api = await LedgerUnderTest.start(tempDataDir(), { EVENT_STORE: 'esdb', ESDB_CONNECTION_STRING: double.connectionString });
+    expect((await api.get('/health')).status).toBe(200);
+    await double.stop();
+    const health = await api.get('/health');
+    expect(health).toMatchObject({ status: 503, body: { status: 'unavailable', store: { kind: 'esdb', reachable: false } } });
+    await api.stop();
+    await removeDataDirs();
   });
 });

@@ -106,35 +106,41 @@ export class EsdbEventStore implements EventStore {
 
   /**
    * EventStoreDB reads $all from a position inclusively and has no filter
-   * for plain reads, so this skips the event at `after` and every event
-   * outside the ledger's streams, reading on until it has some or reaches
-   * the end: an empty page always means "at the head".
+   * for plain reads, so this skips events at or before `after` (or already
+   * seen) and every event outside the ledger's streams, reading on until it
+   * has some or reaches the end: an empty page always means "at the head".
+   * Pages hold one more than `maxCount`, so the inclusive start can never
+   * fill a page and stall the read.
    */
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
-    const after = options.after ?? 0;
     const maxCount = options.maxCount ?? 1000;
+    const pageSize = maxCount + 1;
+    let seen = options.after ?? 0;
     const page: RecordedEvent[] = [];
-    let from: Position | typeof START = after > 0 ? at(after) : START;
+    let from: Position | typeof START = seen > 0 ? at(seen) : START;
     for (;;) {
       let read = 0;
-      let last: Position | undefined;
-      for await (const resolved of this.client.readAll({ fromPosition: from, maxCount, direction: FORWARDS })) {
+      for await (const resolved of this.client.readAll({ fromPosition: from, maxCount: pageSize, direction: FORWARDS })) {
         read++;
-        last = resolved.event?.position;
-        if (!resolved.event || Number(resolved.event.position.commit) <= after) continue;
-        if (this.accepts(resolved.event.streamId, resolved.event.type) && page.length < maxCount) page.push(toRecordedEvent(resolved));
+        const event = resolved.event;
+        if (!event?.position || Number(event.position.commit) <= seen) continue;
+        seen = Number(event.position.commit);
+        from = event.position;
+        if (this.accepts(event.streamId, event.type)) page.push(toRecordedEvent(resolved));
+        if (page.length === maxCount) return page;
       }
-      if (page.length > 0 || read < maxCount || !last) return page;
-      from = last;
+      if (page.length > 0 || read < pageSize) return page;
     }
   }
 
   /**
    * A filtered $all subscription (server-side: only the ledger's streams),
-   * from `after`. If the connection drops, it resubscribes from the last
-   * event it delivered, with backoff, so nothing is skipped or reordered.
+   * from `after`, yielding whatever has arrived, up to `maxBatch` at a time.
+   * If the connection drops, it resubscribes from the last event it
+   * delivered, with backoff, so nothing is skipped or reordered.
    */
   async *subscribeToAll(options: SubscribeOptions = {}): AsyncGenerator<RecordedEvent[]> {
+    const maxBatch = options.maxBatch ?? 1000;
     let cursor = options.after ?? 0;
     let delayMs = 100;
     while (!options.signal?.aborted && !this.closed) {
@@ -142,21 +148,58 @@ export class EsdbEventStore implements EventStore {
         fromPosition: cursor > 0 ? at(cursor) : START,
         filter: streamNameFilter({ prefixes: [...this.options.streamPrefixes] }),
       });
-      const stop = (): void => void subscription.unsubscribe();
+      const buffered: ResolvedEvent[] = [];
+      let failure: Error | null = null;
+      let ended = false;
+      let wake: (() => void) | null = null;
+      const notify = (): void => {
+        wake?.();
+        wake = null;
+      };
+      subscription.on('data', (resolved: ResolvedEvent) => {
+        buffered.push(resolved);
+        // Backpressure: stop reading from the server while a few batches wait.
+        if (buffered.length >= maxBatch * 4) subscription.pause();
+        notify();
+      });
+      subscription.on('error', (error: Error) => {
+        failure = error;
+        notify();
+      });
+      subscription.on('end', () => {
+        ended = true;
+        notify();
+      });
+      const stop = (): void => {
+        void subscription.unsubscribe();
+        notify();
+      };
       options.signal?.addEventListener('abort', stop, { once: true });
       try {
-        for await (const resolved of subscription) {
-          if (!resolved.event || !this.accepts(resolved.event.streamId, resolved.event.type)) continue;
-          const event = toRecordedEvent(resolved);
-          if (event.position <= cursor) continue;
-          cursor = event.position;
+        while (!options.signal?.aborted && !this.closed) {
+          if (buffered.length === 0) {
+            if (failure) throw failure;
+            if (ended) throw new Error('the subscription ended');
+            await new Promise<void>((resolve) => (wake = resolve));
+            // Let the messages that arrived together be taken together.
+            await new Promise((resolve) => setImmediate(resolve));
+            continue;
+          }
+          const batch = buffered
+            .splice(0, maxBatch)
+            .filter((resolved) => resolved.event && this.accepts(resolved.event.streamId, resolved.event.type))
+            .map(toRecordedEvent)
+            .filter((event) => event.position > cursor);
+          if (subscription.isPaused()) subscription.resume();
+          if (batch.length === 0) continue;
+          cursor = batch[batch.length - 1].position;
           delayMs = 100;
-          yield [event];
+          yield batch;
         }
       } catch (error) {
         if (options.signal?.aborted || this.closed) break;
         this.options.onReconnect?.(error as Error, delayMs);
-        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        await abortableDelay(delayMs, options.signal);
         delayMs = Math.min(delayMs * 2, 5000);
       } finally {
         options.signal?.removeEventListener('abort', stop);
@@ -208,6 +251,18 @@ export class EsdbEventStore implements EventStore {
   private accepts(streamId: string, type: string): boolean {
     return !streamId.startsWith('$') && !type.startsWith('$') && this.options.streamPrefixes.some((prefix) => streamId.startsWith(prefix));
   }
+}
+
+function abortableDelay(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+  });
 }
 
 function at(position: number): Position {

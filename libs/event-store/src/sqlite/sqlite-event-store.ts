@@ -126,6 +126,14 @@ export class SqliteEventStore implements EventStore {
     return this.statements.head.get()?.head ?? 0;
   }
 
+  async isReachable(): Promise<boolean> {
+    try {
+      return !this.closed && this.db.prepare('SELECT 1 AS ok').get() !== undefined;
+    } catch {
+      return false;
+    }
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.flush();

@@ -41,6 +41,8 @@ export class EsdbDouble {
   private readonly streams = new Map<string, StoredEvent[]>();
   private readonly subscribers = new Set<() => void>();
   private readonly subscriptionCalls = new Set<ServerWritableStream<ReadReq, ReadResp>>();
+  /** Where each $all subscription asked to start (-1: from the start), for tests of resubscription. */
+  readonly subscriptionStarts: number[] = [];
   private logEnd = 0;
   private readonly server = new Server();
   private port = 0;
@@ -93,13 +95,14 @@ export class EsdbDouble {
       const stream = this.streams.get(streamName) ?? [];
       const current = stream.length - 1;
       const response = new streamsPb.AppendResp();
-      const retried = this.identicalAppend(stream, proposed);
+      const Case = streamsPb.AppendReq.Options.ExpectedStreamRevisionCase;
+      const expected = options.getExpectedStreamRevisionCase();
+      const retried = this.identicalAppend(stream, proposed, expected === Case.REVISION ? Number(options.getRevision()) + 1 : expected === Case.NO_STREAM ? 0 : null);
+      if (retried === 'corrupted') return callback({ code: status.FAILED_PRECONDITION, details: 'corrupted idempotency: some of these event ids were written, not all' } as never, undefined as never);
       if (retried) {
         response.setSuccess(success(retried.revision, retried.position));
         return callback(null, response);
       }
-      const Case = streamsPb.AppendReq.Options.ExpectedStreamRevisionCase;
-      const expected = options.getExpectedStreamRevisionCase();
       const ok =
         expected === Case.ANY ||
         (expected === Case.NO_STREAM && current === -1) ||
@@ -133,12 +136,23 @@ export class EsdbDouble {
     });
   }
 
-  /** EventStoreDB answers a re-append of the same event ids at the same revisions with the original result. */
-  private identicalAppend(stream: StoredEvent[], proposed: InstanceType<typeof streamsPb.AppendReq.ProposedMessage>[]): StoredEvent | null {
-    const first = stream.findIndex((event) => event.id.getString() === proposed[0]?.getId()?.getString());
-    if (first < 0) return null;
-    const same = proposed.every((message, i) => stream[first + i]?.id.getString() === message.getId()?.getString());
-    return same ? stream[first + proposed.length - 1] : null;
+  /**
+   * EventStoreDB answers a re-append of event ids already written with the
+   * original result: with an exact or no_stream expectation it compares the
+   * ids at the revisions the append expected to write; with any it looks
+   * them up wherever they are. Some ids written and some not is an error.
+   */
+  private identicalAppend(
+    stream: StoredEvent[],
+    proposed: InstanceType<typeof streamsPb.AppendReq.ProposedMessage>[],
+    expectedFirstRevision: number | null,
+  ): StoredEvent | 'corrupted' | null {
+    const idOf = (i: number) => proposed[i]?.getId()?.getString();
+    const first = expectedFirstRevision ?? stream.findIndex((event) => event.id.getString() === idOf(0));
+    if (first < 0 || stream[first]?.id.getString() !== idOf(0)) return null;
+    const matching = proposed.filter((_, i) => stream[first + i]?.id.getString() === idOf(i)).length;
+    if (matching === proposed.length) return stream[first + proposed.length - 1];
+    return 'corrupted';
   }
 
   private write(streamName: string, proposed: Array<Pick<StoredEvent, 'id' | 'type' | 'contentType' | 'data' | 'customMetadata'>>): StoredEvent {
@@ -148,7 +162,7 @@ export class EsdbDouble {
     for (const message of proposed) {
       // Positions are byte offsets in the log, as on a real server: increasing, never dense.
       this.logEnd += 128 + message.data.length + message.customMetadata.length;
-      last = { ...message, streamName, revision: stream.length, position: this.logEnd, created: BigInt(Date.now()) * 10_000n + 621_355_968_000_000_000n };
+      last = { ...message, streamName, revision: stream.length, position: this.logEnd, created: BigInt(Date.now()) * 10_000n };
       stream.push(last);
       this.events.push(last);
     }
@@ -198,6 +212,7 @@ export class EsdbDouble {
     }
     // A subscription from a position starts after it.
     const after = all.hasPosition() ? position : all.hasEnd() ? this.logEnd : -1;
+    this.subscriptionStarts.push(after);
     this.subscribe(call, after, filterOf(options));
   }
 

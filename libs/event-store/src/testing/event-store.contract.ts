@@ -126,6 +126,31 @@ export function describeEventStoreContract(name: string, openStore: () => Promis
       expect(resumed.map((e) => e.revision)).toEqual([3, 4]);
     });
 
+    it('reads $all one event at a time without stalling, and delivers catch-up in batches of at most maxBatch', async () => {
+      const start = (await store.appendToStream(stream(), [event('Marker')])).position;
+      const id = stream();
+      for (let i = 0; i < 10; i++) await store.appendToStream(id, [event('E', { i })]);
+      const walked: number[] = [];
+      let after = start;
+      for (let page = await store.readAll({ after, maxCount: 1 }); page.length > 0; page = await store.readAll({ after, maxCount: 1 })) {
+        expect(page).toHaveLength(1);
+        if (page[0].streamId === id) walked.push((page[0].data as { i: number }).i);
+        after = page[0].position;
+      }
+      expect(walked).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+
+      const controller = new AbortController();
+      const sizes: number[] = [];
+      let delivered = 0;
+      for await (const batch of store.subscribeToAll({ after: start, maxBatch: 3, signal: controller.signal })) {
+        sizes.push(batch.length);
+        delivered += batch.filter((e) => e.streamId === id).length;
+        if (delivered >= 10) controller.abort();
+      }
+      expect(Math.max(...sizes)).toBeLessThanOrEqual(3);
+      expect(Math.max(...sizes)).toBeGreaterThan(1);
+    });
+
     it('stores a large event intact', async () => {
       const id = stream();
       const big = { text: 'paired assistance '.repeat(50_000), list: Array.from({ length: 5000 }, (_, i) => i) };
