@@ -20,7 +20,7 @@ export async function createLedgerApp(config: LedgerConfig, logger: LogLevel[] |
     bodyLimit: config.bodyLimitBytes,
     logger: false,
     // Ids may be 128 characters: room for them in path parameters.
-    maxParamLength: 256,
+    routerOptions: { maxParamLength: 256 },
     // The router's own refusals (malformed URL, over-long parameter) in the ledger's error shape.
     frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
       const status = error.statusCode ?? 400;
