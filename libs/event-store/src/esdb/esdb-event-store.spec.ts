@@ -15,8 +15,13 @@ function closingAlso(store: EsdbEventStore, stop: () => Promise<void>): EventSto
   });
 }
 
-describeEventStoreContract('EventStoreDB adapter on the gRPC test double', async () => {
+describeEventStoreContract('EventStoreDB adapter on the gRPC test double (BatchAppend, as a current server)', async () => {
   const double = await EsdbDouble.start();
+  return closingAlso(new EsdbEventStore({ connectionString: double.connectionString, streamPrefixes: ['test-'] }), () => double.stop());
+});
+
+describeEventStoreContract('EventStoreDB adapter on the gRPC test double (Append, as an older server)', async () => {
+  const double = await EsdbDouble.start({ serverFeatures: false });
   return closingAlso(new EsdbEventStore({ connectionString: double.connectionString, streamPrefixes: ['test-'] }), () => double.stop());
 });
 
@@ -31,6 +36,22 @@ if (realServer) {
 }
 
 describe('EventStoreDB adapter', () => {
+  it.each([
+    [true, 'batchAppend'],
+    [false, 'append'],
+  ] as const)('appends through the RPC the server offers (ServerFeatures answered: %s → %s), wrong expected version included', async (serverFeatures, rpc) => {
+    const double = await EsdbDouble.start({ serverFeatures });
+    const store = new EsdbEventStore({ connectionString: double.connectionString, streamPrefixes: ['test-'] });
+    const event = () => ({ id: randomUUID(), type: 'E', schemaVersion: 1, data: {}, metadata: { correlationId: 'c', causationId: 'c', actor: 'a' } });
+    await store.appendToStream('test-rpc', [event()], { expectedRevision: 'no_stream' });
+    await expect(store.appendToStream('test-rpc', [event()], { expectedRevision: 5 })).rejects.toMatchObject({ name: 'WrongExpectedRevision', actual: 0 });
+    await expect(store.appendToStream('test-rpc', [event()], { expectedRevision: 'no_stream' })).rejects.toMatchObject({ name: 'WrongExpectedRevision', actual: 0 });
+    expect(double.calls[rpc]).toBe(3);
+    expect(double.calls[rpc === 'append' ? 'batchAppend' : 'append']).toBe(0);
+    await store.close();
+    await double.stop();
+  });
+
   it('reports whether the server is reachable', async () => {
     const double = await EsdbDouble.start();
     const store = new EsdbEventStore({ connectionString: double.connectionString, streamPrefixes: ['test-'] });

@@ -1,5 +1,10 @@
 import { Server, ServerCredentials, type ServerDuplexStream, type ServerReadableStream, type ServerWritableStream, status } from '@grpc/grpc-js';
+import serverFeaturesGrpc from '@eventstore/db-client/generated/serverfeatures_grpc_pb.js';
+import serverFeaturesPb from '@eventstore/db-client/generated/serverfeatures_pb.js';
 import sharedPb from '@eventstore/db-client/generated/shared_pb.js';
+import statusPb from '@eventstore/db-client/generated/status_pb.js';
+import anyPb from 'google-protobuf/google/protobuf/any_pb.js';
+import emptyPb from 'google-protobuf/google/protobuf/empty_pb.js';
 import streamsGrpc from '@eventstore/db-client/generated/streams_grpc_pb.js';
 import streamsPb from '@eventstore/db-client/generated/streams_pb.js';
 
@@ -7,6 +12,18 @@ type ReadReq = InstanceType<typeof streamsPb.ReadReq>;
 type ReadResp = InstanceType<typeof streamsPb.ReadResp>;
 type AppendReq = InstanceType<typeof streamsPb.AppendReq>;
 type AppendResp = InstanceType<typeof streamsPb.AppendResp>;
+type BatchAppendReq = InstanceType<typeof streamsPb.BatchAppendReq>;
+type BatchAppendResp = InstanceType<typeof streamsPb.BatchAppendResp>;
+
+/** What an append asks for, whichever RPC carried it. */
+interface AppendRequest {
+  readonly streamName: string;
+  /** 'any' | 'no_stream' | 'stream_exists' | an exact revision. */
+  readonly expected: 'any' | 'no_stream' | 'stream_exists' | number;
+  readonly proposed: ReadonlyArray<Pick<StoredEvent, 'id' | 'type' | 'contentType' | 'data' | 'customMetadata'>>;
+}
+
+type AppendOutcome = { readonly ok: StoredEvent } | { readonly current: number } | 'corrupted';
 
 interface StoredEvent {
   readonly id: InstanceType<typeof sharedPb.UUID>;
@@ -22,11 +39,14 @@ interface StoredEvent {
 }
 
 /**
- * A TEST DOUBLE of an EventStoreDB server: the Streams service's Append and
- * Read (stream reads, $all reads, filtered $all subscriptions) on the gRPC
- * service definitions shipped in @eventstore/db-client, holding events in
- * memory. Other services (ServerFeatures included) answer UNIMPLEMENTED, as
- * an older server would, so the client falls back to Append.
+ * A TEST DOUBLE of an EventStoreDB server: the Streams service's Append,
+ * BatchAppend and Read (stream reads, $all reads, filtered $all
+ * subscriptions) on the gRPC service definitions shipped in
+ * @eventstore/db-client, holding events in memory. By default it answers
+ * ServerFeatures as a current server does, advertising BatchAppend, so the
+ * client appends through BatchAppend; with `{ serverFeatures: false }` it
+ * answers UNIMPLEMENTED, as an older server would, and the client falls back
+ * to Append. Other services answer UNIMPLEMENTED.
  *
  * It follows EventStoreDB's documented semantics where the adapter relies on
  * them: 0-based stream revisions; expected revision any / no_stream /
@@ -41,24 +61,41 @@ export class EsdbDouble {
   private readonly streams = new Map<string, StoredEvent[]>();
   private readonly subscribers = new Set<() => void>();
   private readonly subscriptionCalls = new Set<ServerWritableStream<ReadReq, ReadResp>>();
+  /** Which append RPCs the client used, for tests of both client paths. */
+  readonly calls = { append: 0, batchAppend: 0 };
   /** Where each $all subscription asked to start (-1: from the start), for tests of resubscription. */
   readonly subscriptionStarts: number[] = [];
   private logEnd = 0;
   private readonly server = new Server();
   private port = 0;
 
-  private constructor() {
+  private constructor(serverFeatures: boolean) {
     this.server.addService(streamsGrpc.StreamsService, {
       append: (call: ServerReadableStream<AppendReq, AppendResp>, callback: (error: null, response: AppendResp) => void) => this.append(call, callback),
       read: (call: ServerWritableStream<ReadReq, ReadResp>) => this.read(call),
-      batchAppend: (call: ServerDuplexStream<unknown, unknown>) => call.emit('error', { code: status.UNIMPLEMENTED, details: 'BatchAppend is not implemented by the double' }),
+      batchAppend: (call: ServerDuplexStream<BatchAppendReq, BatchAppendResp>) => this.batchAppend(call),
     });
+    if (serverFeatures) {
+      this.server.addService(serverFeaturesGrpc.ServerFeaturesService, {
+        getSupportedMethods: (_call: unknown, callback: (error: null, response: InstanceType<typeof serverFeaturesPb.SupportedMethods>) => void) => {
+          const methods = new serverFeaturesPb.SupportedMethods();
+          const batchAppend = new serverFeaturesPb.SupportedMethod();
+          // The client matches "/<service>/<method>" against the method's gRPC path.
+          const [, service, method] = streamsGrpc.StreamsService.batchAppend.path.split('/');
+          batchAppend.setServiceName(service);
+          batchAppend.setMethodName(method);
+          methods.addMethods(batchAppend);
+          methods.setEventStoreServerVersion('24.10.0-test-double');
+          callback(null, methods);
+        },
+      });
+    }
     // A real server starts with system events in its log; readers must skip them.
     this.write('$settings', [{ id: uuid(), type: '$settings', contentType: 'application/json', data: Buffer.from('{}'), customMetadata: Buffer.alloc(0) }]);
   }
 
-  static async start(): Promise<EsdbDouble> {
-    const double = new EsdbDouble();
+  static async start(options: { serverFeatures?: boolean } = {}): Promise<EsdbDouble> {
+    const double = new EsdbDouble(options.serverFeatures ?? true);
     double.port = await new Promise<number>((resolve, reject) =>
       double.server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, port) => (error ? reject(error) : resolve(port))),
     );
@@ -83,6 +120,7 @@ export class EsdbDouble {
   }
 
   private append(call: ServerReadableStream<AppendReq, AppendResp>, callback: (error: null, response: AppendResp) => void): void {
+    this.calls.append++;
     let options: InstanceType<typeof streamsPb.AppendReq.Options> | undefined;
     const proposed: InstanceType<typeof streamsPb.AppendReq.ProposedMessage>[] = [];
     call.on('data', (request: AppendReq) => {
@@ -91,49 +129,107 @@ export class EsdbDouble {
     });
     call.on('end', () => {
       if (!options) return callback(null, new streamsPb.AppendResp());
-      const streamName = Buffer.from(options.getStreamIdentifier()?.getStreamName_asU8() ?? []).toString('utf8');
-      const stream = this.streams.get(streamName) ?? [];
-      const current = stream.length - 1;
-      const response = new streamsPb.AppendResp();
       const Case = streamsPb.AppendReq.Options.ExpectedStreamRevisionCase;
-      const expected = options.getExpectedStreamRevisionCase();
-      const retried = this.identicalAppend(stream, proposed, expected === Case.REVISION ? Number(options.getRevision()) + 1 : expected === Case.NO_STREAM ? 0 : null);
-      if (retried === 'corrupted') return callback({ code: status.FAILED_PRECONDITION, details: 'corrupted idempotency: some of these event ids were written, not all' } as never, undefined as never);
-      if (retried) {
-        response.setSuccess(success(retried.revision, retried.position));
-        return callback(null, response);
-      }
-      const ok =
-        expected === Case.ANY ||
-        (expected === Case.NO_STREAM && current === -1) ||
-        (expected === Case.STREAM_EXISTS && current >= 0) ||
-        (expected === Case.REVISION && String(current) === options.getRevision());
-      if (!ok) {
+      const expectedCase = options.getExpectedStreamRevisionCase();
+      const outcome = this.decideAppend({
+        streamName: streamNameOf(options.getStreamIdentifier()),
+        expected: expectedCase === Case.REVISION ? Number(options.getRevision()) : expectedCase === Case.NO_STREAM ? 'no_stream' : expectedCase === Case.STREAM_EXISTS ? 'stream_exists' : 'any',
+        proposed: proposed.map(proposal),
+      });
+      if (outcome === 'corrupted') return callback({ code: status.FAILED_PRECONDITION, details: 'corrupted idempotency: some of these event ids were written, not all' } as never, undefined as never);
+      const response = new streamsPb.AppendResp();
+      if ('ok' in outcome) {
+        response.setSuccess(success(outcome.ok.revision, outcome.ok.position));
+      } else {
         const wrong = new streamsPb.AppendResp.WrongExpectedVersion();
-        if (current >= 0) wrong.setCurrentRevision(String(current));
+        if (outcome.current >= 0) wrong.setCurrentRevision(String(outcome.current));
         else wrong.setCurrentNoStream(new sharedPb.Empty());
-        if (expected === Case.REVISION) wrong.setExpectedRevision(options.getRevision());
-        else if (expected === Case.NO_STREAM) wrong.setExpectedNoStream(new sharedPb.Empty());
+        if (expectedCase === Case.REVISION) wrong.setExpectedRevision(options.getRevision());
+        else if (expectedCase === Case.NO_STREAM) wrong.setExpectedNoStream(new sharedPb.Empty());
         else wrong.setExpectedStreamExists(new sharedPb.Empty());
         response.setWrongExpectedVersion(wrong);
-        return callback(null, response);
       }
-      const written = this.write(
-        streamName,
-        proposed.map((message) => {
-          const metadata = message.getMetadataMap();
-          return {
-            id: message.getId() as InstanceType<typeof sharedPb.UUID>,
-            type: metadata.get('type') ?? '',
-            contentType: metadata.get('content-type') ?? 'application/octet-stream',
-            data: message.getData_asU8(),
-            customMetadata: message.getCustomMetadata_asU8(),
-          };
-        }),
-      );
-      response.setSuccess(success(written.revision, written.position));
       callback(null, response);
     });
+  }
+
+  /**
+   * BatchAppend: one two-way stream carries many appends, each a series of
+   * requests under one correlation id (options first), ending with is_final;
+   * each is answered by one response with that correlation id. A wrong
+   * expected version comes back as a google.rpc.Status whose details pack an
+   * event_store.client.WrongExpectedVersion.
+   */
+  private batchAppend(call: ServerDuplexStream<BatchAppendReq, BatchAppendResp>): void {
+    const pending = new Map<string, { options?: InstanceType<typeof streamsPb.BatchAppendReq.Options>; proposed: AppendRequest['proposed'][number][] }>();
+    call.on('data', (request: BatchAppendReq) => {
+      const correlation = request.getCorrelationId() as InstanceType<typeof sharedPb.UUID>;
+      const key = correlation.getString() || JSON.stringify(correlation.toObject());
+      const entry = pending.get(key) ?? { proposed: [] };
+      if (request.hasOptions()) entry.options = request.getOptions();
+      entry.proposed.push(...request.getProposedMessagesList().map(proposal));
+      pending.set(key, entry);
+      if (!request.getIsFinal()) return;
+      pending.delete(key);
+      this.calls.batchAppend++;
+      const options = entry.options as InstanceType<typeof streamsPb.BatchAppendReq.Options>;
+      const Case = streamsPb.BatchAppendReq.Options.ExpectedStreamPositionCase;
+      const expectedCase = options.getExpectedStreamPositionCase();
+      const streamName = streamNameOf(options.getStreamIdentifier());
+      const outcome = this.decideAppend({
+        streamName,
+        expected: expectedCase === Case.STREAM_POSITION ? Number(options.getStreamPosition()) : expectedCase === Case.NO_STREAM ? 'no_stream' : expectedCase === Case.STREAM_EXISTS ? 'stream_exists' : 'any',
+        proposed: entry.proposed,
+      });
+      const response = new streamsPb.BatchAppendResp();
+      response.setCorrelationId(correlation);
+      response.setStreamIdentifier(options.getStreamIdentifier());
+      if (outcome !== 'corrupted' && 'ok' in outcome) {
+        const result = new streamsPb.BatchAppendResp.Success();
+        result.setCurrentRevision(String(outcome.ok.revision));
+        const position = new sharedPb.AllStreamPosition();
+        position.setCommitPosition(String(outcome.ok.position));
+        position.setPreparePosition(String(outcome.ok.position));
+        result.setPosition(position);
+        response.setSuccess(result);
+      } else {
+        const error = new statusPb.Status();
+        if (outcome === 'corrupted') {
+          error.setCode(9); // google.rpc.Code FAILED_PRECONDITION
+          error.setMessage('corrupted idempotency: some of these event ids were written, not all');
+        } else {
+          const wrong = new sharedPb.WrongExpectedVersion();
+          if (outcome.current >= 0) wrong.setCurrentStreamRevision(String(outcome.current));
+          else wrong.setCurrentNoStream(new emptyPb.Empty());
+          if (expectedCase === Case.STREAM_POSITION) wrong.setExpectedStreamPosition(options.getStreamPosition());
+          else if (expectedCase === Case.NO_STREAM) wrong.setExpectedNoStream(new emptyPb.Empty());
+          else wrong.setExpectedStreamExists(new emptyPb.Empty());
+          const details = new anyPb.Any();
+          details.pack(wrong.serializeBinary(), 'event_store.client.WrongExpectedVersion');
+          error.setCode(9); // google.rpc.Code FAILED_PRECONDITION
+          error.setMessage('wrong expected version');
+          error.setDetails(details);
+        }
+        response.setError(error);
+      }
+      call.write(response);
+    });
+    call.on('end', () => call.end());
+  }
+
+  /** The server's decision on an append: written, refused for the expected revision, or a corrupted retry. */
+  private decideAppend(request: AppendRequest): AppendOutcome {
+    const stream = this.streams.get(request.streamName) ?? [];
+    const current = stream.length - 1;
+    const { expected } = request;
+    const retried = this.identicalAppend(stream, request.proposed, typeof expected === 'number' ? expected + 1 : expected === 'no_stream' ? 0 : null);
+    if (retried) return retried === 'corrupted' ? 'corrupted' : { ok: retried };
+    const ok =
+      expected === 'any' ||
+      (expected === 'no_stream' && current === -1) ||
+      (expected === 'stream_exists' && current >= 0) ||
+      expected === current;
+    return ok ? { ok: this.write(request.streamName, request.proposed) } : { current };
   }
 
   /**
@@ -142,12 +238,8 @@ export class EsdbDouble {
    * ids at the revisions the append expected to write; with any it looks
    * them up wherever they are. Some ids written and some not is an error.
    */
-  private identicalAppend(
-    stream: StoredEvent[],
-    proposed: InstanceType<typeof streamsPb.AppendReq.ProposedMessage>[],
-    expectedFirstRevision: number | null,
-  ): StoredEvent | 'corrupted' | null {
-    const idOf = (i: number) => proposed[i]?.getId()?.getString();
+  private identicalAppend(stream: StoredEvent[], proposed: AppendRequest['proposed'], expectedFirstRevision: number | null): StoredEvent | 'corrupted' | null {
+    const idOf = (i: number) => proposed[i]?.id.getString();
     const first = expectedFirstRevision ?? stream.findIndex((event) => event.id.getString() === idOf(0));
     if (first < 0 || stream[first]?.id.getString() !== idOf(0)) return null;
     const matching = proposed.filter((_, i) => stream[first + i]?.id.getString() === idOf(i)).length;
@@ -155,7 +247,7 @@ export class EsdbDouble {
     return 'corrupted';
   }
 
-  private write(streamName: string, proposed: Array<Pick<StoredEvent, 'id' | 'type' | 'contentType' | 'data' | 'customMetadata'>>): StoredEvent {
+  private write(streamName: string, proposed: AppendRequest['proposed']): StoredEvent {
     const stream = this.streams.get(streamName) ?? [];
     this.streams.set(streamName, stream);
     let last: StoredEvent | undefined;
@@ -242,6 +334,27 @@ export class EsdbDouble {
     call.on('error', forget);
     pump();
   }
+}
+
+function streamNameOf(identifier: InstanceType<typeof sharedPb.StreamIdentifier> | undefined): string {
+  return Buffer.from(identifier?.getStreamName_asU8() ?? []).toString('utf8');
+}
+
+/** A proposed event from either RPC, as the double stores it. */
+function proposal(message: {
+  getId(): InstanceType<typeof sharedPb.UUID> | undefined;
+  getMetadataMap(): { get(key: string): string | undefined };
+  getData_asU8(): Uint8Array;
+  getCustomMetadata_asU8(): Uint8Array;
+}): AppendRequest['proposed'][number] {
+  const metadata = message.getMetadataMap();
+  return {
+    id: message.getId() as InstanceType<typeof sharedPb.UUID>,
+    type: metadata.get('type') ?? '',
+    contentType: metadata.get('content-type') ?? 'application/octet-stream',
+    data: message.getData_asU8(),
+    customMetadata: message.getCustomMetadata_asU8(),
+  };
 }
 
 function uuid(): InstanceType<typeof sharedPb.UUID> {
