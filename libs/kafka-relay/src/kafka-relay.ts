@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { Kafka, type Producer, logLevel } from 'kafkajs';
 import type { EventStore } from '../../event-store/src/index.js';
-import { readCheckpoint, writeCheckpoint } from '../../projections/src/index.js';
+import { BackgroundLoop, readCheckpoint, writeCheckpoint } from '../../projections/src/index.js';
 import { ledgerTopics, toMessage } from './event-envelope.js';
 
 export interface RelayOptions {
@@ -29,10 +29,8 @@ const silent = { log: () => undefined, warn: () => undefined };
  * or an outage can make it send an event again, never skip one, and one
  * key's events are never reordered (one request in flight at a time).
  */
-export class KafkaRelay {
+export class KafkaRelay extends BackgroundLoop {
   private readonly kafka: Kafka;
-  private controller: AbortController | null = null;
-  private loop: Promise<void> | null = null;
   private checkpoint: number;
   private published = 0;
   private lastError: string | null = null;
@@ -43,6 +41,7 @@ export class KafkaRelay {
     private readonly db: Database.Database,
     private readonly options: RelayOptions,
   ) {
+    super();
     this.logger = options.logger ?? silent;
     this.kafka = new Kafka({
       clientId: options.clientId ?? 'commitment-ledger-relay',
@@ -57,19 +56,7 @@ export class KafkaRelay {
     return { enabled: true, checkpoint: this.checkpoint, published: this.published, lastError: this.lastError };
   }
 
-  start(): void {
-    if (this.loop) return;
-    this.controller = new AbortController();
-    this.loop = this.run(this.controller.signal);
-  }
-
-  async stop(): Promise<void> {
-    this.controller?.abort();
-    await this.loop;
-    this.loop = null;
-  }
-
-  private async run(signal: AbortSignal): Promise<void> {
+  protected async run(signal: AbortSignal): Promise<void> {
     let delayMs = 100;
     let topicsChecked = false;
     while (!signal.aborted) {

@@ -1,3 +1,4 @@
+export * from './background-loop.js';
 export * from './counters.js';
 export * from './read-model-db.js';
 export * from './ledger-projection.js';

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { EventStore, RecordedEvent } from '../../event-store/src/index.js';
+import { BackgroundLoop } from './background-loop.js';
 
 export interface Projection {
   readonly name: string;
@@ -43,10 +44,8 @@ export function writeCheckpoint(db: Database.Database, projection: string, posit
  * skipped, so a crash, a restart or a concurrent rebuild never applies an
  * event twice or skips one.
  */
-export class ProjectionRunner {
+export class ProjectionRunner extends BackgroundLoop {
   private checkpoint = 0;
-  private controller: AbortController | null = null;
-  private loop: Promise<void> | null = null;
   private readonly waiters = new Set<{ position: number; resolve: () => void }>();
   lastError: string | null = null;
 
@@ -57,6 +56,7 @@ export class ProjectionRunner {
     private readonly logger: RunnerLogger = silentLogger,
     private readonly batchSize = 1000,
   ) {
+    super();
     this.checkpoint = this.storedCheckpoint();
   }
 
@@ -65,16 +65,8 @@ export class ProjectionRunner {
     return this.checkpoint;
   }
 
-  start(): void {
-    if (this.loop) return;
-    this.controller = new AbortController();
-    this.loop = this.run(this.controller.signal);
-  }
-
-  async stop(): Promise<void> {
-    this.controller?.abort();
-    await this.loop;
-    this.loop = null;
+  override async stop(): Promise<void> {
+    await super.stop();
     for (const waiter of this.waiters) waiter.resolve();
     this.waiters.clear();
   }
@@ -115,7 +107,7 @@ export class ProjectionRunner {
     return readCheckpoint(this.db, this.projection.name);
   }
 
-  private async run(signal: AbortSignal): Promise<void> {
+  protected async run(signal: AbortSignal): Promise<void> {
     let backoffMs = 100;
     let waitingForLock = false;
     while (!signal.aborted) {
