@@ -7,6 +7,7 @@ import { generateLedger } from './generate-ledger.js';
 import { rawInsertRate } from './raw-limits.js';
 import { projectRoot, startProcess, startServerProcess } from './server-process.js';
 import { type BenchRequest, seedRequests } from './workload.js';
+import { MockKafka } from '../tests/support/kafka/mock-kafka.js';
 
 /**
  * `npm run bench`: every figure beside the raw limit measured in the same
@@ -15,6 +16,8 @@ import { type BenchRequest, seedRequests } from './workload.js';
  */
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
+/** The mock broker keeps everything in memory: the relay is measured on a smaller history. */
+const RELAY_EVENTS = Math.min(EVENTS, 200_000);
 const PAIRS = 500;
 const PROJECTS = 10_000;
 const root = projectRoot();
@@ -120,6 +123,22 @@ async function main(): Promise<void> {
     results.queries = { summary, project };
     note('pair summary p50 / p99', `${summary.p50Ms} / ${summary.p99Ms} ms`, `${summary.requestsPerSecond.toFixed(0)} req/s`, null, 'p99 ≤ 5 ms', summary.p99Ms <= 5);
     note('project detail p50 / p99', `${project.p50Ms} / ${project.p99Ms} ms`, `${project.requestsPerSecond.toFixed(0)} req/s`, null, 'p99 ≤ 5 ms', project.p99Ms <= 5);
+
+    console.error(`6. Kafka relay throughput (${RELAY_EVENTS} events, librdkafka mock broker)`);
+    const relayDir = join(work, 'relay');
+    mkdirSync(relayDir, { recursive: true });
+    await generateLedger(join(relayDir, 'events.sqlite'), RELAY_EVENTS, 100, 2_000);
+    const kafka = await MockKafka.start();
+    try {
+      const relayRun = async (mode: 'relay' | 'raw') =>
+        JSON.parse((await run(process.execPath, [join(dist, 'relay-worker.js'), relayDir, kafka.brokers.join(','), mode], { maxBuffer: 1 << 24 })).stdout.trim().split('\n').pop() as string);
+      const raw = await relayRun('raw');
+      const relay = await relayRun('relay');
+      results.relay = { relay, rawProducer: raw };
+      note('relay events/s to the broker', relay.eventsPerSecond.toFixed(0), `bare producer ${raw.eventsPerSecond.toFixed(0)}/s`, relay.eventsPerSecond / raw.eventsPerSecond, '≥ 20k events/s', relay.eventsPerSecond >= 20_000);
+    } finally {
+      await kafka.stop();
+    }
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -2,11 +2,11 @@ import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from 'node:c
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { projectRoot } from '../../../bench/server-process.js';
 
-const SOURCE = fileURLToPath(new URL('./mock-broker.c', import.meta.url));
+// From the project root, so the benchmark (which runs from dist/) finds the source too.
+const SOURCE = join(projectRoot(), 'tests/support/kafka/mock-broker.c');
 const BINARY = join(projectRoot(), 'node_modules/.cache/ledger-kafka-mock/mock-broker');
 
 /** Compiles the mock broker once (it needs Debian's librdkafka-dev and gcc, which .ci/run installs). */

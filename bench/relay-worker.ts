@@ -1,0 +1,49 @@
+import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { SqliteEventStore } from '../libs/event-store/src/index.js';
+import { KafkaRelay, toMessage } from '../libs/kafka-relay/src/index.js';
+import { openReadModelDb } from '../libs/projections/src/index.js';
+
+/**
+ * Runs in its own process: `node relay-worker.js <dataDir> <brokers> relay|raw`.
+ * relay: the Kafka relay publishes the whole events file from position 0;
+ * raw: a bare kafkajs producer sends the same messages in batches of 500
+ * (the limit). Prints one JSON line.
+ */
+async function main(): Promise<void> {
+  const [dataDir, brokers, mode] = process.argv.slice(2);
+  const store = new SqliteEventStore(join(dataDir, 'events.sqlite'));
+  const head = await store.headPosition();
+  const started = performance.now();
+  if (mode === 'raw') {
+    const producer = new Kafka({ clientId: 'bench-raw', brokers: brokers.split(','), logLevel: logLevel.NOTHING }).producer({ allowAutoTopicCreation: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    let sent = 0;
+    for (let after = 0; ; ) {
+      const page = await store.readAll({ after, maxCount: 500 });
+      if (page.length === 0) break;
+      const messages = page.map((event) => toMessage(event, 'bench-raw.')).filter((m) => m !== null);
+      await producer.send({ topic: 'bench-raw.projects', acks: -1, messages: messages.map(({ key, value, headers }) => ({ key, value, headers })) });
+      sent += page.length;
+      after = page[page.length - 1].position;
+    }
+    await producer.disconnect();
+    const seconds = (performance.now() - started) / 1000;
+    console.log(JSON.stringify({ events: sent, seconds, eventsPerSecond: sent / seconds }));
+  } else {
+    const db = openReadModelDb(join(dataDir, 'relay-bench.sqlite'), 0);
+    const relay = new KafkaRelay(store, db, { brokers: brokers.split(','), topicPrefix: 'bench.' });
+    relay.start();
+    while (relay.status().checkpoint < head) await new Promise((resolve) => setTimeout(resolve, 20));
+    const seconds = (performance.now() - started) / 1000;
+    await relay.stop();
+    db.close();
+    console.log(JSON.stringify({ events: relay.status().published, seconds, eventsPerSecond: relay.status().published / seconds }));
+  }
+  await store.close();
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
