@@ -3,8 +3,10 @@ import Database from 'better-sqlite3';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadSubscriberConfig } from '../../apps/subscriber/src/config.js';
 import { createSubscriberApp } from '../../apps/subscriber/src/subscriber-app.js';
-import { READ_MODELS_FILE } from '../../apps/api/src/infrastructure/ledger-runtime.js';
-import { RELAY_CHECKPOINT } from '../../libs/kafka-relay/src/index.js';
+import { RELAY_FILE } from '../../apps/api/src/infrastructure/ledger-runtime.js';
+import { RELAY_CHECKPOINT, toMessage } from '../../libs/kafka-relay/src/index.js';
+import type { RecordedEvent } from '../../libs/event-store/src/index.js';
+import { randomUUID } from 'node:crypto';
 import { writeCheckpoint } from '../../libs/projections/src/index.js';
 import { LedgerUnderTest, removeDataDirs, tempDataDir } from '../support/ledger-harness.js';
 import { MockKafka } from '../support/kafka/mock-kafka.js';
@@ -21,7 +23,7 @@ afterAll(async () => {
   await removeDataDirs();
 });
 
-async function until<T>(probe: () => Promise<T>, ok: (value: T) => boolean, what: string, timeoutMs = 45_000): Promise<T> {
+async function until<T>(probe: () => Promise<T>, ok: (value: T) => boolean, what: string, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -47,7 +49,7 @@ describe('the example subscriber', () => {
     await subscriber.listen(0, '127.0.0.1');
     stops.push(() => subscriber.close());
     const url = (await subscriber.getUrl()).replace('[::1]', '127.0.0.1');
-    const status = () => fetch(`${url}/status`).then((r) => r.json() as Promise<{ applied: number; duplicate: number; rejected: number }>);
+    const status = () => fetch(`${url}/status`).then((r) => r.json() as Promise<{ applied: number; duplicate: number; rejected: number; parked: number }>);
     await until(status, (s) => s.applied === events, 'applied events');
 
     const compare = async () => {
@@ -63,14 +65,22 @@ describe('the example subscriber', () => {
     };
     await compare();
 
+    // Poison: a message that is not JSON is rejected; an event of an unknown schema version is parked; the view goes on.
+    const disbursed = (await api.runtime.store.readAll({ maxCount: 100_000 })).find((event) => event.type === 'FundsDisbursed');
+    const envelope = JSON.parse(toMessage(disbursed as RecordedEvent, 'commitments.')?.value ?? 'null');
+    await kafka.produce('commitments.projects', ['{not json', JSON.stringify({ ...envelope, eventId: randomUUID(), schemaVersion: 2 })]);
+    const poisoned = await until(status, (s) => s.rejected === 1 && s.parked === 1, 'poison handled');
+    expect(poisoned.applied).toBe(events);
+    await compare();
+
     // Force a full redelivery: the relay starts again from position 0.
     await api.stop();
-    const db = new Database(join(dataDir, READ_MODELS_FILE));
+    const db = new Database(join(dataDir, RELAY_FILE));
     writeCheckpoint(db, RELAY_CHECKPOINT, 0);
     db.close();
     api = await LedgerUnderTest.start(dataDir, { KAFKA_BROKERS: brokers });
     const after = await until(status, (s) => s.duplicate === events, 'duplicates recognised');
-    expect(after).toEqual({ applied: events, duplicate: events, rejected: 0 });
+    expect(after).toMatchObject({ applied: events, duplicate: events, rejected: 1, parked: 1, recentlyParked: [{ type: 'FundsDisbursed' }] });
     await compare();
-  });
+  }, 120_000);
 });

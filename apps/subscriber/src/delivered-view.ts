@@ -11,9 +11,10 @@ const SCHEMA = `
     PRIMARY KEY (pair_id, year, currency)
   ) STRICT, WITHOUT ROWID;
   CREATE TABLE IF NOT EXISTS counts (name TEXT PRIMARY KEY, value INTEGER NOT NULL) STRICT;
+  CREATE TABLE IF NOT EXISTS parked (event_id TEXT PRIMARY KEY, type TEXT NOT NULL, reason TEXT NOT NULL, envelope TEXT NOT NULL) STRICT;
 `;
 
-export type Outcome = 'applied' | 'duplicate' | 'rejected';
+export type Outcome = 'applied' | 'duplicate' | 'rejected' | 'parked';
 
 /**
  * The subscriber's own view: capital delivered per partner pair per year,
@@ -37,6 +38,8 @@ export class DeliveredView {
       upsert: this.db.prepare('INSERT INTO delivered VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET amount_minor = excluded.amount_minor'),
       count: this.db.prepare('INSERT INTO counts VALUES (?, 1) ON CONFLICT DO UPDATE SET value = value + 1'),
       counts: this.db.prepare<[], { name: string; value: number }>('SELECT name, value FROM counts'),
+      park: this.db.prepare('INSERT OR REPLACE INTO parked VALUES (?, ?, ?, ?)'),
+      parked: this.db.prepare<[], { event_id: string; type: string; reason: string }>('SELECT event_id, type, reason FROM parked ORDER BY rowid DESC LIMIT 20'),
       byPair: this.db.prepare<[string], { year: string; currency: string; amount_minor: string }>('SELECT year, currency, amount_minor FROM delivered WHERE pair_id = ? ORDER BY year, currency'),
     };
   }
@@ -59,15 +62,31 @@ export class DeliveredView {
     })();
   }
 
-  /** Counts a message that was not a valid ledger envelope (it is skipped, not applied). */
+  /** Counts a message that is not a ledger envelope at all (not JSON): skipped. */
   reject(): void {
     this.statements.count.run('rejected');
   }
 
+  /**
+   * Sets aside an event this view could not apply (an unknown version, or
+   * data it cannot read), with the reason, so the consumer moves on and an
+   * operator sees it in /status instead of a silent stall.
+   */
+  park(envelope: { eventId?: unknown; type?: unknown }, reason: string): void {
+    this.db.transaction(() => {
+      this.statements.park.run(String(envelope.eventId ?? 'unknown'), String(envelope.type ?? 'unknown'), reason, JSON.stringify(envelope));
+      this.statements.count.run('parked');
+    })();
+  }
+
   counts(): Record<Outcome, number> {
-    const counts = { applied: 0, duplicate: 0, rejected: 0 };
+    const counts = { applied: 0, duplicate: 0, rejected: 0, parked: 0 };
     for (const row of this.statements.counts.all()) counts[row.name as Outcome] = row.value;
     return counts;
+  }
+
+  parkedEvents(): Array<{ eventId: string; type: string; reason: string }> {
+    return this.statements.parked.all().map((row) => ({ eventId: row.event_id, type: row.type, reason: row.reason }));
   }
 
   deliveredByYear(pairId: string): Array<{ year: string; delivered: Record<string, string> }> {

@@ -19,7 +19,7 @@ export class LedgerConsumer implements OnApplicationBootstrap, OnApplicationShut
 
   constructor(private readonly config: SubscriberConfig) {
     this.view = new DeliveredView(join(config.dataDir, 'delivered-view.sqlite'));
-    const kafka = new Kafka({ clientId: 'commitments-subscriber', brokers: [...config.brokers], logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({ clientId: 'commitments-subscriber', brokers: [...config.brokers], logLevel: logLevel.ERROR });
     this.consumer = kafka.consumer({ groupId: config.groupId, sessionTimeout: 10_000, heartbeatInterval: 1000, maxWaitTimeInMs: 200 });
   }
 
@@ -28,19 +28,33 @@ export class LedgerConsumer implements OnApplicationBootstrap, OnApplicationShut
     await this.consumer.subscribe({ topics: ledgerTopics(this.config.topicPrefix), fromBeginning: true });
     await this.consumer.run({
       eachMessage: async ({ topic, partition, message }) => {
+        const where = `${topic}/${partition}@${message.offset}`;
         let envelope: unknown;
         try {
           envelope = JSON.parse(message.value?.toString('utf8') ?? '');
         } catch {
-          envelope = null;
-        }
-        const problem = envelopeProblem(envelope);
-        if (problem) {
-          this.logger.warn(`skipping message ${topic}/${partition}@${message.offset}: ${problem}`);
+          this.logger.warn(`skipping message ${where}: not JSON`);
           this.view.reject();
           return;
         }
-        this.view.apply(envelope as EventEnvelope);
+        if (typeof envelope !== 'object' || envelope === null) {
+          this.logger.warn(`skipping message ${where}: not an envelope`);
+          this.view.reject();
+          return;
+        }
+        // An event this view cannot check or apply is parked, never silently dropped or retried forever.
+        const problem = envelopeProblem(envelope);
+        if (problem) {
+          this.logger.error(`parking ${where}: ${problem}`);
+          this.view.park(envelope, problem);
+          return;
+        }
+        try {
+          this.view.apply(envelope as EventEnvelope);
+        } catch (error) {
+          this.logger.error(`parking ${where}: ${(error as Error).message}`);
+          this.view.park(envelope, (error as Error).message);
+        }
       },
     });
   }

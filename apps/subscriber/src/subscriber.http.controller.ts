@@ -13,9 +13,9 @@ export class SubscriberHttpController {
     return { pairId, byYear: this.consumer.view.deliveredByYear(pairId) };
   }
 
-  /** How many events were applied, recognised as duplicates, or rejected as invalid. */
+  /** How many events were applied, recognised as duplicates, rejected (not JSON) or parked (with the latest parked ones). */
   @Get('status')
   status() {
-    return this.consumer.view.counts();
+    return { ...this.consumer.view.counts(), recentlyParked: this.consumer.view.parkedEvents() };
   }
 }

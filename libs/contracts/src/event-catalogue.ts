@@ -35,7 +35,7 @@ const money: JsonSchema = {
   required: ['amount', 'currency'],
   description: 'exact money: a decimal string with exactly the currency\'s minor digits (never a JSON number)',
   properties: {
-    amount: { type: 'string', pattern: '^-?(0|[1-9][0-9]*)(\\.[0-9]+)?$' },
+    amount: { type: 'string', pattern: '^(0|[1-9][0-9]{0,19})(\\.[0-9]{1,3})?$', description: 'positive; at most the currency\'s minor digits (0 to 3)' },
     currency: { type: 'string', enum: Object.keys(MINOR_DIGITS) },
   },
 };

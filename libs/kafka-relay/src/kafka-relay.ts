@@ -58,15 +58,16 @@ export class KafkaRelay extends BackgroundLoop {
 
   protected async run(signal: AbortSignal): Promise<void> {
     let delayMs = 100;
-    let topicsChecked = false;
+    let topicAttempts = 0;
     while (!signal.aborted) {
       const producer = this.kafka.producer({ allowAutoTopicCreation: true, maxInFlightRequests: 1, idempotent: false });
       try {
-        if (!topicsChecked) topicsChecked = await this.ensureTopics();
+        // Until the admin API has answered once, try it again on reconnection (a few times: some clusters never allow it).
+        if (topicAttempts >= 0 && topicAttempts < 3) topicAttempts = (await this.ensureTopics()) ? -1 : topicAttempts + 1;
         await producer.connect();
         this.checkpoint = readCheckpoint(this.db, RELAY_CHECKPOINT);
         for await (const batch of this.store.subscribeToAll({ after: this.checkpoint, maxBatch: 500, signal })) {
-          await this.publish(producer, batch);
+          await this.publish(producer, batch, signal);
           if (this.lastError) this.logger.log(`relay recovered; publishing from position ${this.checkpoint}`);
           this.lastError = null;
           delayMs = 100;
@@ -83,7 +84,7 @@ export class KafkaRelay extends BackgroundLoop {
     }
   }
 
-  private async publish(producer: Producer, batch: Awaited<ReturnType<EventStore['readAll']>>): Promise<void> {
+  private async publish(producer: Producer, batch: Awaited<ReturnType<EventStore['readAll']>>, signal: AbortSignal): Promise<void> {
     const byTopic = new Map<string, Array<{ key: string; value: string; headers: Record<string, string> }>>();
     for (const event of batch) {
       const message = toMessage(event, this.options.topicPrefix);
@@ -96,9 +97,27 @@ export class KafkaRelay extends BackgroundLoop {
       await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
     }
     const position = batch[batch.length - 1].position;
-    this.db.transaction(() => writeCheckpoint(this.db, RELAY_CHECKPOINT, position)).immediate();
+    await this.saveCheckpoint(position, signal);
     this.checkpoint = position;
     this.published += batch.length;
+  }
+
+  /**
+   * The batch is acknowledged: if recording that fails (disk full, a lock),
+   * retry the write alone. Failing the whole loop would resend the batch on
+   * every attempt.
+   */
+  private async saveCheckpoint(position: number, signal: AbortSignal): Promise<void> {
+    for (let delayMs = 50; ; delayMs = Math.min(delayMs * 2, 2000)) {
+      try {
+        this.db.transaction(() => writeCheckpoint(this.db, RELAY_CHECKPOINT, position)).immediate();
+        return;
+      } catch (error) {
+        if (signal.aborted) throw error;
+        this.lastError = `could not record checkpoint ${position}: ${(error as Error).message}`;
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+      }
+    }
   }
 
   /**
@@ -106,6 +125,7 @@ export class KafkaRelay extends BackgroundLoop {
    * brokers refuse (or, like test brokers, report no controller) but create
    * topics on first use, so a refusal is logged and publishing goes on.
    */
+  /** True once the admin API answered (topics exist or were created). */
   private async ensureTopics(): Promise<boolean> {
     const admin = this.kafka.admin();
     const topics = ledgerTopics(this.options.topicPrefix);
@@ -117,11 +137,12 @@ export class KafkaRelay extends BackgroundLoop {
         await admin.createTopics({ topics: missing.map((topic) => ({ topic, numPartitions: 3 })), waitForLeaders: true, timeout: 5000 });
         this.logger.log(`created topics ${missing.join(', ')}`);
       }
+      return true;
     } catch (error) {
       this.logger.warn(`could not create topics ${topics.join(', ')} through the admin API (${(error as Error).message}); relying on the broker creating them on first publish`);
+      return false;
     } finally {
       await admin.disconnect().catch(() => undefined);
     }
-    return true;
   }
 }

@@ -87,6 +87,18 @@ export interface ProjectRow {
 
 export const READ_MODEL_TABLES = ['pairs', 'projects', 'counters'] as const;
 
+const CHECKPOINTS = `CREATE TABLE IF NOT EXISTS checkpoints (projection TEXT PRIMARY KEY, position INTEGER NOT NULL) STRICT;`;
+
+/** A file holding only checkpoints (the Kafka relay's), fsynced on commit. */
+export function openCheckpointDb(file: string): Database.Database {
+  mkdirSync(dirname(file), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.exec(CHECKPOINTS);
+  return db;
+}
+
 /**
  * Opens the read-model file. `busyTimeoutMs` is how long a write waits for
  * another writer's lock: better-sqlite3 waits synchronously, so a server's

@@ -66,6 +66,29 @@ export class MockKafka {
     if (this.child.exitCode === null) await new Promise((resolve) => this.child.once('exit', resolve));
   }
 
+  /** How many messages the topics hold, from their offsets: catches extra copies a consumer stopping early would miss. */
+  async messageCount(topics: string[]): Promise<number> {
+    const admin = new Kafka({ clientId: 'test-admin', brokers: this.brokers, logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      let count = 0;
+      for (const topic of topics) {
+        for (const partition of await admin.fetchTopicOffsets(topic)) count += Number(partition.high) - Number(partition.low);
+      }
+      return count;
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  /** Sends raw messages, as a misbehaving producer would. */
+  async produce(topic: string, values: string[]): Promise<void> {
+    const producer = new Kafka({ clientId: 'test-producer', brokers: this.brokers, logLevel: logLevel.NOTHING }).producer({ allowAutoTopicCreation: true });
+    await producer.connect();
+    await producer.send({ topic, messages: values.map((value) => ({ key: 'poison', value })) });
+    await producer.disconnect();
+  }
+
   /** Reads every message of `topics` from the beginning until `done` says so (or the time runs out). */
   async consume(topics: string[], done: (messages: ConsumedMessage[]) => boolean, timeoutMs = 30_000): Promise<ConsumedMessage[]> {
     const kafka = new Kafka({ clientId: 'test-consumer', brokers: this.brokers, logLevel: logLevel.NOTHING });

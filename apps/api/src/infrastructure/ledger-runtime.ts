@@ -4,12 +4,14 @@ import type Database from 'better-sqlite3';
 import { Ledger } from '../../../../libs/application/src/index.js';
 import { EsdbEventStore, type EventStore, SqliteEventStore } from '../../../../libs/event-store/src/index.js';
 import { partnerPairStreamId, projectStreamId } from '../../../../libs/domain/src/index.js';
-import { LedgerProjection, LedgerQueries, ProjectionRunner, openReadModelDb } from '../../../../libs/projections/src/index.js';
+import { LedgerProjection, LedgerQueries, ProjectionRunner, openCheckpointDb, openReadModelDb } from '../../../../libs/projections/src/index.js';
 import { KafkaRelay } from '../../../../libs/kafka-relay/src/index.js';
 import type { LedgerConfig } from '../config.js';
 
 export const EVENTS_FILE = 'events.sqlite';
 export const READ_MODELS_FILE = 'read-models.sqlite';
+/** The relay's checkpoint lives apart from the read models: rebuilding or deleting them must not republish history. */
+export const RELAY_FILE = 'kafka-relay.sqlite';
 
 /** The stream-name prefixes of the ledger's streams: what the EventStoreDB adapter reads and subscribes to. */
 export const LEDGER_STREAM_PREFIXES = [partnerPairStreamId(''), projectStreamId('')];
@@ -44,6 +46,7 @@ export class LedgerRuntime implements OnApplicationBootstrap, OnApplicationShutd
   readonly runner: ProjectionRunner;
   /** Publishes every event to Kafka when KAFKA_BROKERS is set. */
   readonly relay: KafkaRelay | null;
+  private readonly relayDb: Database.Database | null;
 
   constructor(readonly config: LedgerConfig) {
     this.store = openEventStore(config);
@@ -52,10 +55,11 @@ export class LedgerRuntime implements OnApplicationBootstrap, OnApplicationShutd
     this.readModels = openReadModelDb(join(config.dataDir, READ_MODELS_FILE));
     this.queries = new LedgerQueries(this.readModels);
     this.runner = new ProjectionRunner(this.store, this.readModelWriter, new LedgerProjection(this.readModelWriter), new Logger('Projections'));
+    this.relayDb = config.kafkaBrokers.length === 0 ? null : openCheckpointDb(join(config.dataDir, RELAY_FILE));
     this.relay =
-      config.kafkaBrokers.length === 0
+      this.relayDb === null
         ? null
-        : new KafkaRelay(this.store, this.readModelWriter, { brokers: config.kafkaBrokers, topicPrefix: config.kafkaTopicPrefix, logger: new Logger('KafkaRelay') });
+        : new KafkaRelay(this.store, this.relayDb, { brokers: config.kafkaBrokers, topicPrefix: config.kafkaTopicPrefix, logger: new Logger('KafkaRelay') });
   }
 
   onApplicationBootstrap(): void {
@@ -65,6 +69,7 @@ export class LedgerRuntime implements OnApplicationBootstrap, OnApplicationShutd
 
   async onApplicationShutdown(): Promise<void> {
     await this.relay?.stop();
+    this.relayDb?.close();
     await this.runner.stop();
     await this.store.close();
     this.readModelWriter.close();
