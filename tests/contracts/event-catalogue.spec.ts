@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import asyncApiSpecs from '@asyncapi/specs';
+import { Ajv } from 'ajv';
 import { join } from 'node:path';
 import { projectRoot } from '../../bench/server-process.js';
 import { EVENT_CATALOGUE, asyncApiDocument, contractFiles, envelopeProblem } from '../../libs/contracts/src/index.js';
@@ -11,6 +13,15 @@ describe('the published event contract', () => {
     for (const [path, content] of Object.entries(contractFiles())) {
       expect([path, readFileSync(join(projectRoot(), path), 'utf8')]).toEqual([path, content]);
     }
+  });
+
+  it('is a valid AsyncAPI 3.0.0 document, by the official JSON Schema', () => {
+    const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true });
+    const validate = ajv.compile(asyncApiSpecs.schemasWithoutId['3.0.0'] as object);
+    const valid = validate(asyncApiDocument());
+    expect(valid ? 'valid' : ajv.errorsText(validate.errors)).toBe('valid');
+    // And a broken one is not: the check can fail.
+    expect(validate({ ...asyncApiDocument(), channels: { projects: { address: 42 } } })).toBe(false);
   });
 
   it('describes both topics and every event type in an AsyncAPI 3 document', () => {

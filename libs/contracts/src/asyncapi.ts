@@ -39,7 +39,8 @@ export function asyncApiDocument(topicPrefix = 'commitments.'): Record<string, u
         summary: EVENT_CATALOGUE[type].summary,
         contentType: 'application/json',
         headers: MESSAGE_HEADERS,
-        payload: envelopeSchema(type),
+        // AsyncAPI reads payloads as its own schema dialect: the standalone files keep $schema and $id, the embedded copies do not.
+        payload: withoutDialect(envelopeSchema(type)),
         bindings: { kafka: { key: { type: 'string', description: CHANNELS[channelOf(type)].key }, bindingVersion: '0.5.0' } },
       },
     ]),
@@ -56,4 +57,9 @@ export function asyncApiDocument(topicPrefix = 'commitments.'): Record<string, u
     operations,
     components: { messages },
   };
+}
+
+function withoutDialect(schema: Record<string, unknown>): Record<string, unknown> {
+  const { $schema: _dialect, $id: _id, ...rest } = schema;
+  return rest;
 }
