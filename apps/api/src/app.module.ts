@@ -39,7 +39,7 @@ export class AppModule {
         HealthHttpController,
       ],
       providers: [
-        { provide: LedgerRuntime, useFactory: () => new LedgerRuntime(config) },
+        { provide: LedgerRuntime, useFactory: () => LedgerRuntime.open(config) },
         ReadConsistency,
         RegisterPartnerPairHandler,
         ProjectCommandHandler,

@@ -1,4 +1,4 @@
 export * from './event-store.port.js';
 export * from './catch-up-then-live.js';
 export * from './sqlite/sqlite-event-store.js';
-export * from './esdb/esdb-event-store.js';
+// The EventStoreDB adapter is imported from './esdb/esdb-event-store.js' where chosen, so that SQLite users never load its gRPC client.

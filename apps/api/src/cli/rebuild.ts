@@ -10,7 +10,7 @@ import { READ_MODELS_FILE, openEventStore } from '../infrastructure/ledger-runti
  */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const store = openEventStore(config);
+  const store = await openEventStore(config);
   const db = openReadModelDb(join(config.dataDir, READ_MODELS_FILE));
   const started = process.hrtime.bigint();
   let lastReport = 0;

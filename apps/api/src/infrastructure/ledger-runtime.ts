@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type Database from 'better-sqlite3';
 import { Ledger } from '../../../../libs/application/src/index.js';
-import { EsdbEventStore, type EventStore, SqliteEventStore } from '../../../../libs/event-store/src/index.js';
+import { type EventStore, SqliteEventStore } from '../../../../libs/event-store/src/index.js';
 import { partnerPairStreamId, projectStreamId } from '../../../../libs/domain/src/index.js';
 import { LedgerProjection, LedgerQueries, ProjectionRunner, openCheckpointDb, openReadModelDb } from '../../../../libs/projections/src/index.js';
 import { KafkaRelay } from '../../../../libs/kafka-relay/src/index.js';
@@ -16,9 +16,13 @@ export const RELAY_FILE = 'kafka-relay.sqlite';
 /** The stream-name prefixes of the ledger's streams: what the EventStoreDB adapter reads and subscribes to. */
 export const LEDGER_STREAM_PREFIXES = [partnerPairStreamId(''), projectStreamId('')];
 
-/** Opens the configured event store: EVENT_STORE=sqlite|esdb is the only switch. */
-export function openEventStore(config: Pick<LedgerConfig, 'dataDir' | 'eventStore' | 'esdbConnectionString'>): EventStore {
+/**
+ * Opens the configured event store: EVENT_STORE=sqlite|esdb is the only
+ * switch. The EventStoreDB client (gRPC) is loaded only when it is chosen.
+ */
+export async function openEventStore(config: Pick<LedgerConfig, 'dataDir' | 'eventStore' | 'esdbConnectionString'>): Promise<EventStore> {
   if (config.eventStore === 'esdb' && config.esdbConnectionString) {
+    const { EsdbEventStore } = await import('../../../../libs/event-store/src/esdb/esdb-event-store.js');
     const logger = new Logger('EventStoreDB');
     return new EsdbEventStore({
       connectionString: config.esdbConnectionString,
@@ -36,7 +40,6 @@ export function openEventStore(config: Pick<LedgerConfig, 'dataDir' | 'eventStor
  * acknowledged command is on disk before the process exits.
  */
 export class LedgerRuntime implements OnApplicationBootstrap, OnApplicationShutdown {
-  readonly store: EventStore;
   readonly ledger: Ledger;
   /** The projection runner's connection: it writes, and never waits synchronously for a lock. */
   readonly readModelWriter: Database.Database;
@@ -48,8 +51,14 @@ export class LedgerRuntime implements OnApplicationBootstrap, OnApplicationShutd
   readonly relay: KafkaRelay | null;
   private readonly relayDb: Database.Database | null;
 
-  constructor(readonly config: LedgerConfig) {
-    this.store = openEventStore(config);
+  static async open(config: LedgerConfig): Promise<LedgerRuntime> {
+    return new LedgerRuntime(config, await openEventStore(config));
+  }
+
+  private constructor(
+    readonly config: LedgerConfig,
+    readonly store: EventStore,
+  ) {
     this.ledger = new Ledger(this.store);
     this.readModelWriter = openReadModelDb(join(config.dataDir, READ_MODELS_FILE), 0);
     this.readModels = openReadModelDb(join(config.dataDir, READ_MODELS_FILE));
