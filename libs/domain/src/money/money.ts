@@ -51,11 +51,6 @@ export function parseMoney(value: unknown): Money {
   return { minor: BigInt(whole + fraction.padEnd(digits, '0')), currency };
 }
 
-/** Builds money from minor units (used when reading stored sums). */
-export function moneyOfMinor(minor: bigint, currency: CurrencyCode): Money {
-  return { minor, currency };
-}
-
 /** Formats with exactly the currency's minor digits: 5 CNY → "5.00". */
 export function formatAmount(money: Money): string {
   return formatMinor(money.minor, money.currency);
@@ -72,10 +67,6 @@ export function formatMinor(minor: bigint, currency: CurrencyCode): string {
 
 export function toMoneyJson(money: Money): MoneyJson {
   return { amount: formatAmount(money), currency: money.currency };
-}
-
-export function zero(currency: CurrencyCode): Money {
-  return { minor: 0n, currency };
 }
 
 export function sameCurrency(a: Money, b: Money): boolean {
