@@ -1,13 +1,24 @@
 import { Controller, Get, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { Access } from '../http/access.js';
+import { ApiCorrelationIdHeader, ApiErrors } from '../http/openapi.js';
 import { LedgerRuntime } from '../infrastructure/ledger-runtime.js';
+import { HealthDto } from './operations.views.js';
 
 /** For load balancers and compose: 200 when the event store answers, 503 when it does not. */
+@ApiTags('operations')
+@Access('public')
 @Controller('health')
 export class HealthHttpController {
   constructor(private readonly runtime: LedgerRuntime) {}
 
   @Get()
+  @ApiOperation({ summary: 'Health', description: 'For load balancers and compose: 200 when the event store answers, 503 when it does not.' })
+  @ApiOkResponse({ type: HealthDto, description: 'The event store answers.' })
+  @ApiServiceUnavailableResponse({ type: HealthDto, description: 'The event store does not answer (`status: "unavailable"`).' })
+  @ApiErrors('invalid-header')
+  @ApiCorrelationIdHeader()
   async health(@Res({ passthrough: true }) reply: FastifyReply) {
     const reachable = await this.runtime.store.isReachable();
     const head = reachable ? await this.runtime.store.headPosition() : null;
