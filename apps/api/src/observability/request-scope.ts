@@ -1,0 +1,45 @@
+import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+
+/** What every log line written while a request is handled can tell about it. */
+export interface RequestScope {
+  readonly correlationId: string;
+}
+
+const storage = new AsyncLocalStorage<RequestScope>();
+const resources = new WeakMap<FastifyRequest, AsyncResource>();
+
+/** The scope of the request being handled, if any (undefined in background work such as projections). */
+export function currentRequestScope(): RequestScope | undefined {
+  return storage.getStore();
+}
+
+/** Runs `fn` inside a request scope: for code that is not reached through Fastify (tests, CLIs). */
+export function runInRequestScope<T>(scope: RequestScope, fn: () => T): T {
+  return storage.run(scope, fn);
+}
+
+/**
+ * Carries the request's scope through its handling. Entered in `onRequest`
+ * once the correlation id is known; the body is parsed from socket events,
+ * which run outside it, so `preValidation` and `preHandler` re-enter it
+ * (as @fastify/request-context does) before Nest's guards, pipes and
+ * handlers run.
+ */
+export function enterRequestScope(request: FastifyRequest, scope: RequestScope, done: () => void): void {
+  storage.run(scope, () => {
+    const resource = new AsyncResource('ledger-request');
+    resources.set(request, resource);
+    resource.runInAsyncScope(done, request.raw);
+  });
+}
+
+export function registerRequestScopeHooks(fastify: FastifyInstance): void {
+  const reenter = (request: FastifyRequest, _reply: unknown, done: () => void): void => {
+    const resource = resources.get(request);
+    if (resource) resource.runInAsyncScope(done, request.raw);
+    else done();
+  };
+  fastify.addHook('preValidation', reenter);
+  fastify.addHook('preHandler', reenter);
+}
