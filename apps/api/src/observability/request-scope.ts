@@ -21,10 +21,11 @@ export function runInRequestScope<T>(scope: RequestScope, fn: () => T): T {
 
 /**
  * Carries the request's scope through its handling. Entered in `onRequest`
- * once the correlation id is known; the body is parsed from socket events,
- * which run outside it, so `preValidation` and `preHandler` re-enter it
- * (as @fastify/request-context does) before Nest's guards, pipes and
- * handlers run.
+ * once the correlation id is known. The body is read from socket events
+ * after that hook: `preValidation` and `preHandler` re-enter the scope
+ * through an AsyncResource (as @fastify/request-context does), so Nest's
+ * guards, pipes and handlers run in it whatever context those events carry
+ * (on Node 20 they already keep it; the logs test sends a body in pieces).
  */
 export function enterRequestScope(request: FastifyRequest, scope: RequestScope, done: () => void): void {
   storage.run(scope, () => {
