@@ -1,8 +1,11 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { AdminHttpController } from './admin/admin.http.controller.js';
 import { HealthHttpController } from './admin/health.http.controller.js';
 import type { LedgerConfig } from './config.js';
+import { AccessGuard } from './http/access.guard.js';
+import { ApiKeyRing } from './http/api-keys.js';
 import { ReadConsistency } from './http/read-consistency.js';
 import { LedgerRuntime } from './infrastructure/ledger-runtime.js';
 import { PARTNER_PAIR_QUERY_HANDLERS } from './partner-pairs/partner-pair.queries.js';
@@ -40,6 +43,8 @@ export class AppModule {
       ],
       providers: [
         { provide: LedgerRuntime, useFactory: () => LedgerRuntime.open(config) },
+        { provide: ApiKeyRing, useValue: new ApiKeyRing(config.apiKeys) },
+        { provide: APP_GUARD, useClass: AccessGuard },
         ReadConsistency,
         RegisterPartnerPairHandler,
         ProjectCommandHandler,

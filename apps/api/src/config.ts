@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { type ApiKey, ApiKeysError, generateApiKeys, parseApiKeys } from './http/api-keys.js';
 
 export interface LedgerConfig {
   readonly port: number;
@@ -13,6 +14,10 @@ export interface LedgerConfig {
   /** Kafka brokers the relay publishes to; the relay is off when empty. */
   readonly kafkaBrokers: readonly string[];
   readonly kafkaTopicPrefix: string;
+  /** Who may call the API (API_KEYS); when API_KEYS is unset, one fresh key per role for this process. */
+  readonly apiKeys: readonly ApiKey[];
+  /** True when the keys were generated because API_KEYS was unset: `npm start` prints them once. */
+  readonly apiKeysGenerated: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -50,6 +55,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
   if (esdbConnectionString !== null && !/^(esdb|esdb\+discover):\/\/\S+$/.test(esdbConnectionString)) {
     throw new ConfigError(`ESDB_CONNECTION_STRING must look like esdb://host:2113?tls=false, got ${JSON.stringify(esdbConnectionString)}`);
   }
+  let apiKeys: ApiKey[];
+  try {
+    apiKeys = env.API_KEYS === undefined ? generateApiKeys() : parseApiKeys(env.API_KEYS);
+  } catch (error) {
+    if (error instanceof ApiKeysError) throw new ConfigError(error.message);
+    throw error;
+  }
   return {
     port: integer(env, 'PORT', 3000, 0, 65535),
     host: env.HOST || '0.0.0.0',
@@ -60,5 +72,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
     kafkaBrokers: brokers(env.KAFKA_BROKERS),
     kafkaTopicPrefix: topicPrefix(env.KAFKA_TOPIC_PREFIX ?? 'commitments.'),
+    apiKeys,
+    apiKeysGenerated: env.API_KEYS === undefined,
   };
 }

@@ -1,8 +1,10 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { LedgerRuntime } from '../infrastructure/ledger-runtime.js';
+import { Access } from '../http/access.js';
 
 /** For load balancers and compose: 200 when the event store answers, 503 when it does not. */
+@Access('public')
 @Controller('health')
 export class HealthHttpController {
   constructor(private readonly runtime: LedgerRuntime) {}
