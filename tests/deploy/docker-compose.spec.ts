@@ -56,7 +56,9 @@ describe('docker-compose.yml', () => {
 
   it('wires the ledger to both, starting it only once they are healthy', () => {
     expect(api.depends_on).toEqual({ eventstore: { condition: 'service_healthy' }, kafka: { condition: 'service_healthy' } });
-    const config = loadConfig(api.environment);
+    // API_KEYS comes from the operator's environment, and compose refuses to start without it.
+    expect(api.environment.API_KEYS).toMatch(/^\$\{API_KEYS:\?.+\}$/);
+    const config = loadConfig({ ...api.environment, API_KEYS: 'operator:ops:compose-key-0123456789' });
     expect(config.eventStore).toBe('esdb');
     const esdb = new URL((config.esdbConnectionString as string).replace(/^esdb:/, 'http:'));
     expect(esdb.hostname).toBe('eventstore');

@@ -1,10 +1,13 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { TerminusModule } from '@nestjs/terminus';
 import { AdminHttpController } from './admin/admin.http.controller.js';
 import { HealthHttpController } from './admin/health.http.controller.js';
 import { MetricsHttpController } from './admin/metrics.http.controller.js';
 import type { LedgerConfig } from './config.js';
+import { AccessGuard } from './http/access.guard.js';
+import { ApiKeyRing } from './http/api-keys.js';
 import { ReadConsistency } from './http/read-consistency.js';
 import { LedgerRuntime } from './infrastructure/ledger-runtime.js';
 import { CommandLog, observers } from './observability/command-log.js';
@@ -50,6 +53,8 @@ export class AppModule {
         { provide: LedgerMetrics, useFactory: () => new LedgerMetrics({ relayEnabled: config.kafkaBrokers.length > 0 }) },
         { provide: LedgerRuntime, useFactory: (metrics: LedgerMetrics) => LedgerRuntime.open(config, observers(metrics, new CommandLog())), inject: [LedgerMetrics] },
         LedgerStatusProbe,
+        { provide: ApiKeyRing, useValue: new ApiKeyRing(config.apiKeys) },
+        { provide: APP_GUARD, useClass: AccessGuard },
         ReadConsistency,
         RegisterPartnerPairHandler,
         ProjectCommandHandler,

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { type ApiKey, ApiKeysError, generateApiKeys, parseApiKeys } from './http/api-keys.js';
 
 export interface LedgerConfig {
   readonly port: number;
@@ -21,6 +22,10 @@ export interface LedgerConfig {
   readonly readyMaxProjectionLagMs: number;
   /** /health/ready fails (with KAFKA_BROKERS set) when the oldest event not yet published was recorded longer ago than this. */
   readonly readyMaxRelayLagMs: number;
+  /** Who may call the API (API_KEYS); when API_KEYS is unset, one fresh key per role for this process. */
+  readonly apiKeys: readonly ApiKey[];
+  /** True when the keys were generated because API_KEYS was unset: `npm start` prints them once. */
+  readonly apiKeysGenerated: boolean;
 }
 
 export type LogFormat = 'json' | 'pretty';
@@ -70,6 +75,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
   if (esdbConnectionString !== null && !/^(esdb|esdb\+discover):\/\/\S+$/.test(esdbConnectionString)) {
     throw new ConfigError(`ESDB_CONNECTION_STRING must look like esdb://host:2113?tls=false, got ${JSON.stringify(esdbConnectionString)}`);
   }
+  let apiKeys: ApiKey[];
+  try {
+    apiKeys = env.API_KEYS === undefined ? generateApiKeys() : parseApiKeys(env.API_KEYS);
+  } catch (error) {
+    if (error instanceof ApiKeysError) throw new ConfigError(error.message);
+    throw error;
+  }
   return {
     port: integer(env, 'PORT', 3000, 0, 65535),
     host: env.HOST || '0.0.0.0',
@@ -84,5 +96,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     readyMaxProjectionLagMs: integer(env, 'READY_MAX_PROJECTION_LAG_MS', 30_000, 0, 86_400_000),
     readyMaxRelayLagMs: integer(env, 'READY_MAX_RELAY_LAG_MS', 60_000, 0, 86_400_000),
+    apiKeys,
+    apiKeysGenerated: env.API_KEYS === undefined,
   };
 }

@@ -1,7 +1,9 @@
 import { Controller, Get } from '@nestjs/common';
 import { LedgerRuntime } from '../infrastructure/ledger-runtime.js';
+import { Access } from '../http/access.js';
 
 /** What operators watch: how far the Kafka relay is behind the event store. */
+@Access('operator')
 @Controller('admin')
 export class AdminHttpController {
   constructor(private readonly runtime: LedgerRuntime) {}

@@ -4,6 +4,7 @@ import { NotFound } from '../../../../libs/domain/src/index.js';
 import { LedgerIdPipe, optionalChoice } from '../http/params.js';
 import { ReadConsistency } from '../http/read-consistency.js';
 import { GetPairBreakdownQuery, GetPairProjectsQuery, GetPairSummaryQuery, ListPairsQuery } from './partner-pair.queries.js';
+import { Access } from '../http/access.js';
 
 const BREAKDOWNS = ['year', 'sector', 'capitalKind'] as const;
 const SCOPES = ['own', 'total'] as const;
@@ -14,6 +15,7 @@ function found<T>(value: T | null, pairId: string): T {
 }
 
 /** Operators' views of pledged vs delivered capital per partner pair. */
+@Access('any')
 @Controller('partner-pairs')
 export class PartnerPairsHttpController {
   constructor(

@@ -5,11 +5,13 @@ import { NotFound } from '../../../../libs/domain/src/index.js';
 import { LedgerIdPipe } from '../http/params.js';
 import { ReadConsistency } from '../http/read-consistency.js';
 import { GetProjectHistoryQuery, GetProjectQuery } from './project.queries.js';
+import { Access } from '../http/access.js';
 
 function notSigned(projectId: string): NotFound {
   return new NotFound('project-not-found', `project ${projectId} has not been signed`);
 }
 
+@Access('any')
 @Controller('projects')
 export class ProjectsHttpController {
   constructor(
@@ -31,6 +33,7 @@ export class ProjectsHttpController {
     return project;
   }
 
+  @Access('auditor')
   @Get(':projectId/history')
   async history(@Param('projectId', LedgerIdPipe) projectId: string, @Query('minPosition') minPosition?: string) {
     await this.consistency.await(minPosition);

@@ -6,7 +6,9 @@ import { commandResponse } from '../../http/command-response.js';
 import { CommandCtx } from '../../http/request-context.js';
 import { RegisterPartnerPairCommand } from './register-partner-pair.command.js';
 import { RegisterPartnerPairRequestDto } from './register-partner-pair.request.dto.js';
+import { Access } from '../../http/access.js';
 
+@Access('operator')
 @Controller('partner-pairs')
 export class RegisterPartnerPairHttpController {
   constructor(private readonly commandBus: CommandBus) {}

@@ -7,7 +7,9 @@ import { LedgerIdPipe } from '../../http/params.js';
 import { CommandCtx } from '../../http/request-context.js';
 import { ProjectCommandMessage } from '../project.command.js';
 import { CancelProjectRequestDto } from './cancel-project.request.dto.js';
+import { Access } from '../../http/access.js';
 
+@Access('operator')
 @Controller('projects/:projectId/cancellation')
 export class CancelProjectHttpController {
   constructor(private readonly commandBus: CommandBus) {}

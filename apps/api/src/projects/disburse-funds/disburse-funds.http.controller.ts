@@ -8,7 +8,9 @@ import { LedgerIdPipe } from '../../http/params.js';
 import { CommandCtx } from '../../http/request-context.js';
 import { ProjectCommandMessage } from '../project.command.js';
 import { DisburseFundsRequestDto } from './disburse-funds.request.dto.js';
+import { Access } from '../../http/access.js';
 
+@Access('operator')
 @Controller('projects/:projectId/disbursements')
 export class DisburseFundsHttpController {
   constructor(private readonly commandBus: CommandBus) {}

@@ -7,7 +7,9 @@ import { LedgerIdPipe } from '../../http/params.js';
 import { CommandCtx } from '../../http/request-context.js';
 import { ProjectCommandMessage } from '../project.command.js';
 import { RecordJobsRequestDto } from './record-jobs.request.dto.js';
+import { Access } from '../../http/access.js';
 
+@Access('operator')
 @Controller('projects/:projectId/jobs')
 export class RecordJobsHttpController {
   constructor(private readonly commandBus: CommandBus) {}

@@ -8,7 +8,9 @@ import { LedgerIdPipe } from '../../http/params.js';
 import { CommandCtx } from '../../http/request-context.js';
 import { ProjectCommandMessage } from '../project.command.js';
 import { RevisePledgeRequestDto } from './revise-pledge.request.dto.js';
+import { Access } from '../../http/access.js';
 
+@Access('operator')
 @Controller('projects/:projectId/pledge-revisions')
 export class RevisePledgeHttpController {
   constructor(private readonly commandBus: CommandBus) {}

@@ -7,7 +7,9 @@ import { commandResponse } from '../../http/command-response.js';
 import { CommandCtx } from '../../http/request-context.js';
 import { ProjectCommandMessage } from '../project.command.js';
 import { SignProjectRequestDto } from './sign-project.request.dto.js';
+import { Access } from '../../http/access.js';
 
+@Access('operator')
 @Controller('projects')
 export class SignProjectHttpController {
   constructor(private readonly commandBus: CommandBus) {}
