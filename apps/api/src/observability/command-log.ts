@@ -2,17 +2,17 @@ import { Logger } from '@nestjs/common';
 import type { AppendReport, CommandObserver, CommandReport } from '../../../../libs/application/src/index.js';
 
 /**
- * Writes a line per command at debug level (refusals included, with their
- * code) and one per failed command at error level. Runs inside the request,
- * so each line carries the request's correlation id.
+ * Writes a line per command at debug level: its type, outcome, refusal code
+ * and duration. (An unexpected failure is also logged with its stack, at
+ * error level, by the error filter.) Runs inside the request, so each line
+ * carries the request's correlation id.
  */
 export class CommandLog implements CommandObserver {
   private readonly logger = new Logger('Commands');
 
   commandHandled({ command, outcome, code, durationSeconds }: CommandReport): void {
     const line = { message: `${command} ${outcome}${code ? ` (${code})` : ''}`, command, outcome, code, durationMs: Math.round(durationSeconds * 1e6) / 1000 };
-    if (outcome === 'failed') this.logger.error(line);
-    else this.logger.debug(line);
+    this.logger.debug(line);
   }
 
   eventsAppended(_report: AppendReport): void {
