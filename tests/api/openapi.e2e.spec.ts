@@ -7,7 +7,7 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import { getMetadataStorage } from 'class-validator';
 import { projectRoot } from '../../bench/server-process.js';
 import { disbursementBody, jobsBody, pairBody, projectBody } from '../support/fixtures.js';
-import { type LedgerUnderTest, type Reply, ledgerPerSuite } from '../support/ledger-harness.js';
+import { HARNESS_API_KEYS, type LedgerUnderTest, type Reply, ledgerPerSuite } from '../support/ledger-harness.js';
 
 /**
  * The OpenAPI document served at /docs/openapi.json is checked against the
@@ -113,7 +113,8 @@ function validatedProperties(dto: new () => object): Map<string, { optional: boo
 }
 
 describe('OpenAPI at /docs', () => {
-  const ledger = ledgerPerSuite({ READ_WAIT_TIMEOUT_MS: '100', BODY_LIMIT_BYTES: '2048' });
+  const READER_KEY = 'docs-reader-key-0123456789';
+  const ledger = ledgerPerSuite({ READ_WAIT_TIMEOUT_MS: '100', BODY_LIMIT_BYTES: '2048', API_KEYS: `${HARNESS_API_KEYS},reader:docs.reader:${READER_KEY}` });
   let api: LedgerUnderTest;
   let document: Document;
   beforeAll(async () => {
@@ -251,14 +252,17 @@ describe('OpenAPI at /docs', () => {
       return validate;
     }
 
-    /** The reply's status is documented for the operation, and its body matches the documented schema. */
+    /** The reply's status and media type are documented for the operation, and its body matches the documented schema. */
     function conforms(method: string, path: string, reply: Reply): void {
       const where = `${method} ${path} → ${reply.status}`;
       const operation = document.paths[path]?.[method.toLowerCase()];
       expect([where, operation === undefined ? 'undocumented operation' : 'documented']).toEqual([where, 'documented']);
       const response = operation.responses[String(reply.status)];
       expect([where, response === undefined ? 'undocumented status' : 'documented']).toEqual([where, 'documented']);
-      const validate = schemaValidator(response.content?.['application/json']?.schema ?? {});
+      const mediaType = reply.headers.get('content-type')?.split(';')[0].trim() ?? 'none';
+      const media = response.content?.[mediaType];
+      expect([where, media === undefined ? `undocumented media type ${mediaType}` : 'documented']).toEqual([where, 'documented']);
+      const validate = schemaValidator(media?.schema ?? {});
       const valid = validate(reply.body);
       expect([where, valid ? 'matches' : JSON.stringify({ body: reply.body, errors: validate.errors })]).toEqual([where, 'matches']);
     }
@@ -345,11 +349,26 @@ describe('OpenAPI at /docs', () => {
       expect((await get('/projects/docs-project/history', '/projects/{projectId}/history')).body.events.length).toBeGreaterThan(3);
       expect((await get('/projects/docs-project/history?minPosition=999999', '/projects/{projectId}/history')).status).toBe(503);
       expect((await get('/projects/docs-project?minPosition=-1', '/projects/{projectId}')).status).toBe(400);
-      for (const path of ['/health', '/admin/relay']) {
+      for (const path of ['/health', '/health/live', '/health/ready', '/admin/relay', '/metrics']) {
         const reply = await api.get(path);
         conforms('GET', path, reply);
         expect(reply.status).toBe(200);
       }
+      // Access refusals, as documented from @Access.
+      for (const [path, documented] of [
+        ['/projects/docs-project/history', '/projects/{projectId}/history'],
+        ['/admin/relay', '/admin/relay'],
+      ]) {
+        const anonymous = await api.get(path, { authorization: '' });
+        conforms('GET', documented, anonymous);
+        expect(anonymous.status).toBe(401);
+        const reader = await api.get(path, { authorization: `Bearer ${READER_KEY}` });
+        conforms('GET', documented, reader);
+        expect(reader.status).toBe(403);
+      }
+      const refused = await api.post('/partner-pairs', pairBody('docs-reader-pair'), { authorization: `Bearer ${READER_KEY}` });
+      conforms('POST', '/partner-pairs', refused);
+      expect(refused.status).toBe(403);
       const badHeader = await api.get('/health', { 'x-correlation-id': 'not valid!' });
       conforms('GET', '/health', badHeader);
       expect(badHeader.status).toBe(400);

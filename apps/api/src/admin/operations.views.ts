@@ -54,3 +54,25 @@ export class RelayStatusDto {
   @ApiPropertyOptional({ type: String, nullable: true, description: 'the last publishing error (when enabled)', example: null })
   lastError?: string | null;
 }
+
+const INDICATORS = {
+  type: 'object' as const,
+  description: 'by indicator name (`process`, or `store`, `projections` and, with KAFKA_BROKERS, `kafka`): `{status: "up" | "down", …details}`',
+  additionalProperties: { type: 'object' as const, properties: { status: { type: 'string' as const, enum: ['up', 'down'] } }, required: ['status'] },
+  example: { store: { status: 'up', kind: 'sqlite', head: 4 } },
+};
+
+/** What @nestjs/terminus answers for /health/live and /health/ready. */
+export class HealthCheckResultDto {
+  @ApiProperty({ enum: ['ok', 'error', 'shutting_down'], example: 'ok' })
+  status!: string;
+
+  @ApiPropertyOptional({ ...INDICATORS, nullable: true, description: `the indicators that are up, ${INDICATORS.description}` })
+  info?: Record<string, unknown> | null;
+
+  @ApiPropertyOptional({ ...INDICATORS, nullable: true, description: `the indicators that are down, ${INDICATORS.description}`, example: {} })
+  error?: Record<string, unknown> | null;
+
+  @ApiProperty({ ...INDICATORS, description: `every indicator, ${INDICATORS.description}` })
+  details!: Record<string, unknown>;
+}

@@ -2,6 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { ModulesContainer } from '@nestjs/core';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule, getSchemaPath } from '@nestjs/swagger';
 import { ACCESS_METADATA, type AccessLevel } from '../http/access.js';
+import { errorBody } from '../http/error.filter.js';
 import { ErrorResponseDto } from '../http/openapi.js';
 
 /** Where the API documents itself: Swagger UI, and the OpenAPI 3 document as JSON. */
@@ -67,7 +68,7 @@ export function applyAccessToDocument(document: OpenAPIObject, access: ReadonlyM
   const errorSchema = { $ref: getSchemaPath(ErrorResponseDto) };
   const errorResponse = (status: number, description: string, code: string, message: string) => ({
     description,
-    content: { 'application/json': { schema: errorSchema, example: { statusCode: status, error: status === 401 ? 'Unauthorized' : 'Forbidden', code, message } } },
+    content: { 'application/json': { schema: errorSchema, example: errorBody(status, code, message) } },
   });
   for (const pathItem of Object.values(document.paths)) {
     for (const method of METHODS) {
@@ -83,8 +84,18 @@ export function applyAccessToDocument(document: OpenAPIObject, access: ReadonlyM
       operation.security = [{ [API_KEY_SCHEME]: [] }];
       const who = level ? WHO[level] : 'an API key';
       operation.description = [operation.description, `Requires ${who}.`].filter(Boolean).join('\n\n');
-      operation.responses['401'] ??= errorResponse(401, 'No valid API key: send `Authorization: Bearer <key>`.', 'unauthorized', 'send a valid API key: Authorization: Bearer <key>');
-      operation.responses['403'] ??= errorResponse(403, `The API key is valid but its role may not call this endpoint: it needs ${who}.`, 'forbidden', "this API key's role may not call this endpoint");
+      operation.responses['401'] ??= errorResponse(
+        401,
+        'No valid API key: none sent, not `Bearer <key>`, or not a key in `API_KEYS`. Code: `unauthenticated`.',
+        'unauthenticated',
+        'send an API key: Authorization: Bearer <key>',
+      );
+      operation.responses['403'] ??= errorResponse(
+        403,
+        `The API key is valid but its role may not call this endpoint: it needs ${who}. Code: \`forbidden\`.`,
+        'forbidden',
+        `this needs a key with the ${level === 'auditor' ? 'auditor' : 'operator'} role; ops.reader has reader`,
+      );
     }
   }
   return document;

@@ -87,8 +87,8 @@ export const ERROR_CODES = {
   'invalid-request': { status: 400, message: 'invalid field(s): pledged', fields: [{ field: 'pledged', problems: ['pledged amount must be a decimal string such as "1234.50", not a number'] }] },
   'invalid-body': { status: 400, message: 'the request body must be a JSON object sent with Content-Type: application/json' },
   'invalid-header': { status: 400, message: 'If-Match must be a quoted revision number, such as "3", as sent in ETag' },
-  unauthorized: { status: 401, message: 'send a valid API key: Authorization: Bearer <key>' },
-  forbidden: { status: 403, message: "this API key's role may not call this endpoint" },
+  unauthenticated: { status: 401, message: 'send an API key: Authorization: Bearer <key>' },
+  forbidden: { status: 403, message: 'this needs a key with the operator role; ops.reader has reader' },
   'pair-not-found': { status: 404, message: 'partner pair shanghai-sanming is not registered' },
   'parent-pair-not-found': { status: 404, message: 'parent partner pair fujian-changji is not registered' },
   'project-not-found': { status: 404, message: 'project sm-graphite-anode has not been signed' },
@@ -131,11 +131,8 @@ const WHEN: Record<number, string> = {
   503: 'The read models did not reach `minPosition` within `READ_WAIT_TIMEOUT_MS`; retry shortly.',
 };
 
-const REASON: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden' };
-
 function errorExample(status: number, code: string, message: string, fields?: unknown) {
-  const body = errorBody(status, code, message);
-  return { ...body, error: body.error === 'Error' ? (REASON[status] ?? 'Error') : body.error, ...(fields ? { fields } : {}) };
+  return { ...errorBody(status, code, message), ...(fields ? { fields } : {}) };
 }
 
 /** One documented error status with the codes it can carry (repeated uses for one status merge). */

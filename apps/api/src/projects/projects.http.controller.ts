@@ -15,6 +15,7 @@ function notSigned(projectId: string): NotFound {
 }
 
 @ApiTags('projects')
+@Access('any')
 @Controller('projects')
 export class ProjectsHttpController {
   constructor(
@@ -24,7 +25,6 @@ export class ProjectsHttpController {
 
   /** The project as the read models stand; its ETag is the revision to send back in If-Match. */
   @Get(':projectId')
-  @Access('any')
   @ApiOperation({ summary: 'A project', description: 'As the read models stand. The `ETag` is the revision to send back in `If-Match`.' })
   @ApiOkResponse({
     type: ProjectViewDto,
@@ -45,8 +45,8 @@ export class ProjectsHttpController {
     return project;
   }
 
-  @Get(':projectId/history')
   @Access('auditor')
+  @Get(':projectId/history')
   @ApiOperation({ summary: "A project's history", description: 'Every event of the project, with who recorded it and when, read from the event store itself.' })
   @ApiOkResponse({ type: ProjectHistoryDto, description: 'Every event, in order.' })
   @ApiLedgerIdParam('projectId', 'the project', 'sm-graphite-anode')

@@ -11,12 +11,12 @@ import { RegisterPartnerPairCommand } from './register-partner-pair.command.js';
 import { RegisterPartnerPairRequestDto } from './register-partner-pair.request.dto.js';
 
 @ApiTags('partner pairs')
+@Access('operator')
 @Controller('partner-pairs')
 export class RegisterPartnerPairHttpController {
   constructor(private readonly commandBus: CommandBus) {}
 
   @Post()
-  @Access('operator')
   @ApiOperation({ summary: 'Register a partner pair', description: 'A donor region paired with a recipient region, optionally as a sub-pair of a registered pair.' })
   @ApiCreatedResponse({ type: PairCommandResultDto, description: 'Registered.' })
   @ApiOkResponse({ type: PairCommandResultDto, description: 'The same registration was already recorded: nothing appended (`outcome: "replayed"`).' })

@@ -12,12 +12,12 @@ import { ProjectCommandMessage } from '../project.command.js';
 import { CancelProjectRequestDto } from './cancel-project.request.dto.js';
 
 @ApiTags('projects')
+@Access('operator')
 @Controller('projects/:projectId/cancellation')
 export class CancelProjectHttpController {
   constructor(private readonly commandBus: CommandBus) {}
 
   @Post()
-  @Access('operator')
   @ApiOperation({ summary: 'Cancel the project', description: 'A cancelled project no longer counts as pledged; what was delivered stays delivered. Not for a completed project.' })
   @ApiCreatedResponse({ type: ProjectCommandResultDto, description: 'Recorded.' })
   @ApiOkResponse({ type: ProjectCommandResultDto, description: 'The same command was already recorded: nothing appended (`outcome: "replayed"`).' })

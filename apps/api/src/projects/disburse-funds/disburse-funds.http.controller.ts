@@ -13,12 +13,12 @@ import { ProjectCommandMessage } from '../project.command.js';
 import { DisburseFundsRequestDto } from './disburse-funds.request.dto.js';
 
 @ApiTags('projects')
+@Access('operator')
 @Controller('projects/:projectId/disbursements')
 export class DisburseFundsHttpController {
   constructor(private readonly commandBus: CommandBus) {}
 
   @Post()
-  @Access('operator')
   @ApiOperation({ summary: 'Record a disbursement', description: 'A tranche of the pledge delivered (到位资金); never more than what remains pledged.' })
   @ApiCreatedResponse({ type: DisbursementResultDto, description: 'Recorded.' })
   @ApiOkResponse({ type: DisbursementResultDto, description: 'The same command was already recorded: nothing appended (`outcome: "replayed"`).' })

@@ -12,12 +12,12 @@ import { ProjectCommandMessage } from '../project.command.js';
 import { ReachMilestoneRequestDto } from './reach-milestone.request.dto.js';
 
 @ApiTags('projects')
+@Access('operator')
 @Controller('projects/:projectId/milestones')
 export class ReachMilestoneHttpController {
   constructor(private readonly commandBus: CommandBus) {}
 
   @Post()
-  @Access('operator')
   @ApiOperation({ summary: 'Record a milestone', description: 'Each milestone is reached once; `completed` completes the project.' })
   @ApiCreatedResponse({ type: MilestoneResultDto, description: 'Recorded.' })
   @ApiOkResponse({ type: MilestoneResultDto, description: 'The same command was already recorded: nothing appended (`outcome: "replayed"`).' })

@@ -12,12 +12,12 @@ import { ProjectCommandMessage } from '../project.command.js';
 import { RecordJobsRequestDto } from './record-jobs.request.dto.js';
 
 @ApiTags('projects')
+@Access('operator')
 @Controller('projects/:projectId/jobs')
 export class RecordJobsHttpController {
   constructor(private readonly commandBus: CommandBus) {}
 
   @Post()
-  @Access('operator')
   @ApiOperation({ summary: 'Record jobs created', description: 'Jobs created by the project (吸纳就业), reported as a whole number.' })
   @ApiCreatedResponse({ type: JobsReportResultDto, description: 'Recorded.' })
   @ApiOkResponse({ type: JobsReportResultDto, description: 'The same command was already recorded: nothing appended (`outcome: "replayed"`).' })

@@ -13,12 +13,12 @@ import { ProjectCommandMessage } from '../project.command.js';
 import { RevisePledgeRequestDto } from './revise-pledge.request.dto.js';
 
 @ApiTags('projects')
+@Access('operator')
 @Controller('projects/:projectId/pledge-revisions')
 export class RevisePledgeHttpController {
   constructor(private readonly commandBus: CommandBus) {}
 
   @Post()
-  @Access('operator')
   @ApiOperation({ summary: 'Revise the pledge', description: 'Up or down, never below what was delivered. Send a `revisionId` so that a late retry is recognised; without one, only a repeat of the latest revision is (use `If-Match` to guard the rest).' })
   @ApiCreatedResponse({ type: ProjectCommandResultDto, description: 'Recorded.' })
   @ApiOkResponse({ type: ProjectCommandResultDto, description: 'The same command was already recorded: nothing appended (`outcome: "replayed"`).' })

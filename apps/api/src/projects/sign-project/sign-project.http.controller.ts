@@ -12,12 +12,12 @@ import { ProjectCommandMessage } from '../project.command.js';
 import { SignProjectRequestDto } from './sign-project.request.dto.js';
 
 @ApiTags('projects')
+@Access('operator')
 @Controller('projects')
 export class SignProjectHttpController {
   constructor(private readonly commandBus: CommandBus) {}
 
   @Post()
-  @Access('operator')
   @ApiOperation({ summary: 'Sign a project', description: 'A project signed (签约) for a partner pair, with its pledged total investment.' })
   @ApiCreatedResponse({ type: ProjectCommandResultDto, description: 'Recorded.' })
   @ApiOkResponse({ type: ProjectCommandResultDto, description: 'The same command was already recorded: nothing appended (`outcome: "replayed"`).' })
