@@ -4,6 +4,8 @@ import { Conflict, DomainError, NotFound, RuleViolation } from '../../../../libs
 
 const STATUS_TEXT: Record<number, string> = {
   400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
   414: 'URI Too Long',
   404: 'Not Found',
   409: 'Conflict',
