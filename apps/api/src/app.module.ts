@@ -2,6 +2,8 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { TerminusModule } from '@nestjs/terminus';
+import { ExportEventsHttpController } from './audit/export-events/export-events.http.controller.js';
+import { ExportIatiHttpController } from './partner-pairs/export-iati/export-iati.http.controller.js';
 import { AdminHttpController } from './admin/admin.http.controller.js';
 import { HealthHttpController } from './admin/health.http.controller.js';
 import { MetricsHttpController } from './admin/metrics.http.controller.js';
@@ -47,6 +49,8 @@ export class AppModule {
         AdminHttpController,
         HealthHttpController,
         MetricsHttpController,
+        ExportEventsHttpController,
+        ExportIatiHttpController,
       ],
       providers: [
         // One metrics registry per app: tests run several apps in one process.

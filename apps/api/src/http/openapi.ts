@@ -92,6 +92,7 @@ export const ERROR_CODES = {
   'pair-not-found': { status: 404, message: 'partner pair shanghai-sanming is not registered' },
   'parent-pair-not-found': { status: 404, message: 'parent partner pair fujian-changji is not registered' },
   'project-not-found': { status: 404, message: 'project sm-graphite-anode has not been signed' },
+  'pair-has-no-projects': { status: 404, message: 'partner pair shanghai-sanming has no signed projects: an IATI file needs at least one activity' },
   'pair-already-registered': { status: 409, message: 'partner pair shanghai-sanming is already registered with different details' },
   'project-already-signed': { status: 409, message: 'project sm-graphite-anode is already signed with different details' },
   'disbursement-id-reused': { status: 409, message: 'disbursement sm-ga-t1 was already recorded with different content' },
