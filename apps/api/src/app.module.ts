@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { AdminHttpController } from './admin/admin.http.controller.js';
 import { HealthHttpController } from './admin/health.http.controller.js';
+import { DashboardHttpController } from './dashboard/dashboard.http.controller.js';
 import type { LedgerConfig } from './config.js';
 import { ReadConsistency } from './http/read-consistency.js';
 import { LedgerRuntime } from './infrastructure/ledger-runtime.js';
@@ -37,6 +38,7 @@ export class AppModule {
         ProjectsHttpController,
         AdminHttpController,
         HealthHttpController,
+        DashboardHttpController,
       ],
       providers: [
         { provide: LedgerRuntime, useFactory: () => LedgerRuntime.open(config) },
