@@ -9,12 +9,15 @@ import {
   yearOf,
 } from '../../domain/src/index.js';
 import type { RecordedEvent } from '../../event-store/src/index.js';
-import type { ProjectRow } from './read-model-db.js';
+import { LIVE_TABLES, type ProjectRow, type ReadModelTables } from './read-model-db.js';
 import { CounterDeltas, type Dimension, type Metric } from './counters.js';
 
 type LedgerEvent = ProjectEvent | PartnerPairEvent;
 const LEDGER_EVENT_TYPES = new Set<string>([...PROJECT_EVENT_TYPES, ...PARTNER_PAIR_EVENT_TYPES]);
 
+
+/** The name under which the ledger projection stores its checkpoint and parked events. */
+export const LEDGER_PROJECTION_NAME = 'ledger-read-models';
 
 const STATUS_METRIC = { active: 'projectsActive', completed: 'projectsCompleted', cancelled: 'projectsCancelled' } as const;
 
@@ -25,30 +28,40 @@ const STATUS_METRIC = { active: 'projectsActive', completed: 'projectsCompleted'
  * runner's transaction.
  */
 export class LedgerProjection {
-  readonly name = 'ledger-read-models';
+  readonly name = LEDGER_PROJECTION_NAME;
   private readonly ancestorsCache = new Map<string, readonly string[]>();
   private readonly statements;
 
-  constructor(private readonly db: Database.Database) {
+  /** `tables`: where to write; a blue/green rebuild passes its shadow tables. */
+  constructor(
+    private readonly db: Database.Database,
+    tables: ReadModelTables = LIVE_TABLES,
+  ) {
+    const { pairs, projects, counters } = tables;
     this.statements = {
       insertPair: db.prepare(
-        `INSERT INTO pairs (pair_id, donor_name, donor_level, recipient_name, recipient_level, programme, parent_pair_id, established_on, ancestors)
+        `INSERT INTO ${pairs} (pair_id, donor_name, donor_level, recipient_name, recipient_level, programme, parent_pair_id, established_on, ancestors)
          VALUES (@pairId, @donorName, @donorLevel, @recipientName, @recipientLevel, @programme, @parentPairId, @establishedOn, @ancestors)`,
       ),
-      pairAncestors: db.prepare<[string], { ancestors: string }>('SELECT ancestors FROM pairs WHERE pair_id = ?'),
-      project: db.prepare<[string], ProjectRow>('SELECT * FROM projects WHERE project_id = ?'),
+      pairAncestors: db.prepare<[string], { ancestors: string }>(`SELECT ancestors FROM ${pairs} WHERE pair_id = ?`),
+      project: db.prepare<[string], ProjectRow>(`SELECT * FROM ${projects} WHERE project_id = ?`),
       upsertProject: db.prepare(
-        `INSERT OR REPLACE INTO projects VALUES (@project_id, @pair_id, @title, @sector, @capital_kind, @currency, @pledged_minor,
+        `INSERT OR REPLACE INTO ${projects} VALUES (@project_id, @pair_id, @title, @sector, @capital_kind, @currency, @pledged_minor,
            @delivered_minor, @jobs_created, @status, @signed_on, @occasion, @investor, @milestones, @cancellation, @revision, @last_position)`,
       ),
       counter: db.prepare<[string, string, string, string, string, string], { value: string }>(
-        'SELECT value FROM counters WHERE pair_id = ? AND scope = ? AND dimension = ? AND key = ? AND metric = ? AND unit = ?',
+        `SELECT value FROM ${counters} WHERE pair_id = ? AND scope = ? AND dimension = ? AND key = ? AND metric = ? AND unit = ?`,
       ),
       upsertCounter: db.prepare(
-        `INSERT INTO counters (pair_id, scope, dimension, key, metric, unit, value) VALUES (?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO ${counters} (pair_id, scope, dimension, key, metric, unit, value) VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT DO UPDATE SET value = excluded.value`,
       ),
     };
+  }
+
+  /** Forgets what it cached from the tables: after a rollback, the cache may hold rows that were undone. */
+  reset(): void {
+    this.ancestorsCache.clear();
   }
 
   /** Applies events in order. Must run inside a transaction; writes each touched row once. */
