@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { AdminHttpController } from './admin/admin.http.controller.js';
 import { HealthHttpController } from './admin/health.http.controller.js';
+import { ProjectionsHttpController } from './admin/projections/projections.http.controller.js';
 import type { LedgerConfig } from './config.js';
 import { ReadConsistency } from './http/read-consistency.js';
 import { LedgerRuntime } from './infrastructure/ledger-runtime.js';
@@ -36,6 +37,7 @@ export class AppModule {
         CancelProjectHttpController,
         ProjectsHttpController,
         AdminHttpController,
+        ProjectionsHttpController,
         HealthHttpController,
       ],
       providers: [

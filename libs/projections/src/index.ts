@@ -4,5 +4,6 @@ export * from './read-model-db.js';
 export * from './ledger-projection.js';
 export * from './parking.js';
 export * from './projection-runner.js';
+export * from './projection-operations.js';
 export * from './queries.js';
 export * from './rebuild.js';

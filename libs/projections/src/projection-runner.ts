@@ -75,6 +75,7 @@ export class ProjectionRunner extends BackgroundLoop {
 
   /** Takes up the stored checkpoint if it moved ahead (a rebuild was swapped in) and wakes the readers waiting for it. */
   refresh(): void {
+    this.projection.reset?.();
     const stored = this.storedCheckpoint();
     if (stored > this.checkpoint) this.advanceTo(stored);
   }

@@ -28,6 +28,10 @@ export interface RebuildOptions {
   readonly yieldBetweenPages?: boolean;
   /** Runs once the shadow has caught up, just before the final transaction (tests look at the live tables there). */
   readonly beforeSwap?: () => Promise<void> | void;
+  /** Called once the rebuild has claimed the shadow tables (another rebuild now gets RebuildInProgress). */
+  readonly onStarted?: (status: RebuildStatus) => void;
+  /** Aborts the rebuild between pages (the live read models stay as they are). */
+  readonly signal?: AbortSignal;
   readonly now?: () => Date;
 }
 
@@ -50,8 +54,12 @@ export interface RebuildStatus {
 export const STALE_REBUILD_MS = 60_000;
 
 export class RebuildInProgress extends Error {
-  constructor(readonly status: RebuildStatus) {
-    super(`a rebuild of the read models is already running (started ${status.startedAt}, at position ${status.position} of ${status.head})`);
+  constructor(readonly status: RebuildStatus | null) {
+    super(
+      status
+        ? `a rebuild of the read models is running (started ${status.startedAt}, at position ${status.position} of ${status.head})`
+        : 'a rebuild of the read models is starting',
+    );
   }
 }
 
@@ -135,6 +143,7 @@ export async function rebuildReadModels(store: EventStore, db: Database.Database
     ).run(live, rebuildId, at, at, head);
   });
   claim.immediate();
+  options.onStarted?.(readRebuildStatus(db, live, now())!);
   const projection = new LedgerProjection(db, SHADOW_TABLES);
 
   const record = (state: 'running' | 'completed', parked = parking.count()): void => {
@@ -177,6 +186,7 @@ export async function rebuildReadModels(store: EventStore, db: Database.Database
         count += page.length;
         report();
         if (yieldBetweenPages) await nextTurn();
+        options.signal?.throwIfAborted();
       }
       work?.flush();
       if (position > 0) writeCheckpoint(db, shadow, position);
@@ -226,7 +236,7 @@ export async function rebuildReadModels(store: EventStore, db: Database.Database
       try {
         caughtUp = await chunk(false);
       } catch (error) {
-        if (error instanceof RebuildSuperseded || isInfrastructureError(error)) throw error;
+        if (error instanceof RebuildSuperseded || isInfrastructureError(error) || options.signal?.aborted) throw error;
         caughtUp = await chunk(true);
       }
       if (caughtUp) break;

@@ -4,7 +4,7 @@ import type Database from 'better-sqlite3';
 import { Ledger } from '../../../../libs/application/src/index.js';
 import { type EventStore, SqliteEventStore } from '../../../../libs/event-store/src/index.js';
 import { partnerPairStreamId, projectStreamId } from '../../../../libs/domain/src/index.js';
-import { LedgerProjection, LedgerQueries, ProjectionRunner, openCheckpointDb, openReadModelDb } from '../../../../libs/projections/src/index.js';
+import { LedgerProjection, LedgerQueries, ProjectionOperations, ProjectionRunner, openCheckpointDb, openReadModelDb } from '../../../../libs/projections/src/index.js';
 import { KafkaRelay } from '../../../../libs/kafka-relay/src/index.js';
 import type { LedgerConfig } from '../config.js';
 
@@ -47,6 +47,8 @@ export class LedgerRuntime implements OnApplicationBootstrap, OnApplicationShutd
   readonly readModels: Database.Database;
   readonly queries: LedgerQueries;
   readonly runner: ProjectionRunner;
+  /** GET /admin/projections, blue/green rebuilds, retries of parked events. */
+  readonly projections: ProjectionOperations;
   /** Publishes every event to Kafka when KAFKA_BROKERS is set. */
   readonly relay: KafkaRelay | null;
   private readonly relayDb: Database.Database | null;
@@ -63,7 +65,10 @@ export class LedgerRuntime implements OnApplicationBootstrap, OnApplicationShutd
     this.readModelWriter = openReadModelDb(join(config.dataDir, READ_MODELS_FILE), 0);
     this.readModels = openReadModelDb(join(config.dataDir, READ_MODELS_FILE));
     this.queries = new LedgerQueries(this.readModels);
-    this.runner = new ProjectionRunner(this.store, this.readModelWriter, new LedgerProjection(this.readModelWriter), new Logger('Projections'));
+    const projectionsLogger = new Logger('Projections');
+    this.runner = new ProjectionRunner(this.store, this.readModelWriter, new LedgerProjection(this.readModelWriter), projectionsLogger);
+    // A rebuild's own connection waits at most a second for another process's lock (it never waits for this one's runner).
+    this.projections = new ProjectionOperations(this.store, this.runner, this.readModelWriter, () => openReadModelDb(join(config.dataDir, READ_MODELS_FILE), 1000), projectionsLogger);
     this.relayDb = config.kafkaBrokers.length === 0 ? null : openCheckpointDb(join(config.dataDir, RELAY_FILE));
     this.relay =
       this.relayDb === null
@@ -79,6 +84,7 @@ export class LedgerRuntime implements OnApplicationBootstrap, OnApplicationShutd
   async onApplicationShutdown(): Promise<void> {
     await this.relay?.stop();
     this.relayDb?.close();
+    await this.projections.stop();
     await this.runner.stop();
     await this.store.close();
     this.readModelWriter.close();
