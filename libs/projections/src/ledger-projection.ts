@@ -30,6 +30,8 @@ const STATUS_METRIC = { active: 'projectsActive', completed: 'projectsCompleted'
 export class LedgerProjection {
   readonly name = LEDGER_PROJECTION_NAME;
   private readonly ancestorsCache = new Map<string, readonly string[]>();
+  /** Pairs registered in the current unit of work, written by its flush: until then it writes nothing. */
+  private readonly pendingPairs = new Map<string, Record<string, unknown>>();
   private readonly statements;
 
   /** `tables`: where to write; a blue/green rebuild passes its shadow tables. */
@@ -62,6 +64,7 @@ export class LedgerProjection {
   /** Forgets what it cached from the tables: after a rollback, the cache may hold rows that were undone. */
   reset(): void {
     this.ancestorsCache.clear();
+    this.pendingPairs.clear();
   }
 
   /** Applies events in order. Must run inside a transaction; writes each touched row once. */
@@ -88,6 +91,8 @@ export class LedgerProjection {
         }
       },
       flush: () => {
+        for (const pair of this.pendingPairs.values()) this.statements.insertPair.run(pair);
+        this.pendingPairs.clear();
         for (const row of projects.values()) this.statements.upsertProject.run(row);
         for (const { key, delta } of deltas.entries()) {
           const current = this.statements.counter.get(key.pairId, key.scope, key.dimension, key.key, key.metric, key.unit);
@@ -104,8 +109,9 @@ export class LedgerProjection {
     if (event.type === 'PartnerPairRegistered') {
       const { pairId, donor, recipient, programme, parentPairId, establishedOn } = event.data;
       const ancestors = parentPairId === null ? [] : [parentPairId, ...this.ancestorsOf(parentPairId)];
+      if (this.pendingPairs.has(pairId)) throw new Error(`partner pair ${pairId} is registered twice`);
       this.ancestorsCache.set(pairId, ancestors);
-      this.statements.insertPair.run({
+      this.pendingPairs.set(pairId, {
         pairId,
         donorName: donor.name,
         donorLevel: donor.level,

@@ -83,8 +83,8 @@ export class ProjectionOperations {
     });
     const run = rebuildReadModels(this.store, db, {
       // Small transactions and a turn of the event loop between pages: the API keeps answering.
-      pageSize: 2000,
-      commitEvery: 20_000,
+      pageSize: 1000,
+      commitEvery: 10_000,
       yieldBetweenPages: true,
       signal: this.abort.signal,
       onStarted: started,

@@ -146,13 +146,13 @@ export async function rebuildReadModels(store: EventStore, db: Database.Database
   options.onStarted?.(readRebuildStatus(db, live, now())!);
   const projection = new LedgerProjection(db, SHADOW_TABLES);
 
-  const record = (state: 'running' | 'completed', parked = parking.count()): void => {
+  const record = (state: 'running' | 'completed', parked = parking.count(), at = position, read = events): void => {
     db
       .prepare(
         `UPDATE projection_rebuilds SET state = ?, updated_at = ?, finished_at = ?, position = ?, events = ?, parked = ?
          WHERE projection = ? AND rebuild_id = ?`,
       )
-      .run(state, now().toISOString(), state === 'completed' ? now().toISOString() : null, position, events, parked, live, rebuildId);
+      .run(state, now().toISOString(), state === 'completed' ? now().toISOString() : null, at, read, parked, live, rebuildId);
   };
   const assertOwner = () => {
     const row = db.prepare<[string], { rebuild_id: string }>('SELECT rebuild_id FROM projection_rebuilds WHERE projection = ?').get(live);
@@ -160,14 +160,17 @@ export async function rebuildReadModels(store: EventStore, db: Database.Database
   };
   const report = () => onProgress({ position, head, events, parked: parking.count() });
 
-  /** Reads and applies up to `commitEvery` events into the shadow in one transaction; true once it found no more. */
+  /**
+   * Builds up to `commitEvery` more events into the shadow; true once the store had no more.
+   * Fast path: one unit of work for the whole chunk, changed in memory (it only reads the
+   * shadow, which nobody else writes), then written in one short transaction; the write lock
+   * is held only for that, so the live projection is never held up for long. An event of a
+   * parked stream, or any failure, sends the chunk to the careful path: a transaction per
+   * page, event by event in savepoints, parking what fails.
+   */
   const chunk = async (careful: boolean): Promise<boolean> => {
     const from = { position, events };
-    db.exec('BEGIN IMMEDIATE');
     try {
-      assertOwner();
-      // The fast path keeps one unit of work for the whole chunk and no savepoints: an event
-      // of a parked stream, or any failure, sends the chunk to the careful path, event by event.
       const work = careful ? null : projection.begin();
       const blocked = parking.blockedStreams();
       let count = 0;
@@ -178,25 +181,38 @@ export async function rebuildReadModels(store: EventStore, db: Database.Database
           caughtUp = true;
           break;
         }
-        if (!work) applyWithParking(db, projection, parking, page);
-        else if (page.some((event) => blocked.has(event.streamId))) throw new NeedsCareful();
-        else work.apply(page);
-        position = page[page.length - 1].position;
+        const last = page[page.length - 1].position;
+        if (!work) {
+          db.transaction(() => {
+            assertOwner();
+            applyWithParking(db, projection, parking, page);
+            writeCheckpoint(db, shadow, last);
+            record('running', undefined, last, events + page.length);
+          }).immediate();
+        } else if (page.some((event) => blocked.has(event.streamId))) {
+          throw new NeedsCareful();
+        } else {
+          work.apply(page);
+        }
+        position = last;
         events += page.length;
         count += page.length;
         report();
         if (yieldBetweenPages) await nextTurn();
         options.signal?.throwIfAborted();
       }
-      work?.flush();
-      if (position > 0) writeCheckpoint(db, shadow, position);
-      record('running');
-      db.exec('COMMIT');
+      if (work) {
+        db.transaction(() => {
+          assertOwner();
+          work.flush();
+          if (position > 0) writeCheckpoint(db, shadow, position);
+          record('running');
+        }).immediate();
+      }
       return caughtUp;
     } catch (error) {
-      if (db.inTransaction) db.exec('ROLLBACK');
       projection.reset();
-      ({ position, events } = from);
+      if (!careful) ({ position, events } = from);
       throw error;
     }
   };
