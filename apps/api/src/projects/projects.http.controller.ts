@@ -45,6 +45,7 @@ export class ProjectsHttpController {
         eventId: event.id,
         type: event.type,
         schemaVersion: event.schemaVersion,
+        storedSchemaVersion: event.storedSchemaVersion ?? event.schemaVersion,
         revision: event.revision,
         position: event.position,
         recordedAt: event.metadata.recordedAt,
