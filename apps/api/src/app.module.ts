@@ -3,6 +3,8 @@ import { APP_GUARD } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { AdminHttpController } from './admin/admin.http.controller.js';
 import { HealthHttpController } from './admin/health.http.controller.js';
+import { VerifyChainsHttpController } from './audit/verify-chains/verify-chains.http.controller.js';
+import { VerifyChainsHandler } from './audit/verify-chains/verify-chains.query.js';
 import type { LedgerConfig } from './config.js';
 import { AccessGuard } from './http/access.guard.js';
 import { ApiKeyRing } from './http/api-keys.js';
@@ -40,6 +42,7 @@ export class AppModule {
         ProjectsHttpController,
         AdminHttpController,
         HealthHttpController,
+        VerifyChainsHttpController,
       ],
       providers: [
         { provide: LedgerRuntime, useFactory: () => LedgerRuntime.open(config) },
@@ -50,6 +53,7 @@ export class AppModule {
         ProjectCommandHandler,
         ...PARTNER_PAIR_QUERY_HANDLERS,
         ...PROJECT_QUERY_HANDLERS,
+        VerifyChainsHandler,
       ],
     };
   }
