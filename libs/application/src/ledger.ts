@@ -22,8 +22,13 @@ import {
 import { type EventStore, type RecordedEvent, UpcastingEventStore } from '../../event-store/src/index.js';
 import { AggregateLoader } from './aggregate-loader.js';
 import { type CommandContext, CommandExecutor, type CommandResult } from './command-executor.js';
+import { type CommandObserver, observeAppends, observeCommand } from './command-observer.js';
 
-/** The ledger's write side: every command a user can give, against any event store. */
+/**
+ * The ledger's write side: every command a user can give, against any event
+ * store. An observer (metrics) hears how each command ended and how long
+ * each append took.
+ */
 export class Ledger {
   private readonly executor: CommandExecutor;
   private readonly pairs: AggregateLoader<PartnerPairState, PartnerPairEvent>;
@@ -35,10 +40,13 @@ export class Ledger {
   readonly events: UpcastingEventStore;
 
   /** Give it the store, or an UpcastingEventStore over it (the writer unwraps it: hashes cover the stored form). */
-  constructor(store: EventStore) {
+  constructor(
+    store: EventStore,
+    private readonly observer?: CommandObserver,
+  ) {
     this.store = store instanceof UpcastingEventStore ? store.stored : store;
     this.events = new UpcastingEventStore(this.store, LEDGER_UPCASTERS);
-    this.executor = new CommandExecutor(this.store, currentSchemaVersion);
+    this.executor = new CommandExecutor(observeAppends(this.store, observer), currentSchemaVersion);
     this.pairs = new AggregateLoader(this.store, initialPartnerPairState, evolvePartnerPair, new Set(PARTNER_PAIR_EVENT_TYPES), LEDGER_UPCASTERS);
     this.projects = new AggregateLoader(this.store, initialProjectState, evolveProject, new Set(PROJECT_EVENT_TYPES), LEDGER_UPCASTERS);
   }
@@ -46,7 +54,7 @@ export class Ledger {
   registerPartnerPair(command: RegisterPartnerPair, context: CommandContext): Promise<CommandResult> {
     const streamId = partnerPairStreamId(command.data.pairId);
     const parentId = command.data.parentPairId;
-    return this.executor.execute(
+    return observeCommand(this.observer, command.type, () => this.executor.execute(
       streamId,
       () => this.pairs.load(streamId),
       async (state) => {
@@ -55,12 +63,12 @@ export class Ledger {
         return registerPartnerPair(command, state, parent);
       },
       context,
-    );
+    ));
   }
 
   executeProjectCommand(command: AnyProjectCommand, context: CommandContext): Promise<CommandResult> {
     const streamId = projectStreamId(command.data.projectId);
-    return this.executor.execute(
+    return observeCommand(this.observer, command.type, () => this.executor.execute(
       streamId,
       () => this.projects.load(streamId),
       async (state) => {
@@ -69,7 +77,7 @@ export class Ledger {
         return signProject(command, state, pair);
       },
       context,
-    );
+    ));
   }
 
   /** The events of one project, for auditors, upcast (each says the version it was stored with); null if it was never signed. */

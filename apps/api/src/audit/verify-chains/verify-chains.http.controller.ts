@@ -1,9 +1,10 @@
 import { BadRequestException, Controller, Get, NotFoundException, Query } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ID_PATTERN, partnerPairStreamId, projectStreamId } from '../../../../../libs/domain/src/index.js';
 import type { ChainVerification } from '../../../../../libs/event-store/src/index.js';
 import { Access } from '../../http/access.js';
+import { ApiCorrelationIdHeader, ApiErrorStatus, ApiErrors } from '../../http/openapi.js';
 import { ChainVerificationDto } from './verify-chains.response.dto.js';
 import { VerifyChainsQuery } from './verify-chains.query.js';
 
@@ -32,8 +33,14 @@ export class VerifyChainsHttpController {
   })
   @ApiQuery({ name: 'streamId', required: false, description: 'verify only this stream, e.g. project-sm-graphite-anode or partner-pair-shanghai-sanming' })
   @ApiOkResponse({ type: ChainVerificationDto, description: 'the verification; ok is false when a chain is broken' })
-  @ApiBadRequestResponse({ description: 'streamId is not a ledger stream id (invalid-request)' })
-  @ApiNotFoundResponse({ description: 'the stream holds no events (stream-not-found)' })
+  @ApiErrorStatus(400, ['invalid-request'], {
+    description: 'streamId is not a ledger stream id (or a bad header).',
+    message: 'streamId must be a ledger stream id: partner-pair-<id> or project-<id>',
+    exampleName: 'invalid-stream-id',
+  })
+  @ApiErrors('invalid-header')
+  @ApiErrorStatus(404, ['stream-not-found'], { description: 'The stream holds no events.' })
+  @ApiCorrelationIdHeader()
   async verify(@Query('streamId') streamId?: unknown): Promise<ChainVerification> {
     const stream = streamIdParam(streamId);
     const result = await this.queryBus.execute(new VerifyChainsQuery(stream));
