@@ -62,6 +62,8 @@ describe('tamper evidence: GET /audit/verify', () => {
     expect((await api.get('/audit/verify', { authorization: '' })).status).toBe(401);
   });
 
+  // The tampering tests are sqliteOnly: they edit events.sqlite with a second connection, which only the embedded store has
+  // (the EventStoreDB double keeps events in its memory, where nothing outside it can reach them, like a real server's log).
   /** Runs `tamper` on events.sqlite (a second connection beside the running API), then puts every row back as it was. */
   async function tampered<T>(tamper: (db: Database.Database, rows: StoredRow[]) => void, check: () => Promise<T>): Promise<T> {
     const db = new Database(join(api.dataDir, EVENTS_FILE));
