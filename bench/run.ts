@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { generateLedger } from './generate-ledger.js';
 import { rawInsertRate } from './raw-limits.js';
-import { projectRoot, startProcess, startServerProcess } from './server-process.js';
+import { HARNESS_AUTH, projectRoot, startProcess, startServerProcess } from './server-process.js';
 import { type BenchRequest, seedRequests } from './workload.js';
 import { MockKafka } from '../tests/support/kafka/mock-kafka.js';
 
@@ -49,7 +49,7 @@ async function load(url: string, mode: string, seconds: number, connections = 64
 async function seed(url: string): Promise<void> {
   const requests = seedRequests();
   const send = async (request: BenchRequest): Promise<void> => {
-    const reply = await fetch(url + request.path, { method: request.method, headers: { 'content-type': 'application/json' }, body: request.body });
+    const reply = await fetch(url + request.path, { method: request.method, headers: { 'content-type': 'application/json', ...HARNESS_AUTH }, body: request.body });
     if (reply.status >= 300) throw new Error(`seeding ${request.path} answered ${reply.status}: ${await reply.text()}`);
   };
   const pairs = requests.filter((r) => r.path === '/partner-pairs');
@@ -112,7 +112,7 @@ async function main(): Promise<void> {
     const started = performance.now();
     const big = await startServerProcess(bigDir);
     const head = generated;
-    const ready = await fetch(`${big.url}/partner-pairs/pair-0/summary?minPosition=${head}`);
+    const ready = await fetch(`${big.url}/partner-pairs/pair-0/summary?minPosition=${head}`, { headers: HARNESS_AUTH });
     const startupMs = performance.now() - started;
     if (ready.status !== 200) throw new Error(`start-up read answered ${ready.status}`);
     results.startup = { ms: startupMs, events: head };

@@ -127,6 +127,31 @@ describe('projection operations: parked events', () => {
   });
 });
 
+describe('projection operations: operators only', () => {
+  const OPERATOR = 'ops-operator-key-0123456789';
+  const AUDITOR = 'ops-auditor-key-0123456789';
+  const READER = 'ops-reader-key-01234567890';
+  const ledger = ledgerPerSuite({ API_KEYS: [`operator:ops:${OPERATOR}`, `auditor:${AUDITOR}`, `reader:${READER}`].join(',') });
+  const as = (key: string) => ({ authorization: key ? `Bearer ${key}` : '' });
+
+  it('answers operators, refuses auditors and readers (403) and callers without a key (401), starting nothing', async () => {
+    const api = ledger();
+    const calls = [
+      (key: string) => api.get('/admin/projections', as(key)),
+      (key: string) => api.post('/admin/projections/rebuild', {}, as(key)),
+      (key: string) => api.post('/admin/projections/parked/retry', {}, as(key)),
+      (key: string) => api.post('/admin/projections/parked/1/retry', {}, as(key)),
+    ];
+    for (const call of calls) {
+      expect(await call('')).toMatchObject({ status: 401, body: { code: 'unauthenticated' } });
+      expect(await call(READER)).toMatchObject({ status: 403, body: { code: 'forbidden' } });
+      expect(await call(AUDITOR)).toMatchObject({ status: 403, body: { code: 'forbidden' } });
+    }
+    expect((await api.get('/admin/projections', as(OPERATOR))).body.projections[0].rebuild).toBeNull();
+    expect(await calls[3](OPERATOR)).toMatchObject({ status: 404, body: { code: 'parked-event-not-found' } });
+  });
+});
+
 describe('projection operations: blue/green rebuild under live traffic', () => {
   const running: LedgerUnderTest[] = [];
   afterAll(async () => {

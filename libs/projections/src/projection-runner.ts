@@ -69,6 +69,7 @@ export class ProjectionRunner extends BackgroundLoop {
     this.checkpoint = this.storedCheckpoint();
   }
 
+  /** The projection's name, as its checkpoint is stored. */
   get name(): string {
     return this.projection.name;
   }

@@ -1,8 +1,13 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
+import { ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { NotFound } from '../../../../libs/domain/src/index.js';
+import { Access } from '../http/access.js';
+import { ApiLedgerIdParam, ApiReadErrors } from '../http/openapi.js';
 import { LedgerIdPipe, optionalChoice } from '../http/params.js';
 import { ReadConsistency } from '../http/read-consistency.js';
+import { PairProjectsDto } from '../projects/project.views.js';
+import { PairBreakdownDto, PairListDto, PairSummaryDto } from './partner-pair.views.js';
 import { GetPairBreakdownQuery, GetPairProjectsQuery, GetPairSummaryQuery, ListPairsQuery } from './partner-pair.queries.js';
 
 const BREAKDOWNS = ['year', 'sector', 'capitalKind'] as const;
@@ -14,6 +19,8 @@ function found<T>(value: T | null, pairId: string): T {
 }
 
 /** Operators' views of pledged vs delivered capital per partner pair. */
+@ApiTags('partner pairs')
+@Access('any')
 @Controller('partner-pairs')
 export class PartnerPairsHttpController {
   constructor(
@@ -22,18 +29,37 @@ export class PartnerPairsHttpController {
   ) {}
 
   @Get()
+  @ApiOperation({ summary: 'List partner pairs', description: 'Every registered pair, with its direct sub-pairs.' })
+  @ApiOkResponse({ type: PairListDto, description: 'The pairs, in id order.' })
+  @ApiReadErrors()
   async list(@Query('minPosition') minPosition?: string) {
     await this.consistency.await(minPosition);
     return { pairs: await this.queryBus.execute(new ListPairsQuery()) };
   }
 
   @Get(':pairId/summary')
+  @ApiOperation({
+    summary: 'Pledged vs delivered for a pair',
+    description: "The pair with its `own` figures and the `total` including every descendant sub-pair. Pledged counts the current pledge of projects not cancelled; delivered counts every disbursement.",
+  })
+  @ApiOkResponse({ type: PairSummaryDto, description: 'The pair and its figures.' })
+  @ApiLedgerIdParam('pairId', 'the pair', 'shanghai-sanming')
+  @ApiReadErrors('pair-not-found')
   async summary(@Param('pairId', LedgerIdPipe) pairId: string, @Query('minPosition') minPosition?: string) {
     await this.consistency.await(minPosition);
     return found(await this.queryBus.execute(new GetPairSummaryQuery(pairId)), pairId);
   }
 
   @Get(':pairId/breakdown')
+  @ApiOperation({
+    summary: 'Figures by year, sector or capital kind',
+    description: 'By year, pledges and project counts fall in the signing year, tranches in their disbursement year, jobs in their report year.',
+  })
+  @ApiOkResponse({ type: PairBreakdownDto, description: 'One row per key, in key order.' })
+  @ApiLedgerIdParam('pairId', 'the pair', 'shanghai-sanming')
+  @ApiQuery({ name: 'by', required: false, enum: BREAKDOWNS, description: 'the grouping (default `year`)' })
+  @ApiQuery({ name: 'scope', required: false, enum: SCOPES, description: '`total` (default) includes every sub-pair; `own` only the pair itself' })
+  @ApiReadErrors('pair-not-found')
   async breakdown(
     @Param('pairId', LedgerIdPipe) pairId: string,
     @Query('by') by?: string,
@@ -48,6 +74,10 @@ export class PartnerPairsHttpController {
   }
 
   @Get(':pairId/projects')
+  @ApiOperation({ summary: "A pair's projects", description: "The pair's own projects (not its sub-pairs'), in id order." })
+  @ApiOkResponse({ type: PairProjectsDto, description: "The pair's own projects." })
+  @ApiLedgerIdParam('pairId', 'the pair', 'shanghai-sanming')
+  @ApiReadErrors('pair-not-found')
   async projects(@Param('pairId', LedgerIdPipe) pairId: string, @Query('minPosition') minPosition?: string) {
     await this.consistency.await(minPosition);
     return { pairId, projects: found(await this.queryBus.execute(new GetPairProjectsQuery(pairId)), pairId) };

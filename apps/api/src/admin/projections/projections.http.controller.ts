@@ -1,26 +1,17 @@
 import { BadRequestException, ConflictException, Controller, Get, HttpCode, NotFoundException, Param, Post, ServiceUnavailableException } from '@nestjs/common';
-import {
-  ApiAcceptedResponse,
-  ApiBadRequestResponse,
-  ApiConflictResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiParam,
-  ApiServiceUnavailableResponse,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import Database from 'better-sqlite3';
 import { ParkedEventNotFirst, ParkedEventNotFound, RebuildInProgress, type RetryResult } from '../../../../../libs/projections/src/index.js';
 import { Access } from '../../http/access.js';
+import { ApiCorrelationIdHeader, ApiErrorStatus, ApiErrors } from '../../http/openapi.js';
 import { LedgerRuntime } from '../../infrastructure/ledger-runtime.js';
-import { ProjectionOperationErrorDto, ProjectionsDto, RebuildStartedDto, RetryResultDto } from './projections.response.dto.js';
+import { ParkedRetryResultDto, ProjectionRebuildStartedDto, ProjectionsOverviewDto } from './projections.response.dto.js';
 
 /**
  * Projection operations: how far each projection is, blue/green rebuilds,
  * and the events it parked. Operators only.
  */
-@ApiTags('admin')
+@ApiTags('operations')
 @Access('operator')
 @Controller('admin/projections')
 export class ProjectionsHttpController {
@@ -28,7 +19,9 @@ export class ProjectionsHttpController {
 
   @Get()
   @ApiOperation({ summary: "Each projection's checkpoint, the store's head, the lag, its state (live, degraded, rebuilding with progress), last error and parked events" })
-  @ApiOkResponse({ type: ProjectionsDto })
+  @ApiOkResponse({ type: ProjectionsOverviewDto })
+  @ApiErrors('invalid-header')
+  @ApiCorrelationIdHeader()
   async list() {
     const projections = await this.runtime.projections.status();
     return { head: projections[0].head, projections };
@@ -41,9 +34,11 @@ export class ProjectionsHttpController {
     description:
       'Builds shadow tables from the first event while the live ones keep answering, then swaps them in one transaction; the live projection continues from the shadow\'s checkpoint. Progress: GET /admin/projections.',
   })
-  @ApiAcceptedResponse({ type: RebuildStartedDto })
-  @ApiConflictResponse({ type: ProjectionOperationErrorDto, description: '`rebuild-in-progress`: a rebuild runs already (here or in npm run rebuild)' })
-  @ApiServiceUnavailableResponse({ type: ProjectionOperationErrorDto, description: '`read-models-busy`: another process holds the read models' })
+  @ApiAcceptedResponse({ type: ProjectionRebuildStartedDto, description: 'The rebuild has started; follow it in GET /admin/projections.' })
+  @ApiErrors('invalid-header')
+  @ApiErrorStatus(409, ['rebuild-in-progress'], { description: 'A rebuild runs already (from the API or from npm run rebuild). Nothing was started.' })
+  @ApiErrorStatus(503, ['read-models-busy'], { description: 'Another process holds the read models; try again shortly.' })
+  @ApiCorrelationIdHeader()
   async rebuild() {
     const status = await this.operate(() => this.runtime.projections.startRebuild());
     return { rebuild: { ...status, percent: status.head === 0 ? 100 : Math.floor((100 * status.position) / status.head) } };
@@ -52,9 +47,11 @@ export class ProjectionsHttpController {
   @Post('parked/retry')
   @HttpCode(200)
   @ApiOperation({ summary: 'Retry every parked event, stream by stream in log order', description: 'Events that fail again stay parked with their new error.' })
-  @ApiOkResponse({ type: RetryResultDto })
-  @ApiConflictResponse({ type: ProjectionOperationErrorDto, description: '`rebuild-in-progress`' })
-  @ApiServiceUnavailableResponse({ type: ProjectionOperationErrorDto, description: '`read-models-busy`: another process holds the read models' })
+  @ApiOkResponse({ type: ParkedRetryResultDto })
+  @ApiErrors('invalid-header')
+  @ApiErrorStatus(409, ['rebuild-in-progress'], { description: 'A rebuild runs (its swap replaces the parked events); retry after it. Nothing was changed.' })
+  @ApiErrorStatus(503, ['read-models-busy'], { description: 'Another process holds the read models; try again shortly.' })
+  @ApiCorrelationIdHeader()
   async retryAll() {
     return this.withCount(await this.operate(() => this.runtime.projections.retryAll()));
   }
@@ -65,12 +62,16 @@ export class ProjectionsHttpController {
     summary: 'Retry a parked event, then the events of its stream parked behind it',
     description: 'It must be the first parked event of its stream (a stream applies in order). One that fails again stays parked with its new error.',
   })
-  @ApiParam({ name: 'position', description: 'the parked event\'s global position', example: 1234 })
-  @ApiOkResponse({ type: RetryResultDto })
-  @ApiBadRequestResponse({ type: ProjectionOperationErrorDto, description: '`invalid-request`: position is not a positive whole number' })
-  @ApiNotFoundResponse({ type: ProjectionOperationErrorDto, description: '`parked-event-not-found`' })
-  @ApiConflictResponse({ type: ProjectionOperationErrorDto, description: '`parked-event-not-first`: an earlier event of its stream is parked; `rebuild-in-progress`' })
-  @ApiServiceUnavailableResponse({ type: ProjectionOperationErrorDto, description: '`read-models-busy`: another process holds the read models' })
+  @ApiParam({ name: 'position', description: "the parked event's global position", schema: { type: 'integer', minimum: 1, maximum: 999_999_999_999_999, example: 1234 } })
+  @ApiOkResponse({ type: ParkedRetryResultDto, description: 'Retried: `applied` lists what applied; an event that failed again is in `stillParked` with its new error.' })
+  @ApiErrorStatus(400, ['invalid-request'], { description: 'The position is not a positive whole number.', message: 'position must be a positive whole number' })
+  @ApiErrors('invalid-header')
+  @ApiErrorStatus(404, ['parked-event-not-found'], { description: 'No event is parked at that position.' })
+  @ApiErrorStatus(409, ['parked-event-not-first', 'rebuild-in-progress'], {
+    description: 'An earlier event of the same stream is parked (retry that one: its position is in `first`), or a rebuild runs. Nothing was changed.',
+  })
+  @ApiErrorStatus(503, ['read-models-busy'], { description: 'Another process holds the read models; try again shortly.' })
+  @ApiCorrelationIdHeader()
   async retry(@Param('position') position: string) {
     if (!/^[1-9][0-9]{0,14}$/.test(position)) {
       throw new BadRequestException({

@@ -50,7 +50,7 @@ export class ProjectionRebuildDto {
   error!: string | null;
 }
 
-export class ProjectionStatusDto {
+export class ProjectionStateDto {
   @ApiProperty({ example: 'ledger-read-models' })
   name!: string;
   @ApiProperty({ enum: ['live', 'degraded', 'rebuilding'], description: 'rebuilding: a blue/green rebuild runs while the live tables answer; degraded: events are parked' })
@@ -73,34 +73,23 @@ export class ProjectionStatusDto {
   rebuild!: ProjectionRebuildDto | null;
 }
 
-export class ProjectionsDto {
+export class ProjectionsOverviewDto {
   @ApiProperty()
   head!: number;
-  @ApiProperty({ type: [ProjectionStatusDto] })
-  projections!: ProjectionStatusDto[];
+  @ApiProperty({ type: [ProjectionStateDto] })
+  projections!: ProjectionStateDto[];
 }
 
-export class RebuildStartedDto {
+export class ProjectionRebuildStartedDto {
   @ApiProperty({ type: ProjectionRebuildDto })
   rebuild!: ProjectionRebuildDto;
 }
 
-export class RetryResultDto {
+export class ParkedRetryResultDto {
   @ApiProperty({ type: [Number], description: 'positions applied by this retry, in order' })
   applied!: number[];
   @ApiProperty({ type: [ParkedEventDto], description: 'of the retried streams, the first event still parked (it failed again), with its new error' })
   stillParked!: ParkedEventDto[];
   @ApiProperty({ description: 'events parked in all, after the retry' })
   parkedCount!: number;
-}
-
-export class ProjectionOperationErrorDto {
-  @ApiProperty()
-  statusCode!: number;
-  @ApiProperty()
-  error!: string;
-  @ApiProperty({ example: 'rebuild-in-progress' })
-  code!: string;
-  @ApiProperty()
-  message!: string;
 }
