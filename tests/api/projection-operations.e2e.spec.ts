@@ -7,6 +7,7 @@ import { append, fundsDisbursed, projectSigned } from '../../libs/projections/sr
 import { disbursementBody, pairBody, projectBody } from '../support/fixtures.js';
 import { LedgerUnderTest, ledgerPerSuite, removeDataDirs, sqliteOnly, tempDataDir } from '../support/ledger-harness.js';
 import { dumpReadModels } from '../support/processes.js';
+import { parseExposition, valueOf } from '../support/prometheus.js';
 
 /** Polls GET /admin/projections until `done` says so (or fails after `timeoutMs`). */
 async function until(api: LedgerUnderTest, done: (projection: any) => boolean, timeoutMs = 20_000): Promise<any> {
@@ -71,6 +72,8 @@ describe('projection operations: parked events', () => {
       expect(Date.parse(parked.parkedAt)).not.toBeNaN();
     }
     expect((await api.get('/health')).body).toMatchObject({ status: 'degraded', projections: { parked: 3, degraded: true } });
+    const metrics = parseExposition((await api.get<string>('/metrics')).body);
+    expect(valueOf(metrics, 'ledger_projection_parked_events', { projection: 'ledger-read-models' })).toBe(3);
   });
 
   it('refuses bad retries clearly and changes nothing', async () => {
