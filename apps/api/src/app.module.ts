@@ -13,6 +13,8 @@ import { PartnerPairsHttpController } from './partner-pairs/partner-pairs.http.c
 import { RegisterPartnerPairHandler } from './partner-pairs/register-partner-pair/register-partner-pair.command.js';
 import { RegisterPartnerPairHttpController } from './partner-pairs/register-partner-pair/register-partner-pair.http.controller.js';
 import { CancelProjectHttpController } from './projects/cancel-project/cancel-project.http.controller.js';
+import { CorrectDisbursementHttpController } from './projects/correct-disbursement/correct-disbursement.http.controller.js';
+import { CorrectJobsReportHttpController } from './projects/correct-jobs-report/correct-jobs-report.http.controller.js';
 import { DisburseFundsHttpController } from './projects/disburse-funds/disburse-funds.http.controller.js';
 import { ProjectCommandHandler } from './projects/project.command.js';
 import { PROJECT_QUERY_HANDLERS } from './projects/project.queries.js';
@@ -37,6 +39,8 @@ export class AppModule {
         RevisePledgeHttpController,
         ReachMilestoneHttpController,
         CancelProjectHttpController,
+        CorrectDisbursementHttpController,
+        CorrectJobsReportHttpController,
         ProjectsHttpController,
         AdminHttpController,
         HealthHttpController,
