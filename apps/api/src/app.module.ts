@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
+import { AS_OF_QUERY_HANDLERS } from './as-of/as-of.queries.js';
 import { AdminHttpController } from './admin/admin.http.controller.js';
 import { HealthHttpController } from './admin/health.http.controller.js';
 import type { LedgerConfig } from './config.js';
@@ -54,6 +55,7 @@ export class AppModule {
         ProjectCommandHandler,
         ...PARTNER_PAIR_QUERY_HANDLERS,
         ...PROJECT_QUERY_HANDLERS,
+        ...AS_OF_QUERY_HANDLERS,
       ],
     };
   }

@@ -11,6 +11,8 @@ export interface LedgerConfig {
   /** How long a read with ?minPosition waits for the projections before answering 503. */
   readonly readWaitTimeoutMs: number;
   readonly bodyLimitBytes: number;
+  /** The most events one ?asOf/?knownAt answer may fold before it is refused (422 as-of-too-large). */
+  readonly asOfMaxEvents: number;
   /** Kafka brokers the relay publishes to; the relay is off when empty. */
   readonly kafkaBrokers: readonly string[];
   readonly kafkaTopicPrefix: string;
@@ -19,6 +21,9 @@ export interface LedgerConfig {
   /** True when the keys were generated because API_KEYS was unset: `npm start` prints them once. */
   readonly apiKeysGenerated: boolean;
 }
+
+/** See README "As-of and known-at": about a second of folding on the benchmark machine. */
+export const DEFAULT_AS_OF_MAX_EVENTS = 200_000;
 
 export class ConfigError extends Error {}
 
@@ -70,6 +75,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     esdbConnectionString,
     readWaitTimeoutMs: integer(env, 'READ_WAIT_TIMEOUT_MS', 5000, 0, 60_000),
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
+    asOfMaxEvents: integer(env, 'AS_OF_MAX_EVENTS', DEFAULT_AS_OF_MAX_EVENTS, 1, 100_000_000),
     kafkaBrokers: brokers(env.KAFKA_BROKERS),
     kafkaTopicPrefix: topicPrefix(env.KAFKA_TOPIC_PREFIX ?? 'commitments.'),
     apiKeys,

@@ -4,7 +4,7 @@ import type Database from 'better-sqlite3';
 import { Ledger } from '../../../../libs/application/src/index.js';
 import { type EventStore, SqliteEventStore } from '../../../../libs/event-store/src/index.js';
 import { partnerPairStreamId, projectStreamId } from '../../../../libs/domain/src/index.js';
-import { LedgerProjection, LedgerQueries, ProjectionRunner, openCheckpointDb, openReadModelDb } from '../../../../libs/projections/src/index.js';
+import { AsOfQueries, LedgerProjection, LedgerQueries, ProjectionRunner, openCheckpointDb, openReadModelDb } from '../../../../libs/projections/src/index.js';
 import { KafkaRelay } from '../../../../libs/kafka-relay/src/index.js';
 import type { LedgerConfig } from '../config.js';
 
@@ -46,6 +46,8 @@ export class LedgerRuntime implements OnApplicationBootstrap, OnApplicationShutd
   /** The queries' connection: in WAL mode reads never wait for writers. */
   readonly readModels: Database.Database;
   readonly queries: LedgerQueries;
+  /** ?asOf / ?knownAt: answers recomputed from the events. */
+  readonly asOf: AsOfQueries;
   readonly runner: ProjectionRunner;
   /** Publishes every event to Kafka when KAFKA_BROKERS is set. */
   readonly relay: KafkaRelay | null;
@@ -63,6 +65,7 @@ export class LedgerRuntime implements OnApplicationBootstrap, OnApplicationShutd
     this.readModelWriter = openReadModelDb(join(config.dataDir, READ_MODELS_FILE), 0);
     this.readModels = openReadModelDb(join(config.dataDir, READ_MODELS_FILE));
     this.queries = new LedgerQueries(this.readModels);
+    this.asOf = new AsOfQueries(this.store, this.readModels, { maxEvents: config.asOfMaxEvents });
     this.runner = new ProjectionRunner(this.store, this.readModelWriter, new LedgerProjection(this.readModelWriter), new Logger('Projections'));
     this.relayDb = config.kafkaBrokers.length === 0 ? null : openCheckpointDb(join(config.dataDir, RELAY_FILE));
     this.relay =

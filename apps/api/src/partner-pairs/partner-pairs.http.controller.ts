@@ -5,6 +5,8 @@ import { LedgerIdPipe, optionalChoice } from '../http/params.js';
 import { ReadConsistency } from '../http/read-consistency.js';
 import { GetPairBreakdownQuery, GetPairProjectsQuery, GetPairSummaryQuery, ListPairsQuery } from './partner-pair.queries.js';
 import { Access } from '../http/access.js';
+import { GetPairSummaryAsOfQuery } from '../as-of/as-of.queries.js';
+import { ApiTimeSlice, requestedSlice } from '../as-of/time-slice.js';
 
 const BREAKDOWNS = ['year', 'sector', 'capitalKind'] as const;
 const SCOPES = ['own', 'total'] as const;
@@ -29,10 +31,21 @@ export class PartnerPairsHttpController {
     return { pairs: await this.queryBus.execute(new ListPairsQuery()) };
   }
 
+  /** Live from the read models; with ?asOf and/or ?knownAt, recomputed from the events for that point in time. */
   @Get(':pairId/summary')
-  async summary(@Param('pairId', LedgerIdPipe) pairId: string, @Query('minPosition') minPosition?: string) {
+  @ApiTimeSlice()
+  async summary(
+    @Param('pairId', LedgerIdPipe) pairId: string,
+    @Query('minPosition') minPosition?: string,
+    @Query('asOf') asOf?: string,
+    @Query('knownAt') knownAt?: string,
+  ) {
+    const requested = requestedSlice(asOf, knownAt);
     await this.consistency.await(minPosition);
-    return found(await this.queryBus.execute(new GetPairSummaryQuery(pairId)), pairId);
+    if (!requested) return found(await this.queryBus.execute(new GetPairSummaryQuery(pairId)), pairId);
+    const summary = await this.queryBus.execute(new GetPairSummaryAsOfQuery(pairId, requested.slice));
+    if (summary === null) throw new NotFound('pair-not-found', `partner pair ${pairId} was not registered${requested.echo.knownAt ? ` by ${requested.echo.knownAt}` : ''}`);
+    return { ...summary, ...requested.echo };
   }
 
   @Get(':pairId/breakdown')
