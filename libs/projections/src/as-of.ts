@@ -76,18 +76,20 @@ export class AsOfQueries {
 
     const pairEvents = await this.pairRegistrations(pairId, pairIds, slice);
     if (!pairEvents.some((event) => (event.data as PartnerPairDetails).pairId === pairId)) return null;
-    const projectEvents = await this.readInSlices(projects.map((project) => projectStreamId(project.project_id)), slice);
-    return fold([...pairEvents, ...projectEvents], (queries) => queries.pairSummary(pairId));
+    return fold(pairEvents, (apply) => this.readInSlices(projects.map((project) => projectStreamId(project.project_id)), slice, apply), (queries) =>
+      queries.pairSummary(pairId),
+    );
   }
 
   /** The project at that time; null if it was not signed by `asOf`, or not yet recorded at `knownAt`. */
   async project(projectId: string, slice: TimeSlice): Promise<ProjectView | null> {
-    const events = await this.readInSlices([projectStreamId(projectId)], slice);
+    const events: RecordedEvent[] = [];
+    await this.readInSlices([projectStreamId(projectId)], slice, (kept) => events.push(...kept));
     if (events.length === 0) return null;
     this.refuseBeyondBound(events.length, `project ${projectId}`);
     const pairId = (events[0].data as { pairId: string }).pairId;
     const pairEvents = await this.pairRegistrations(pairId, [pairId], {});
-    return fold([...pairEvents, ...events], (queries) => queries.project(projectId));
+    return fold(pairEvents, async (apply) => apply(events), (queries) => queries.project(projectId));
   }
 
   private refuseBeyondBound(events: number, what: string): void {
@@ -128,16 +130,14 @@ export class AsOfQueries {
    * whose signing falls outside it is left out whole: the project did not
    * exist then (every later fact of it is dated and recorded after signing).
    */
-  private async readInSlices(streamIds: readonly string[], slice: TimeSlice): Promise<RecordedEvent[]> {
-    const kept: RecordedEvent[] = [];
+  private async readInSlices(streamIds: readonly string[], slice: TimeSlice, apply: (events: readonly RecordedEvent[]) => void): Promise<void> {
     const batch = this.options.concurrency ?? 16;
     for (let i = 0; i < streamIds.length; i += batch) {
       const streams = await Promise.all(streamIds.slice(i, i + batch).map((id) => this.store.readStream(id)));
-      for (const events of streams) kept.push(...inSlice(events, slice));
+      for (const events of streams) apply(inSlice(events, slice));
       // The embedded store reads synchronously: let other requests through between batches.
       await yieldToEventLoop();
     }
-    return kept;
   }
 
   private async readStreams(streamIds: readonly string[]): Promise<RecordedEvent[]> {
@@ -146,12 +146,28 @@ export class AsOfQueries {
   }
 }
 
-/** Folds the events, in the order they were recorded, with the live projection into a fresh in-memory read model, and asks it. */
-function fold<T>(events: RecordedEvent[], ask: (queries: LedgerQueries) => T): T {
+/**
+ * Folds events with the live projection into a fresh in-memory read model,
+ * and asks it. The pair registrations go first, in the order they were
+ * recorded (a parent before its sub-pairs); then each project stream in
+ * order, stream after stream, as they are read: projects are independent of
+ * each other and counters are sums, so this yields exactly what the live
+ * projection built from the global order, while only the rows (not the
+ * events) stay in memory.
+ */
+async function fold<T>(
+  pairRegistrations: RecordedEvent[],
+  feed: (apply: (events: readonly RecordedEvent[]) => void) => Promise<void>,
+  ask: (queries: LedgerQueries) => T,
+): Promise<T> {
   const db = openReadModelDb(':memory:');
   try {
-    events.sort((a, b) => a.position - b.position);
-    db.transaction(() => new LedgerProjection(db).applyBatch(events))();
+    db.exec('BEGIN');
+    const work = new LedgerProjection(db).begin();
+    work.apply(pairRegistrations.sort((a, b) => a.position - b.position));
+    await feed((events) => work.apply(events));
+    work.flush();
+    db.exec('COMMIT');
     return ask(new LedgerQueries(db));
   } finally {
     db.close();
