@@ -1,14 +1,19 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
+import { TerminusModule } from '@nestjs/terminus';
 import { AS_OF_QUERY_HANDLERS } from './as-of/as-of.queries.js';
 import { AdminHttpController } from './admin/admin.http.controller.js';
 import { HealthHttpController } from './admin/health.http.controller.js';
+import { MetricsHttpController } from './admin/metrics.http.controller.js';
 import type { LedgerConfig } from './config.js';
 import { AccessGuard } from './http/access.guard.js';
 import { ApiKeyRing } from './http/api-keys.js';
 import { ReadConsistency } from './http/read-consistency.js';
 import { LedgerRuntime } from './infrastructure/ledger-runtime.js';
+import { CommandLog, observers } from './observability/command-log.js';
+import { LedgerMetrics } from './observability/ledger-metrics.js';
+import { LedgerStatusProbe } from './observability/ledger-status.js';
 import { PARTNER_PAIR_QUERY_HANDLERS } from './partner-pairs/partner-pair.queries.js';
 import { PartnerPairsHttpController } from './partner-pairs/partner-pairs.http.controller.js';
 import { RegisterPartnerPairHandler } from './partner-pairs/register-partner-pair/register-partner-pair.command.js';
@@ -30,7 +35,8 @@ export class AppModule {
   static forRoot(config: LedgerConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [CqrsModule.forRoot()],
+      // Terminus's own failure log is off: the health controller logs when readiness changes, not on every probe.
+      imports: [CqrsModule.forRoot(), TerminusModule.forRoot({ logger: false })],
       controllers: [
         RegisterPartnerPairHttpController,
         PartnerPairsHttpController,
@@ -45,9 +51,13 @@ export class AppModule {
         ProjectsHttpController,
         AdminHttpController,
         HealthHttpController,
+        MetricsHttpController,
       ],
       providers: [
-        { provide: LedgerRuntime, useFactory: () => LedgerRuntime.open(config) },
+        // One metrics registry per app: tests run several apps in one process.
+        { provide: LedgerMetrics, useFactory: () => new LedgerMetrics({ relayEnabled: config.kafkaBrokers.length > 0 }) },
+        { provide: LedgerRuntime, useFactory: (metrics: LedgerMetrics) => LedgerRuntime.open(config, observers(metrics, new CommandLog())), inject: [LedgerMetrics] },
+        LedgerStatusProbe,
         { provide: ApiKeyRing, useValue: new ApiKeyRing(config.apiKeys) },
         { provide: APP_GUARD, useClass: AccessGuard },
         ReadConsistency,

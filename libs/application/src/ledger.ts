@@ -20,15 +20,23 @@ import {
 import type { EventStore } from '../../event-store/src/index.js';
 import { AggregateLoader } from './aggregate-loader.js';
 import { type CommandContext, CommandExecutor, type CommandResult } from './command-executor.js';
+import { type CommandObserver, observeAppends, observeCommand } from './command-observer.js';
 
-/** The ledger's write side: every command a user can give, against any event store. */
+/**
+ * The ledger's write side: every command a user can give, against any event
+ * store. An observer (metrics) hears how each command ended and how long
+ * each append took.
+ */
 export class Ledger {
   private readonly executor: CommandExecutor;
   private readonly pairs: AggregateLoader<PartnerPairState, PartnerPairEvent>;
   private readonly projects: AggregateLoader<ProjectState, ProjectEvent>;
 
-  constructor(readonly store: EventStore) {
-    this.executor = new CommandExecutor(store);
+  constructor(
+    readonly store: EventStore,
+    private readonly observer?: CommandObserver,
+  ) {
+    this.executor = new CommandExecutor(observeAppends(store, observer));
     this.pairs = new AggregateLoader(store, initialPartnerPairState, evolvePartnerPair, new Set(PARTNER_PAIR_EVENT_TYPES));
     this.projects = new AggregateLoader(store, initialProjectState, evolveProject, new Set(PROJECT_EVENT_TYPES));
   }
@@ -36,7 +44,7 @@ export class Ledger {
   registerPartnerPair(command: RegisterPartnerPair, context: CommandContext): Promise<CommandResult> {
     const streamId = partnerPairStreamId(command.data.pairId);
     const parentId = command.data.parentPairId;
-    return this.executor.execute(
+    return observeCommand(this.observer, command.type, () => this.executor.execute(
       streamId,
       () => this.pairs.load(streamId),
       async (state) => {
@@ -45,12 +53,12 @@ export class Ledger {
         return registerPartnerPair(command, state, parent);
       },
       context,
-    );
+    ));
   }
 
   executeProjectCommand(command: AnyProjectCommand, context: CommandContext): Promise<CommandResult> {
     const streamId = projectStreamId(command.data.projectId);
-    return this.executor.execute(
+    return observeCommand(this.observer, command.type, () => this.executor.execute(
       streamId,
       () => this.projects.load(streamId),
       async (state) => {
@@ -59,7 +67,7 @@ export class Ledger {
         return signProject(command, state, pair);
       },
       context,
-    );
+    ));
   }
 
   /** The events of one project, for auditors; null if it was never signed. */

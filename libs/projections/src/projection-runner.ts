@@ -60,6 +60,11 @@ export class ProjectionRunner extends BackgroundLoop {
     this.checkpoint = this.storedCheckpoint();
   }
 
+  /** The projection's name, as its checkpoint is stored. */
+  get name(): string {
+    return this.projection.name;
+  }
+
   /** The position up to which the read models reflect the store. */
   get position(): number {
     return this.checkpoint;

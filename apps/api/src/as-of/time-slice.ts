@@ -1,7 +1,8 @@
 import { BadRequestException, applyDecorators } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiQuery, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { ApiQuery } from '@nestjs/swagger';
 import { isCalendarDate, parseTimestamp } from '../../../../libs/domain/src/index.js';
 import type { TimeSlice } from '../../../../libs/projections/src/index.js';
+import { ApiErrors, DATE_PATTERN } from '../http/openapi.js';
 
 /** A parsed `?asOf=&knownAt=`, with the values echoed in the answer (knownAt normalised to UTC). */
 export interface RequestedSlice {
@@ -42,23 +43,23 @@ export function requestedSlice(asOf: unknown, knownAt: unknown): RequestedSlice 
   };
 }
 
-/** The OpenAPI description of the two time-travel query parameters and what they can refuse. */
-export function ApiTimeSlice(): MethodDecorator & ClassDecorator {
+/** The OpenAPI description of the two time-travel query parameters and what they add to a read's errors. */
+export function ApiTimeSlice(): MethodDecorator {
   return applyDecorators(
     ApiQuery({
       name: 'asOf',
       required: false,
-      description: 'YYYY-MM-DD: the figures as they stood on that business date (only facts dated on or before it; a correction counts on the date of what it corrects). Computed from the events.',
-      example: '2024-12-31',
+      description:
+        'The figures as they stood on this business date: only facts dated on or before it (signings, tranches, reports, revisions, milestones, cancellations; a correction counts on the date of the fact it corrects). Recomputed from the events. A malformed date is a 400.',
+      schema: { type: 'string', format: 'date', pattern: DATE_PATTERN, example: '2024-12-31' },
     }),
     ApiQuery({
       name: 'knownAt',
       required: false,
-      description: 'ISO-8601 timestamp with offset: only what the ledger had recorded by that moment, whatever the dates. Combinable with asOf. Computed from the events.',
-      example: '2025-01-01T00:00:00Z',
+      description:
+        'Only what the ledger had recorded by this moment, whatever the dates: an ISO-8601 timestamp with a UTC offset (`Z` or `+08:00`; encode `+` as `%2B`). Combinable with asOf. Recomputed from the events. A malformed or offset-less timestamp is a 400.',
+      schema: { type: 'string', format: 'date-time', example: '2025-01-01T00:00:00Z' },
     }),
-    ApiQuery({ name: 'minPosition', required: false, description: 'wait until the read models reach this position (read-your-writes)' }),
-    ApiBadRequestResponse({ description: 'invalid-request: asOf or knownAt malformed' }),
-    ApiUnprocessableEntityResponse({ description: 'as-of-too-large: the subtree holds more events than AS_OF_MAX_EVENTS' }),
+    ApiErrors('as-of-too-large'),
   );
 }

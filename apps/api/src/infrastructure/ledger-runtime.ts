@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type Database from 'better-sqlite3';
-import { Ledger } from '../../../../libs/application/src/index.js';
+import { type CommandObserver, Ledger } from '../../../../libs/application/src/index.js';
 import { type EventStore, SqliteEventStore } from '../../../../libs/event-store/src/index.js';
 import { partnerPairStreamId, projectStreamId } from '../../../../libs/domain/src/index.js';
 import { AsOfQueries, LedgerProjection, LedgerQueries, ProjectionRunner, openCheckpointDb, openReadModelDb } from '../../../../libs/projections/src/index.js';
@@ -53,15 +53,17 @@ export class LedgerRuntime implements OnApplicationBootstrap, OnApplicationShutd
   readonly relay: KafkaRelay | null;
   private readonly relayDb: Database.Database | null;
 
-  static async open(config: LedgerConfig): Promise<LedgerRuntime> {
-    return new LedgerRuntime(config, await openEventStore(config));
+  /** `observer` hears how every command ended and how long appends took (metrics, logs). */
+  static async open(config: LedgerConfig, observer?: CommandObserver): Promise<LedgerRuntime> {
+    return new LedgerRuntime(config, await openEventStore(config), observer);
   }
 
   private constructor(
     readonly config: LedgerConfig,
     readonly store: EventStore,
+    observer?: CommandObserver,
   ) {
-    this.ledger = new Ledger(this.store);
+    this.ledger = new Ledger(this.store, observer);
     this.readModelWriter = openReadModelDb(join(config.dataDir, READ_MODELS_FILE), 0);
     this.readModels = openReadModelDb(join(config.dataDir, READ_MODELS_FILE));
     this.queries = new LedgerQueries(this.readModels);

@@ -1,13 +1,16 @@
 import { Controller, Get, Param, Query, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { NotFound } from '../../../../libs/domain/src/index.js';
+import { Access } from '../http/access.js';
+import { ApiLedgerIdParam, ApiReadErrors } from '../http/openapi.js';
 import { LedgerIdPipe } from '../http/params.js';
 import { ReadConsistency } from '../http/read-consistency.js';
 import { GetProjectHistoryQuery, GetProjectQuery } from './project.queries.js';
-import { Access } from '../http/access.js';
 import { GetProjectAsOfQuery } from '../as-of/as-of.queries.js';
 import { ApiTimeSlice, requestedSlice } from '../as-of/time-slice.js';
+import { ProjectHistoryDto, ProjectViewDto } from './project.views.js';
 
 function notSigned(projectId: string): NotFound {
   return new NotFound('project-not-found', `project ${projectId} has not been signed`);
@@ -18,6 +21,7 @@ function notSignedThen(projectId: string, { asOf, knownAt }: { asOf: string | nu
   return new NotFound('project-not-found', `project ${projectId} had not been signed ${when}`);
 }
 
+@ApiTags('projects')
 @Access('any')
 @Controller('projects')
 export class ProjectsHttpController {
@@ -32,7 +36,19 @@ export class ProjectsHttpController {
    * its events for that point in time (no ETag: it is not the current state).
    */
   @Get(':projectId')
+  @ApiOperation({
+    summary: 'A project',
+    description:
+      'As the read models stand. The `ETag` is the revision to send back in `If-Match`. With `asOf` and/or `knownAt`: the project as it stood then, recomputed from its events (no `ETag`; 404 if it was not signed by then).',
+  })
   @ApiTimeSlice()
+  @ApiOkResponse({
+    type: ProjectViewDto,
+    description: 'The project.',
+    headers: { ETag: { description: 'the project\'s revision, quoted: send it back in If-Match', schema: { type: 'string', example: '"2"' } } },
+  })
+  @ApiLedgerIdParam('projectId', 'the project', 'sm-graphite-anode')
+  @ApiReadErrors('project-not-found')
   async get(
     @Param('projectId', LedgerIdPipe) projectId: string,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -55,6 +71,10 @@ export class ProjectsHttpController {
 
   @Access('auditor')
   @Get(':projectId/history')
+  @ApiOperation({ summary: "A project's history", description: 'Every event of the project, with who recorded it and when, read from the event store itself.' })
+  @ApiOkResponse({ type: ProjectHistoryDto, description: 'Every event, in order.' })
+  @ApiLedgerIdParam('projectId', 'the project', 'sm-graphite-anode')
+  @ApiReadErrors('project-not-found')
   async history(@Param('projectId', LedgerIdPipe) projectId: string, @Query('minPosition') minPosition?: string) {
     await this.consistency.await(minPosition);
     const events = await this.queryBus.execute(new GetProjectHistoryQuery(projectId));

@@ -1,20 +1,12 @@
 import { Body, Controller, Param, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import {
-  ApiBadRequestResponse,
-  ApiConflictResponse,
-  ApiCreatedResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-  ApiUnprocessableEntityResponse,
-} from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { CommandContext } from '../../../../../libs/application/src/index.js';
 import { parseMoney } from '../../../../../libs/domain/src/index.js';
 import { Access } from '../../http/access.js';
-import { commandResponse } from '../../http/command-response.js';
+import { DisbursementCorrectionResultDto, commandResponse } from '../../http/command-response.js';
+import { ApiCommandErrors, ApiLedgerIdParam } from '../../http/openapi.js';
 import { LedgerIdPipe } from '../../http/params.js';
 import { CommandCtx } from '../../http/request-context.js';
 import { ProjectCommandMessage } from '../project.command.js';
@@ -32,12 +24,20 @@ export class CorrectDisbursementHttpController {
     description:
       'Records DisbursementCorrected with the corrected amount and the one it replaces; the original FundsDisbursed stays in the history. Delivered figures change in the original disbursement\'s year.',
   })
-  @ApiCreatedResponse({ description: '{projectId, disbursementId, correctionId, outcome: "created", revision, position}' })
-  @ApiOkResponse({ description: 'a retry of a correction already recorded: outcome "replayed" with the original revision and position' })
-  @ApiBadRequestResponse({ description: 'invalid-request: a malformed id, amount, reason or date' })
-  @ApiNotFoundResponse({ description: 'project-not-found, disbursement-not-found' })
-  @ApiConflictResponse({ description: 'correction-id-reused, revision-mismatch (If-Match), concurrent-modification' })
-  @ApiUnprocessableEntityResponse({ description: 'correction-unchanged, currency-mismatch, exceeds-remaining-pledge, project-cancelled (raising only), dated-before-original' })
+  @ApiCreatedResponse({ type: DisbursementCorrectionResultDto, description: 'Recorded.' })
+  @ApiOkResponse({ type: DisbursementCorrectionResultDto, description: 'The same correction was already recorded: nothing appended (`outcome: "replayed"`).' })
+  @ApiLedgerIdParam('projectId', 'the project', 'sm-graphite-anode')
+  @ApiLedgerIdParam('disbursementId', 'the disbursement to correct', 'sm-ga-t1')
+  @ApiCommandErrors(
+    'project-not-found',
+    'disbursement-not-found',
+    'correction-id-reused',
+    'correction-unchanged',
+    'currency-mismatch',
+    'dated-before-original',
+    'exceeds-remaining-pledge',
+    'project-cancelled',
+  )
   async correct(
     @Param('projectId', LedgerIdPipe) projectId: string,
     @Param('disbursementId', LedgerIdPipe) disbursementId: string,

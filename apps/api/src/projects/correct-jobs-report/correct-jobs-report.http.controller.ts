@@ -1,19 +1,11 @@
 import { Body, Controller, Param, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import {
-  ApiBadRequestResponse,
-  ApiConflictResponse,
-  ApiCreatedResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-  ApiUnprocessableEntityResponse,
-} from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { CommandContext } from '../../../../../libs/application/src/index.js';
 import { Access } from '../../http/access.js';
-import { commandResponse } from '../../http/command-response.js';
+import { JobsReportCorrectionResultDto, commandResponse } from '../../http/command-response.js';
+import { ApiCommandErrors, ApiLedgerIdParam } from '../../http/openapi.js';
 import { LedgerIdPipe } from '../../http/params.js';
 import { CommandCtx } from '../../http/request-context.js';
 import { ProjectCommandMessage } from '../project.command.js';
@@ -30,12 +22,11 @@ export class CorrectJobsReportHttpController {
     summary: 'Correct a jobs report entered wrongly',
     description: 'Records JobsReportCorrected with the corrected figure and the one it replaces; the original JobsRecorded stays in the history.',
   })
-  @ApiCreatedResponse({ description: '{projectId, reportId, correctionId, outcome: "created", revision, position}' })
-  @ApiOkResponse({ description: 'a retry of a correction already recorded: outcome "replayed" with the original revision and position' })
-  @ApiBadRequestResponse({ description: 'invalid-request: a malformed id, jobs figure, reason or date' })
-  @ApiNotFoundResponse({ description: 'project-not-found, report-not-found' })
-  @ApiConflictResponse({ description: 'correction-id-reused, revision-mismatch (If-Match), concurrent-modification' })
-  @ApiUnprocessableEntityResponse({ description: 'correction-unchanged, project-cancelled (raising only), dated-before-original' })
+  @ApiCreatedResponse({ type: JobsReportCorrectionResultDto, description: 'Recorded.' })
+  @ApiOkResponse({ type: JobsReportCorrectionResultDto, description: 'The same correction was already recorded: nothing appended (`outcome: "replayed"`).' })
+  @ApiLedgerIdParam('projectId', 'the project', 'sm-graphite-anode')
+  @ApiLedgerIdParam('reportId', 'the jobs report to correct', 'sm-ga-2024q4')
+  @ApiCommandErrors('project-not-found', 'report-not-found', 'correction-id-reused', 'correction-unchanged', 'jobs-out-of-range', 'dated-before-original', 'project-cancelled')
   async correct(
     @Param('projectId', LedgerIdPipe) projectId: string,
     @Param('reportId', LedgerIdPipe) reportId: string,

@@ -1,25 +1,26 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsInt, Max, Min } from 'class-validator';
 import { MAX_JOBS_PER_REPORT } from '../../../../../libs/domain/src/index.js';
+import { dateProperty, ledgerIdProperty, textProperty } from '../../http/openapi.js';
 import { IsCalendarDate, IsLedgerId, IsText } from '../../http/validators.js';
 
 /** POST /projects/:projectId/jobs/:reportId/corrections */
 export class CorrectJobsReportRequestDto {
-  @ApiProperty({ description: 'the client\'s id for this correction: a retry with the same id and content is answered 200, other content 409', example: 'sm-ga-2024q4-fix1' })
+  @ApiProperty(ledgerIdProperty('the correction, chosen by the client; a retry with the same id and content is answered 200 "replayed", other content 409', 'sm-ga-2024q4-fix1'))
   @IsLedgerId()
   correctionId!: string;
 
-  @ApiProperty({ description: 'the corrected number of jobs of the report (not a difference); zero allowed', minimum: 0, maximum: MAX_JOBS_PER_REPORT, example: 280 })
+  @ApiProperty({ type: 'integer', minimum: 0, maximum: MAX_JOBS_PER_REPORT, description: "the report's corrected number of jobs (not a difference); zero allowed", example: 280 })
   @IsInt({ message: 'jobs must be a whole number' })
   @Min(0, { message: 'jobs must be at least 0' })
   @Max(MAX_JOBS_PER_REPORT, { message: `jobs may be at most ${MAX_JOBS_PER_REPORT}` })
   jobs!: number;
 
-  @ApiProperty({ description: 'why the recorded figure was wrong (required)', example: 'seasonal workers counted twice', maxLength: 2000 })
+  @ApiProperty(textProperty(2000, 'why the recorded figure was wrong', 'seasonal workers counted twice'))
   @IsText(2000)
   reason!: string;
 
-  @ApiProperty({ description: 'when the correction was made (YYYY-MM-DD); not before the original report', example: '2025-01-20' })
+  @ApiProperty(dateProperty('when the correction was made; not before the original report', '2025-01-20'))
   @IsCalendarDate()
   correctedOn!: string;
 }
