@@ -349,6 +349,16 @@ describe('OpenAPI at /docs', () => {
       expect((await get('/projects/docs-project/history', '/projects/{projectId}/history')).body.events.length).toBeGreaterThan(3);
       expect((await get('/projects/docs-project/history?minPosition=999999', '/projects/{projectId}/history')).status).toBe(503);
       expect((await get('/projects/docs-project?minPosition=-1', '/projects/{projectId}')).status).toBe(400);
+      for (const [path, status] of [
+        ['/audit/verify', 200],
+        ['/audit/verify?streamId=project-docs-project', 200],
+        ['/audit/verify?streamId=docs-project', 400],
+        ['/audit/verify?streamId=project-docs-none', 404],
+      ] as const) {
+        const reply = await api.get(path);
+        conforms('GET', '/audit/verify', reply);
+        expect([path, reply.status]).toEqual([path, status]);
+      }
       for (const path of ['/health', '/health/live', '/health/ready', '/admin/relay', '/metrics']) {
         const reply = await api.get(path);
         conforms('GET', path, reply);
@@ -358,6 +368,7 @@ describe('OpenAPI at /docs', () => {
       for (const [path, documented] of [
         ['/projects/docs-project/history', '/projects/{projectId}/history'],
         ['/admin/relay', '/admin/relay'],
+        ['/audit/verify', '/audit/verify'],
       ]) {
         const anonymous = await api.get(path, { authorization: '' });
         conforms('GET', documented, anonymous);

@@ -5,6 +5,8 @@ import { TerminusModule } from '@nestjs/terminus';
 import { AS_OF_QUERY_HANDLERS } from './as-of/as-of.queries.js';
 import { AdminHttpController } from './admin/admin.http.controller.js';
 import { HealthHttpController } from './admin/health.http.controller.js';
+import { VerifyChainsHttpController } from './audit/verify-chains/verify-chains.http.controller.js';
+import { VerifyChainsHandler } from './audit/verify-chains/verify-chains.query.js';
 import { MetricsHttpController } from './admin/metrics.http.controller.js';
 import type { LedgerConfig } from './config.js';
 import { AccessGuard } from './http/access.guard.js';
@@ -51,6 +53,7 @@ export class AppModule {
         ProjectsHttpController,
         AdminHttpController,
         HealthHttpController,
+        VerifyChainsHttpController,
         MetricsHttpController,
       ],
       providers: [
@@ -66,6 +69,7 @@ export class AppModule {
         ...PARTNER_PAIR_QUERY_HANDLERS,
         ...PROJECT_QUERY_HANDLERS,
         ...AS_OF_QUERY_HANDLERS,
+        VerifyChainsHandler,
       ],
     };
   }

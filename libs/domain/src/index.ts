@@ -3,6 +3,8 @@ export * from './money/money.js';
 export * from './shared/decision.js';
 export * from './shared/errors.js';
 export * from './shared/values.js';
+export * from './shared/upcasting.js';
+export * from './event-versions.js';
 export * from './partner-pairs/partner-pair.js';
 export * from './projects/project.events.js';
 export * from './projects/project.state.js';

@@ -138,6 +138,8 @@ export const ERROR_CODES = {
     status: 422,
     message: 'partner pair fujian-changji and its 5 sub-pair(s) hold 4000 project(s) with about 250000 events; an as-of answer folds at most 100000 (AS_OF_MAX_EVENTS): ask for a sub-pair or a project instead',
   },
+  'stream-not-found': { status: 404, message: 'stream project-sm-graphite-anode holds no events' },
+  'unknown-schema-version': { status: 500, message: 'FundsDisbursed schema version 3 cannot be read: this release reads versions 1 to 1 of FundsDisbursed' },
   'projection-behind': { status: 503, message: 'the read models have reached position 3, not yet 4; retry shortly' },
 } as const satisfies Record<string, { status: number; message: string; fields?: unknown }>;
 
@@ -153,6 +155,7 @@ const WHEN: Record<number, string> = {
   414: 'A path parameter is over 256 characters.',
   415: 'The body is not JSON (forms and text included), or is compressed.',
   422: 'A business rule refuses the command. Nothing was appended.',
+  500: 'The event store holds an event of a schema version this release cannot read (written by a newer release); nothing is misread.',
   503: 'The read models did not reach `minPosition` within `READ_WAIT_TIMEOUT_MS`; retry shortly.',
 };
 

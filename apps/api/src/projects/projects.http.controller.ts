@@ -71,10 +71,13 @@ export class ProjectsHttpController {
 
   @Access('auditor')
   @Get(':projectId/history')
-  @ApiOperation({ summary: "A project's history", description: 'Every event of the project, with who recorded it and when, read from the event store itself.' })
+  @ApiOperation({
+    summary: "A project's history",
+    description: 'Every event of the project, with who recorded it and when, read from the event store itself; older schema versions upcast to the current one (`storedSchemaVersion` says which was stored).',
+  })
   @ApiOkResponse({ type: ProjectHistoryDto, description: 'Every event, in order.' })
   @ApiLedgerIdParam('projectId', 'the project', 'sm-graphite-anode')
-  @ApiReadErrors('project-not-found')
+  @ApiReadErrors('project-not-found', 'unknown-schema-version')
   async history(@Param('projectId', LedgerIdPipe) projectId: string, @Query('minPosition') minPosition?: string) {
     await this.consistency.await(minPosition);
     const events = await this.queryBus.execute(new GetProjectHistoryQuery(projectId));
@@ -85,6 +88,7 @@ export class ProjectsHttpController {
         eventId: event.id,
         type: event.type,
         schemaVersion: event.schemaVersion,
+        storedSchemaVersion: event.storedSchemaVersion ?? event.schemaVersion,
         revision: event.revision,
         position: event.position,
         recordedAt: event.metadata.recordedAt,

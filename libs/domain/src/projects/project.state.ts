@@ -73,8 +73,8 @@ export function evolveProject(state: ProjectState, event: ProjectEvent, at: Reco
   switch (event.type) {
     case 'PledgeRevised': {
       const revision = { data: event.data, at };
-      // Revisions recorded before revision ids existed have none.
-      const revisionId = event.data.revisionId ?? null;
+      // Always present since schema v2; v1 events without one are upcast to null on read.
+      const revisionId = event.data.revisionId;
       const revisions = revisionId === null ? state.revisions : new Map(state.revisions).set(revisionId, revision);
       return { ...state, pledged: parseMoney(event.data.pledged), lastRevision: revision, revisions };
     }
