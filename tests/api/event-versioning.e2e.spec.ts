@@ -54,6 +54,12 @@ describe('event versioning: events stored by an older release are upcast on read
     expect(summary.own).toMatchObject({ pledged: { CNY: '800.00' }, delivered: { CNY: '300.00' } });
   });
 
+  it('as-of answers fold them too, read through the same upcasting store', async () => {
+    expect((await api.get('/projects/old-proj?asOf=2024-06-30')).body).toMatchObject({ pledged: cny('800.00'), delivered: cny('0.00'), asOf: '2024-06-30' });
+    expect((await api.get('/projects/old-proj?asOf=2024-05-31')).body).toMatchObject({ pledged: cny('1000.00') });
+    expect((await api.get('/partner-pairs/old-pair/summary?asOf=2024-07-01')).body.own).toMatchObject({ pledged: { CNY: '800.00' }, delivered: { CNY: '300.00' } });
+  });
+
   it('history shows the upcast event and the version it was stored with', async () => {
     const events = (await api.get('/projects/old-proj/history')).body.events;
     expect(events.map((e: { type: string; schemaVersion: number; storedSchemaVersion: number }) => [e.type, e.schemaVersion, e.storedSchemaVersion])).toEqual([

@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { TerminusModule } from '@nestjs/terminus';
+import { AS_OF_QUERY_HANDLERS } from './as-of/as-of.queries.js';
 import { AdminHttpController } from './admin/admin.http.controller.js';
 import { HealthHttpController } from './admin/health.http.controller.js';
 import { ProjectionsHttpController } from './admin/projections/projections.http.controller.js';
@@ -21,6 +22,8 @@ import { PartnerPairsHttpController } from './partner-pairs/partner-pairs.http.c
 import { RegisterPartnerPairHandler } from './partner-pairs/register-partner-pair/register-partner-pair.command.js';
 import { RegisterPartnerPairHttpController } from './partner-pairs/register-partner-pair/register-partner-pair.http.controller.js';
 import { CancelProjectHttpController } from './projects/cancel-project/cancel-project.http.controller.js';
+import { CorrectDisbursementHttpController } from './projects/correct-disbursement/correct-disbursement.http.controller.js';
+import { CorrectJobsReportHttpController } from './projects/correct-jobs-report/correct-jobs-report.http.controller.js';
 import { DisburseFundsHttpController } from './projects/disburse-funds/disburse-funds.http.controller.js';
 import { ProjectCommandHandler } from './projects/project.command.js';
 import { PROJECT_QUERY_HANDLERS } from './projects/project.queries.js';
@@ -46,6 +49,8 @@ export class AppModule {
         RevisePledgeHttpController,
         ReachMilestoneHttpController,
         CancelProjectHttpController,
+        CorrectDisbursementHttpController,
+        CorrectJobsReportHttpController,
         ProjectsHttpController,
         AdminHttpController,
         ProjectionsHttpController,
@@ -65,6 +70,7 @@ export class AppModule {
         ProjectCommandHandler,
         ...PARTNER_PAIR_QUERY_HANDLERS,
         ...PROJECT_QUERY_HANDLERS,
+        ...AS_OF_QUERY_HANDLERS,
         VerifyChainsHandler,
       ],
     };

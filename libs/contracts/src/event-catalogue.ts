@@ -39,6 +39,12 @@ const money: JsonSchema = {
     currency: { type: 'string', enum: Object.keys(MINOR_DIGITS) },
   },
 };
+/** A corrected amount may be zero (the tranche never arrived). */
+const moneyOrZero: JsonSchema = {
+  ...money,
+  description: 'exact money as above, where zero is allowed',
+  properties: { ...(money.properties as Record<string, JsonSchema>), amount: { ...(money.properties as Record<string, JsonSchema>).amount, description: 'zero or positive; at most the currency\'s minor digits (0 to 3)' } },
+};
 const region: JsonSchema = {
   type: 'object',
   additionalProperties: false,
@@ -110,6 +116,38 @@ export const EVENT_CATALOGUE = {
     topic: 'projects',
     summary: 'The project was cancelled; its pledge no longer counts, what was delivered stays delivered.',
     data: object({ ...projectRef, reason: text, cancelledOn: date }),
+  },
+  DisbursementCorrected: {
+    version: 1,
+    topic: 'projects',
+    summary:
+      'A disbursement entered wrongly was corrected (the original stays recorded). amount is the corrected amount, previousAmount what stood before; disbursedOn is the original disbursement\'s date: count amount − previousAmount in its year.',
+    data: object({
+      ...projectRef,
+      correctionId: id,
+      disbursementId: id,
+      disbursedOn: date,
+      amount: moneyOrZero,
+      previousAmount: moneyOrZero,
+      reason: text,
+      correctedOn: date,
+    }),
+  },
+  JobsReportCorrected: {
+    version: 1,
+    topic: 'projects',
+    summary:
+      'A jobs report entered wrongly was corrected (the original stays recorded). jobs is the corrected figure, previousJobs what stood before; reportedOn is the original report\'s date.',
+    data: object({
+      ...projectRef,
+      correctionId: id,
+      reportId: id,
+      reportedOn: date,
+      jobs: { type: 'integer', minimum: 0 },
+      previousJobs: { type: 'integer', minimum: 0 },
+      reason: text,
+      correctedOn: date,
+    }),
   },
 } as const satisfies Record<ProjectEvent['type'] | PartnerPairEvent['type'], EventDefinition>;
 

@@ -15,3 +15,5 @@ export * from './projects/commands/record-jobs.js';
 export * from './projects/commands/revise-pledge.js';
 export * from './projects/commands/reach-milestone.js';
 export * from './projects/commands/cancel-project.js';
+export * from './projects/commands/correct-disbursement.js';
+export * from './projects/commands/correct-jobs-report.js';

@@ -7,3 +7,4 @@ export * from './projection-runner.js';
 export * from './projection-operations.js';
 export * from './queries.js';
 export * from './rebuild.js';
+export * from './as-of.js';

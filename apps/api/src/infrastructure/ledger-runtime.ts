@@ -4,7 +4,7 @@ import type Database from 'better-sqlite3';
 import { type CommandObserver, Ledger } from '../../../../libs/application/src/index.js';
 import { type EventStore, SqliteEventStore, UpcastingEventStore } from '../../../../libs/event-store/src/index.js';
 import { LEDGER_UPCASTERS, partnerPairStreamId, projectStreamId } from '../../../../libs/domain/src/index.js';
-import { LedgerProjection, LedgerQueries, ProjectionOperations, ProjectionRunner, openCheckpointDb, openReadModelDb } from '../../../../libs/projections/src/index.js';
+import { AsOfQueries, LedgerProjection, LedgerQueries, ProjectionOperations, ProjectionRunner, openCheckpointDb, openReadModelDb } from '../../../../libs/projections/src/index.js';
 import { KafkaRelay } from '../../../../libs/kafka-relay/src/index.js';
 import type { LedgerConfig } from '../config.js';
 
@@ -55,6 +55,8 @@ export class LedgerRuntime implements OnApplicationBootstrap, OnApplicationShutd
   /** The queries' connection: in WAL mode reads never wait for writers. */
   readonly readModels: Database.Database;
   readonly queries: LedgerQueries;
+  /** ?asOf / ?knownAt: answers recomputed from the events. */
+  readonly asOf: AsOfQueries;
   readonly runner: ProjectionRunner;
   /** GET /admin/projections, blue/green rebuilds, retries of parked events. */
   readonly projections: ProjectionOperations;
@@ -77,6 +79,7 @@ export class LedgerRuntime implements OnApplicationBootstrap, OnApplicationShutd
     this.readModelWriter = openReadModelDb(join(config.dataDir, READ_MODELS_FILE), 0);
     this.readModels = openReadModelDb(join(config.dataDir, READ_MODELS_FILE));
     this.queries = new LedgerQueries(this.readModels);
+    this.asOf = new AsOfQueries(this.store, this.readModels, { maxEvents: config.asOfMaxEvents });
     const projectionsLogger = new Logger('Projections');
     this.runner = new ProjectionRunner(this.store, this.readModelWriter, new LedgerProjection(this.readModelWriter), projectionsLogger);
     // A rebuild's own connection waits at most a second for another process's lock (it never waits for this one's runner).

@@ -74,6 +74,12 @@ export class ProjectViewDto {
 
   @ApiProperty({ type: 'integer', minimum: 0, description: 'the global position of its last event', example: 4 })
   position!: number;
+
+  @ApiPropertyOptional({ ...dateProperty('only in answers to ?asOf/?knownAt: the business date asked for, or null', '2024-12-31'), nullable: true })
+  asOf?: string | null;
+
+  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true, description: 'only in answers to ?asOf/?knownAt: the moment asked for, in UTC, or null', example: '2025-01-01T00:00:00.000Z' })
+  knownAt?: string | null;
 }
 
 export class EventMetadataDto {
