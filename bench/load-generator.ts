@@ -1,4 +1,5 @@
 import autocannon from 'autocannon';
+import { HARNESS_AUTH } from './server-process.js';
 import { type BenchRequest, commandMix } from './workload.js';
 
 /**
@@ -43,10 +44,10 @@ async function lagProbe(until: number): Promise<number[]> {
   while (Date.now() < until) {
     let request = next();
     while (!request.path.endsWith('/jobs')) request = next();
-    const reply = await fetch(url + request.path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: request.body });
+    const reply = await fetch(url + request.path, { method: 'POST', headers: { 'content-type': 'application/json', ...HARNESS_AUTH }, body: request.body });
     const { position } = (await reply.json()) as { position: number };
     const acknowledged = performance.now();
-    await (await fetch(`${url}/projects/bench-seed-0?minPosition=${position}`)).arrayBuffer();
+    await (await fetch(`${url}/projects/bench-seed-0?minPosition=${position}`, { headers: HARNESS_AUTH })).arrayBuffer();
     samples.push(performance.now() - acknowledged);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
@@ -61,7 +62,7 @@ async function main(): Promise<void> {
     connections,
     duration: seconds,
     overallRate: rateArg ? Number(rateArg) : undefined,
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...HARNESS_AUTH },
     requests: [{ setupRequest: (request) => ({ ...request, ...generate() }) }],
   });
   const lag = await probe;

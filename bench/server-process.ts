@@ -12,13 +12,28 @@ export function projectRoot(): string {
 
 export const BUILT_MAIN = join(projectRoot(), 'dist/apps/api/src/main.js');
 
+/** The key benchmarks and tests run the API with: it holds every role, under the name `harness`. */
+export const HARNESS_API_KEY = 'harness-key-0123456789abcdef';
+export const HARNESS_API_KEYS = ['operator', 'auditor', 'reader'].map((role) => `${role}:harness:${HARNESS_API_KEY}`).join(',');
+/** Headers that authenticate a request with the harness key. */
+export const HARNESS_AUTH = { authorization: `Bearer ${HARNESS_API_KEY}` } as const;
+
 /**
  * Starts a built script as its own process and resolves once it prints
  * `listening on <url>`, with that URL.
  */
-export function startProcess(script: string, env: Record<string, string>, args: string[] = []): Promise<{ child: ChildProcess; url: string }> {
+export function startProcess(
+  script: string,
+  env: Record<string, string>,
+  args: string[] = [],
+  onOutput?: (chunk: string) => void,
+): Promise<{ child: ChildProcess; url: string }> {
   if (!existsSync(script)) throw new Error(`${script} is missing: run \`npm run build\` first`);
   const child = spawn(process.execPath, [script, ...args], { env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (onOutput) {
+    child.stdout?.on('data', (chunk: Buffer) => onOutput(chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => onOutput(chunk.toString()));
+  }
   return new Promise((resolve, reject) => {
     let output = '';
     const timer = setTimeout(() => reject(new Error(`${script} did not start:\n${output}`)), 30_000);
@@ -40,5 +55,5 @@ export function startProcess(script: string, env: Record<string, string>, args: 
 
 /** Starts the built API server on a data directory (and any other settings in `env`). */
 export function startServerProcess(dataDir: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string }> {
-  return startProcess(BUILT_MAIN, { DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', ...env });
+  return startProcess(BUILT_MAIN, { DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', API_KEYS: HARNESS_API_KEYS, ...env });
 }

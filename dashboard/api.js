@@ -23,7 +23,20 @@ export function forgetKey() {
 export function takeKeyFromFragment() {
   const fragment = location.hash.replace(/^#/, '');
   if (!/(^|&)key=/.test(fragment)) return false;
-  const params = new URLSearchParams(fragment);
+  // Split by hand: URLSearchParams would turn a '+' in a key into a space.
+  const params = new Map(
+    fragment.split('&').map((part) => {
+      const at = part.indexOf('=');
+      const decode = (text) => {
+        try {
+          return decodeURIComponent(text);
+        } catch {
+          return text;
+        }
+      };
+      return at < 0 ? [decode(part), ''] : [decode(part.slice(0, at)), decode(part.slice(at + 1))];
+    }),
+  );
   const key = params.get('key');
   const view = params.get('view');
   history.replaceState(null, '', location.pathname + location.search + (view ? `#${view}` : ''));

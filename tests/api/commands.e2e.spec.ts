@@ -9,7 +9,7 @@ describe('HTTP API: commands and read models', () => {
   });
 
   it(`runs on the store under test (${E2E_STORE}), and says so at /health`, async () => {
-    expect(api.runtime.store.constructor.name).toBe(E2E_STORE === 'esdb' ? 'EsdbEventStore' : 'SqliteEventStore');
+    expect(api.runtime.store.stored.constructor.name).toBe(E2E_STORE === 'esdb' ? 'EsdbEventStore' : 'SqliteEventStore');
     const health = await api.get('/health');
     expect(health).toMatchObject({ status: 200, body: { status: 'ok', store: { kind: E2E_STORE, reachable: true } } });
   });
@@ -112,16 +112,16 @@ describe('HTTP API: commands and read models', () => {
     ]);
     expect(history.body.events.map((e: { revision: number }) => e.revision)).toEqual([0, 1, 2, 3, 4, 5]);
     expect(history.body.events[3].data.previousPledged).toEqual({ amount: '3000000000.00', currency: 'CNY' });
-    expect(history.body.events[0].metadata).toMatchObject({ actor: 'anonymous' });
+    expect(history.body.events[0].metadata).toMatchObject({ actor: 'harness' });
     expect(typeof history.body.events[0].recordedAt).toBe('string');
   });
 
-  it('records correlation id and actor in each event and echoes the correlation id', async () => {
+  it("records correlation id and actor (the API key's name) in each event and echoes the correlation id", async () => {
     await api.post('/partner-pairs', pairBody('meta-pair'));
-    const reply = await api.post('/projects', projectBody('meta-project', 'meta-pair', '10'), { 'x-correlation-id': 'fair-2024-05-07', 'x-actor': 'operator.li' });
+    const reply = await api.post('/projects', projectBody('meta-project', 'meta-pair', '10'), { 'x-correlation-id': 'fair-2024-05-07' });
     expect(reply.headers.get('x-correlation-id')).toBe('fair-2024-05-07');
     const [event] = (await api.get('/projects/meta-project/history')).body.events;
-    expect(event.metadata).toMatchObject({ correlationId: 'fair-2024-05-07', actor: 'operator.li' });
+    expect(event.metadata).toMatchObject({ correlationId: 'fair-2024-05-07', actor: 'harness' });
     expect(event.metadata.causationId).toMatch(/^[0-9a-f-]{36}$/);
   });
 

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { READ_MODELS_FILE } from '../../apps/api/src/infrastructure/ledger-runtime.js';
 import { disbursementBody, pairBody, projectBody } from '../support/fixtures.js';
-import { E2E_STORE, LedgerUnderTest, removeDataDirs, tempDataDir } from '../support/ledger-harness.js';
+import { E2E_STORE, HARNESS_AUTH, LedgerUnderTest, removeDataDirs, tempDataDir } from '../support/ledger-harness.js';
 import { dumpReadModels, startServerProcess } from '../support/processes.js';
 import { scenario } from '../support/scenario.js';
 
@@ -37,7 +37,7 @@ describe('durability', () => {
     const dataDir = tempDataDir();
     const server = await startServerProcess(dataDir);
     const post = (path: string, body: unknown) =>
-      fetch(server.url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      fetch(server.url + path, { method: 'POST', headers: { 'content-type': 'application/json', ...HARNESS_AUTH }, body: JSON.stringify(body) });
     await post('/partner-pairs', pairBody('crash-pair'));
     await post('/projects', projectBody('crash-project', 'crash-pair', '1000000'));
 
@@ -61,7 +61,7 @@ describe('durability', () => {
     expect(acknowledged.length).toBeGreaterThanOrEqual(50);
 
     const restarted = await LedgerUnderTest.start(dataDir);
-    expect(restarted.runtime.store.constructor.name).toBe(E2E_STORE === 'esdb' ? 'EsdbEventStore' : 'SqliteEventStore');
+    expect(restarted.runtime.store.stored.constructor.name).toBe(E2E_STORE === 'esdb' ? 'EsdbEventStore' : 'SqliteEventStore');
     const stored = new Set(
       (await restarted.get('/projects/crash-project/history')).body.events
         .filter((e: { type: string }) => e.type === 'FundsDisbursed')

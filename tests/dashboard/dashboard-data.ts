@@ -7,7 +7,8 @@ import type { LedgerUnderTest } from '../support/ledger-harness.js';
  * key loads the data, the reader key is what the page is given.
  */
 export const OPERATOR_KEY = 'dashboard-operator-key-0123456789';
-export const READER_KEY = 'dashboard-reader-key-0123456789';
+// With '+', '/' and '=' (allowed in keys): the page must not mangle them when they come in the URL fragment.
+export const READER_KEY = 'dashboard+reader/key=0123456789';
 export const API_KEYS = `operator:${OPERATOR_KEY},reader:${READER_KEY}`;
 
 interface Command {

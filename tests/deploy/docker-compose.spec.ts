@@ -56,7 +56,9 @@ describe('docker-compose.yml', () => {
 
   it('wires the ledger to both, starting it only once they are healthy', () => {
     expect(api.depends_on).toEqual({ eventstore: { condition: 'service_healthy' }, kafka: { condition: 'service_healthy' } });
-    const config = loadConfig(api.environment);
+    // API_KEYS comes from the operator's environment, and compose refuses to start without it.
+    expect(api.environment.API_KEYS).toMatch(/^\$\{API_KEYS:\?.+\}$/);
+    const config = loadConfig({ ...api.environment, API_KEYS: 'operator:ops:compose-key-0123456789' });
     expect(config.eventStore).toBe('esdb');
     const esdb = new URL((config.esdbConnectionString as string).replace(/^esdb:/, 'http:'));
     expect(esdb.hostname).toBe('eventstore');
@@ -65,8 +67,8 @@ describe('docker-compose.yml', () => {
     expect(api.environment.KAFKA_BROKERS).toBe('kafka:9092');
     expect(api.ports).toContain(`${config.port}:${config.port}`);
     expect(api.volumes).toContain(`ledger-data:${config.dataDir}`);
-    // Healthy means the ledger answers /health, which checks that EventStoreDB answers.
-    expect(api.healthcheck?.test[1]).toContain(`http://localhost:${config.port}/health`);
+    // Healthy means the ledger is ready: EventStoreDB answers, the read models and the Kafka relay are caught up.
+    expect(api.healthcheck?.test[1]).toContain(`http://localhost:${config.port}/health/ready'`);
   });
 });
 
@@ -76,5 +78,14 @@ describe('configuration', () => {
     expect(() => loadConfig({ EVENT_STORE: 'esdb', ESDB_CONNECTION_STRING: 'localhost:2113' })).toThrow('ESDB_CONNECTION_STRING');
     expect(() => loadConfig({ EVENT_STORE: 'postgres' })).toThrow('EVENT_STORE');
     expect(loadConfig({}).eventStore).toBe('sqlite');
+  });
+
+  it('reads the logging and readiness settings, with their documented defaults, and refuses bad values', () => {
+    expect(loadConfig({})).toMatchObject({ logFormat: 'json', logLevel: 'info', readyMaxProjectionLagMs: 30_000, readyMaxRelayLagMs: 60_000 });
+    expect(loadConfig({ LOG_FORMAT: 'pretty', LOG_LEVEL: 'debug', READY_MAX_PROJECTION_LAG_MS: '500' })).toMatchObject({ logFormat: 'pretty', logLevel: 'debug', readyMaxProjectionLagMs: 500 });
+    expect(() => loadConfig({ LOG_FORMAT: 'xml' })).toThrow('LOG_FORMAT');
+    expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow('LOG_LEVEL');
+    expect(() => loadConfig({ READY_MAX_PROJECTION_LAG_MS: '-1' })).toThrow('READY_MAX_PROJECTION_LAG_MS');
+    expect(() => loadConfig({ READY_MAX_RELAY_LAG_MS: '1e3' })).toThrow('READY_MAX_RELAY_LAG_MS');
   });
 });

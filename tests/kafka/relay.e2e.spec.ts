@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { disbursementBody, pairBody, projectBody } from '../support/fixtures.js';
-import { LedgerUnderTest, removeDataDirs, tempDataDir } from '../support/ledger-harness.js';
+import { HARNESS_AUTH, LedgerUnderTest, removeDataDirs, tempDataDir } from '../support/ledger-harness.js';
 import { type ConsumedMessage, MockKafka } from '../support/kafka/mock-kafka.js';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -109,7 +109,7 @@ describe('Kafka relay', () => {
     const dataDir = tempDataDir();
     const server = await startServerProcess(dataDir, { KAFKA_BROKERS: kafka.brokers.join(',') });
     const post = (path: string, body: unknown) =>
-      fetch(server.url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      fetch(server.url + path, { method: 'POST', headers: { 'content-type': 'application/json', ...HARNESS_AUTH }, body: JSON.stringify(body) });
     await post('/partner-pairs', pairBody('kill-pair'));
     await post('/projects', projectBody('kill', 'kill-pair', '100000'));
     children.push(server.child);
@@ -123,7 +123,7 @@ describe('Kafka relay', () => {
     );
     // Kill once the relay has published part of the stream while commands are still arriving.
     for (;;) {
-      const relay = (await (await fetch(`${server.url}/admin/relay`)).json()) as { checkpoint: number };
+      const relay = (await (await fetch(`${server.url}/admin/relay`, { headers: HARNESS_AUTH })).json()) as { checkpoint: number };
       if (relay.checkpoint > 0 && acknowledged >= 100) break;
       await new Promise((resolve) => setTimeout(resolve, 10));
     }

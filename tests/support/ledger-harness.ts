@@ -6,6 +6,9 @@ import { loadConfig } from '../../apps/api/src/config.js';
 import { LedgerRuntime } from '../../apps/api/src/infrastructure/ledger-runtime.js';
 import { createLedgerApp } from '../../apps/api/src/ledger-app.js';
 import { EsdbDouble } from '../../libs/event-store/src/testing/esdb-double.js';
+import { HARNESS_API_KEYS, HARNESS_AUTH } from '../../bench/server-process.js';
+
+export { HARNESS_API_KEY, HARNESS_API_KEYS, HARNESS_AUTH } from '../../bench/server-process.js';
 
 export interface Reply<T = any> {
   readonly status: number;
@@ -60,7 +63,7 @@ export class LedgerUnderTest {
   ) {}
 
   static async start(dataDir = tempDataDir(), env: Record<string, string> = {}): Promise<LedgerUnderTest> {
-    const config = loadConfig({ DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', ...(await storeEnv(dataDir)), ...env });
+    const config = loadConfig({ DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', API_KEYS: HARNESS_API_KEYS, ...(await storeEnv(dataDir)), ...env });
     const app = await createLedgerApp(config, false);
     await app.listen(0, '127.0.0.1');
     return new LedgerUnderTest(app, await app.getUrl(), dataDir);
@@ -82,8 +85,14 @@ export class LedgerUnderTest {
     return this.send('GET', path, undefined, headers);
   }
 
+  /**
+   * Sends with the harness key (every role) unless the test passes its own
+   * `authorization` header; an empty one sends none.
+   */
   async send<T = any>(method: string, path: string, body?: string, headers: Record<string, string> = {}): Promise<Reply<T>> {
-    const response = await fetch(this.url.replace('[::1]', '127.0.0.1') + path, { method, body, headers });
+    const { authorization = HARNESS_AUTH.authorization, ...rest } = headers;
+    const sent = authorization === '' ? rest : { ...rest, authorization };
+    const response = await fetch(this.url.replace('[::1]', '127.0.0.1') + path, { method, body, headers: sent });
     const text = await response.text();
     let parsed: unknown = text;
     try {

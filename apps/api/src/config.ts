@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { type ApiKey, ApiKeysError, generateApiKeys, parseApiKeys } from './http/api-keys.js';
 
 export interface LedgerConfig {
   readonly port: number;
@@ -10,10 +11,32 @@ export interface LedgerConfig {
   /** How long a read with ?minPosition waits for the projections before answering 503. */
   readonly readWaitTimeoutMs: number;
   readonly bodyLimitBytes: number;
+  /** The most events one ?asOf/?knownAt answer may fold before it is refused (422 as-of-too-large). */
+  readonly asOfMaxEvents: number;
   /** Kafka brokers the relay publishes to; the relay is off when empty. */
   readonly kafkaBrokers: readonly string[];
   readonly kafkaTopicPrefix: string;
+  /** `json`: one JSON object per line (for log collectors); `pretty`: Nest's coloured console lines. */
+  readonly logFormat: LogFormat;
+  /** The least severe level written: `fatal` writes least, `verbose` most. */
+  readonly logLevel: LedgerLogLevel;
+  /** /health/ready fails when the oldest event the read models do not reflect yet was recorded longer ago than this. */
+  readonly readyMaxProjectionLagMs: number;
+  /** /health/ready fails (with KAFKA_BROKERS set) when the oldest event not yet published was recorded longer ago than this. */
+  readonly readyMaxRelayLagMs: number;
+  /** Who may call the API (API_KEYS); when API_KEYS is unset, one fresh key per role for this process. */
+  readonly apiKeys: readonly ApiKey[];
+  /** True when the keys were generated because API_KEYS was unset: `npm start` prints them once. */
+  readonly apiKeysGenerated: boolean;
 }
+
+export type LogFormat = 'json' | 'pretty';
+/** Most to least severe; LOG_LEVEL=warn writes fatal, error and warn. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'verbose'] as const;
+export type LedgerLogLevel = (typeof LOG_LEVELS)[number];
+
+/** See README "As-of and known-at": folding runs at about 100k events/s, so about a second at the bound. */
+export const DEFAULT_AS_OF_MAX_EVENTS = 100_000;
 
 export class ConfigError extends Error {}
 
@@ -39,6 +62,13 @@ function topicPrefix(raw: string): string {
   return raw;
 }
 
+function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, values: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!(values as readonly string[]).includes(raw)) throw new ConfigError(`${name} must be one of ${values.join(', ')}, got ${JSON.stringify(raw)}`);
+  return raw as T;
+}
+
 /** Reads the configuration from environment variables, refusing bad values with a message that names them. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
   const eventStore = env.EVENT_STORE || 'sqlite';
@@ -50,6 +80,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
   if (esdbConnectionString !== null && !/^(esdb|esdb\+discover):\/\/\S+$/.test(esdbConnectionString)) {
     throw new ConfigError(`ESDB_CONNECTION_STRING must look like esdb://host:2113?tls=false, got ${JSON.stringify(esdbConnectionString)}`);
   }
+  let apiKeys: ApiKey[];
+  try {
+    apiKeys = env.API_KEYS === undefined ? generateApiKeys() : parseApiKeys(env.API_KEYS);
+  } catch (error) {
+    if (error instanceof ApiKeysError) throw new ConfigError(error.message);
+    throw error;
+  }
   return {
     port: integer(env, 'PORT', 3000, 0, 65535),
     host: env.HOST || '0.0.0.0',
@@ -58,7 +95,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     esdbConnectionString,
     readWaitTimeoutMs: integer(env, 'READ_WAIT_TIMEOUT_MS', 5000, 0, 60_000),
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
+    asOfMaxEvents: integer(env, 'AS_OF_MAX_EVENTS', DEFAULT_AS_OF_MAX_EVENTS, 1, 100_000_000),
     kafkaBrokers: brokers(env.KAFKA_BROKERS),
     kafkaTopicPrefix: topicPrefix(env.KAFKA_TOPIC_PREFIX ?? 'commitments.'),
+    logFormat: oneOf(env, 'LOG_FORMAT', ['json', 'pretty'] as const, 'json'),
+    logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+    readyMaxProjectionLagMs: integer(env, 'READY_MAX_PROJECTION_LAG_MS', 30_000, 0, 86_400_000),
+    readyMaxRelayLagMs: integer(env, 'READY_MAX_RELAY_LAG_MS', 60_000, 0, 86_400_000),
+    apiKeys,
+    apiKeysGenerated: env.API_KEYS === undefined,
   };
 }

@@ -1,21 +1,34 @@
 import 'reflect-metadata';
-import { type LogLevel } from '@nestjs/common';
+import { Logger, type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from './app.module.js';
 import type { LedgerConfig } from './config.js';
+import { serveOpenApiDocs } from './docs/openapi-docs.js';
 import { LedgerErrorFilter, errorBody } from './http/error.filter.js';
 import { correlationIdOf } from './http/request-context.js';
 import { JsonObjectBodyPipe, ledgerValidationPipe } from './http/validation.js';
+import { LedgerLogger } from './observability/ledger-logger.js';
+import { LedgerMetrics } from './observability/ledger-metrics.js';
+import { enterRequestScope, registerRequestScopeHooks, runInRequestScope } from './observability/request-scope.js';
+
+/** Probes and scrapes come every few seconds: their access lines are written at debug level. */
+const PROBE_ROUTES = /^\/(health|metrics)(\/|$)/;
 
 /**
  * Builds the API on Fastify (Nest's lightest HTTP adapter), with the
  * ledger's validation and error handling. Only JSON bodies are parsed (by
  * Fastify's own parser, which refuses prototype keys): form and text bodies
  * get 415, so no browser form can post a command.
+ *
+ * Logs go through `logger` (by default the ledger's logger, LOG_FORMAT and
+ * LOG_LEVEL; `false` for none): every line written while a request is
+ * handled carries its correlation id, and each request ends with one
+ * access line. Requests and commands are counted in the app's own metrics
+ * registry.
  */
-export async function createLedgerApp(config: LedgerConfig, logger: LogLevel[] | false = ['log', 'warn', 'error']): Promise<NestFastifyApplication> {
+export async function createLedgerApp(config: LedgerConfig, logger: LoggerService | false = new LedgerLogger({ format: config.logFormat, level: config.logLevel })): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
     logger: false,
@@ -41,9 +54,39 @@ export async function createLedgerApp(config: LedgerConfig, logger: LogLevel[] |
     (request as { correlationId?: string }).correlationId = correlationId;
     void reply.header('x-correlation-id', correlationId);
   });
+  // From here on, whatever handles the request (and logs) knows its correlation id.
+  fastify.addHook('onRequest', (request, _reply, done) => {
+    const correlationId = (request as { correlationId?: string }).correlationId;
+    if (correlationId === undefined) return done();
+    enterRequestScope(request, { correlationId }, done);
+  });
+  registerRequestScopeHooks(fastify);
+  let metrics: LedgerMetrics | undefined;
+  const accessLog = new Logger('HTTP');
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? null;
+    const status = reply.statusCode;
+    const durationMs = Math.round(reply.elapsedTime * 1000) / 1000;
+    metrics?.requestAnswered(request.method, route ?? 'unmatched', status, durationMs / 1000);
+    const correlationId = (request as { correlationId?: string }).correlationId;
+    // The path without its query string; headers (Authorization, keys) are never logged.
+    const path = request.url.split('?')[0];
+    const line = { message: `${request.method} ${route ?? path} ${status} ${durationMs} ms`, method: request.method, route, path, status, durationMs };
+    const write = (): void => {
+      if (status >= 500) accessLog.error(line);
+      else if (PROBE_ROUTES.test(path)) accessLog.debug(line);
+      else accessLog.log(line);
+    };
+    if (correlationId === undefined) write();
+    else runInRequestScope({ correlationId }, write);
+    done();
+  });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { logger, bodyParser: false });
+  metrics = app.get(LedgerMetrics);
   app.useGlobalPipes(new JsonObjectBodyPipe(), ledgerValidationPipe());
   app.useGlobalFilters(new LedgerErrorFilter());
   app.enableShutdownHooks();
+  // Swagger UI at /docs, the OpenAPI document at /docs/openapi.json.
+  serveOpenApiDocs(app);
   return app;
 }

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, type LedgerConfig, loadConfig } from './config.js';
 import { createLedgerApp } from './ledger-app.js';
 
 async function main(): Promise<void> {
@@ -8,7 +8,19 @@ async function main(): Promise<void> {
   await app.listen(config.port, config.host);
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.port;
+  if (config.apiKeysGenerated) printSessionKeys(config);
   new Logger('Ledger').log(`listening on http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port} (data in ${config.dataDir})`);
+}
+
+/**
+ * Without API_KEYS the API is still closed: one key per role is generated for
+ * this run and printed once, here, to the terminal that started it.
+ */
+function printSessionKeys(config: LedgerConfig): void {
+  const lines = config.apiKeys.map(({ key, principal }) => `  ${[...principal.roles].join('+').padEnd(8)} ${key}`);
+  process.stdout.write(
+    ['', 'API_KEYS is not set: keys for this session only (send "Authorization: Bearer <key>"):', ...lines, 'Set API_KEYS=role:name:key,... to choose your own.', ''].join('\n') + '\n',
+  );
 }
 
 main().catch((error: unknown) => {

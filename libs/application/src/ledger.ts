@@ -7,6 +7,8 @@ import {
   type RegisterPartnerPair,
   PARTNER_PAIR_EVENT_TYPES,
   PROJECT_EVENT_TYPES,
+  LEDGER_UPCASTERS,
+  currentSchemaVersion,
   decideProject,
   evolvePartnerPair,
   evolveProject,
@@ -17,26 +19,42 @@ import {
   registerPartnerPair,
   signProject,
 } from '../../domain/src/index.js';
-import type { EventStore } from '../../event-store/src/index.js';
+import { type EventStore, type RecordedEvent, UpcastingEventStore } from '../../event-store/src/index.js';
 import { AggregateLoader } from './aggregate-loader.js';
 import { type CommandContext, CommandExecutor, type CommandResult } from './command-executor.js';
+import { type CommandObserver, observeAppends, observeCommand } from './command-observer.js';
 
-/** The ledger's write side: every command a user can give, against any event store. */
+/**
+ * The ledger's write side: every command a user can give, against any event
+ * store. An observer (metrics) hears how each command ended and how long
+ * each append took.
+ */
 export class Ledger {
   private readonly executor: CommandExecutor;
   private readonly pairs: AggregateLoader<PartnerPairState, PartnerPairEvent>;
   private readonly projects: AggregateLoader<ProjectState, ProjectEvent>;
 
-  constructor(readonly store: EventStore) {
-    this.executor = new CommandExecutor(store);
-    this.pairs = new AggregateLoader(store, initialPartnerPairState, evolvePartnerPair, new Set(PARTNER_PAIR_EVENT_TYPES));
-    this.projects = new AggregateLoader(store, initialProjectState, evolveProject, new Set(PROJECT_EVENT_TYPES));
+  /** The store as stored: the writer chains hashes over this form. */
+  readonly store: EventStore;
+  /** The store as readers see it: every event upcast to the current schema of its type. */
+  readonly events: UpcastingEventStore;
+
+  /** Give it the store, or an UpcastingEventStore over it (the writer unwraps it: hashes cover the stored form). */
+  constructor(
+    store: EventStore,
+    private readonly observer?: CommandObserver,
+  ) {
+    this.store = store instanceof UpcastingEventStore ? store.stored : store;
+    this.events = new UpcastingEventStore(this.store, LEDGER_UPCASTERS);
+    this.executor = new CommandExecutor(observeAppends(this.store, observer), currentSchemaVersion);
+    this.pairs = new AggregateLoader(this.store, initialPartnerPairState, evolvePartnerPair, new Set(PARTNER_PAIR_EVENT_TYPES), LEDGER_UPCASTERS);
+    this.projects = new AggregateLoader(this.store, initialProjectState, evolveProject, new Set(PROJECT_EVENT_TYPES), LEDGER_UPCASTERS);
   }
 
   registerPartnerPair(command: RegisterPartnerPair, context: CommandContext): Promise<CommandResult> {
     const streamId = partnerPairStreamId(command.data.pairId);
     const parentId = command.data.parentPairId;
-    return this.executor.execute(
+    return observeCommand(this.observer, command.type, () => this.executor.execute(
       streamId,
       () => this.pairs.load(streamId),
       async (state) => {
@@ -45,12 +63,12 @@ export class Ledger {
         return registerPartnerPair(command, state, parent);
       },
       context,
-    );
+    ));
   }
 
   executeProjectCommand(command: AnyProjectCommand, context: CommandContext): Promise<CommandResult> {
     const streamId = projectStreamId(command.data.projectId);
-    return this.executor.execute(
+    return observeCommand(this.observer, command.type, () => this.executor.execute(
       streamId,
       () => this.projects.load(streamId),
       async (state) => {
@@ -59,12 +77,12 @@ export class Ledger {
         return signProject(command, state, pair);
       },
       context,
-    );
+    ));
   }
 
-  /** The events of one project, for auditors; null if it was never signed. */
-  async projectHistory(projectId: string) {
-    const events = await this.store.readStream(projectStreamId(projectId));
+  /** The events of one project, for auditors, upcast (each says the version it was stored with); null if it was never signed. */
+  async projectHistory(projectId: string): Promise<RecordedEvent[] | null> {
+    const events = await this.events.readStream(projectStreamId(projectId));
     return events.length === 0 ? null : events;
   }
 }

@@ -13,6 +13,8 @@ export interface RelayOptions {
 
 export interface RelayStatus {
   readonly enabled: true;
+  /** Whether the producer is connected and the relay is publishing (false while it retries after a failure). */
+  readonly connected: boolean;
   readonly checkpoint: number;
   readonly published: number;
   readonly lastError: string | null;
@@ -34,6 +36,7 @@ export class KafkaRelay extends BackgroundLoop {
   private checkpoint: number;
   private published = 0;
   private lastError: string | null = null;
+  private connected = false;
   private readonly logger;
 
   constructor(
@@ -53,7 +56,7 @@ export class KafkaRelay extends BackgroundLoop {
   }
 
   status(): RelayStatus {
-    return { enabled: true, checkpoint: this.checkpoint, published: this.published, lastError: this.lastError };
+    return { enabled: true, connected: this.connected, checkpoint: this.checkpoint, published: this.published, lastError: this.lastError };
   }
 
   protected async run(signal: AbortSignal): Promise<void> {
@@ -65,6 +68,7 @@ export class KafkaRelay extends BackgroundLoop {
         // Until the admin API has answered once, try it again on reconnection (a few times: some clusters never allow it).
         if (topicAttempts >= 0 && topicAttempts < 3) topicAttempts = (await this.ensureTopics()) ? -1 : topicAttempts + 1;
         await producer.connect();
+        this.connected = true;
         this.checkpoint = readCheckpoint(this.db, RELAY_CHECKPOINT);
         for await (const batch of this.store.subscribeToAll({ after: this.checkpoint, maxBatch: 500, signal })) {
           await this.publish(producer, batch, signal);
@@ -73,12 +77,14 @@ export class KafkaRelay extends BackgroundLoop {
           delayMs = 100;
         }
       } catch (error) {
+        this.connected = false;
         if (signal.aborted) break;
         this.lastError = (error as Error).message;
         this.logger.warn(`relay stopped at position ${this.checkpoint}: ${this.lastError}; retrying in ${delayMs} ms`);
         await new Promise((resolve) => setTimeout(resolve, delayMs));
         delayMs = Math.min(delayMs * 2, 5000);
       } finally {
+        this.connected = false;
         await producer.disconnect().catch(() => undefined);
       }
     }

@@ -12,13 +12,18 @@ interface DemoCommand {
 
 async function main(): Promise<void> {
   const baseUrl = (process.env.API_URL || `http://localhost:${process.env.PORT || 3000}`).replace(/\/$/, '');
+  const key = process.env.API_KEY;
+  if (!key) {
+    console.error('set API_KEY to an operator key (npm start prints one when API_KEYS is not set)');
+    process.exit(2);
+  }
   const file = process.argv[2] ?? new URL('../../../../../demo/paired-assistance.json', import.meta.url);
   const demo = JSON.parse(readFileSync(file, 'utf8')) as { commands: DemoCommand[] };
   let failed = 0;
   for (const command of demo.commands) {
     const response = await fetch(baseUrl + command.path, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-actor': 'demo-loader' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
       body: JSON.stringify(command.body),
     });
     const body = await response.text();

@@ -1,8 +1,9 @@
 import { Controller, Get, Param, Req, Res } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { NotFound } from '../../../../libs/domain/src/index.js';
 import { Access } from '../http/access.js';
+import { ApiCorrelationIdHeader, ApiErrorStatus, ApiErrors } from '../http/openapi.js';
 import { ASSET_NAME, DASHBOARD_CSP, type DashboardAsset, loadDashboardAssets } from './dashboard-assets.js';
 
 /**
@@ -18,9 +19,11 @@ export class DashboardHttpController {
 
   @Get()
   @ApiOperation({ summary: 'The dashboard page: pledged vs delivered per partner pair, with drill-down (HTML)' })
-  @ApiProduces('text/html')
-  @ApiOkResponse({ description: 'the page', content: { 'text/html': { schema: { type: 'string' } } } })
+  // The page is HTML; its errors are the ledger's JSON error body (so no @ApiProduces for the whole operation).
+  @ApiOkResponse({ description: 'the page, with a strict Content-Security-Policy, `Cache-Control: no-cache` and an ETag', content: { 'text/html': { schema: { type: 'string' } } } })
   @ApiResponse({ status: 304, description: 'not modified (If-None-Match matched the ETag)' })
+  @ApiErrors('invalid-header')
+  @ApiCorrelationIdHeader()
   page(@Req() request: FastifyRequest, @Res() reply: FastifyReply): void {
     this.send(this.assets.get('index.html')!, request, reply);
   }
@@ -28,10 +31,18 @@ export class DashboardHttpController {
   @Get('assets/:file')
   @ApiOperation({ summary: "One of the dashboard's scripts, style sheets or images" })
   @ApiParam({ name: 'file', description: 'the file name, e.g. app.js', example: 'app.js' })
-  @ApiProduces('text/javascript', 'text/css', 'image/svg+xml')
-  @ApiOkResponse({ description: 'the file, with its Content-Type and ETag' })
+  @ApiOkResponse({
+    description: 'the file, with its Content-Type, `Cache-Control: no-cache` and an ETag',
+    content: {
+      'text/javascript': { schema: { type: 'string' } },
+      'text/css': { schema: { type: 'string' } },
+      'image/svg+xml': { schema: { type: 'string' } },
+    },
+  })
   @ApiResponse({ status: 304, description: 'not modified (If-None-Match matched the ETag)' })
-  @ApiNotFoundResponse({ description: 'no such dashboard file (`asset-not-found`)' })
+  @ApiErrors('invalid-header')
+  @ApiErrorStatus(404, ['asset-not-found'], { description: 'No such dashboard file.' })
+  @ApiCorrelationIdHeader()
   asset(@Param('file') file: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): void {
     const asset = ASSET_NAME.test(file) && file !== 'index.html' ? this.assets.get(file) : undefined;
     if (!asset) throw new NotFound('asset-not-found', 'no such dashboard file');

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { BadRequestException, type ExecutionContext, createParamDecorator } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { CommandContext } from '../../../../libs/application/src/index.js';
+import type { AuthenticatedRequest } from './access.guard.js';
 
 const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-const ACTOR = /^[A-Za-z0-9._@:-]{1,128}$/;
 const IF_MATCH = /^"(0|[1-9][0-9]{0,14})"$/;
 
 /** The request's correlation id: the caller's `X-Correlation-Id`, a fresh one if none was sent, null if it is malformed. */
@@ -22,13 +22,15 @@ function header(request: FastifyRequest, name: string): string | undefined {
 
 /**
  * Builds the metadata for the events a command writes: correlation id,
- * causation id (a fresh id per request), actor (from X-Actor until access
- * control names it), and the revision pinned by If-Match.
+ * causation id (a fresh id per request), actor (the name of the API key
+ * the access guard accepted: never the key itself), and the revision pinned
+ * by If-Match.
  */
 export const CommandCtx = createParamDecorator((_: unknown, context: ExecutionContext): CommandContext => {
-  const request = context.switchToHttp().getRequest<FastifyRequest & { correlationId?: string }>();
-  const actor = header(request, 'x-actor') ?? 'anonymous';
-  if (!ACTOR.test(actor)) throw new BadRequestException({ code: 'invalid-header', message: 'X-Actor must be 1-128 letters, digits or ._@:-' });
+  const request = context.switchToHttp().getRequest<AuthenticatedRequest & { correlationId?: string }>();
+  const actor = request.principal?.name;
+  // The guard runs first on every command route; no principal means a route was declared public by mistake.
+  if (actor === undefined) throw new Error('a command reached its handler without an authenticated principal');
   const ifMatch = header(request, 'if-match');
   let expectedRevision: number | undefined;
   if (ifMatch !== undefined) {

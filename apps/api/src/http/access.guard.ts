@@ -1,0 +1,57 @@
+import { type CanActivate, type ExecutionContext, ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ACCESS_METADATA, type AccessLevel } from './access.js';
+import { ApiKeyRing, type Principal, type Role } from './api-keys.js';
+
+const BEARER = /^Bearer ([^\s,]+)$/;
+
+/** The roles that satisfy each access level (`any`: every role). */
+const ALLOWED: Record<Exclude<AccessLevel, 'public'>, readonly Role[]> = {
+  any: ['operator', 'auditor', 'reader'],
+  operator: ['operator'],
+  auditor: ['auditor'],
+};
+
+export type AuthenticatedRequest = FastifyRequest & { principal?: Principal };
+
+/**
+ * Checks every request against the route's declared access level before any
+ * pipe or handler runs: 401 without a valid `Authorization: Bearer <key>`,
+ * 403 when the key's roles do not include the one the route needs. A route
+ * that declares no level is refused: access is never open by omission.
+ */
+@Injectable()
+export class AccessGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly keys: ApiKeyRing,
+  ) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const level = this.reflector.getAllAndOverride<AccessLevel | undefined>(ACCESS_METADATA, [context.getHandler(), context.getClass()]);
+    if (level === undefined) throw new ForbiddenException({ code: 'access-undeclared', message: 'this endpoint declares no access level, so nobody may call it' });
+    if (level === 'public') return true;
+    const http = context.switchToHttp();
+    const request = http.getRequest<AuthenticatedRequest>();
+    const principal = this.authenticate(request, http.getResponse<FastifyReply>());
+    const allowed = ALLOWED[level];
+    if (!allowed.some((role) => principal.roles.has(role))) {
+      throw new ForbiddenException({ code: 'forbidden', message: `this needs a key with the ${allowed.join(' or ')} role; ${principal.name} has ${[...principal.roles].join(', ')}` });
+    }
+    request.principal = principal;
+    return true;
+  }
+
+  private authenticate(request: FastifyRequest, reply: FastifyReply): Principal {
+    const header = request.headers.authorization;
+    const refuse = (message: string): never => {
+      void reply.header('www-authenticate', 'Bearer realm="ledger"');
+      throw new UnauthorizedException({ code: 'unauthenticated', message });
+    };
+    if (header === undefined) return refuse('send an API key: Authorization: Bearer <key>');
+    const match = typeof header === 'string' ? BEARER.exec(header.trim()) : null;
+    if (!match) return refuse('the Authorization header must be "Bearer <key>"');
+    return this.keys.principalOf(match[1]) ?? refuse('this API key is not valid');
+  }
+}

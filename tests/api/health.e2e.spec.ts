@@ -1,0 +1,106 @@
+import { EsdbDouble } from '../../libs/event-store/src/testing/esdb-double.js';
+import { pairBody } from '../support/fixtures.js';
+import { E2E_STORE, LedgerUnderTest, type Reply, ledgerPerSuite, removeDataDirs, sqliteOnly, tempDataDir } from '../support/ledger-harness.js';
+
+/** Polls `path` until `until` holds for the reply, or fails with the last reply. */
+async function eventually(api: LedgerUnderTest, path: string, until: (reply: Reply) => boolean, timeoutMs = 15_000): Promise<Reply> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const reply = await api.get(path);
+    if (until(reply)) return reply;
+    if (Date.now() > deadline) throw new Error(`${path} still answers ${reply.status} ${JSON.stringify(reply.body)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('health probes', () => {
+  describe('on a healthy ledger', () => {
+    const ledger = ledgerPerSuite();
+
+    it('answers /health/live with terminus\'s result, and no caching', async () => {
+      const live = await ledger().get('/health/live');
+      expect(live.status).toBe(200);
+      expect(live.body).toMatchObject({ status: 'ok', info: { process: { status: 'up', pid: expect.any(Number) } }, error: {} });
+      expect(live.headers.get('cache-control')).toContain('no-store');
+    });
+
+    it('answers /health/ready when the store answers and the projections are caught up', async () => {
+      const api = ledger();
+      const written = await api.post('/partner-pairs', pairBody('health-ready'));
+      await eventually(api, `/partner-pairs/health-ready/summary?minPosition=${written.body.position}`, (reply) => reply.status === 200);
+      const ready = await api.get('/health/ready');
+      expect(ready.status).toBe(200);
+      expect(ready.body.status).toBe('ok');
+      expect(ready.body.details.store).toEqual({ status: 'up', kind: E2E_STORE, head: await api.head() });
+      expect(ready.body.details.projections).toMatchObject({ status: 'up', maxLagMs: 30_000, projections: [{ name: 'ledger-read-models', checkpoint: await api.head(), lag: 0, lagMs: 0 }] });
+      // No Kafka indicator without KAFKA_BROKERS.
+      expect(Object.keys(ready.body.details).sort()).toEqual(['projections', 'store']);
+    });
+
+    it('keeps the original /health', async () => {
+      expect(await ledger().get('/health')).toMatchObject({ status: 200, body: { status: 'ok', store: { kind: E2E_STORE, reachable: true } } });
+    });
+  });
+
+  describe('when the projections fall behind by more than READY_MAX_PROJECTION_LAG_MS', () => {
+    const ledger = ledgerPerSuite({ READY_MAX_PROJECTION_LAG_MS: '300' });
+
+    it('is not ready (503, with the lag in the details) but stays live, and is ready again once they catch up', async () => {
+      const api = ledger();
+      await api.runtime.runner.stop();
+      let restarted = false;
+      try {
+        const written = await api.post('/partner-pairs', pairBody('health-behind'));
+        expect(written.status).toBe(201);
+        const notReady = await eventually(api, '/health/ready', (reply) => reply.status !== 200);
+        expect(notReady.status).toBe(503);
+        expect(notReady.body.status).toBe('error');
+        expect(notReady.body.info.store.status).toBe('up');
+        const projections = notReady.body.error.projections;
+        expect(projections).toMatchObject({ status: 'down', maxLagMs: 300, message: expect.stringContaining('ledger-read-models behind the store') });
+        expect(projections.projections[0].lag).toBeGreaterThan(0);
+        expect(projections.projections[0].lagMs).toBeGreaterThan(300);
+        expect(notReady.body.details).toEqual({ ...notReady.body.info, ...notReady.body.error });
+        // Liveness does not depend on the read models: restarting the process would not help.
+        expect((await api.get('/health/live')).status).toBe(200);
+
+        api.runtime.runner.start();
+        restarted = true;
+        const ready = await eventually(api, '/health/ready', (reply) => reply.status === 200);
+        expect(ready.body.details.projections.projections[0]).toMatchObject({ lag: 0, checkpoint: written.body.position });
+      } finally {
+        if (!restarted) api.runtime.runner.start();
+      }
+    });
+  });
+
+  describe('when EventStoreDB stops answering', () => {
+    let double: EsdbDouble | undefined;
+    let api: LedgerUnderTest | undefined;
+    afterAll(async () => {
+      await api?.stop();
+      await double?.stop();
+      await removeDataDirs();
+    });
+
+    // This test starts its own EventStoreDB double (whatever store the suite runs on), so one run of it is enough.
+    sqliteOnly('is not ready (503, store down) while the server is gone, and stays live', async () => {
+      double = await EsdbDouble.start();
+      api = await LedgerUnderTest.start(tempDataDir(), { EVENT_STORE: 'esdb', ESDB_CONNECTION_STRING: double.connectionString });
+      expect((await api.post('/partner-pairs', pairBody('health-esdb'))).status).toBe(201);
+      await eventually(api, '/health/ready', (reply) => reply.status === 200);
+
+      await double.stop();
+      const notReady = await eventually(api, '/health/ready', (reply) => reply.status !== 200);
+      expect(notReady.status).toBe(503);
+      expect(notReady.body.error.store).toMatchObject({ status: 'down', kind: 'esdb', message: expect.any(String) });
+      expect(notReady.body.error.projections).toMatchObject({ status: 'down', message: expect.stringContaining('unknown') });
+      expect((await api.get('/health')).status).toBe(503);
+      expect((await api.get('/health/live')).status).toBe(200);
+      // Metrics still answer, and say the store is down.
+      const metrics = await api.get<string>('/metrics');
+      expect(metrics.status).toBe(200);
+      expect(metrics.body).toMatch(/^ledger_event_store_up 0$/m);
+    }, 30_000);
+  });
+});

@@ -1,0 +1,104 @@
+import { disbursementBody, pairBody, projectBody } from '../support/fixtures.js';
+import { LedgerUnderTest, type Reply, ledgerPerSuite } from '../support/ledger-harness.js';
+import { type Sample, parseExposition, valueOf } from '../support/prometheus.js';
+
+async function scrape(api: LedgerUnderTest): Promise<Sample[]> {
+  const reply: Reply<string> = await api.get('/metrics');
+  expect(reply.status).toBe(200);
+  expect(reply.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+  return parseExposition(reply.body);
+}
+
+const commands = (command: string, outcome: string, code = '') => ['ledger_commands_total', { command, outcome, code }] as const;
+
+describe('GET /metrics', () => {
+  const ledger = ledgerPerSuite();
+
+  it('counts real commands by type and outcome, refusals by their code, and times every append', async () => {
+    const api = ledger();
+    const before = await scrape(api);
+
+    expect((await api.post('/partner-pairs', pairBody('metrics-pair'))).status).toBe(201);
+    expect((await api.post('/partner-pairs', pairBody('metrics-pair'))).status).toBe(200);
+    expect((await api.post('/projects', projectBody('metrics-project', 'metrics-pair', '100.00'))).status).toBe(201);
+    expect((await api.post('/projects', projectBody('metrics-orphan', 'no-such-pair', '1.00'))).status).toBe(404);
+    expect((await api.post('/projects/metrics-project/disbursements', disbursementBody('metrics-t1', '40.00'))).status).toBe(201);
+    expect((await api.post('/projects/metrics-project/disbursements', disbursementBody('metrics-t2', '60.01'))).status).toBe(422);
+    // Refused before any command is formed: counted as a request, not as a command.
+    expect((await api.post('/projects/metrics-project/disbursements', { disbursementId: 'metrics-t3' })).status).toBe(400);
+
+    const after = await scrape(api);
+    const delta = (name: string, labels: Record<string, string> = {}) => valueOf(after, name, labels) - valueOf(before, name, labels);
+
+    expect(delta(...commands('RegisterPartnerPair', 'created'))).toBe(1);
+    expect(delta(...commands('RegisterPartnerPair', 'replayed'))).toBe(1);
+    expect(delta(...commands('SignProject', 'created'))).toBe(1);
+    expect(delta(...commands('SignProject', 'refused', 'pair-not-found'))).toBe(1);
+    expect(delta(...commands('DisburseFunds', 'created'))).toBe(1);
+    expect(delta(...commands('DisburseFunds', 'refused', 'exceeds-remaining-pledge'))).toBe(1);
+    const allCommands = after.filter((s) => s.name === 'ledger_commands_total').reduce((sum, s) => sum + s.value, 0);
+    expect(allCommands).toBe(6 + before.filter((s) => s.name === 'ledger_commands_total').reduce((sum, s) => sum + s.value, 0));
+    expect(delta('ledger_command_duration_seconds_count', { command: 'DisburseFunds', outcome: 'refused' })).toBe(1);
+
+    // Three commands appended one event each; the replay and the refusals appended nothing.
+    expect(delta('ledger_event_store_append_duration_seconds_count', { result: 'appended' })).toBe(3);
+    expect(delta('ledger_event_store_append_duration_seconds_sum', { result: 'appended' })).toBeGreaterThan(0);
+    expect(delta('ledger_events_appended_total')).toBe(3);
+    expect(valueOf(after, 'ledger_event_store_append_duration_seconds_bucket', { result: 'appended', le: '+Inf' })).toBe(
+      valueOf(after, 'ledger_event_store_append_duration_seconds_count', { result: 'appended' }),
+    );
+
+    expect(delta('ledger_http_requests_total', { method: 'POST', route: '/projects/:projectId/disbursements', status: '422' })).toBe(1);
+    expect(delta('ledger_http_requests_total', { method: 'POST', route: '/projects/:projectId/disbursements', status: '400' })).toBe(1);
+    expect(delta('ledger_http_requests_total', { method: 'POST', route: '/partner-pairs', status: '200' })).toBe(1);
+  });
+
+  it('shows the store head and each projection checkpoint and lag, and the default process metrics', async () => {
+    const api = ledger();
+    const last = await api.post('/partner-pairs', pairBody('metrics-lag'));
+    expect((await api.get(`/partner-pairs/metrics-lag/summary?minPosition=${last.body.position}`)).status).toBe(200);
+    const samples = await scrape(api);
+    const head = await api.head();
+    expect(valueOf(samples, 'ledger_event_store_up')).toBe(1);
+    expect(valueOf(samples, 'ledger_event_store_head_position')).toBe(head);
+    expect(valueOf(samples, 'ledger_projection_checkpoint_position', { projection: 'ledger-read-models' })).toBe(head);
+    expect(valueOf(samples, 'ledger_projection_lag_positions', { projection: 'ledger-read-models' })).toBe(0);
+    expect(valueOf(samples, 'ledger_projection_lag_seconds', { projection: 'ledger-read-models' })).toBe(0);
+    // The relay is off without KAFKA_BROKERS: said once, and no relay figures that could pass for a healthy one.
+    expect(valueOf(samples, 'ledger_kafka_relay_enabled')).toBe(0);
+    expect(samples.some((s) => s.name.startsWith('ledger_kafka_relay_') && s.name !== 'ledger_kafka_relay_enabled')).toBe(false);
+    for (const name of ['process_cpu_user_seconds_total', 'process_resident_memory_bytes', 'nodejs_heap_size_used_bytes', 'nodejs_eventloop_lag_seconds']) {
+      expect(samples.some((s) => s.name === name)).toBe(true);
+    }
+  });
+
+  it('reports the projection lag while the projection is stopped, in positions and in seconds', async () => {
+    const api = ledger();
+    await api.runtime.runner.stop();
+    try {
+      await api.post('/partner-pairs', pairBody('metrics-behind-1'));
+      await api.post('/partner-pairs', pairBody('metrics-behind-2'));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const samples = await scrape(api);
+      expect(valueOf(samples, 'ledger_projection_lag_positions', { projection: 'ledger-read-models' })).toBeGreaterThanOrEqual(2);
+      expect(valueOf(samples, 'ledger_projection_lag_seconds', { projection: 'ledger-read-models' })).toBeGreaterThanOrEqual(0.05);
+      expect(valueOf(samples, 'ledger_projection_checkpoint_position', { projection: 'ledger-read-models' })).toBe(api.runtime.runner.position);
+    } finally {
+      api.runtime.runner.start();
+    }
+  });
+
+  it('keeps one registry per app: a second app in the same process counts only its own commands', async () => {
+    const other = await LedgerUnderTest.start();
+    try {
+      expect((await other.post('/partner-pairs', pairBody('metrics-other'))).status).toBe(201);
+      const mine = await scrape(ledger());
+      const theirs = await scrape(other);
+      expect(valueOf(theirs, ...commands('RegisterPartnerPair', 'created'))).toBe(1);
+      expect(valueOf(theirs, ...commands('SignProject', 'created'))).toBe(0);
+      expect(valueOf(mine, ...commands('SignProject', 'created'))).toBe(1);
+    } finally {
+      await other.stop();
+    }
+  });
+});
