@@ -8,7 +8,7 @@ import { type ParsedReport, formatProblem, parseReportCsv } from './report-rows.
 
 const HEADER = 'kind,pairId,parentPairId,projectId,id,date,amount,jobs,milestone,title,sector,capitalKind,donor,donorLevel,recipient,recipientLevel,programme,reason';
 
-function csv(...rows: Array<Record<string, string>>): string {
+function csv(...rows: Array<Record<string, string | undefined>>): string {
   const columns = HEADER.split(',');
   return [HEADER, ...rows.map((row) => columns.map((c) => row[c] ?? '').join(','))].join('\n') + '\n';
 }
