@@ -5,6 +5,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from './app.module.js';
 import type { LedgerConfig } from './config.js';
+import { serveOpenApiDocs } from './docs/openapi-docs.js';
 import { LedgerErrorFilter, errorBody } from './http/error.filter.js';
 import { correlationIdOf } from './http/request-context.js';
 import { JsonObjectBodyPipe, ledgerValidationPipe } from './http/validation.js';
@@ -85,5 +86,7 @@ export async function createLedgerApp(config: LedgerConfig, logger: LoggerServic
   app.useGlobalPipes(new JsonObjectBodyPipe(), ledgerValidationPipe());
   app.useGlobalFilters(new LedgerErrorFilter());
   app.enableShutdownHooks();
+  // Swagger UI at /docs, the OpenAPI document at /docs/openapi.json.
+  serveOpenApiDocs(app);
   return app;
 }

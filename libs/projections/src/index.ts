@@ -5,3 +5,4 @@ export * from './ledger-projection.js';
 export * from './projection-runner.js';
 export * from './queries.js';
 export * from './rebuild.js';
+export * from './as-of.js';

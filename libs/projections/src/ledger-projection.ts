@@ -155,6 +155,19 @@ export class LedgerProjection {
         row.delivered_minor = (BigInt(row.delivered_minor) + amount).toString();
         return;
       }
+      case 'DisbursementCorrected': {
+        // The difference counts where the original did: in the original disbursement's year.
+        const delta = parseMoney(event.data.amount, { allowZero: true }).minor - parseMoney(event.data.previousAmount, { allowZero: true }).minor;
+        this.counting(row, deltas, yearOf(event.data.disbursedOn))('delivered', row.currency, delta);
+        row.delivered_minor = (BigInt(row.delivered_minor) + delta).toString();
+        return;
+      }
+      case 'JobsReportCorrected': {
+        const delta = event.data.jobs - event.data.previousJobs;
+        this.counting(row, deltas, yearOf(event.data.reportedOn))('jobsCreated', '', BigInt(delta));
+        row.jobs_created += delta;
+        return;
+      }
       case 'JobsRecorded':
         this.counting(row, deltas, yearOf(event.data.reportedOn))('jobsCreated', '', BigInt(event.data.jobs));
         row.jobs_created += event.data.jobs;

@@ -1,14 +1,22 @@
 import { Controller, Get } from '@nestjs/common';
-import { LedgerRuntime } from '../infrastructure/ledger-runtime.js';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access } from '../http/access.js';
+import { ApiCorrelationIdHeader, ApiErrors } from '../http/openapi.js';
+import { LedgerRuntime } from '../infrastructure/ledger-runtime.js';
+import { RelayStatusDto } from './operations.views.js';
 
 /** What operators watch: how far the Kafka relay is behind the event store. */
+@ApiTags('operations')
 @Access('operator')
 @Controller('admin')
 export class AdminHttpController {
   constructor(private readonly runtime: LedgerRuntime) {}
 
   @Get('relay')
+  @ApiOperation({ summary: "The Kafka relay's progress", description: 'How far the relay that publishes every event to Kafka is behind the event store.' })
+  @ApiOkResponse({ type: RelayStatusDto, description: 'The relay, or `{enabled: false, head}` without KAFKA_BROKERS.' })
+  @ApiErrors('invalid-header')
+  @ApiCorrelationIdHeader()
   async relay() {
     const head = await this.runtime.store.headPosition();
     const relay = this.runtime.relay;

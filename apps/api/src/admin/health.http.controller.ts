@@ -3,8 +3,10 @@ import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } f
 import { HealthCheck, HealthCheckService, HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import type { FastifyReply } from 'fastify';
 import { Access } from '../http/access.js';
+import { ApiCorrelationIdHeader, ApiErrors } from '../http/openapi.js';
 import { LedgerRuntime } from '../infrastructure/ledger-runtime.js';
 import { type LedgerStatus, LedgerStatusProbe } from '../observability/ledger-status.js';
+import { HealthCheckResultDto, HealthDto } from './operations.views.js';
 
 /**
  * Probes for orchestrators and load balancers.
@@ -32,8 +34,10 @@ export class HealthHttpController {
 
   @Get()
   @ApiOperation({ summary: 'Store reachability and projection lag (the original probe; prefer /health/ready)' })
-  @ApiOkResponse({ description: '`{status: "ok", store: {kind, reachable}, projections: {checkpoint, head, lag, lastError}}`' })
-  @ApiServiceUnavailableResponse({ description: 'The event store does not answer' })
+  @ApiOkResponse({ type: HealthDto, description: 'The event store answers.' })
+  @ApiServiceUnavailableResponse({ type: HealthDto, description: 'The event store does not answer (`status: "unavailable"`).' })
+  @ApiErrors('invalid-header')
+  @ApiCorrelationIdHeader()
   async legacy(@Res({ passthrough: true }) reply: FastifyReply) {
     const status = await this.probe.snapshot();
     const projection = status.projections?.[0];
@@ -53,6 +57,9 @@ export class HealthHttpController {
   @Get('live')
   @HealthCheck()
   @ApiOperation({ summary: 'Liveness: the process serves requests; never depends on the store or Kafka' })
+  @ApiOkResponse({ type: HealthCheckResultDto, description: 'Terminus result with the `process` indicator up.' })
+  @ApiErrors('invalid-header')
+  @ApiCorrelationIdHeader()
   live() {
     return this.health.check([() => this.indicators.check('process').up({ pid: process.pid, uptimeSeconds: Math.round(process.uptime()) })]);
   }
@@ -63,6 +70,10 @@ export class HealthHttpController {
     summary: 'Readiness: store reachable, projections caught up within READY_MAX_PROJECTION_LAG_MS, Kafka relay healthy when enabled',
     description: 'Terminus result `{status, info, error, details}`; each indicator (`store`, `projections`, `kafka`) says `up` or `down` and why.',
   })
+  @ApiOkResponse({ type: HealthCheckResultDto, description: 'Ready: every indicator is up.' })
+  @ApiServiceUnavailableResponse({ type: HealthCheckResultDto, description: 'Not ready: `error` names the indicators that are down, and why.' })
+  @ApiErrors('invalid-header')
+  @ApiCorrelationIdHeader()
   async ready(@Res({ passthrough: true }) reply: FastifyReply) {
     const status = await this.probe.snapshot();
     const checks: Array<() => HealthIndicatorResult> = [() => this.store(status), () => this.projections(status)];

@@ -1,7 +1,8 @@
 import { Controller, Get, Header, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Access } from '../http/access.js';
+import { ApiCorrelationIdHeader, ApiErrors } from '../http/openapi.js';
 import { LedgerMetrics } from '../observability/ledger-metrics.js';
 import { LedgerStatusProbe } from '../observability/ledger-status.js';
 
@@ -24,8 +25,10 @@ export class MetricsHttpController {
       'ledger_projection_checkpoint_position / _lag_positions / _lag_seconds{projection}, ledger_event_store_head_position, ledger_event_store_up, ' +
       'ledger_kafka_relay_* (when KAFKA_BROKERS is set), ledger_http_requests_total, ledger_http_request_duration_seconds, and the process metrics of prom-client.',
   })
-  @ApiProduces('text/plain')
-  @ApiOkResponse({ description: 'Prometheus text exposition format 0.0.4', schema: { type: 'string' } })
+  // The scrape is text; its errors are the ledger's JSON error body (so no @ApiProduces for the whole operation).
+  @ApiOkResponse({ description: 'Prometheus text exposition format 0.0.4', content: { 'text/plain': { schema: { type: 'string' } } } })
+  @ApiErrors('invalid-header')
+  @ApiCorrelationIdHeader()
   async scrape(@Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
     const text = await this.metrics.exposition(await this.probe.snapshot());
     void reply.header('content-type', this.metrics.contentType);

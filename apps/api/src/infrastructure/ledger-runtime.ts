@@ -2,9 +2,9 @@ import { join } from 'node:path';
 import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type Database from 'better-sqlite3';
 import { type CommandObserver, Ledger } from '../../../../libs/application/src/index.js';
-import { type EventStore, SqliteEventStore } from '../../../../libs/event-store/src/index.js';
-import { partnerPairStreamId, projectStreamId } from '../../../../libs/domain/src/index.js';
-import { LedgerProjection, LedgerQueries, ProjectionRunner, openCheckpointDb, openReadModelDb } from '../../../../libs/projections/src/index.js';
+import { type EventStore, SqliteEventStore, UpcastingEventStore } from '../../../../libs/event-store/src/index.js';
+import { LEDGER_UPCASTERS, partnerPairStreamId, projectStreamId } from '../../../../libs/domain/src/index.js';
+import { AsOfQueries, LedgerProjection, LedgerQueries, ProjectionRunner, openCheckpointDb, openReadModelDb } from '../../../../libs/projections/src/index.js';
 import { KafkaRelay } from '../../../../libs/kafka-relay/src/index.js';
 import type { LedgerConfig } from '../config.js';
 
@@ -17,10 +17,19 @@ export const RELAY_FILE = 'kafka-relay.sqlite';
 export const LEDGER_STREAM_PREFIXES = [partnerPairStreamId(''), projectStreamId('')];
 
 /**
- * Opens the configured event store: EVENT_STORE=sqlite|esdb is the only
+ * Opens the configured event store as every reader should see it: events
+ * upcast to the current schema of their type (`.stored` is the store itself,
+ * for hash-chain verification and the writer).
+ */
+export async function openEventStore(config: Pick<LedgerConfig, 'dataDir' | 'eventStore' | 'esdbConnectionString'>): Promise<UpcastingEventStore> {
+  return new UpcastingEventStore(await openStoredEvents(config), LEDGER_UPCASTERS);
+}
+
+/**
+ * Opens the configured event store itself: EVENT_STORE=sqlite|esdb is the only
  * switch. The EventStoreDB client (gRPC) is loaded only when it is chosen.
  */
-export async function openEventStore(config: Pick<LedgerConfig, 'dataDir' | 'eventStore' | 'esdbConnectionString'>): Promise<EventStore> {
+export async function openStoredEvents(config: Pick<LedgerConfig, 'dataDir' | 'eventStore' | 'esdbConnectionString'>): Promise<EventStore> {
   if (config.eventStore === 'esdb' && config.esdbConnectionString) {
     const { EsdbEventStore } = await import('../../../../libs/event-store/src/esdb/esdb-event-store.js');
     const logger = new Logger('EventStoreDB');
@@ -46,6 +55,8 @@ export class LedgerRuntime implements OnApplicationBootstrap, OnApplicationShutd
   /** The queries' connection: in WAL mode reads never wait for writers. */
   readonly readModels: Database.Database;
   readonly queries: LedgerQueries;
+  /** ?asOf / ?knownAt: answers recomputed from the events. */
+  readonly asOf: AsOfQueries;
   readonly runner: ProjectionRunner;
   /** Publishes every event to Kafka when KAFKA_BROKERS is set. */
   readonly relay: KafkaRelay | null;
@@ -58,13 +69,15 @@ export class LedgerRuntime implements OnApplicationBootstrap, OnApplicationShutd
 
   private constructor(
     readonly config: LedgerConfig,
-    readonly store: EventStore,
+    /** The event store as readers see it (upcast on read); `store.stored` is the store itself. */
+    readonly store: UpcastingEventStore,
     observer?: CommandObserver,
   ) {
     this.ledger = new Ledger(this.store, observer);
     this.readModelWriter = openReadModelDb(join(config.dataDir, READ_MODELS_FILE), 0);
     this.readModels = openReadModelDb(join(config.dataDir, READ_MODELS_FILE));
     this.queries = new LedgerQueries(this.readModels);
+    this.asOf = new AsOfQueries(this.store, this.readModels, { maxEvents: config.asOfMaxEvents });
     this.runner = new ProjectionRunner(this.store, this.readModelWriter, new LedgerProjection(this.readModelWriter), new Logger('Projections'));
     this.relayDb = config.kafkaBrokers.length === 0 ? null : openCheckpointDb(join(config.dataDir, RELAY_FILE));
     this.relay =

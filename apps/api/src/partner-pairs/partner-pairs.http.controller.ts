@@ -1,10 +1,16 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
+import { ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { NotFound } from '../../../../libs/domain/src/index.js';
+import { Access } from '../http/access.js';
+import { ApiLedgerIdParam, ApiReadErrors } from '../http/openapi.js';
 import { LedgerIdPipe, optionalChoice } from '../http/params.js';
 import { ReadConsistency } from '../http/read-consistency.js';
+import { PairProjectsDto } from '../projects/project.views.js';
+import { PairBreakdownDto, PairListDto, PairSummaryDto } from './partner-pair.views.js';
 import { GetPairBreakdownQuery, GetPairProjectsQuery, GetPairSummaryQuery, ListPairsQuery } from './partner-pair.queries.js';
-import { Access } from '../http/access.js';
+import { GetPairSummaryAsOfQuery } from '../as-of/as-of.queries.js';
+import { ApiTimeSlice, requestedSlice } from '../as-of/time-slice.js';
 
 const BREAKDOWNS = ['year', 'sector', 'capitalKind'] as const;
 const SCOPES = ['own', 'total'] as const;
@@ -15,6 +21,7 @@ function found<T>(value: T | null, pairId: string): T {
 }
 
 /** Operators' views of pledged vs delivered capital per partner pair. */
+@ApiTags('partner pairs')
 @Access('any')
 @Controller('partner-pairs')
 export class PartnerPairsHttpController {
@@ -24,18 +31,48 @@ export class PartnerPairsHttpController {
   ) {}
 
   @Get()
+  @ApiOperation({ summary: 'List partner pairs', description: 'Every registered pair, with its direct sub-pairs.' })
+  @ApiOkResponse({ type: PairListDto, description: 'The pairs, in id order.' })
+  @ApiReadErrors()
   async list(@Query('minPosition') minPosition?: string) {
     await this.consistency.await(minPosition);
     return { pairs: await this.queryBus.execute(new ListPairsQuery()) };
   }
 
+  /** Live from the read models; with ?asOf and/or ?knownAt, recomputed from the events for that point in time. */
   @Get(':pairId/summary')
-  async summary(@Param('pairId', LedgerIdPipe) pairId: string, @Query('minPosition') minPosition?: string) {
+  @ApiOperation({
+    summary: 'Pledged vs delivered for a pair',
+    description: "The pair with its `own` figures and the `total` including every descendant sub-pair. Pledged counts the current pledge of projects not cancelled; delivered counts every disbursement. With `asOf` and/or `knownAt`: the figures as they stood then, recomputed from the events of the pair\'s subtree (projects not signed by then are left out).",
+  })
+  @ApiOkResponse({ type: PairSummaryDto, description: 'The pair and its figures.' })
+  @ApiLedgerIdParam('pairId', 'the pair', 'shanghai-sanming')
+  @ApiReadErrors('pair-not-found')
+  @ApiTimeSlice()
+  async summary(
+    @Param('pairId', LedgerIdPipe) pairId: string,
+    @Query('minPosition') minPosition?: string,
+    @Query('asOf') asOf?: string,
+    @Query('knownAt') knownAt?: string,
+  ) {
+    const requested = requestedSlice(asOf, knownAt);
     await this.consistency.await(minPosition);
-    return found(await this.queryBus.execute(new GetPairSummaryQuery(pairId)), pairId);
+    if (!requested) return found(await this.queryBus.execute(new GetPairSummaryQuery(pairId)), pairId);
+    const summary = await this.queryBus.execute(new GetPairSummaryAsOfQuery(pairId, requested.slice));
+    if (summary === null) throw new NotFound('pair-not-found', `partner pair ${pairId} was not registered${requested.echo.knownAt ? ` by ${requested.echo.knownAt}` : ''}`);
+    return { ...summary, ...requested.echo };
   }
 
   @Get(':pairId/breakdown')
+  @ApiOperation({
+    summary: 'Figures by year, sector or capital kind',
+    description: 'By year, pledges and project counts fall in the signing year, tranches in their disbursement year, jobs in their report year.',
+  })
+  @ApiOkResponse({ type: PairBreakdownDto, description: 'One row per key, in key order.' })
+  @ApiLedgerIdParam('pairId', 'the pair', 'shanghai-sanming')
+  @ApiQuery({ name: 'by', required: false, enum: BREAKDOWNS, description: 'the grouping (default `year`)' })
+  @ApiQuery({ name: 'scope', required: false, enum: SCOPES, description: '`total` (default) includes every sub-pair; `own` only the pair itself' })
+  @ApiReadErrors('pair-not-found')
   async breakdown(
     @Param('pairId', LedgerIdPipe) pairId: string,
     @Query('by') by?: string,
@@ -50,6 +87,10 @@ export class PartnerPairsHttpController {
   }
 
   @Get(':pairId/projects')
+  @ApiOperation({ summary: "A pair's projects", description: "The pair's own projects (not its sub-pairs'), in id order." })
+  @ApiOkResponse({ type: PairProjectsDto, description: "The pair's own projects." })
+  @ApiLedgerIdParam('pairId', 'the pair', 'shanghai-sanming')
+  @ApiReadErrors('pair-not-found')
   async projects(@Param('pairId', LedgerIdPipe) pairId: string, @Query('minPosition') minPosition?: string) {
     await this.consistency.await(minPosition);
     return { pairId, projects: found(await this.queryBus.execute(new GetPairProjectsQuery(pairId)), pairId) };

@@ -1,19 +1,26 @@
 import { Body, Controller, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { CommandContext } from '../../../../../libs/application/src/index.js';
-import { commandResponse } from '../../http/command-response.js';
+import { Access } from '../../http/access.js';
+import { PairCommandResultDto, commandResponse } from '../../http/command-response.js';
+import { ApiCommandErrors } from '../../http/openapi.js';
 import { CommandCtx } from '../../http/request-context.js';
 import { RegisterPartnerPairCommand } from './register-partner-pair.command.js';
 import { RegisterPartnerPairRequestDto } from './register-partner-pair.request.dto.js';
-import { Access } from '../../http/access.js';
 
+@ApiTags('partner pairs')
 @Access('operator')
 @Controller('partner-pairs')
 export class RegisterPartnerPairHttpController {
   constructor(private readonly commandBus: CommandBus) {}
 
   @Post()
+  @ApiOperation({ summary: 'Register a partner pair', description: 'A donor region paired with a recipient region, optionally as a sub-pair of a registered pair.' })
+  @ApiCreatedResponse({ type: PairCommandResultDto, description: 'Registered.' })
+  @ApiOkResponse({ type: PairCommandResultDto, description: 'The same registration was already recorded: nothing appended (`outcome: "replayed"`).' })
+  @ApiCommandErrors('parent-pair-not-found', 'pair-already-registered', 'donor-is-recipient')
   async register(
     @Body() body: RegisterPartnerPairRequestDto,
     @CommandCtx() context: CommandContext,

@@ -1,21 +1,29 @@
 import { Body, Controller, Param, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { CommandContext } from '../../../../../libs/application/src/index.js';
 import { parseMoney } from '../../../../../libs/domain/src/index.js';
-import { commandResponse } from '../../http/command-response.js';
+import { Access } from '../../http/access.js';
+import { ProjectCommandResultDto, commandResponse } from '../../http/command-response.js';
+import { ApiCommandErrors, ApiLedgerIdParam } from '../../http/openapi.js';
 import { LedgerIdPipe } from '../../http/params.js';
 import { CommandCtx } from '../../http/request-context.js';
 import { ProjectCommandMessage } from '../project.command.js';
 import { RevisePledgeRequestDto } from './revise-pledge.request.dto.js';
-import { Access } from '../../http/access.js';
 
+@ApiTags('projects')
 @Access('operator')
 @Controller('projects/:projectId/pledge-revisions')
 export class RevisePledgeHttpController {
   constructor(private readonly commandBus: CommandBus) {}
 
   @Post()
+  @ApiOperation({ summary: 'Revise the pledge', description: 'Up or down, never below what was delivered. Send a `revisionId` so that a late retry is recognised; without one, only a repeat of the latest revision is (use `If-Match` to guard the rest).' })
+  @ApiCreatedResponse({ type: ProjectCommandResultDto, description: 'Recorded.' })
+  @ApiOkResponse({ type: ProjectCommandResultDto, description: 'The same command was already recorded: nothing appended (`outcome: "replayed"`).' })
+  @ApiLedgerIdParam('projectId', 'the project', 'sm-graphite-anode')
+  @ApiCommandErrors('project-not-found', 'revision-id-reused', 'project-cancelled', 'currency-mismatch', 'dated-before-signing', 'pledge-unchanged', 'pledge-below-delivered')
   async revise(
     @Param('projectId', LedgerIdPipe) projectId: string,
     @Body() body: RevisePledgeRequestDto,

@@ -1,20 +1,27 @@
 import { Body, Controller, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { CommandContext } from '../../../../../libs/application/src/index.js';
 import { parseMoney } from '../../../../../libs/domain/src/index.js';
-import { commandResponse } from '../../http/command-response.js';
+import { Access } from '../../http/access.js';
+import { ProjectCommandResultDto, commandResponse } from '../../http/command-response.js';
+import { ApiCommandErrors } from '../../http/openapi.js';
 import { CommandCtx } from '../../http/request-context.js';
 import { ProjectCommandMessage } from '../project.command.js';
 import { SignProjectRequestDto } from './sign-project.request.dto.js';
-import { Access } from '../../http/access.js';
 
+@ApiTags('projects')
 @Access('operator')
 @Controller('projects')
 export class SignProjectHttpController {
   constructor(private readonly commandBus: CommandBus) {}
 
   @Post()
+  @ApiOperation({ summary: 'Sign a project', description: 'A project signed (签约) for a partner pair, with its pledged total investment.' })
+  @ApiCreatedResponse({ type: ProjectCommandResultDto, description: 'Recorded.' })
+  @ApiOkResponse({ type: ProjectCommandResultDto, description: 'The same command was already recorded: nothing appended (`outcome: "replayed"`).' })
+  @ApiCommandErrors('pair-not-found', 'project-already-signed', 'signed-before-pair-established')
   async sign(@Body() body: SignProjectRequestDto, @CommandCtx() context: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
     const result = await this.commandBus.execute(
       new ProjectCommandMessage(

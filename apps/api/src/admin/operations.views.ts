@@ -1,0 +1,78 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+
+/** The response shapes of the operators' endpoints, as documented at /docs. */
+
+export class StoreStatusDto {
+  @ApiProperty({ enum: ['sqlite', 'esdb'], example: 'sqlite' })
+  kind!: string;
+
+  @ApiProperty({ example: true })
+  reachable!: boolean;
+}
+
+export class ProjectionStatusDto {
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'the last position the read models applied', example: 4 })
+  checkpoint!: number;
+
+  @ApiProperty({ type: 'integer', minimum: 0, nullable: true, description: "the store's last position (null when it does not answer)", example: 4 })
+  head!: number | null;
+
+  @ApiProperty({ type: 'integer', minimum: 0, nullable: true, description: 'head minus checkpoint, in log positions', example: 0 })
+  lag!: number | null;
+
+  @ApiProperty({ type: String, nullable: true, description: "the projections' last error, if any", example: null })
+  lastError!: string | null;
+}
+
+export class HealthDto {
+  @ApiProperty({ enum: ['ok', 'unavailable'], example: 'ok' })
+  status!: string;
+
+  @ApiProperty({ type: () => StoreStatusDto })
+  store!: StoreStatusDto;
+
+  @ApiProperty({ type: () => ProjectionStatusDto })
+  projections!: ProjectionStatusDto;
+}
+
+export class RelayStatusDto {
+  @ApiProperty({ description: 'whether KAFKA_BROKERS is set', example: true })
+  enabled!: boolean;
+
+  @ApiProperty({ type: 'integer', minimum: 0, description: "the event store's last position", example: 120 })
+  head!: number;
+
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, description: 'the last position published (when enabled)', example: 118 })
+  checkpoint?: number;
+
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, description: 'head minus checkpoint, in log positions (when enabled)', example: 2 })
+  lag?: number;
+
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, description: 'events published since start (when enabled)', example: 118 })
+  published?: number;
+
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'the last publishing error (when enabled)', example: null })
+  lastError?: string | null;
+}
+
+const INDICATORS = {
+  type: 'object' as const,
+  description: 'by indicator name (`process`, or `store`, `projections` and, with KAFKA_BROKERS, `kafka`): `{status: "up" | "down", …details}`',
+  additionalProperties: { type: 'object' as const, properties: { status: { type: 'string' as const, enum: ['up', 'down'] } }, required: ['status'] },
+  example: { store: { status: 'up', kind: 'sqlite', head: 4 } },
+};
+
+/** What @nestjs/terminus answers for /health/live and /health/ready. */
+export class HealthCheckResultDto {
+  @ApiProperty({ enum: ['ok', 'error', 'shutting_down'], example: 'ok' })
+  status!: string;
+
+  @ApiPropertyOptional({ ...INDICATORS, nullable: true, description: `the indicators that are up, ${INDICATORS.description}` })
+  info?: Record<string, unknown> | null;
+
+  @ApiPropertyOptional({ ...INDICATORS, nullable: true, description: `the indicators that are down, ${INDICATORS.description}`, example: {} })
+  error?: Record<string, unknown> | null;
+
+  @ApiProperty({ ...INDICATORS, description: `every indicator, ${INDICATORS.description}` })
+  details!: Record<string, unknown>;
+}
