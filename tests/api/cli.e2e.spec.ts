@@ -121,48 +121,50 @@ describe('npm run cli -- import', () => {
     const dir = tempDataDir();
     const file = writeCsv(dir, 'figures.csv', [
       '# illustrative figures',
-      'kind,pairId,parentPairId,projectId,id,date,amount,currency,jobs,milestone,title,sector,capitalKind,donor,donorLevel,recipient,recipientLevel,programme,reason',
-      'pair,fujian-changji,,,,1999-01-01,,,,,,,,Fujian Province,province,Changji Prefecture,prefecture,paired-assistance,',
-      'pair,xiamen-jimsar,fujian-changji,,,,,,,,,,,Xiamen City,city,Jimsar County,county,paired-assistance,',
-      'signing,xiamen-jimsar,,jm-cotton,,2024-03-01,238.05亿,,,,Cotton spinning park,textiles,investment,,,,,,',
-      'disbursement,,,jm-cotton,,2024-06-30,1510万,,,,,,,,,,,,',
-      'disbursement,,,jm-cotton,t2,2024-09-30,"1,234.56",CNY,,,,,,,,,,,',
-      'jobs,,,jm-cotton,,2024-12-31,,,"1,200",,,,,,,,,,',
-      'milestone,,,jm-cotton,,2024-04-01,,,,landed,,,,,,,,,',
-      'pledge-revision,,,jm-cotton,,2024-10-01,240亿,,,,,,,,,,,,second phase added',
-      'signing,fujian-changji,,fj-aid,,2024-01-15,5000万元,,,,Aid-funded school,education,aid,,,,,,',
-      'cancellation,,,fj-aid,,2024-02-01,,,,,,,,,,,,,site moved',
+      'kind,pairId,parentPairId,projectId,id,corrects,date,amount,currency,jobs,milestone,title,sector,capitalKind,donor,donorLevel,recipient,recipientLevel,programme,reason',
+      'pair,fujian-changji,,,,,1999-01-01,,,,,,,,Fujian Province,province,Changji Prefecture,prefecture,paired-assistance,',
+      'pair,xiamen-jimsar,fujian-changji,,,,,,,,,,,,Xiamen City,city,Jimsar County,county,paired-assistance,',
+      'signing,xiamen-jimsar,,jm-cotton,,,2024-03-01,238.05亿,,,,Cotton spinning park,textiles,investment,,,,,,',
+      'disbursement,,,jm-cotton,,,2024-06-30,1510万,,,,,,,,,,,,',
+      'disbursement,,,jm-cotton,t2,,2024-09-30,"1,234.56",CNY,,,,,,,,,,,',
+      'jobs,,,jm-cotton,q4,,2024-12-31,,,"1,200",,,,,,,,,,',
+      'milestone,,,jm-cotton,,,2024-04-01,,,,landed,,,,,,,,,',
+      'pledge-revision,,,jm-cotton,,,2024-10-01,240亿,,,,,,,,,,,,second phase added',
+      'disbursement-correction,,,jm-cotton,,t2,2024-10-15,1000元,,,,,,,,,,,,the bank statement shows 1000',
+      'jobs-correction,,,jm-cotton,,q4,2025-01-20,,,"1,150",,,,,,,,,,seasonal workers counted twice',
+      'signing,fujian-changji,,fj-aid,,,2024-01-15,5000万元,,,,Aid-funded school,education,aid,,,,,,',
+      'cancellation,,,fj-aid,,,2024-02-01,,,,,,,,,,,,,site moved',
     ]);
     const api = await startApi(dir);
     const first = await runCliProcess(dir, ['import', file]);
     expect(first.stderr).not.toMatch(/^line /m);
     expect(first.code).toBe(0);
-    expect(first.stdout).toContain('figures.csv: 10 row(s): 10 appended, 0 already recorded');
+    expect(first.stdout).toContain('figures.csv: 12 row(s): 12 appended, 0 already recorded');
     const head = await api.head();
-    expect(await eventCount(api)).toBe(10);
+    expect(await eventCount(api)).toBe(12);
 
     const jimsar = (await api.get(`/partner-pairs/xiamen-jimsar/summary?minPosition=${head}`)).body;
     expect(jimsar.own).toEqual({
       pledged: { CNY: '24000000000.00' },
-      // 1510万 + 1,234.56
-      delivered: { CNY: '15101234.56' },
-      jobsCreated: 1200,
+      // 1510万 + 1,234.56 corrected to 1000元
+      delivered: { CNY: '15101000.00' },
+      jobsCreated: 1150,
       projects: { active: 1, completed: 0, cancelled: 0 },
     });
     const fujian = (await api.get('/partner-pairs/fujian-changji/summary')).body;
     expect(fujian.own.projects).toEqual({ active: 0, completed: 0, cancelled: 1 });
     expect(fujian.total.pledged).toEqual({ CNY: '24000000000.00' });
     const project = (await api.get('/projects/jm-cotton')).body;
-    expect(project).toMatchObject({ pledged: { amount: '24000000000.00', currency: 'CNY' }, remaining: { amount: '23984898765.44', currency: 'CNY' }, milestones: [expect.objectContaining({ milestone: 'landed' })] });
+    expect(project).toMatchObject({ pledged: { amount: '24000000000.00', currency: 'CNY' }, remaining: { amount: '23984899000.00', currency: 'CNY' }, milestones: [expect.objectContaining({ milestone: 'landed' })] });
 
     const again = await runCliProcess(dir, ['import', file]);
     expect(again.code).toBe(0);
-    expect(again.stdout).toContain('figures.csv: 10 row(s): 0 appended, 10 already recorded');
+    expect(again.stdout).toContain('figures.csv: 12 row(s): 0 appended, 12 already recorded');
     expect(await api.head()).toBe(head);
 
     const dry = await runCliProcess(dir, ['import', '--dry-run', file]);
     expect(dry.code).toBe(0);
-    expect(dry.stdout).toContain('0 to append, 10 already recorded (dry run: nothing appended)');
+    expect(dry.stdout).toContain('0 to append, 12 already recorded (dry run: nothing appended)');
   });
 
   it('imports nothing from a file with bad rows, and reports each bad row with its line and column', async () => {
@@ -247,6 +249,8 @@ describe('npm run cli -- import', () => {
     expect(resumed.code).toBe(0);
     expect(resumed.stdout).toContain(`many.csv: ${rows} row(s): ${rows - stored} appended, ${stored} already recorded`);
     expect(await eventCount(api)).toBe(rows);
+    // Appended through the ledger's write path, so the hash chains hold across the two runs.
+    expect((await api.get('/audit/verify')).body).toMatchObject({ ok: true, events: rows, firstBreak: null });
 
     const summary = (await api.get(`/partner-pairs/sh-sm/summary?minPosition=${await api.head()}`)).body;
     // 1500 tranches of 1.01万, each stored once.

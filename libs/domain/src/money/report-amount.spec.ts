@@ -41,6 +41,12 @@ describe('amounts as reports print them', () => {
     expect(parseReportAmount('12.5万', 'USD')).toEqual({ minor: 12_500_000n, currency: 'USD' });
   });
 
+  it('accepts zero only when asked to (a correction to nothing), and still refuses a negative', () => {
+    expect(parseReportAmount('0', 'CNY', { allowZero: true })).toEqual({ minor: 0n, currency: 'CNY' });
+    expect(parseReportAmount('0.00亿', 'CNY', { allowZero: true }).minor).toBe(0n);
+    expect(reportAmountProblem('-1', 'CNY', { allowZero: true })).toBe('must not be negative');
+  });
+
   it.each([
     ['', 'CNY', 'is empty'],
     ['   ', 'CNY', 'is empty'],

@@ -22,9 +22,9 @@ function halfWidth(text: string): string {
 }
 
 /** Returns why `text` is not a positive amount in `currency`, or null if it is one. */
-export function reportAmountProblem(text: string, currency: CurrencyCode): string | null {
+export function reportAmountProblem(text: string, currency: CurrencyCode, options: { allowZero?: boolean } = {}): string | null {
   try {
-    parseReportAmount(text, currency);
+    parseReportAmount(text, currency, options);
     return null;
   } catch (error) {
     if (error instanceof ReportAmountError) return error.message;
@@ -32,8 +32,8 @@ export function reportAmountProblem(text: string, currency: CurrencyCode): strin
   }
 }
 
-/** Parses a report amount into exact money; throws ReportAmountError with the reason otherwise. */
-export function parseReportAmount(text: string, currency: CurrencyCode): Money {
+/** Parses a report amount into exact money; throws ReportAmountError with the reason otherwise. Zero only with allowZero (a correction to nothing). */
+export function parseReportAmount(text: string, currency: CurrencyCode, { allowZero = false }: { allowZero?: boolean } = {}): Money {
   const trimmed = halfWidth(text.trim());
   if (trimmed === '') throw new ReportAmountError('is empty');
   const suffix = SUFFIX.exec(trimmed) as RegExpExecArray;
@@ -60,7 +60,7 @@ export function parseReportAmount(text: string, currency: CurrencyCode): Money {
     );
   }
   const minor = BigInt(whole + fraction) * 10n ** BigInt(shift);
-  if (minor === 0n) throw new ReportAmountError('must be greater than zero');
+  if (minor === 0n && !allowZero) throw new ReportAmountError('must be greater than zero');
   if ((minor / 10n ** BigInt(digits)).toString().length > MAX_INTEGER_DIGITS) {
     throw new ReportAmountError(`is too large: at most ${MAX_INTEGER_DIGITS} integer digits`);
   }

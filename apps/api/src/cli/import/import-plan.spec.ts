@@ -6,7 +6,7 @@ import { ImportInterrupted, applyImport } from './import-apply.js';
 import { planImport, statesFromStore } from './import-plan.js';
 import { type ParsedReport, formatProblem, parseReportCsv } from './report-rows.js';
 
-const HEADER = 'kind,pairId,parentPairId,projectId,id,date,amount,jobs,milestone,title,sector,capitalKind,donor,donorLevel,recipient,recipientLevel,programme,reason';
+const HEADER = 'kind,pairId,parentPairId,projectId,id,corrects,date,amount,jobs,milestone,title,sector,capitalKind,donor,donorLevel,recipient,recipientLevel,programme,reason';
 
 function csv(...rows: Array<Record<string, string | undefined>>): string {
   const columns = HEADER.split(',');
@@ -110,6 +110,28 @@ describe('planning an import against the ledger', () => {
       [4, 'append'],
       [6, 'append'],
     ]);
+  });
+
+  it('corrects earlier rows by compensating rows, with the same rules as the API', async () => {
+    const result = await plan(
+      csv(
+        signing('p1', '100'),
+        disbursement('p1', '60', '2024-06-01', 't1'),
+        { kind: 'disbursement-correction', projectId: 'p1', corrects: 't1', amount: '0', date: '2024-06-10', reason: 'never arrived' },
+        // With t1 corrected to nothing, the whole pledge is left again.
+        disbursement('p1', '100', '2024-06-11', 't2'),
+        { kind: 'disbursement-correction', projectId: 'p1', corrects: 't1', amount: '1', date: '2024-06-12', reason: 'one arrived after all' },
+        { kind: 'disbursement-correction', projectId: 'p1', corrects: 't9', amount: '1', date: '2024-06-12', reason: 'typo' },
+        { kind: 'jobs', projectId: 'p1', id: 'q1', jobs: '10', date: '2024-07-01' },
+        { kind: 'jobs-correction', projectId: 'p1', corrects: 'q1', jobs: '0', date: '2024-06-30', reason: 'early' },
+      ),
+    );
+    expect(result.problems.map(formatProblem)).toEqual([
+      'line 6, column amount: correcting disbursement t1 from 0.00 to 1.00 CNY would exceed the remaining pledge of 0.00 CNY (exceeds-remaining-pledge)',
+      'line 7, column corrects: project p1 has no disbursement t9 (disbursement-not-found)',
+      expect.stringMatching(/^line 9, column date: .*\(dated-before-original\)$/),
+    ]);
+    expect(result.planned.map((p) => p.row.line)).toEqual([2, 3, 4, 5, 8]);
   });
 
   it('recognises rows the ledger already holds as replays, and an id reused with other figures as a conflict', async () => {

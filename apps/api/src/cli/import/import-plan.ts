@@ -2,6 +2,7 @@ import { AggregateLoader, type Loaded } from '../../../../../libs/application/sr
 import {
   type Decision,
   DomainError,
+  LEDGER_UPCASTERS,
   NotFound,
   PARTNER_PAIR_EVENT_TYPES,
   PROJECT_EVENT_TYPES,
@@ -19,7 +20,7 @@ import {
   registerPartnerPair,
   signProject,
 } from '../../../../../libs/domain/src/index.js';
-import type { EventStore } from '../../../../../libs/event-store/src/index.js';
+import { type EventStore, UpcastingEventStore } from '../../../../../libs/event-store/src/index.js';
 import type { Column, ImportRow, RowProblem } from './report-rows.js';
 
 /** Where the planner finds what the ledger already holds. */
@@ -28,10 +29,12 @@ export interface LedgerStates {
   project(projectId: string): Promise<Loaded<ProjectState>>;
 }
 
-/** The ledger's current states, folded from the event store with the same loader the API uses. */
-export function statesFromStore(store: EventStore): LedgerStates {
-  const pairs = new AggregateLoader<PartnerPairState, PartnerPairEvent>(store, initialPartnerPairState, evolvePartnerPair, new Set(PARTNER_PAIR_EVENT_TYPES));
-  const projects = new AggregateLoader<ProjectState, ProjectEvent>(store, initialProjectState, evolveProject, new Set(PROJECT_EVENT_TYPES));
+/** The ledger's current states, folded from the event store with the same loader (and upcasters) the API's write side uses. */
+export function statesFromStore(events: EventStore): LedgerStates {
+  // The loader upcasts as it reads, like the ledger's own: give it the events as stored.
+  const store = events instanceof UpcastingEventStore ? events.stored : events;
+  const pairs = new AggregateLoader<PartnerPairState, PartnerPairEvent>(store, initialPartnerPairState, evolvePartnerPair, new Set(PARTNER_PAIR_EVENT_TYPES), LEDGER_UPCASTERS);
+  const projects = new AggregateLoader<ProjectState, ProjectEvent>(store, initialProjectState, evolveProject, new Set(PROJECT_EVENT_TYPES), LEDGER_UPCASTERS);
   return { pair: (pairId) => pairs.load(partnerPairStreamId(pairId)), project: (projectId) => projects.load(projectStreamId(projectId)) };
 }
 
@@ -63,6 +66,11 @@ const COLUMN_OF_CODE: Readonly<Record<string, Column>> = {
   'report-id-reused': 'id',
   'revision-id-reused': 'id',
   'milestone-already-reached': 'date',
+  'disbursement-not-found': 'corrects',
+  'report-not-found': 'corrects',
+  'correction-id-reused': 'id',
+  'dated-before-original': 'date',
+  'jobs-out-of-range': 'jobs',
 };
 
 type Simulated<S> = { state: S; revision: number };

@@ -1,7 +1,7 @@
 import { parseMoney } from '../../../../../libs/domain/src/index.js';
 import { type RowProblem, formatProblem, parseReportCsv } from './report-rows.js';
 
-const HEADER = 'kind,pairId,parentPairId,projectId,id,date,amount,currency,jobs,milestone,title,sector,capitalKind,donor,donorLevel,recipient,recipientLevel,programme,reason';
+const HEADER = 'kind,pairId,parentPairId,projectId,id,corrects,date,amount,currency,jobs,milestone,title,sector,capitalKind,donor,donorLevel,recipient,recipientLevel,programme,reason';
 
 /** A CSV with the header above; each row given as its non-empty cells by column name. */
 function csv(...rows: Array<Record<string, string>>): string {
@@ -32,6 +32,8 @@ describe('the report-figures CSV', () => {
         { kind: 'jobs', projectId: 'graphite', jobs: '1,200', date: '2024-07-01', id: 'q3' },
         { kind: 'milestone', projectId: 'graphite', milestone: 'landed', date: '2024-06-15' },
         { kind: 'pledge-revision', projectId: 'graphite', amount: '238.05亿', date: '2024-08-01', reason: 'scope grew', id: 'r1' },
+        { kind: 'disbursement-correction', projectId: 'graphite', corrects: 't1', amount: '0', date: '2024-08-15', reason: 'never arrived', id: 'fix1' },
+        { kind: 'jobs-correction', projectId: 'graphite', corrects: 'q3', jobs: '1,150', date: '2024-08-16', reason: 'counted twice', id: 'fix2' },
         { kind: 'cancellation', projectId: 'graphite', date: '2024-09-01', reason: 'investor withdrew' },
       ),
     );
@@ -44,7 +46,9 @@ describe('the report-figures CSV', () => {
       [6, 'jobs', 'RecordJobs'],
       [7, 'milestone', 'ReachMilestone'],
       [8, 'pledge-revision', 'RevisePledge'],
-      [9, 'cancellation', 'CancelProject'],
+      [9, 'disbursement-correction', 'CorrectDisbursement'],
+      [10, 'jobs-correction', 'CorrectJobsReport'],
+      [11, 'cancellation', 'CancelProject'],
     ]);
     expect(rows[0].command.data).toEqual({
       pairId: 'shanghai-sanming',
@@ -69,6 +73,8 @@ describe('the report-figures CSV', () => {
     expect(rows[3].command.data).toEqual({ projectId: 'graphite', disbursementId: 't1', amount: { minor: 1_510_000_000n, currency: 'CNY' }, disbursedOn: '2024-06-01' });
     expect(rows[4].command.data).toEqual({ projectId: 'graphite', reportId: 'q3', jobs: 1200, reportedOn: '2024-07-01' });
     expect(rows[6].command.data).toMatchObject({ revisionId: 'r1', pledged: { minor: 2_380_500_000_000n, currency: 'CNY' } });
+    expect(rows[7].command.data).toEqual({ projectId: 'graphite', correctionId: 'fix1', disbursementId: 't1', amount: { minor: 0n, currency: 'CNY' }, reason: 'never arrived', correctedOn: '2024-08-15' });
+    expect(rows[8].command.data).toEqual({ projectId: 'graphite', correctionId: 'fix2', reportId: 'q3', jobs: 1150, reason: 'counted twice', correctedOn: '2024-08-16' });
   });
 
   it('accepts columns in any order, left out when unused, a BOM, comments, CRLF, quoted cells and blank rows', () => {
@@ -112,6 +118,8 @@ describe('the report-figures CSV', () => {
           { kind: '', projectId: 'graphite' },
           { kind: 'cancellation', projectId: 'graphite', date: '2024-06-01', amount: '5' },
           { ...pair, donorLevel: 'planet', recipient: '' },
+          { kind: 'disbursement', projectId: 'graphite', amount: '0', date: '2024-06-01' },
+          { kind: 'disbursement-correction', projectId: 'graphite', corrects: 'T1', amount: '-1', date: '2024-06-01', reason: 'x' },
         ),
       ),
     ).toEqual([
@@ -125,12 +133,15 @@ describe('the report-figures CSV', () => {
       'line 7, column jobs: jobs must be at least 1',
       'line 8, column milestone: milestone must be one of landed, construction-started, in-production, completed',
       "line 9, column projectId: must match ^[a-z0-9][a-z0-9._-]{0,127}$ (lowercase letters, digits, '.', '_', '-'; at most 128)",
-      'line 10, column kind: "transfer" is not a kind; it must be one of pair, signing, disbursement, jobs, milestone, pledge-revision, cancellation',
-      'line 11, column kind: is empty; it must be one of pair, signing, disbursement, jobs, milestone, pledge-revision, cancellation',
+      'line 10, column kind: "transfer" is not a kind; it must be one of pair, signing, disbursement, jobs, milestone, pledge-revision, disbursement-correction, jobs-correction, cancellation',
+      'line 11, column kind: is empty; it must be one of pair, signing, disbursement, jobs, milestone, pledge-revision, disbursement-correction, jobs-correction, cancellation',
       'line 12, column amount: is not used by cancellation rows; leave it empty',
       'line 12, column reason: is required for cancellation rows',
       'line 13, column recipient: is required for pair rows',
       'line 13, column donorLevel: donorLevel must be one of province, prefecture, city, county, district, zone',
+      'line 14, column amount: "0" must be greater than zero',
+      "line 15, column corrects: must match ^[a-z0-9][a-z0-9._-]{0,127}$ (lowercase letters, digits, '.', '_', '-'; at most 128)",
+      'line 15, column amount: "-1" must not be negative',
     ]);
   });
 

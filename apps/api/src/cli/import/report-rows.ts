@@ -18,6 +18,8 @@ import {
 } from '../../../../../libs/domain/src/index.js';
 import { RegisterPartnerPairRequestDto } from '../../partner-pairs/register-partner-pair/register-partner-pair.request.dto.js';
 import { CancelProjectRequestDto } from '../../projects/cancel-project/cancel-project.request.dto.js';
+import { CorrectDisbursementRequestDto } from '../../projects/correct-disbursement/correct-disbursement.request.dto.js';
+import { CorrectJobsReportRequestDto } from '../../projects/correct-jobs-report/correct-jobs-report.request.dto.js';
 import { DisburseFundsRequestDto } from '../../projects/disburse-funds/disburse-funds.request.dto.js';
 import { ReachMilestoneRequestDto } from '../../projects/reach-milestone/reach-milestone.request.dto.js';
 import { RecordJobsRequestDto } from '../../projects/record-jobs/record-jobs.request.dto.js';
@@ -35,6 +37,7 @@ export const COLUMNS = [
   'pairId',
   'projectId',
   'id',
+  'corrects',
   'date',
   'amount',
   'currency',
@@ -74,6 +77,8 @@ interface KindSpec {
   command(cells: Cells, money: Money | null, id: string): Command;
   /** Kinds whose id column may be left empty: the id is then derived from these columns. */
   readonly derivesIdFrom?: readonly Column[];
+  /** Whether the amount may be zero (a correction of a tranche that never arrived). */
+  readonly zeroAmount?: boolean;
 }
 
 const optional = (value: string): string | undefined => (value === '' ? undefined : value);
@@ -178,6 +183,33 @@ export const ROW_KINDS = {
     command: (c, money, id) => ({
       type: 'RevisePledge',
       data: { projectId: c.get('projectId'), revisionId: id, pledged: money as Money, reason: c.get('reason'), revisedOn: c.get('date') },
+    }),
+  },
+  'disbursement-correction': {
+    meaning: 'corrects a disbursement entered wrongly (corrects = its id): the corrected amount, 0 if it never arrived',
+    required: ['projectId', 'corrects', 'amount', 'date', 'reason'],
+    optional: ['id', 'currency'],
+    derivesIdFrom: ['projectId', 'corrects', 'date', 'amount', 'currency', 'reason'],
+    zeroAmount: true,
+    dto: CorrectDisbursementRequestDto,
+    fields: { correctionId: 'id', amount: 'amount', reason: 'reason', correctedOn: 'date' },
+    body: (c, money, id) => ({ correctionId: id, amount: toMoneyJson(money as Money), reason: c.get('reason'), correctedOn: c.get('date') }),
+    command: (c, money, id) => ({
+      type: 'CorrectDisbursement',
+      data: { projectId: c.get('projectId'), correctionId: id, disbursementId: c.get('corrects'), amount: money as Money, reason: c.get('reason'), correctedOn: c.get('date') },
+    }),
+  },
+  'jobs-correction': {
+    meaning: 'corrects a jobs report entered wrongly (corrects = its id): the corrected number, 0 allowed',
+    required: ['projectId', 'corrects', 'jobs', 'date', 'reason'],
+    optional: ['id'],
+    derivesIdFrom: ['projectId', 'corrects', 'date', 'jobs', 'reason'],
+    dto: CorrectJobsReportRequestDto,
+    fields: { correctionId: 'id', jobs: 'jobs', reason: 'reason', correctedOn: 'date' },
+    body: (c, _money, id) => ({ correctionId: id, jobs: wholeNumber(c.get('jobs')), reason: c.get('reason'), correctedOn: c.get('date') }),
+    command: (c, _money, id) => ({
+      type: 'CorrectJobsReport',
+      data: { projectId: c.get('projectId'), correctionId: id, reportId: c.get('corrects'), jobs: wholeNumber(c.get('jobs')) as number, reason: c.get('reason'), correctedOn: c.get('date') },
     }),
   },
   cancellation: {
@@ -320,8 +352,12 @@ export function parseReportCsv(text: string, options: ParseOptions): ParsedRepor
       if (!used && cells.get(column) !== '') problem(column, `is not used by ${kind} rows; leave it empty`);
       if (spec.required.includes(column) && cells.get(column) === '') problem(column, `is required for ${kind} rows`);
     }
-    if (spec.required.includes('projectId') && cells.get('projectId') !== '' && !isId(cells.get('projectId')) && !spec.fields.projectId) {
-      problem('projectId', `must match ${ID_PATTERN.source} (lowercase letters, digits, '.', '_', '-'; at most 128)`);
+    // Ids the API takes from the path rather than the body are checked here, by the same pattern.
+    const inBody = new Set<string>(Object.values(spec.fields));
+    for (const column of ['projectId', 'corrects'] as const) {
+      if (spec.required.includes(column) && cells.get(column) !== '' && !inBody.has(column) && !isId(cells.get(column))) {
+        problem(column, `must match ${ID_PATTERN.source} (lowercase letters, digits, '.', '_', '-'; at most 128)`);
+      }
     }
 
     let money: Money | null = null;
@@ -330,7 +366,7 @@ export function parseReportCsv(text: string, options: ParseOptions): ParsedRepor
       if (!isCurrencyCode(currency)) problem('currency', `${JSON.stringify(currency)} is not a supported ISO 4217 code such as CNY`);
       else {
         try {
-          money = parseReportAmount(cells.get('amount'), currency);
+          money = parseReportAmount(cells.get('amount'), currency, { allowZero: spec.zeroAmount === true });
         } catch (error) {
           if (!(error instanceof ReportAmountError)) throw error;
           problem('amount', `${JSON.stringify(cells.get('amount'))} ${error.message}`);
