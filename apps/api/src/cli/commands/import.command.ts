@@ -22,7 +22,7 @@ const kinds = KIND_NAMES.map((kind) => {
  */
 export default defineCommand({
   name: 'import',
-  summary: 'import a CSV of report figures (pairs, signings, disbursements, jobs, milestones, pledge revisions, cancellations)',
+  summary: 'import a CSV of report figures (pairs, signings, disbursements, jobs, milestones, pledge revisions, corrections, cancellations)',
   description: `
 The file is CSV (UTF-8, comma-separated, a header row; lines starting with # are comments).
 The kind column says what each row records; a row fills the columns of its kind and leaves
