@@ -2,6 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { READ_MODELS_FILE } from '../../apps/api/src/infrastructure/ledger-runtime.js';
 import { LedgerUnderTest, removeDataDirs, storeEnv, tempDataDir } from '../support/ledger-harness.js';
 import { BUILT_CLI, runCliProcess } from '../support/processes.js';
 
@@ -274,5 +276,23 @@ describe('npm run cli -- rebuild', () => {
     expect(run.stdout).toMatch(/^rebuilt read models from 11 events up to position \d+ in [0-9.]+ s\n$/);
     expect(run.stderr).toMatch(/^rebuilding: (\d+)\/\1 \(100%\)$/m);
     expect(await figures(await startApi(dir))).toEqual(before);
+  });
+
+  it('exits 3 while another rebuild is running', async () => {
+    const dir = tempDataDir();
+    expect((await runCliProcess(dir, ['import', DEMO_CSV])).code).toBe(0);
+    expect((await runCliProcess(dir, ['rebuild'])).code).toBe(0);
+    // What a rebuild in another process (or the API's) records while it runs.
+    const db = new Database(join(dir, READ_MODELS_FILE));
+    const now = new Date().toISOString();
+    db.prepare(
+      `INSERT OR REPLACE INTO projection_rebuilds (projection, rebuild_id, state, started_at, updated_at, finished_at, head, position, events, parked, error)
+       VALUES ('ledger-read-models', 'other', 'running', ?, ?, NULL, 11, 5, 5, 0, NULL)`,
+    ).run(now, now);
+    db.close();
+    const run = await runCliProcess(dir, ['rebuild']);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain('a rebuild of the read models is running');
+    expect(run.stdout).toBe('');
   });
 });

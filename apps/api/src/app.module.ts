@@ -5,6 +5,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { AS_OF_QUERY_HANDLERS } from './as-of/as-of.queries.js';
 import { AdminHttpController } from './admin/admin.http.controller.js';
 import { HealthHttpController } from './admin/health.http.controller.js';
+import { ProjectionsHttpController } from './admin/projections/projections.http.controller.js';
 import { VerifyChainsHttpController } from './audit/verify-chains/verify-chains.http.controller.js';
 import { VerifyChainsHandler } from './audit/verify-chains/verify-chains.query.js';
 import { MetricsHttpController } from './admin/metrics.http.controller.js';
@@ -52,6 +53,7 @@ export class AppModule {
         CorrectJobsReportHttpController,
         ProjectsHttpController,
         AdminHttpController,
+        ProjectionsHttpController,
         HealthHttpController,
         VerifyChainsHttpController,
         MetricsHttpController,

@@ -12,11 +12,13 @@ import { type Progress, type ProgressStream, startProgress } from './progress.js
  * the CLI finds them there, so adding a command touches nothing else.
  *
  * Exit codes: 0 done; 1 the work failed (bad rows, a refused command, the
- * store failing); 2 the command line or the configuration is wrong.
+ * store failing); 2 the command line or the configuration is wrong; 3 busy
+ * (a rebuild while another one runs).
  */
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
+export const EXIT_BUSY = 3;
 
 export interface CliOption {
   readonly type: 'string' | 'boolean';
@@ -101,7 +103,8 @@ export function generalHelp(commands: readonly CliCommand[]): string {
     `  ${'help'.padEnd(width)}  show help for a command: npm run cli -- help <command>`,
     '',
     'Every command reads the API\'s configuration from the environment (DATA_DIR, EVENT_STORE, ESDB_CONNECTION_STRING).',
-    'Exit codes: 0 done; 1 the work failed (bad rows, a refused command, the store failing); 2 wrong command line or configuration.',
+    'Exit codes: 0 done; 1 the work failed (bad rows, a refused command, the store failing); 2 wrong command line or configuration;',
+    '3 busy (rebuild: another rebuild is running).',
     '',
   ].join('\n');
 }

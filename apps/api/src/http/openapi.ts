@@ -141,6 +141,10 @@ export const ERROR_CODES = {
   'stream-not-found': { status: 404, message: 'stream project-sm-graphite-anode holds no events' },
   'unknown-schema-version': { status: 500, message: 'FundsDisbursed schema version 3 cannot be read: this release reads versions 1 to 1 of FundsDisbursed' },
   'projection-behind': { status: 503, message: 'the read models have reached position 3, not yet 4; retry shortly' },
+  'parked-event-not-found': { status: 404, message: 'no event is parked at position 1234' },
+  'parked-event-not-first': { status: 409, message: 'the event at position 1240 waits behind the parked event at position 1234 of the same stream: retry that one' },
+  'rebuild-in-progress': { status: 409, message: 'a rebuild of the read models is running (started 2026-01-01T10:00:00.000Z, at position 40000 of 150000)' },
+  'read-models-busy': { status: 503, message: 'another process holds the read models (npm run rebuild?); try again shortly' },
 } as const satisfies Record<string, { status: number; message: string; fields?: unknown }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

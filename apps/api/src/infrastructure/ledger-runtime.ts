@@ -4,7 +4,7 @@ import type Database from 'better-sqlite3';
 import { type CommandObserver, Ledger } from '../../../../libs/application/src/index.js';
 import { type EventStore, SqliteEventStore, UpcastingEventStore } from '../../../../libs/event-store/src/index.js';
 import { LEDGER_UPCASTERS, partnerPairStreamId, projectStreamId } from '../../../../libs/domain/src/index.js';
-import { AsOfQueries, LedgerProjection, LedgerQueries, ProjectionRunner, openCheckpointDb, openReadModelDb } from '../../../../libs/projections/src/index.js';
+import { AsOfQueries, LedgerProjection, LedgerQueries, ProjectionOperations, ProjectionRunner, openCheckpointDb, openReadModelDb } from '../../../../libs/projections/src/index.js';
 import { KafkaRelay } from '../../../../libs/kafka-relay/src/index.js';
 import type { LedgerConfig } from '../config.js';
 
@@ -58,6 +58,8 @@ export class LedgerRuntime implements OnApplicationBootstrap, OnApplicationShutd
   /** ?asOf / ?knownAt: answers recomputed from the events. */
   readonly asOf: AsOfQueries;
   readonly runner: ProjectionRunner;
+  /** GET /admin/projections, blue/green rebuilds, retries of parked events. */
+  readonly projections: ProjectionOperations;
   /** Publishes every event to Kafka when KAFKA_BROKERS is set. */
   readonly relay: KafkaRelay | null;
   private readonly relayDb: Database.Database | null;
@@ -78,7 +80,10 @@ export class LedgerRuntime implements OnApplicationBootstrap, OnApplicationShutd
     this.readModels = openReadModelDb(join(config.dataDir, READ_MODELS_FILE));
     this.queries = new LedgerQueries(this.readModels);
     this.asOf = new AsOfQueries(this.store, this.readModels, { maxEvents: config.asOfMaxEvents });
-    this.runner = new ProjectionRunner(this.store, this.readModelWriter, new LedgerProjection(this.readModelWriter), new Logger('Projections'));
+    const projectionsLogger = new Logger('Projections');
+    this.runner = new ProjectionRunner(this.store, this.readModelWriter, new LedgerProjection(this.readModelWriter), projectionsLogger);
+    // A rebuild's own connection waits at most a second for another process's lock (it never waits for this one's runner).
+    this.projections = new ProjectionOperations(this.store, this.runner, this.readModelWriter, () => openReadModelDb(join(config.dataDir, READ_MODELS_FILE), 1000), projectionsLogger);
     this.relayDb = config.kafkaBrokers.length === 0 ? null : openCheckpointDb(join(config.dataDir, RELAY_FILE));
     this.relay =
       this.relayDb === null
@@ -94,6 +99,7 @@ export class LedgerRuntime implements OnApplicationBootstrap, OnApplicationShutd
   async onApplicationShutdown(): Promise<void> {
     await this.relay?.stop();
     this.relayDb?.close();
+    await this.projections.stop();
     await this.runner.stop();
     await this.store.close();
     this.readModelWriter.close();
