@@ -3,8 +3,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { READ_MODELS_FILE } from '../../apps/api/src/infrastructure/ledger-runtime.js';
-import { LedgerUnderTest, removeDataDirs, storeEnv, tempDataDir } from '../support/ledger-harness.js';
+import { EVENTS_FILE, READ_MODELS_FILE } from '../../apps/api/src/infrastructure/ledger-runtime.js';
+import { LedgerUnderTest, removeDataDirs, sqliteOnly, storeEnv, tempDataDir } from '../support/ledger-harness.js';
 import { BUILT_CLI, runCliProcess } from '../support/processes.js';
 
 /**
@@ -294,5 +294,49 @@ describe('npm run cli -- rebuild', () => {
     expect(run.code).toBe(3);
     expect(run.stderr).toContain('a rebuild of the read models is running');
     expect(run.stdout).toBe('');
+  });
+});
+
+describe('npm run cli -- verify', () => {
+  it('reports every chain intact after an import, per stream too, and refuses a bad --stream', async () => {
+    const dir = tempDataDir();
+    expect((await runCliProcess(dir, ['import', DEMO_CSV])).code).toBe(0);
+    const run = await runCliProcess(dir, ['verify']);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ ok: true, events: 11, legacy: 0, firstBreak: null });
+    expect(run.stderr).toMatch(/^ok: 11 events in \d+ streams, every chain holds$/m);
+    const one = await runCliProcess(dir, ['verify', '--stream', 'partner-pair-shanghai-sanming']);
+    expect({ code: one.code, result: JSON.parse(one.stdout) }).toMatchObject({ code: 0, result: { ok: true, streams: 1, events: 1 } });
+    const unknown = await runCliProcess(dir, ['verify', '--stream', 'project-no-such-project']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('holds no events');
+    const bad = await runCliProcess(dir, ['verify', '--stream', 'not a stream']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--stream must be a ledger stream id');
+  });
+
+  // Tampering edits events.sqlite itself: there is no EventStoreDB file to edit.
+  sqliteOnly('exits 1 and names the event when one stored event was edited in the database', async () => {
+    const dir = tempDataDir();
+    expect((await runCliProcess(dir, ['import', DEMO_CSV])).code).toBe(0);
+    const db = new Database(join(dir, EVENTS_FILE));
+    const target = db.prepare("SELECT position, stream_id, revision, data FROM events WHERE type = 'ProjectSigned' ORDER BY position LIMIT 1").get() as {
+      position: number;
+      stream_id: string;
+      revision: number;
+      data: string;
+    };
+    const data = JSON.parse(target.data);
+    data.pledged.amount = '1.00';
+    expect(db.prepare('UPDATE events SET data = ? WHERE position = ?').run(JSON.stringify(data), target.position).changes).toBe(1);
+    db.close();
+    const run = await runCliProcess(dir, ['verify']);
+    expect(run.code).toBe(1);
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      ok: false,
+      brokenStreams: 1,
+      firstBreak: { streamId: target.stream_id, revision: target.revision, position: target.position, reason: 'hash-mismatch' },
+    });
+    expect(run.stderr).toContain(`BROKEN: first break at ${target.stream_id} revision ${target.revision}`);
   });
 });
