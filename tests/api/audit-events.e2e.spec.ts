@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { generateLedger } from '../../bench/generate-ledger.js';
@@ -27,10 +28,13 @@ describe('GET /audit/events', () => {
       const reply = await api.post(command.path, command.body);
       expect([200, 201, 422]).toContain(reply.status);
     }
+    const correction = { correctionId: 'c1', amount: { amount: '0', currency: 'CNY' }, reason: 'never arrived', correctedOn: '2025-06-30' };
+    expect((await api.post('/projects/proj-0-0/disbursements/proj-0-0-t0/corrections', correction)).status).toBe(201);
     expect((await api.post('/partner-pairs', pairBody('tricky', { establishedOn: '2020-01-01' }))).status).toBe(201);
     const signed = await api.post('/projects', projectBody('tricky-project', 'tricky', '1234.56', { title: TRICKY_TITLE, signedOn: '2024-02-29' }), { 'x-correlation-id': '-starts-with-a-minus' });
     expect(signed.status).toBe(201);
-    events = await api.runtime.store.readAll({ maxCount: 100_000 });
+    // Exactly as stored: the export does not upcast.
+    events = await api.runtime.store.stored.readAll({ maxCount: 100_000 });
     expect(events.length).toBeGreaterThan(100);
   });
 
@@ -68,6 +72,10 @@ describe('GET /audit/events', () => {
       });
     });
     expect(lines.find((line) => line.type === 'ProjectSigned' && line.data.projectId === 'tricky-project').data.title).toBe(TRICKY_TITLE);
+    // A correction is in the history beside what it corrects, dated on the corrected tranche's date.
+    const tranche = lines.find((line) => line.type === 'FundsDisbursed' && line.data.disbursementId === 'proj-0-0-t0');
+    const correction = lines.find((line) => line.type === 'DisbursementCorrected' && line.data.correctionId === 'c1');
+    expect(correction).toMatchObject({ businessDate: tranche.data.disbursedOn, data: { disbursementId: 'proj-0-0-t0', amount: { amount: '0.00', currency: 'CNY' }, correctedOn: '2025-06-30' } });
   });
 
   it('streams CSV (format=csv, or Accept: text/csv) that parses back to the same events, with formulas neutralised', async () => {
@@ -113,6 +121,8 @@ describe('GET /audit/events', () => {
     expect(tricky[CSV_COLUMNS.indexOf('correlationId')]).toBe("'-starts-with-a-minus");
     expect(JSON.parse(tricky[CSV_COLUMNS.indexOf('data')]).title).toBe(TRICKY_TITLE);
     for (const row of rows) for (const cell of row) expect(/^[=+\-@\t\r]/.test(cell) ? cell : 'safe').toBe('safe');
+    const corrected = rows.find((row) => row[CSV_COLUMNS.indexOf('type')] === 'DisbursementCorrected' && JSON.parse(row[CSV_COLUMNS.indexOf('data')]).correctionId === 'c1')!;
+    expect([corrected[CSV_COLUMNS.indexOf('amount')], corrected[CSV_COLUMNS.indexOf('currency')]]).toEqual(['0.00', 'CNY']);
   });
 
   it("filters by pair: the pair's registration and its own projects' events, or with includeSubPairs its whole tree", async () => {
@@ -175,6 +185,24 @@ describe('GET /audit/events', () => {
     expect((await api.get('/audit/events?pairId=no-such-pair')).body).toMatchObject({ statusCode: 404, code: 'pair-not-found' });
     expect((await api.get('/audit/events?projectId=no-such-project&format=csv')).body).toMatchObject({ statusCode: 404, code: 'project-not-found' });
   });
+
+  it('exports events exactly as stored: an old schema version stays as written, where history shows it upcast', async () => {
+    const meta = { correlationId: 'legacy-import', causationId: 'legacy-import', actor: 'legacy' };
+    const signing = { projectId: 'legacy', pairId: 'pair-0', title: 'Legacy', sector: 'textiles', capitalKind: 'aid', pledged: { amount: '100.00', currency: 'CNY' }, signedOn: '2021-01-01', occasion: null, investor: null };
+    // PledgeRevised as schema version 1 wrote it, before revision ids existed.
+    const revisedV1 = { projectId: 'legacy', pairId: 'pair-0', pledged: { amount: '150.00', currency: 'CNY' }, previousPledged: { amount: '100.00', currency: 'CNY' }, reason: 'legacy', revisedOn: '2021-06-01' };
+    await api.runtime.store.stored.appendToStream('project-legacy', [
+      { id: randomUUID(), type: 'ProjectSigned', schemaVersion: 1, data: signing, metadata: meta },
+      { id: randomUUID(), type: 'PledgeRevised', schemaVersion: 1, data: revisedV1, metadata: meta },
+    ]);
+    const exported1 = jsonLines((await exported('?projectId=legacy')).text);
+    expect(exported1.map((line) => [line.type, line.schemaVersion, line.data])).toEqual([
+      ['ProjectSigned', 1, signing],
+      ['PledgeRevised', 1, revisedV1],
+    ]);
+    const history = (await api.get('/projects/legacy/history')).body.events;
+    expect(history[1]).toMatchObject({ schemaVersion: 2, data: { ...revisedV1, revisionId: null } });
+  });
 });
 
 describe('GET /audit/events on a large ledger', () => {
@@ -188,7 +216,7 @@ describe('GET /audit/events on a large ledger', () => {
     const api = await LedgerUnderTest.start(dir);
     try {
       expect(await api.runtime.runner.waitFor(total, 60_000)).toBe(true);
-      const store = api.runtime.store;
+      const store = api.runtime.store.stored;
       const readAll = store.readAll.bind(store);
       let pagesRead = 0;
       // The export's pages (500 events); the status probe behind /metrics and /health reads single events meanwhile.

@@ -61,7 +61,7 @@ describe('durability', () => {
     expect(acknowledged.length).toBeGreaterThanOrEqual(50);
 
     const restarted = await LedgerUnderTest.start(dataDir);
-    expect(restarted.runtime.store.constructor.name).toBe(E2E_STORE === 'esdb' ? 'EsdbEventStore' : 'SqliteEventStore');
+    expect(restarted.runtime.store.stored.constructor.name).toBe(E2E_STORE === 'esdb' ? 'EsdbEventStore' : 'SqliteEventStore');
     const stored = new Set(
       (await restarted.get('/projects/crash-project/history')).body.events
         .filter((e: { type: string }) => e.type === 'FundsDisbursed')

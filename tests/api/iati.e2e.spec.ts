@@ -52,6 +52,7 @@ describe('GET /partner-pairs/:pairId/iati', () => {
     await ok('/projects/iati-a/disbursements', disbursementBody('a-t1', '300.00', '2024-07-01'));
     await ok('/projects/iati-a/pledge-revisions', { revisionId: 'a-r2', pledged: { amount: '1200.00', currency: 'CNY' }, reason: 'scaled back', revisedOn: '2024-08-01' });
     await ok('/projects/iati-a/disbursements', disbursementBody('a-t2', '200.50', '2024-09-01'));
+    await ok('/projects/iati-a/disbursements/a-t1/corrections', { correctionId: 'a-t1-c1', amount: { amount: '250.00', currency: 'CNY' }, reason: 'entered wrongly', correctedOn: '2024-10-01' });
     // B: in USD, completed.
     await ok('/projects', projectBody('iati-b', 'iati-root', '500', { pledged: { amount: '500', currency: 'USD' } }));
     await ok('/projects/iati-b/disbursements', { disbursementId: 'b-t1', amount: { amount: '100.00', currency: 'USD' }, disbursedOn: '2024-06-15' });
@@ -107,11 +108,13 @@ describe('GET /partner-pairs/:pairId/iati', () => {
     expect(a.transactions.map((t) => [t.type, t.date, t.value, t.currency, t.valueDate])).toEqual([
       ['2', '2024-05-07', '1000.00', 'CNY', '2024-05-07'],
       ['2', '2024-06-01', '500.00', 'CNY', '2024-06-01'],
-      ['3', '2024-07-01', '300.00', 'CNY', '2024-07-01'],
+      ['3', '2024-07-01', '250.00', 'CNY', '2024-07-01'],
       ['2', '2024-08-01', '-300.00', 'CNY', '2024-08-01'],
       ['3', '2024-09-01', '200.50', 'CNY', '2024-09-01'],
     ]);
     expect(a.transactions[3].description).toBe('Pledge revised from 1500.00 to 1200.00 CNY: scaled back');
+    // A corrected tranche is reported at its corrected amount, the correction told in its description.
+    expect(a.transactions[2].description).toBe('Tranche a-t1, corrected from 300.00 to 250.00 CNY on 2024-10-01: entered wrongly');
 
     expect(byId['iati-b']).toMatchObject({ status: '3', dates: { '2': '2024-05-07', '4': '2025-05-01' }, defaultCurrency: 'USD' });
     expect(byId['iati-b'].transactions.map((t) => [t.type, t.value, t.currency])).toEqual([['2', '500.00', 'USD'], ['3', '100.00', 'USD']]);
@@ -121,6 +124,7 @@ describe('GET /partner-pairs/:pairId/iati', () => {
     // The ledger's pledged counts the current pledge of projects not cancelled; delivered, every tranche.
     const summary = (await api.get('/partner-pairs/iati-root/summary')).body;
     expect(summary.own.pledged).toEqual({ CNY: '1200.00', USD: '500.00' });
+    expect(summary.own.delivered).toEqual({ CNY: '500.50', USD: '100.00' });
     expect(sums(activities.filter((x) => x.status !== '5'), '2')).toEqual(figures(summary.own.pledged));
     expect(sums(activities, '3')).toEqual(figures(summary.own.delivered));
 

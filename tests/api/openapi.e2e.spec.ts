@@ -349,6 +349,16 @@ describe('OpenAPI at /docs', () => {
       expect((await get('/projects/docs-project/history', '/projects/{projectId}/history')).body.events.length).toBeGreaterThan(3);
       expect((await get('/projects/docs-project/history?minPosition=999999', '/projects/{projectId}/history')).status).toBe(503);
       expect((await get('/projects/docs-project?minPosition=-1', '/projects/{projectId}')).status).toBe(400);
+      for (const [path, status] of [
+        ['/audit/verify', 200],
+        ['/audit/verify?streamId=project-docs-project', 200],
+        ['/audit/verify?streamId=docs-project', 400],
+        ['/audit/verify?streamId=project-docs-none', 404],
+      ] as const) {
+        const reply = await api.get(path);
+        conforms('GET', '/audit/verify', reply);
+        expect([path, reply.status]).toEqual([path, status]);
+      }
       for (const path of ['/health', '/health/live', '/health/ready', '/admin/relay', '/metrics']) {
         const reply = await api.get(path);
         conforms('GET', path, reply);
@@ -358,6 +368,7 @@ describe('OpenAPI at /docs', () => {
       for (const [path, documented] of [
         ['/projects/docs-project/history', '/projects/{projectId}/history'],
         ['/admin/relay', '/admin/relay'],
+        ['/audit/verify', '/audit/verify'],
       ]) {
         const anonymous = await api.get(path, { authorization: '' });
         conforms('GET', documented, anonymous);
@@ -372,6 +383,29 @@ describe('OpenAPI at /docs', () => {
       const badHeader = await api.get('/health', { 'x-correlation-id': 'not valid!' });
       conforms('GET', '/health', badHeader);
       expect(badHeader.status).toBe(400);
+    });
+
+    it('for corrections and as-of reads', async () => {
+      const fix = { correctionId: 'docs-c1', amount: { amount: '0', currency: 'CNY' }, reason: 'never arrived', correctedOn: '2025-03-01' };
+      const fixPath = '/projects/{projectId}/disbursements/{disbursementId}/corrections';
+      requestConforms(fixPath, fix);
+      expect((await post('/projects/docs-project/disbursements/docs-t1/corrections', fixPath, fix)).status).toBe(201);
+      expect((await post('/projects/docs-project/disbursements/docs-t1/corrections', fixPath, fix)).status).toBe(200);
+      expect((await post('/projects/docs-project/disbursements/docs-t1/corrections', fixPath, { ...fix, reason: 'other' })).status).toBe(409);
+      expect((await post('/projects/docs-project/disbursements/docs-none/corrections', fixPath, { ...fix, correctionId: 'docs-c2' })).status).toBe(404);
+      expect((await post('/projects/docs-project/disbursements/docs-t1/corrections', fixPath, { ...fix, correctionId: 'docs-c2' })).status).toBe(422);
+      const jobsFix = { correctionId: 'docs-c3', jobs: 300, reason: 'counted twice', correctedOn: '2025-03-01' };
+      const jobsPath = '/projects/{projectId}/jobs/{reportId}/corrections';
+      requestConforms(jobsPath, jobsFix);
+      expect((await post('/projects/docs-project/jobs/docs-j1/corrections', jobsPath, jobsFix)).status).toBe(201);
+      expect((await post('/projects/docs-project/jobs/docs-j1/corrections', jobsPath, { ...jobsFix, jobs: -1 })).status).toBe(400);
+
+      const summary = await get('/partner-pairs/docs-pair/summary?asOf=2024-12-31&knownAt=2030-01-01T00:00:00Z', '/partner-pairs/{pairId}/summary');
+      expect(summary.body).toMatchObject({ asOf: '2024-12-31', knownAt: '2030-01-01T00:00:00.000Z' });
+      expect((await get('/partner-pairs/docs-pair/summary?asOf=someday', '/partner-pairs/{pairId}/summary')).status).toBe(400);
+      expect((await get('/projects/docs-project?asOf=2024-12-31', '/projects/{projectId}')).body.delivered).toEqual({ amount: '0.00', currency: 'CNY' });
+      expect((await get('/projects/docs-project?asOf=2024-01-01', '/projects/{projectId}')).status).toBe(404);
+      expect((await get('/projects/docs-project?knownAt=2024-01-01T00:00:00', '/projects/{projectId}')).status).toBe(400);
     });
   });
 });

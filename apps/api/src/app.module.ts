@@ -2,11 +2,16 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { TerminusModule } from '@nestjs/terminus';
+import { AS_OF_QUERY_HANDLERS } from './as-of/as-of.queries.js';
 import { ExportEventsHttpController } from './audit/export-events/export-events.http.controller.js';
 import { ExportIatiHttpController } from './partner-pairs/export-iati/export-iati.http.controller.js';
 import { AdminHttpController } from './admin/admin.http.controller.js';
 import { HealthHttpController } from './admin/health.http.controller.js';
+import { ProjectionsHttpController } from './admin/projections/projections.http.controller.js';
+import { VerifyChainsHttpController } from './audit/verify-chains/verify-chains.http.controller.js';
+import { VerifyChainsHandler } from './audit/verify-chains/verify-chains.query.js';
 import { MetricsHttpController } from './admin/metrics.http.controller.js';
+import { DashboardHttpController } from './dashboard/dashboard.http.controller.js';
 import type { LedgerConfig } from './config.js';
 import { AccessGuard } from './http/access.guard.js';
 import { ApiKeyRing } from './http/api-keys.js';
@@ -20,6 +25,8 @@ import { PartnerPairsHttpController } from './partner-pairs/partner-pairs.http.c
 import { RegisterPartnerPairHandler } from './partner-pairs/register-partner-pair/register-partner-pair.command.js';
 import { RegisterPartnerPairHttpController } from './partner-pairs/register-partner-pair/register-partner-pair.http.controller.js';
 import { CancelProjectHttpController } from './projects/cancel-project/cancel-project.http.controller.js';
+import { CorrectDisbursementHttpController } from './projects/correct-disbursement/correct-disbursement.http.controller.js';
+import { CorrectJobsReportHttpController } from './projects/correct-jobs-report/correct-jobs-report.http.controller.js';
 import { DisburseFundsHttpController } from './projects/disburse-funds/disburse-funds.http.controller.js';
 import { ProjectCommandHandler } from './projects/project.command.js';
 import { PROJECT_QUERY_HANDLERS } from './projects/project.queries.js';
@@ -45,10 +52,15 @@ export class AppModule {
         RevisePledgeHttpController,
         ReachMilestoneHttpController,
         CancelProjectHttpController,
+        CorrectDisbursementHttpController,
+        CorrectJobsReportHttpController,
         ProjectsHttpController,
         AdminHttpController,
+        ProjectionsHttpController,
         HealthHttpController,
+        VerifyChainsHttpController,
         MetricsHttpController,
+        DashboardHttpController,
         ExportEventsHttpController,
         ExportIatiHttpController,
       ],
@@ -64,6 +76,8 @@ export class AppModule {
         ProjectCommandHandler,
         ...PARTNER_PAIR_QUERY_HANDLERS,
         ...PROJECT_QUERY_HANDLERS,
+        ...AS_OF_QUERY_HANDLERS,
+        VerifyChainsHandler,
       ],
     };
   }

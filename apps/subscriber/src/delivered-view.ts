@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { type FundsDisbursedData, formatMinor, isCurrencyCode, parseMoney, yearOf } from '../../../libs/domain/src/index.js';
+import { type DisbursementCorrectedData, type FundsDisbursedData, type Money, formatMinor, isCurrencyCode, parseMoney, subtract, yearOf } from '../../../libs/domain/src/index.js';
 import type { EventEnvelope } from '../../../libs/kafka-relay/src/index.js';
 
 const SCHEMA = `
@@ -18,7 +18,8 @@ export type Outcome = 'applied' | 'duplicate' | 'rejected' | 'parked';
 
 /**
  * The subscriber's own view: capital delivered per partner pair per year,
- * built from FundsDisbursed events. Each event is applied once: its id is
+ * built from FundsDisbursed events and the DisbursementCorrected events that
+ * correct them (counted in the original disbursement's year). Each event is applied once: its id is
  * recorded in the same transaction as its effect, so a redelivered event
  * (Kafka delivery is at least once) changes nothing.
  */
@@ -52,14 +53,23 @@ export class DeliveredView {
       }
       if (envelope.type === 'FundsDisbursed') {
         const data = envelope.data as FundsDisbursedData;
-        const amount = parseMoney(data.amount);
-        const year = yearOf(data.disbursedOn);
-        const current = this.statements.current.get(data.pairId, year, amount.currency);
-        this.statements.upsert.run(data.pairId, year, amount.currency, ((current ? BigInt(current.amount_minor) : 0n) + amount.minor).toString());
+        this.addDelivered(data.pairId, data.disbursedOn, parseMoney(data.amount));
+      } else if (envelope.type === 'DisbursementCorrected') {
+        // The event carries the amount it replaces and the original's date: add the difference in the original's year.
+        const data = envelope.data as DisbursementCorrectedData;
+        const amount = parseMoney(data.amount, { allowZero: true });
+        const previous = parseMoney(data.previousAmount, { allowZero: true });
+        this.addDelivered(data.pairId, data.disbursedOn, subtract(amount, previous));
       }
       this.statements.count.run('applied');
       return 'applied';
     })();
+  }
+
+  private addDelivered(pairId: string, date: string, amount: Money): void {
+    const year = yearOf(date);
+    const current = this.statements.current.get(pairId, year, amount.currency);
+    this.statements.upsert.run(pairId, year, amount.currency, ((current ? BigInt(current.amount_minor) : 0n) + amount.minor).toString());
   }
 
   /** Counts a message that is not a ledger envelope at all (not JSON): skipped. */

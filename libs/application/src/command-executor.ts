@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Conflict, type Decision, NotFound } from '../../domain/src/index.js';
-import { type EventMetadata, type EventStore, WrongExpectedRevision } from '../../event-store/src/index.js';
+import { type EventMetadata, type EventStore, WrongExpectedRevision, chainEvents } from '../../event-store/src/index.js';
 import type { Loaded } from './aggregate-loader.js';
 import { KeyedMutex } from './keyed-mutex.js';
 
@@ -21,8 +21,6 @@ export interface CommandResult {
   readonly position: number;
 }
 
-/** Every event is version 1 of its schema until a schema changes. */
-export const SCHEMA_VERSION = 1;
 const MAX_ATTEMPTS = 5;
 
 /**
@@ -34,7 +32,11 @@ const MAX_ATTEMPTS = 5;
 export class CommandExecutor {
   private readonly mutex = new KeyedMutex();
 
-  constructor(private readonly store: EventStore) {}
+  constructor(
+    private readonly store: EventStore,
+    /** The schema version each event type is written with today (the domain's currentSchemaVersion). */
+    private readonly schemaVersion: (type: string) => number,
+  ) {}
 
   execute<S, E extends { type: string; data: unknown }>(
     streamId: string,
@@ -44,16 +46,24 @@ export class CommandExecutor {
   ): Promise<CommandResult> {
     return this.mutex.run(streamId, async () => {
       for (let attempt = 1; ; attempt++) {
-        const { state, revision } = await load();
+        const { state, revision, head } = await load();
         const decision = await decideGuarded(() => decide(state), context.expectedRevision, revision);
         if (decision.kind === 'replay') return { outcome: 'replayed', streamId, ...decision.at };
-        const metadata: EventMetadata = { correlationId: context.correlationId, causationId: context.commandId, actor: context.actor };
+        const metadata: EventMetadata = {
+          correlationId: context.correlationId,
+          causationId: context.commandId,
+          actor: context.actor,
+          writtenAt: new Date().toISOString(),
+        };
+        // Appended at exactly revision + 1 on (the expected revision guarantees it), so each event's hash chains from the loaded head.
+        const events = chainEvents(
+          streamId,
+          revision + 1,
+          head,
+          decision.events.map((event) => ({ id: randomUUID(), type: event.type, schemaVersion: this.schemaVersion(event.type), data: event.data, metadata })),
+        );
         try {
-          const result = await this.store.appendToStream(
-            streamId,
-            decision.events.map((event) => ({ id: randomUUID(), type: event.type, schemaVersion: SCHEMA_VERSION, data: event.data, metadata })),
-            { expectedRevision: revision === -1 ? 'no_stream' : revision },
-          );
+          const result = await this.store.appendToStream(streamId, events, { expectedRevision: revision === -1 ? 'no_stream' : revision });
           return { outcome: 'created', streamId, revision: result.nextExpectedRevision, position: result.position };
         } catch (error) {
           if (!(error instanceof WrongExpectedRevision)) throw error;

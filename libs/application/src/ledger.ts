@@ -7,6 +7,8 @@ import {
   type RegisterPartnerPair,
   PARTNER_PAIR_EVENT_TYPES,
   PROJECT_EVENT_TYPES,
+  LEDGER_UPCASTERS,
+  currentSchemaVersion,
   decideProject,
   evolvePartnerPair,
   evolveProject,
@@ -17,7 +19,7 @@ import {
   registerPartnerPair,
   signProject,
 } from '../../domain/src/index.js';
-import type { EventStore } from '../../event-store/src/index.js';
+import { type EventStore, type RecordedEvent, UpcastingEventStore } from '../../event-store/src/index.js';
 import { AggregateLoader } from './aggregate-loader.js';
 import { type CommandContext, CommandExecutor, type CommandResult } from './command-executor.js';
 import { type CommandObserver, observeAppends, observeCommand } from './command-observer.js';
@@ -32,13 +34,21 @@ export class Ledger {
   private readonly pairs: AggregateLoader<PartnerPairState, PartnerPairEvent>;
   private readonly projects: AggregateLoader<ProjectState, ProjectEvent>;
 
+  /** The store as stored: the writer chains hashes over this form. */
+  readonly store: EventStore;
+  /** The store as readers see it: every event upcast to the current schema of its type. */
+  readonly events: UpcastingEventStore;
+
+  /** Give it the store, or an UpcastingEventStore over it (the writer unwraps it: hashes cover the stored form). */
   constructor(
-    readonly store: EventStore,
+    store: EventStore,
     private readonly observer?: CommandObserver,
   ) {
-    this.executor = new CommandExecutor(observeAppends(store, observer));
-    this.pairs = new AggregateLoader(store, initialPartnerPairState, evolvePartnerPair, new Set(PARTNER_PAIR_EVENT_TYPES));
-    this.projects = new AggregateLoader(store, initialProjectState, evolveProject, new Set(PROJECT_EVENT_TYPES));
+    this.store = store instanceof UpcastingEventStore ? store.stored : store;
+    this.events = new UpcastingEventStore(this.store, LEDGER_UPCASTERS);
+    this.executor = new CommandExecutor(observeAppends(this.store, observer), currentSchemaVersion);
+    this.pairs = new AggregateLoader(this.store, initialPartnerPairState, evolvePartnerPair, new Set(PARTNER_PAIR_EVENT_TYPES), LEDGER_UPCASTERS);
+    this.projects = new AggregateLoader(this.store, initialProjectState, evolveProject, new Set(PROJECT_EVENT_TYPES), LEDGER_UPCASTERS);
   }
 
   registerPartnerPair(command: RegisterPartnerPair, context: CommandContext): Promise<CommandResult> {
@@ -70,9 +80,9 @@ export class Ledger {
     ));
   }
 
-  /** The events of one project, for auditors; null if it was never signed. */
-  async projectHistory(projectId: string) {
-    const events = await this.store.readStream(projectStreamId(projectId));
+  /** The events of one project, for auditors, upcast (each says the version it was stored with); null if it was never signed. */
+  async projectHistory(projectId: string): Promise<RecordedEvent[] | null> {
+    const events = await this.events.readStream(projectStreamId(projectId));
     return events.length === 0 ? null : events;
   }
 }

@@ -39,6 +39,12 @@ const money: JsonSchema = {
     currency: { type: 'string', enum: Object.keys(MINOR_DIGITS) },
   },
 };
+/** A corrected amount may be zero (the tranche never arrived). */
+const moneyOrZero: JsonSchema = {
+  ...money,
+  description: 'exact money as above, where zero is allowed',
+  properties: { ...(money.properties as Record<string, JsonSchema>), amount: { ...(money.properties as Record<string, JsonSchema>).amount, description: 'zero or positive; at most the currency\'s minor digits (0 to 3)' } },
+};
 const region: JsonSchema = {
   type: 'object',
   additionalProperties: false,
@@ -82,10 +88,10 @@ export const EVENT_CATALOGUE = {
     }),
   },
   PledgeRevised: {
-    version: 1,
+    version: 2,
     topic: 'projects',
-    summary: 'The pledge of a project was revised up or down (never below what was delivered).',
-    data: object({ ...projectRef, revisionId: { type: ['string', 'null'], pattern: ID_PATTERN.source }, pledged: money, previousPledged: money, reason: text, revisedOn: date }, ['revisionId']),
+    summary: 'The pledge of a project was revised up or down (never below what was delivered). v2: revisionId is always present (null when the client sent none).',
+    data: object({ ...projectRef, revisionId: { type: ['string', 'null'], pattern: ID_PATTERN.source }, pledged: money, previousPledged: money, reason: text, revisedOn: date }),
   },
   FundsDisbursed: {
     version: 1,
@@ -111,17 +117,71 @@ export const EVENT_CATALOGUE = {
     summary: 'The project was cancelled; its pledge no longer counts, what was delivered stays delivered.',
     data: object({ ...projectRef, reason: text, cancelledOn: date }),
   },
+  DisbursementCorrected: {
+    version: 1,
+    topic: 'projects',
+    summary:
+      'A disbursement entered wrongly was corrected (the original stays recorded). amount is the corrected amount, previousAmount what stood before; disbursedOn is the original disbursement\'s date: count amount − previousAmount in its year.',
+    data: object({
+      ...projectRef,
+      correctionId: id,
+      disbursementId: id,
+      disbursedOn: date,
+      amount: moneyOrZero,
+      previousAmount: moneyOrZero,
+      reason: text,
+      correctedOn: date,
+    }),
+  },
+  JobsReportCorrected: {
+    version: 1,
+    topic: 'projects',
+    summary:
+      'A jobs report entered wrongly was corrected (the original stays recorded). jobs is the corrected figure, previousJobs what stood before; reportedOn is the original report\'s date.',
+    data: object({
+      ...projectRef,
+      correctionId: id,
+      reportId: id,
+      reportedOn: date,
+      jobs: { type: 'integer', minimum: 0 },
+      previousJobs: { type: 'integer', minimum: 0 },
+      reason: text,
+      correctedOn: date,
+    }),
+  },
 } as const satisfies Record<ProjectEvent['type'] | PartnerPairEvent['type'], EventDefinition>;
 
 export type CatalogueEventType = keyof typeof EVENT_CATALOGUE;
+
+/**
+ * Earlier versions of event schemas, still published: the relay publishes
+ * every event upcast to its current version, but messages published before
+ * a schema changed stay in the topics.
+ */
+export const PREVIOUS_VERSIONS: Partial<Record<CatalogueEventType, readonly EventDefinition[]>> = {
+  PledgeRevised: [
+    {
+      version: 1,
+      topic: 'projects',
+      summary: 'The pledge of a project was revised up or down. v1: revisionId may be absent (revisions recorded before revision ids existed).',
+      data: object({ ...projectRef, revisionId: { type: ['string', 'null'], pattern: ID_PATTERN.source }, pledged: money, previousPledged: money, reason: text, revisedOn: date }, ['revisionId']),
+    },
+  ],
+};
+
+/** Every published definition of an event type, the current one last. */
+export function catalogueVersions(type: CatalogueEventType): readonly EventDefinition[] {
+  return [...(PREVIOUS_VERSIONS[type] ?? []), EVENT_CATALOGUE[type]];
+}
 
 export function isCatalogueEventType(type: string): type is CatalogueEventType {
   return Object.prototype.hasOwnProperty.call(EVENT_CATALOGUE, type);
 }
 
-/** The JSON Schema (draft 2020-12) of a whole message value: the envelope with this event type's data. */
-export function envelopeSchema(type: CatalogueEventType): JsonSchema {
-  const definition: EventDefinition = EVENT_CATALOGUE[type];
+/** The JSON Schema (draft 2020-12) of a whole message value: the envelope with this event type's data (at its current version unless told). */
+export function envelopeSchema(type: CatalogueEventType, version?: number): JsonSchema {
+  const definition = catalogueVersions(type).find((candidate) => candidate.version === (version ?? EVENT_CATALOGUE[type].version));
+  if (!definition) throw new Error(`${type} has no published version ${version}`);
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
     $id: `urn:commitment-ledger:events:${type}:v${definition.version}`,
@@ -136,7 +196,21 @@ export function envelopeSchema(type: CatalogueEventType): JsonSchema {
       position: { type: 'integer', minimum: 1 },
       recordedAt: { type: 'string', format: 'date-time' },
       data: definition.data,
-      metadata: object({ correlationId: { type: 'string' }, causationId: { type: 'string' }, actor: { type: 'string' }, recordedAt: { type: 'string' } }),
+      metadata: object(
+        {
+          correlationId: { type: 'string' },
+          causationId: { type: 'string' },
+          actor: { type: 'string' },
+          recordedAt: { type: 'string' },
+          writtenAt: { type: 'string', description: 'when the writer built the event; covered by the hash (recordedAt is not)' },
+          hash: {
+            type: 'string',
+            pattern: '^[0-9a-f]{64}$',
+            description: 'SHA-256 chaining the event to the previous one of its stream, over the event as stored (its stored schema version); absent on events recorded before hashes existed',
+          },
+        },
+        ['writtenAt', 'hash'],
+      ),
     }),
   };
 }

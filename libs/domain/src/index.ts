@@ -1,8 +1,11 @@
 export * from './money/currencies.js';
 export * from './money/money.js';
+export * from './money/report-amount.js';
 export * from './shared/decision.js';
 export * from './shared/errors.js';
 export * from './shared/values.js';
+export * from './shared/upcasting.js';
+export * from './event-versions.js';
 export * from './partner-pairs/partner-pair.js';
 export * from './projects/project.events.js';
 export * from './projects/project.state.js';
@@ -13,3 +16,5 @@ export * from './projects/commands/record-jobs.js';
 export * from './projects/commands/revise-pledge.js';
 export * from './projects/commands/reach-milestone.js';
 export * from './projects/commands/cancel-project.js';
+export * from './projects/commands/correct-disbursement.js';
+export * from './projects/commands/correct-jobs-report.js';

@@ -13,6 +13,10 @@ export interface EventMetadata {
   readonly correlationId: string;
   readonly causationId: string;
   readonly actor: string;
+  /** When the writer built the event (ISO timestamp): unlike the store's recordedAt, covered by the hash. */
+  readonly writtenAt?: string;
+  /** The event's link in its stream's hash chain (hash-chain.ts); absent on events stored before the chain existed. */
+  readonly hash?: string;
 }
 
 export interface NewEvent {
@@ -36,7 +40,10 @@ export interface RecordedEvent {
   /** Global position in the log of all events: strictly increasing, 1 for the first event. */
   readonly position: number;
   readonly type: string;
+  /** The schema version of `data`: the current one of its type when read through an UpcastingEventStore. */
   readonly schemaVersion: number;
+  /** Set when read through an UpcastingEventStore: the version the event was stored with (the hash covers the stored form). */
+  readonly storedSchemaVersion?: number;
   readonly data: unknown;
   readonly metadata: EventMetadata & { readonly recordedAt: string };
 }

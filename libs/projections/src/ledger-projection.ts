@@ -9,12 +9,15 @@ import {
   yearOf,
 } from '../../domain/src/index.js';
 import type { RecordedEvent } from '../../event-store/src/index.js';
-import type { ProjectRow } from './read-model-db.js';
+import { LIVE_TABLES, type ProjectRow, type ReadModelTables } from './read-model-db.js';
 import { CounterDeltas, type Dimension, type Metric } from './counters.js';
 
 type LedgerEvent = ProjectEvent | PartnerPairEvent;
 const LEDGER_EVENT_TYPES = new Set<string>([...PROJECT_EVENT_TYPES, ...PARTNER_PAIR_EVENT_TYPES]);
 
+
+/** The name under which the ledger projection stores its checkpoint and parked events. */
+export const LEDGER_PROJECTION_NAME = 'ledger-read-models';
 
 const STATUS_METRIC = { active: 'projectsActive', completed: 'projectsCompleted', cancelled: 'projectsCancelled' } as const;
 
@@ -25,30 +28,43 @@ const STATUS_METRIC = { active: 'projectsActive', completed: 'projectsCompleted'
  * runner's transaction.
  */
 export class LedgerProjection {
-  readonly name = 'ledger-read-models';
+  readonly name = LEDGER_PROJECTION_NAME;
   private readonly ancestorsCache = new Map<string, readonly string[]>();
+  /** Pairs registered in the current unit of work, written by its flush: until then it writes nothing. */
+  private readonly pendingPairs = new Map<string, Record<string, unknown>>();
   private readonly statements;
 
-  constructor(private readonly db: Database.Database) {
+  /** `tables`: where to write; a blue/green rebuild passes its shadow tables. */
+  constructor(
+    private readonly db: Database.Database,
+    tables: ReadModelTables = LIVE_TABLES,
+  ) {
+    const { pairs, projects, counters } = tables;
     this.statements = {
       insertPair: db.prepare(
-        `INSERT INTO pairs (pair_id, donor_name, donor_level, recipient_name, recipient_level, programme, parent_pair_id, established_on, ancestors)
+        `INSERT INTO ${pairs} (pair_id, donor_name, donor_level, recipient_name, recipient_level, programme, parent_pair_id, established_on, ancestors)
          VALUES (@pairId, @donorName, @donorLevel, @recipientName, @recipientLevel, @programme, @parentPairId, @establishedOn, @ancestors)`,
       ),
-      pairAncestors: db.prepare<[string], { ancestors: string }>('SELECT ancestors FROM pairs WHERE pair_id = ?'),
-      project: db.prepare<[string], ProjectRow>('SELECT * FROM projects WHERE project_id = ?'),
+      pairAncestors: db.prepare<[string], { ancestors: string }>(`SELECT ancestors FROM ${pairs} WHERE pair_id = ?`),
+      project: db.prepare<[string], ProjectRow>(`SELECT * FROM ${projects} WHERE project_id = ?`),
       upsertProject: db.prepare(
-        `INSERT OR REPLACE INTO projects VALUES (@project_id, @pair_id, @title, @sector, @capital_kind, @currency, @pledged_minor,
+        `INSERT OR REPLACE INTO ${projects} VALUES (@project_id, @pair_id, @title, @sector, @capital_kind, @currency, @pledged_minor,
            @delivered_minor, @jobs_created, @status, @signed_on, @occasion, @investor, @milestones, @cancellation, @revision, @last_position)`,
       ),
       counter: db.prepare<[string, string, string, string, string, string], { value: string }>(
-        'SELECT value FROM counters WHERE pair_id = ? AND scope = ? AND dimension = ? AND key = ? AND metric = ? AND unit = ?',
+        `SELECT value FROM ${counters} WHERE pair_id = ? AND scope = ? AND dimension = ? AND key = ? AND metric = ? AND unit = ?`,
       ),
       upsertCounter: db.prepare(
-        `INSERT INTO counters (pair_id, scope, dimension, key, metric, unit, value) VALUES (?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO ${counters} (pair_id, scope, dimension, key, metric, unit, value) VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT DO UPDATE SET value = excluded.value`,
       ),
     };
+  }
+
+  /** Forgets what it cached from the tables: after a rollback, the cache may hold rows that were undone. */
+  reset(): void {
+    this.ancestorsCache.clear();
+    this.pendingPairs.clear();
   }
 
   /** Applies events in order. Must run inside a transaction; writes each touched row once. */
@@ -75,6 +91,8 @@ export class LedgerProjection {
         }
       },
       flush: () => {
+        for (const pair of this.pendingPairs.values()) this.statements.insertPair.run(pair);
+        this.pendingPairs.clear();
         for (const row of projects.values()) this.statements.upsertProject.run(row);
         for (const { key, delta } of deltas.entries()) {
           const current = this.statements.counter.get(key.pairId, key.scope, key.dimension, key.key, key.metric, key.unit);
@@ -91,8 +109,9 @@ export class LedgerProjection {
     if (event.type === 'PartnerPairRegistered') {
       const { pairId, donor, recipient, programme, parentPairId, establishedOn } = event.data;
       const ancestors = parentPairId === null ? [] : [parentPairId, ...this.ancestorsOf(parentPairId)];
+      if (this.pendingPairs.has(pairId)) throw new Error(`partner pair ${pairId} is registered twice`);
       this.ancestorsCache.set(pairId, ancestors);
-      this.statements.insertPair.run({
+      this.pendingPairs.set(pairId, {
         pairId,
         donorName: donor.name,
         donorLevel: donor.level,
@@ -153,6 +172,19 @@ export class LedgerProjection {
         const amount = parseMoney(event.data.amount).minor;
         this.counting(row, deltas, yearOf(event.data.disbursedOn))('delivered', row.currency, amount);
         row.delivered_minor = (BigInt(row.delivered_minor) + amount).toString();
+        return;
+      }
+      case 'DisbursementCorrected': {
+        // The difference counts where the original did: in the original disbursement's year.
+        const delta = parseMoney(event.data.amount, { allowZero: true }).minor - parseMoney(event.data.previousAmount, { allowZero: true }).minor;
+        this.counting(row, deltas, yearOf(event.data.disbursedOn))('delivered', row.currency, delta);
+        row.delivered_minor = (BigInt(row.delivered_minor) + delta).toString();
+        return;
+      }
+      case 'JobsReportCorrected': {
+        const delta = event.data.jobs - event.data.previousJobs;
+        this.counting(row, deltas, yearOf(event.data.reportedOn))('jobsCreated', '', BigInt(delta));
+        row.jobs_created += delta;
         return;
       }
       case 'JobsRecorded':

@@ -1,11 +1,17 @@
 import type Database from 'better-sqlite3';
 import type { EventStore, RecordedEvent } from '../../event-store/src/index.js';
 import { BackgroundLoop } from './background-loop.js';
+import { ParkingLot, applyWithParking } from './parking.js';
 
 export interface Projection {
   readonly name: string;
   applyBatch(events: readonly RecordedEvent[]): void;
+  /** Forget any cache of table contents: called after a rollback. */
+  reset?(): void;
 }
+
+/** The stored checkpoint went back (a rebuild swapped in read models at an earlier position): resubscribe from it. */
+class CheckpointMovedBack extends Error {}
 
 export interface RunnerLogger {
   log(message: string): void;
@@ -42,12 +48,14 @@ export function writeCheckpoint(db: Database.Database, projection: string, posit
  * follows the store live. Each batch is applied and the checkpoint advanced
  * in one transaction, and events at or before the stored checkpoint are
  * skipped, so a crash, a restart or a concurrent rebuild never applies an
- * event twice or skips one.
+ * event twice or skips one. An event the projection cannot apply is parked
+ * (see parking.ts) and the projection goes on.
  */
 export class ProjectionRunner extends BackgroundLoop {
   private checkpoint = 0;
   private readonly waiters = new Set<{ position: number; resolve: () => void }>();
   lastError: string | null = null;
+  readonly parking: ParkingLot;
 
   constructor(
     private readonly store: EventStore,
@@ -57,12 +65,20 @@ export class ProjectionRunner extends BackgroundLoop {
     private readonly batchSize = 1000,
   ) {
     super();
+    this.parking = new ParkingLot(db, projection.name);
     this.checkpoint = this.storedCheckpoint();
   }
 
   /** The projection's name, as its checkpoint is stored. */
   get name(): string {
     return this.projection.name;
+  }
+
+  /** Takes up the stored checkpoint if it moved ahead (a rebuild was swapped in) and wakes the readers waiting for it. */
+  refresh(): void {
+    this.projection.reset?.();
+    const stored = this.storedCheckpoint();
+    if (stored > this.checkpoint) this.advanceTo(stored);
   }
 
   /** The position up to which the read models reflect the store. */
@@ -98,9 +114,10 @@ export class ProjectionRunner extends BackgroundLoop {
     return this.db
       .transaction(() => {
         const stored = this.storedCheckpoint();
+        if (stored < this.checkpoint) throw new CheckpointMovedBack(`the stored checkpoint went back from ${this.checkpoint} to ${stored}`);
         const fresh = events.filter((event) => event.position > stored);
         if (fresh.length === 0) return stored;
-        this.projection.applyBatch(fresh);
+        applyWithParking(this.db, this.projection, this.parking, fresh);
         const position = fresh[fresh.length - 1].position;
         writeCheckpoint(this.db, this.projection.name, position);
         return position;
@@ -117,7 +134,9 @@ export class ProjectionRunner extends BackgroundLoop {
     let waitingForLock = false;
     while (!signal.aborted) {
       try {
-        this.checkpoint = this.storedCheckpoint();
+        const stored = this.storedCheckpoint();
+        if (stored > this.checkpoint) this.advanceTo(stored);
+        else this.checkpoint = stored;
         for await (const batch of this.store.subscribeToAll({ after: this.checkpoint, maxBatch: this.batchSize, signal })) {
           this.advanceTo(this.applyBatch(batch));
           if (waitingForLock) this.logger.log(`projection ${this.projection.name}: read models unlocked, resuming`);
@@ -128,6 +147,10 @@ export class ProjectionRunner extends BackgroundLoop {
       } catch (error) {
         if (signal.aborted) break;
         const err = error as Error & { code?: string };
+        if (err instanceof CheckpointMovedBack) {
+          this.logger.log(`projection ${this.projection.name}: ${err.message}; resubscribing from there`);
+          continue;
+        }
         if (err.code === 'SQLITE_BUSY') {
           // Another writer (a rebuild) holds the read models: wait without blocking, quietly.
           if (!waitingForLock) this.logger.log(`projection ${this.projection.name}: read models are locked by another writer (a rebuild?); waiting`);

@@ -62,6 +62,41 @@ const SCHEMA = `
     value     TEXT NOT NULL,
     PRIMARY KEY (pair_id, scope, dimension, key, metric, unit)
   ) STRICT, WITHOUT ROWID;
+
+  -- Events a projection could not apply, set aside with the reason instead of
+  -- stopping it (see parking.ts). blocked_by: the earlier parked event of the
+  -- same stream this one waits behind (it was not tried), null if it failed itself.
+  CREATE TABLE IF NOT EXISTS parked_events (
+    projection      TEXT NOT NULL,
+    position        INTEGER NOT NULL,
+    event_id        TEXT NOT NULL,
+    stream_id       TEXT NOT NULL,
+    revision        INTEGER NOT NULL,
+    type            TEXT NOT NULL,
+    error           TEXT NOT NULL,
+    blocked_by      INTEGER,
+    parked_at       TEXT NOT NULL,
+    attempts        INTEGER NOT NULL,
+    last_attempt_at TEXT,
+    PRIMARY KEY (projection, position)
+  ) STRICT;
+  CREATE INDEX IF NOT EXISTS parked_events_by_stream ON parked_events (projection, stream_id, position);
+
+  -- The last (or running) blue/green rebuild of each projection: its progress, written
+  -- in the same transaction as the shadow rows it covers (see rebuild.ts).
+  CREATE TABLE IF NOT EXISTS projection_rebuilds (
+    projection  TEXT PRIMARY KEY,
+    rebuild_id  TEXT NOT NULL,
+    state       TEXT NOT NULL,
+    started_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL,
+    finished_at TEXT,
+    head        INTEGER NOT NULL,
+    position    INTEGER NOT NULL,
+    events      INTEGER NOT NULL,
+    parked      INTEGER NOT NULL,
+    error       TEXT
+  ) STRICT;
 `;
 
 /** A row of the projects table, as the projection writes it and the queries read it. */
@@ -86,6 +121,15 @@ export interface ProjectRow {
 }
 
 export const READ_MODEL_TABLES = ['pairs', 'projects', 'counters'] as const;
+export type ReadModelTable = (typeof READ_MODEL_TABLES)[number];
+
+/** The names a projection writes to: the live tables, or a rebuild's shadow tables. */
+export type ReadModelTables = Readonly<Record<ReadModelTable, string>>;
+
+export const LIVE_TABLES: ReadModelTables = { pairs: 'pairs', projects: 'projects', counters: 'counters' };
+
+/** Where a blue/green rebuild builds, beside the live tables, until it swaps them in. */
+export const SHADOW_TABLES: ReadModelTables = { pairs: 'shadow_pairs', projects: 'shadow_projects', counters: 'shadow_counters' };
 
 const CHECKPOINTS = `CREATE TABLE IF NOT EXISTS checkpoints (projection TEXT PRIMARY KEY, position INTEGER NOT NULL) STRICT;`;
 

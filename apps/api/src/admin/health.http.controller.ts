@@ -34,22 +34,26 @@ export class HealthHttpController {
 
   @Get()
   @ApiOperation({ summary: 'Store reachability and projection lag (the original probe; prefer /health/ready)' })
-  @ApiOkResponse({ type: HealthDto, description: 'The event store answers.' })
+  @ApiOkResponse({ type: HealthDto, description: 'The event store answers (`status: "degraded"` while the projection has parked events: GET /admin/projections).' })
   @ApiServiceUnavailableResponse({ type: HealthDto, description: 'The event store does not answer (`status: "unavailable"`).' })
   @ApiErrors('invalid-header')
   @ApiCorrelationIdHeader()
   async legacy(@Res({ passthrough: true }) reply: FastifyReply) {
     const status = await this.probe.snapshot();
     const projection = status.projections?.[0];
+    // Parked events leave the read models incomplete, but they still answer: degraded, not down.
+    const parked = this.runtime.runner.parking.count();
     void reply.status(status.store.reachable ? 200 : 503);
     return {
-      status: status.store.reachable ? 'ok' : 'unavailable',
+      status: !status.store.reachable ? 'unavailable' : parked > 0 ? 'degraded' : 'ok',
       store: { kind: status.store.kind, reachable: status.store.reachable },
       projections: {
         checkpoint: this.runtime.runner.position,
         head: status.store.head,
         lag: projection?.lag ?? null,
         lastError: this.runtime.runner.lastError,
+        parked,
+        degraded: parked > 0,
       },
     };
   }

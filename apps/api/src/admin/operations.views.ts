@@ -22,10 +22,16 @@ export class ProjectionStatusDto {
 
   @ApiProperty({ type: String, nullable: true, description: "the projections' last error, if any", example: null })
   lastError!: string | null;
+
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'events the projection could not apply and parked (GET /admin/projections)', example: 0 })
+  parked!: number;
+
+  @ApiProperty({ description: 'whether the read models lack parked events', example: false })
+  degraded!: boolean;
 }
 
 export class HealthDto {
-  @ApiProperty({ enum: ['ok', 'unavailable'], example: 'ok' })
+  @ApiProperty({ enum: ['ok', 'degraded', 'unavailable'], description: 'degraded: the store answers, but the projection has parked events', example: 'ok' })
   status!: string;
 
   @ApiProperty({ type: () => StoreStatusDto })

@@ -53,3 +53,13 @@ export class MilestoneResultDto extends ProjectCommandResultDto {
   @ApiProperty({ enum: MILESTONES, example: 'landed' })
   milestone!: string;
 }
+
+export class DisbursementCorrectionResultDto extends DisbursementResultDto {
+  @ApiProperty(ledgerIdProperty('the correction', 'sm-ga-t1-fix1'))
+  correctionId!: string;
+}
+
+export class JobsReportCorrectionResultDto extends JobsReportResultDto {
+  @ApiProperty(ledgerIdProperty('the correction', 'sm-ga-2024q4-fix1'))
+  correctionId!: string;
+}

@@ -1,6 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { Conflict, DomainError, NotFound, RuleViolation } from '../../../../libs/domain/src/index.js';
+import { Conflict, DomainError, NotFound, RuleViolation, UnknownSchemaVersion } from '../../../../libs/domain/src/index.js';
 
 const STATUS_TEXT: Record<number, string> = {
   400: 'Bad Request',
@@ -58,6 +58,11 @@ export class LedgerErrorFilter implements ExceptionFilter {
     const fastifyStatus = (exception as { statusCode?: unknown })?.statusCode;
     if (typeof fastifyStatus === 'number' && fastifyStatus >= 400 && fastifyStatus < 500) {
       return { status: fastifyStatus, body: errorBody(fastifyStatus, fastifyCode(exception, fastifyStatus), (exception as Error).message) };
+    }
+    if (exception instanceof UnknownSchemaVersion) {
+      // Not the request's fault: the store holds an event this release cannot read (written by a newer one). Said loudly, never misread.
+      this.logger.error(`unreadable event: ${exception.message}`, exception.stack);
+      return { status: 500, body: errorBody(500, 'unknown-schema-version', exception.message) };
     }
     this.logger.error(`unexpected error: ${(exception as Error)?.message}`, (exception as Error)?.stack);
     return { status: 500, body: errorBody(500, 'internal-error', 'internal error; the request may be retried') };

@@ -56,6 +56,21 @@ export class MoneyDto {
   currency!: string;
 }
 
+/** A corrected amount: like MoneyDto, but zero is allowed (a tranche that never arrived). */
+export class MoneyOrZeroDto {
+  @ApiProperty({
+    type: String,
+    pattern: AMOUNT_PATTERN,
+    description:
+      "Exact decimal string, zero or more, no sign, exponent or leading zeros; at most 18 integer digits and at most the currency's minor digits. A JSON number is refused.",
+    example: '400000000.00',
+  })
+  amount!: string;
+
+  @ApiProperty({ enum: CURRENCIES, description: 'ISO 4217 code', example: 'CNY' })
+  currency!: string;
+}
+
 export class FieldProblemDto {
   @ApiProperty({ description: 'the offending field, nested ones by path', example: 'pledged' })
   field!: string;
@@ -114,7 +129,24 @@ export const ERROR_CODES = {
   'jobs-not-positive-integer': { status: 422, message: 'jobs must be a whole number from 1 to 10000000' },
   'pledge-below-delivered': { status: 422, message: 'the pledge may not be revised to 100.00 CNY, below the 450.00 already delivered' },
   'pledge-unchanged': { status: 422, message: 'the pledge is already 3000000000.00 CNY' },
+  'disbursement-not-found': { status: 404, message: 'project sm-graphite-anode has no disbursement sm-ga-t9' },
+  'report-not-found': { status: 404, message: 'project sm-graphite-anode has no jobs report sm-ga-2023q4' },
+  'correction-id-reused': { status: 409, message: 'correction sm-ga-t1-fix1 was already recorded with different content' },
+  'correction-unchanged': { status: 422, message: 'disbursement sm-ga-t1 already stands at 450000000.00 CNY' },
+  'dated-before-original': { status: 422, message: 'a correction dated 2024-09-01 cannot precede disbursement sm-ga-t1, dated 2024-09-30' },
+  'jobs-out-of-range': { status: 422, message: 'corrected jobs must be a whole number from 0 to 10000000' },
+  'as-of-too-large': {
+    status: 422,
+    message: 'partner pair fujian-changji and its 5 sub-pair(s) hold 4000 project(s) with about 250000 events; an as-of answer folds at most 100000 (AS_OF_MAX_EVENTS): ask for a sub-pair or a project instead',
+  },
+  'asset-not-found': { status: 404, message: 'no such dashboard file' },
+  'stream-not-found': { status: 404, message: 'stream project-sm-graphite-anode holds no events' },
+  'unknown-schema-version': { status: 500, message: 'FundsDisbursed schema version 3 cannot be read: this release reads versions 1 to 1 of FundsDisbursed' },
   'projection-behind': { status: 503, message: 'the read models have reached position 3, not yet 4; retry shortly' },
+  'parked-event-not-found': { status: 404, message: 'no event is parked at position 1234' },
+  'parked-event-not-first': { status: 409, message: 'the event at position 1240 waits behind the parked event at position 1234 of the same stream: retry that one' },
+  'rebuild-in-progress': { status: 409, message: 'a rebuild of the read models is running (started 2026-01-01T10:00:00.000Z, at position 40000 of 150000)' },
+  'read-models-busy': { status: 503, message: 'another process holds the read models (npm run rebuild?); try again shortly' },
 } as const satisfies Record<string, { status: number; message: string; fields?: unknown }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -129,6 +161,7 @@ const WHEN: Record<number, string> = {
   414: 'A path parameter is over 256 characters.',
   415: 'The body is not JSON (forms and text included), or is compressed.',
   422: 'A business rule refuses the command. Nothing was appended.',
+  500: 'The event store holds an event of a schema version this release cannot read (written by a newer release); nothing is misread.',
   503: 'The read models did not reach `minPosition` within `READ_WAIT_TIMEOUT_MS`; retry shortly.',
 };
 

@@ -42,6 +42,20 @@ export function IsMoney(options?: ValidationOptions): PropertyDecorator {
   );
 }
 
+/** Money that may be zero: a corrected amount. */
+export function IsMoneyOrZero(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isMoneyOrZero',
+      validator: {
+        validate: (value) => moneyProblem(value, { allowZero: true }) === null,
+        defaultMessage: (args) => `${args?.property} ${moneyProblem(args?.value, { allowZero: true })}`,
+      },
+    },
+    options,
+  );
+}
+
 // Control characters (other than none at all) have no place in names, titles or reasons.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 // A lone UTF-16 surrogate is not text: stored, it would read back as U+FFFD in one place and \ud800 in another.

@@ -2,9 +2,9 @@ import { join } from 'node:path';
 import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type Database from 'better-sqlite3';
 import { type CommandObserver, Ledger } from '../../../../libs/application/src/index.js';
-import { type EventStore, SqliteEventStore } from '../../../../libs/event-store/src/index.js';
-import { partnerPairStreamId, projectStreamId } from '../../../../libs/domain/src/index.js';
-import { LedgerProjection, LedgerQueries, ProjectionRunner, openCheckpointDb, openReadModelDb } from '../../../../libs/projections/src/index.js';
+import { type EventStore, SqliteEventStore, UpcastingEventStore } from '../../../../libs/event-store/src/index.js';
+import { LEDGER_UPCASTERS, partnerPairStreamId, projectStreamId } from '../../../../libs/domain/src/index.js';
+import { AsOfQueries, LedgerProjection, LedgerQueries, ProjectionOperations, ProjectionRunner, openCheckpointDb, openReadModelDb } from '../../../../libs/projections/src/index.js';
 import { KafkaRelay } from '../../../../libs/kafka-relay/src/index.js';
 import type { LedgerConfig } from '../config.js';
 
@@ -17,10 +17,19 @@ export const RELAY_FILE = 'kafka-relay.sqlite';
 export const LEDGER_STREAM_PREFIXES = [partnerPairStreamId(''), projectStreamId('')];
 
 /**
- * Opens the configured event store: EVENT_STORE=sqlite|esdb is the only
+ * Opens the configured event store as every reader should see it: events
+ * upcast to the current schema of their type (`.stored` is the store itself,
+ * for hash-chain verification and the writer).
+ */
+export async function openEventStore(config: Pick<LedgerConfig, 'dataDir' | 'eventStore' | 'esdbConnectionString'>): Promise<UpcastingEventStore> {
+  return new UpcastingEventStore(await openStoredEvents(config), LEDGER_UPCASTERS);
+}
+
+/**
+ * Opens the configured event store itself: EVENT_STORE=sqlite|esdb is the only
  * switch. The EventStoreDB client (gRPC) is loaded only when it is chosen.
  */
-export async function openEventStore(config: Pick<LedgerConfig, 'dataDir' | 'eventStore' | 'esdbConnectionString'>): Promise<EventStore> {
+export async function openStoredEvents(config: Pick<LedgerConfig, 'dataDir' | 'eventStore' | 'esdbConnectionString'>): Promise<EventStore> {
   if (config.eventStore === 'esdb' && config.esdbConnectionString) {
     const { EsdbEventStore } = await import('../../../../libs/event-store/src/esdb/esdb-event-store.js');
     const logger = new Logger('EventStoreDB');
@@ -46,7 +55,11 @@ export class LedgerRuntime implements OnApplicationBootstrap, OnApplicationShutd
   /** The queries' connection: in WAL mode reads never wait for writers. */
   readonly readModels: Database.Database;
   readonly queries: LedgerQueries;
+  /** ?asOf / ?knownAt: answers recomputed from the events. */
+  readonly asOf: AsOfQueries;
   readonly runner: ProjectionRunner;
+  /** GET /admin/projections, blue/green rebuilds, retries of parked events. */
+  readonly projections: ProjectionOperations;
   /** Publishes every event to Kafka when KAFKA_BROKERS is set. */
   readonly relay: KafkaRelay | null;
   private readonly relayDb: Database.Database | null;
@@ -58,14 +71,19 @@ export class LedgerRuntime implements OnApplicationBootstrap, OnApplicationShutd
 
   private constructor(
     readonly config: LedgerConfig,
-    readonly store: EventStore,
+    /** The event store as readers see it (upcast on read); `store.stored` is the store itself. */
+    readonly store: UpcastingEventStore,
     observer?: CommandObserver,
   ) {
     this.ledger = new Ledger(this.store, observer);
     this.readModelWriter = openReadModelDb(join(config.dataDir, READ_MODELS_FILE), 0);
     this.readModels = openReadModelDb(join(config.dataDir, READ_MODELS_FILE));
     this.queries = new LedgerQueries(this.readModels);
-    this.runner = new ProjectionRunner(this.store, this.readModelWriter, new LedgerProjection(this.readModelWriter), new Logger('Projections'));
+    this.asOf = new AsOfQueries(this.store, this.readModels, { maxEvents: config.asOfMaxEvents });
+    const projectionsLogger = new Logger('Projections');
+    this.runner = new ProjectionRunner(this.store, this.readModelWriter, new LedgerProjection(this.readModelWriter), projectionsLogger);
+    // A rebuild's own connection waits at most a second for another process's lock (it never waits for this one's runner).
+    this.projections = new ProjectionOperations(this.store, this.runner, this.readModelWriter, () => openReadModelDb(join(config.dataDir, READ_MODELS_FILE), 1000), projectionsLogger);
     this.relayDb = config.kafkaBrokers.length === 0 ? null : openCheckpointDb(join(config.dataDir, RELAY_FILE));
     this.relay =
       this.relayDb === null
@@ -81,6 +99,7 @@ export class LedgerRuntime implements OnApplicationBootstrap, OnApplicationShutd
   async onApplicationShutdown(): Promise<void> {
     await this.relay?.stop();
     this.relayDb?.close();
+    await this.projections.stop();
     await this.runner.stop();
     await this.store.close();
     this.readModelWriter.close();

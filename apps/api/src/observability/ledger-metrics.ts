@@ -59,6 +59,7 @@ export class LedgerMetrics implements CommandObserver {
   private readonly projectionCheckpoint = gauge(this.registry, 'ledger_projection_checkpoint_position', 'Position up to which a projection has applied the log', ['projection']);
   private readonly projectionLag = gauge(this.registry, 'ledger_projection_lag_positions', 'Store head minus the projection checkpoint, in log positions', ['projection']);
   private readonly projectionLagSeconds = gauge(this.registry, 'ledger_projection_lag_seconds', 'Age of the oldest event a projection has not applied yet; 0 when caught up', ['projection']);
+  private readonly projectionParked = gauge(this.registry, 'ledger_projection_parked_events', 'Events a projection could not apply and parked; above 0 its read models are degraded', ['projection']);
   private readonly relayEnabled = gauge(this.registry, 'ledger_kafka_relay_enabled', '1 when KAFKA_BROKERS is set and the relay runs');
   /** Only registered when the relay runs: no zeros that look like a healthy relay. */
   private readonly relay: RelayGauges | null;
@@ -100,6 +101,7 @@ export class LedgerMetrics implements CommandObserver {
       this.projectionCheckpoint.set(labels, projection.checkpoint);
       this.projectionLag.set(labels, projection.lag);
       this.projectionLagSeconds.set(labels, projection.lagSeconds);
+      this.projectionParked.set(labels, projection.parked);
     }
     this.relayEnabled.set(status.relay ? 1 : 0);
     if (status.relay && this.relay) {

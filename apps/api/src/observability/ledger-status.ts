@@ -14,6 +14,8 @@ export interface FollowerLag {
 export interface ProjectionStatus extends FollowerLag {
   readonly name: string;
   readonly lastError: string | null;
+  /** Events it could not apply and parked (GET /admin/projections). */
+  readonly parked: number;
 }
 
 export interface RelayStatusView extends FollowerLag {
@@ -74,7 +76,7 @@ export class LedgerStatusProbe {
     let relayLag: FollowerLag | null = null;
     if (head !== null) {
       try {
-        projections = [{ name: runner.name, lastError: runner.lastError, ...(await lagBehind(store, runner.position, head, now)) }];
+        projections = [{ name: runner.name, lastError: runner.lastError, parked: runner.parking.count(), ...(await lagBehind(store, runner.position, head, now)) }];
         relayLag = relayState ? await lagBehind(store, relayState.checkpoint, head, now) : null;
       } catch (failure) {
         error = (failure as Error).message;

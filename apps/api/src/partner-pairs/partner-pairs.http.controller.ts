@@ -9,6 +9,8 @@ import { ReadConsistency } from '../http/read-consistency.js';
 import { PairProjectsDto } from '../projects/project.views.js';
 import { PairBreakdownDto, PairListDto, PairSummaryDto } from './partner-pair.views.js';
 import { GetPairBreakdownQuery, GetPairProjectsQuery, GetPairSummaryQuery, ListPairsQuery } from './partner-pair.queries.js';
+import { GetPairSummaryAsOfQuery } from '../as-of/as-of.queries.js';
+import { ApiTimeSlice, requestedSlice } from '../as-of/time-slice.js';
 
 const BREAKDOWNS = ['year', 'sector', 'capitalKind'] as const;
 const SCOPES = ['own', 'total'] as const;
@@ -37,17 +39,28 @@ export class PartnerPairsHttpController {
     return { pairs: await this.queryBus.execute(new ListPairsQuery()) };
   }
 
+  /** Live from the read models; with ?asOf and/or ?knownAt, recomputed from the events for that point in time. */
   @Get(':pairId/summary')
   @ApiOperation({
     summary: 'Pledged vs delivered for a pair',
-    description: "The pair with its `own` figures and the `total` including every descendant sub-pair. Pledged counts the current pledge of projects not cancelled; delivered counts every disbursement.",
+    description: "The pair with its `own` figures and the `total` including every descendant sub-pair. Pledged counts the current pledge of projects not cancelled; delivered counts every disbursement. With `asOf` and/or `knownAt`: the figures as they stood then, recomputed from the events of the pair\'s subtree (projects not signed by then are left out).",
   })
   @ApiOkResponse({ type: PairSummaryDto, description: 'The pair and its figures.' })
   @ApiLedgerIdParam('pairId', 'the pair', 'shanghai-sanming')
   @ApiReadErrors('pair-not-found')
-  async summary(@Param('pairId', LedgerIdPipe) pairId: string, @Query('minPosition') minPosition?: string) {
+  @ApiTimeSlice()
+  async summary(
+    @Param('pairId', LedgerIdPipe) pairId: string,
+    @Query('minPosition') minPosition?: string,
+    @Query('asOf') asOf?: string,
+    @Query('knownAt') knownAt?: string,
+  ) {
+    const requested = requestedSlice(asOf, knownAt);
     await this.consistency.await(minPosition);
-    return found(await this.queryBus.execute(new GetPairSummaryQuery(pairId)), pairId);
+    if (!requested) return found(await this.queryBus.execute(new GetPairSummaryQuery(pairId)), pairId);
+    const summary = await this.queryBus.execute(new GetPairSummaryAsOfQuery(pairId, requested.slice));
+    if (summary === null) throw new NotFound('pair-not-found', `partner pair ${pairId} was not registered${requested.echo.knownAt ? ` by ${requested.echo.knownAt}` : ''}`);
+    return { ...summary, ...requested.echo };
   }
 
   @Get(':pairId/breakdown')

@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { CAPITAL_KINDS, MILESTONES } from '../../../../libs/domain/src/index.js';
 import { DATE_PATTERN, MoneyDto, dateProperty, ledgerIdProperty } from '../http/openapi.js';
 
@@ -74,6 +74,12 @@ export class ProjectViewDto {
 
   @ApiProperty({ type: 'integer', minimum: 0, description: 'the global position of its last event', example: 4 })
   position!: number;
+
+  @ApiPropertyOptional({ ...dateProperty('only in answers to ?asOf/?knownAt: the business date asked for, or null', '2024-12-31'), nullable: true })
+  asOf?: string | null;
+
+  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true, description: 'only in answers to ?asOf/?knownAt: the moment asked for, in UTC, or null', example: '2025-01-01T00:00:00.000Z' })
+  knownAt?: string | null;
 }
 
 export class EventMetadataDto {
@@ -86,8 +92,18 @@ export class EventMetadataDto {
   @ApiProperty({ description: 'who recorded it', example: 'operator.li' })
   actor!: string;
 
-  @ApiProperty({ format: 'date-time', example: '2024-09-30T08:15:00.000Z' })
+  @ApiProperty({ format: 'date-time', description: 'when the store committed it (not covered by the hash)', example: '2024-09-30T08:15:00.000Z' })
   recordedAt!: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'when the writer built it, covered by the hash; absent on events recorded before hashes existed', example: '2024-09-30T08:15:00.000Z' })
+  writtenAt?: string;
+
+  @ApiPropertyOptional({
+    pattern: '^[0-9a-f]{64}$',
+    description: "SHA-256 chaining the event to the previous one of its stream, over its stored form (GET /audit/verify checks it); absent on events recorded before hashes existed",
+    example: '9f2c4e0b7a1d3c5e8f6a2b4d6c8e0a1b3d5f7a9c1e3b5d7f9a1c3e5b7d9f1a3c',
+  })
+  hash?: string;
 }
 
 export class HistoryEventDto {
@@ -97,8 +113,11 @@ export class HistoryEventDto {
   @ApiProperty({ description: 'the event type (see contracts/events)', example: 'FundsDisbursed' })
   type!: string;
 
-  @ApiProperty({ type: 'integer', minimum: 1, example: 1 })
+  @ApiProperty({ type: 'integer', minimum: 1, description: 'the current schema version of its type: `data` is upcast to it', example: 2 })
   schemaVersion!: number;
+
+  @ApiProperty({ type: 'integer', minimum: 1, description: 'the schema version it was stored with (never rewritten)', example: 1 })
+  storedSchemaVersion!: number;
 
   @ApiProperty({ type: 'integer', minimum: 0, example: 1 })
   revision!: number;

@@ -8,10 +8,17 @@ import { ApiLedgerIdParam, ApiReadErrors } from '../http/openapi.js';
 import { LedgerIdPipe } from '../http/params.js';
 import { ReadConsistency } from '../http/read-consistency.js';
 import { GetProjectHistoryQuery, GetProjectQuery } from './project.queries.js';
+import { GetProjectAsOfQuery } from '../as-of/as-of.queries.js';
+import { ApiTimeSlice, requestedSlice } from '../as-of/time-slice.js';
 import { ProjectHistoryDto, ProjectViewDto } from './project.views.js';
 
 function notSigned(projectId: string): NotFound {
   return new NotFound('project-not-found', `project ${projectId} has not been signed`);
+}
+
+function notSignedThen(projectId: string, { asOf, knownAt }: { asOf: string | null; knownAt: string | null }): NotFound {
+  const when = [asOf ? `on ${asOf}` : null, knownAt ? `as recorded by ${knownAt}` : null].filter(Boolean).join(', ');
+  return new NotFound('project-not-found', `project ${projectId} had not been signed ${when}`);
 }
 
 @ApiTags('projects')
@@ -23,9 +30,18 @@ export class ProjectsHttpController {
     private readonly consistency: ReadConsistency,
   ) {}
 
-  /** The project as the read models stand; its ETag is the revision to send back in If-Match. */
+  /**
+   * The project as the read models stand; its ETag is the revision to send
+   * back in If-Match. With ?asOf and/or ?knownAt, the project recomputed from
+   * its events for that point in time (no ETag: it is not the current state).
+   */
   @Get(':projectId')
-  @ApiOperation({ summary: 'A project', description: 'As the read models stand. The `ETag` is the revision to send back in `If-Match`.' })
+  @ApiOperation({
+    summary: 'A project',
+    description:
+      'As the read models stand. The `ETag` is the revision to send back in `If-Match`. With `asOf` and/or `knownAt`: the project as it stood then, recomputed from its events (no `ETag`; 404 if it was not signed by then).',
+  })
+  @ApiTimeSlice()
   @ApiOkResponse({
     type: ProjectViewDto,
     description: 'The project.',
@@ -37,8 +53,16 @@ export class ProjectsHttpController {
     @Param('projectId', LedgerIdPipe) projectId: string,
     @Res({ passthrough: true }) reply: FastifyReply,
     @Query('minPosition') minPosition?: string,
+    @Query('asOf') asOf?: string,
+    @Query('knownAt') knownAt?: string,
   ) {
+    const requested = requestedSlice(asOf, knownAt);
     await this.consistency.await(minPosition);
+    if (requested) {
+      const then = await this.queryBus.execute(new GetProjectAsOfQuery(projectId, requested.slice));
+      if (!then) throw notSignedThen(projectId, requested.echo);
+      return { ...then, ...requested.echo };
+    }
     const project = await this.queryBus.execute(new GetProjectQuery(projectId));
     if (!project) throw notSigned(projectId);
     void reply.header('etag', `"${project.revision}"`);
@@ -47,10 +71,13 @@ export class ProjectsHttpController {
 
   @Access('auditor')
   @Get(':projectId/history')
-  @ApiOperation({ summary: "A project's history", description: 'Every event of the project, with who recorded it and when, read from the event store itself.' })
+  @ApiOperation({
+    summary: "A project's history",
+    description: 'Every event of the project, with who recorded it and when, read from the event store itself; older schema versions upcast to the current one (`storedSchemaVersion` says which was stored).',
+  })
   @ApiOkResponse({ type: ProjectHistoryDto, description: 'Every event, in order.' })
   @ApiLedgerIdParam('projectId', 'the project', 'sm-graphite-anode')
-  @ApiReadErrors('project-not-found')
+  @ApiReadErrors('project-not-found', 'unknown-schema-version')
   async history(@Param('projectId', LedgerIdPipe) projectId: string, @Query('minPosition') minPosition?: string) {
     await this.consistency.await(minPosition);
     const events = await this.queryBus.execute(new GetProjectHistoryQuery(projectId));
@@ -61,6 +88,7 @@ export class ProjectsHttpController {
         eventId: event.id,
         type: event.type,
         schemaVersion: event.schemaVersion,
+        storedSchemaVersion: event.storedSchemaVersion ?? event.schemaVersion,
         revision: event.revision,
         position: event.position,
         recordedAt: event.metadata.recordedAt,

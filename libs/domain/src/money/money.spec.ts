@@ -14,6 +14,13 @@ describe('money', () => {
     expect(formatAmount(add(money, money))).toBe('1999999999999999999.98');
   });
 
+  it('accepts zero only when asked to (a corrected amount)', () => {
+    expect(moneyProblem({ amount: '0', currency: 'CNY' }, { allowZero: true })).toBeNull();
+    expect(parseMoney({ amount: '0.00', currency: 'CNY' }, { allowZero: true })).toEqual({ minor: 0n, currency: 'CNY' });
+    expect(() => parseMoney({ amount: '0', currency: 'CNY' })).toThrow('greater than zero');
+    expect(moneyProblem({ amount: '-1', currency: 'CNY' }, { allowZero: true })).toContain('plain decimal');
+  });
+
   it('adds 0.1 and 0.2 exactly', () => {
     const sum = add(parseMoney({ amount: '0.1', currency: 'CNY' }), parseMoney({ amount: '0.2', currency: 'CNY' }));
     expect(toMoneyJson(sum)).toEqual({ amount: '0.30', currency: 'CNY' });

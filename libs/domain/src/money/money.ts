@@ -21,8 +21,11 @@ const AMOUNT_PATTERN = /^(0|[1-9][0-9]*)(?:\.([0-9]+))?$/;
 
 export class MoneyFormatError extends Error {}
 
-/** Returns why `value` is not an acceptable positive money object, or null if it is. */
-export function moneyProblem(value: unknown): string | null {
+/**
+ * Returns why `value` is not an acceptable positive money object, or null if
+ * it is. `allowZero` accepts zero too (a disbursement corrected to nothing).
+ */
+export function moneyProblem(value: unknown, { allowZero = false }: { allowZero?: boolean } = {}): string | null {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return 'must be an object {"amount": "<decimal string>", "currency": "<ISO 4217 code>"}';
   }
@@ -37,13 +40,13 @@ export function moneyProblem(value: unknown): string | null {
   const fraction = match[2] ?? '';
   const digits = minorDigits(currency);
   if (fraction.length > digits) return `amount may have at most ${digits} decimal digit(s) for ${currency}`;
-  if (/^[0.]*$/.test(amount)) return 'amount must be greater than zero';
+  if (!allowZero && /^[0.]*$/.test(amount)) return 'amount must be greater than zero';
   return null;
 }
 
 /** Parses a validated money object; throws MoneyFormatError with the reason otherwise. */
-export function parseMoney(value: unknown): Money {
-  const problem = moneyProblem(value);
+export function parseMoney(value: unknown, options: { allowZero?: boolean } = {}): Money {
+  const problem = moneyProblem(value, options);
   if (problem) throw new MoneyFormatError(problem);
   const { amount, currency } = value as { amount: string; currency: CurrencyCode };
   const [whole, fraction = ''] = amount.split('.');

@@ -1,3 +1,4 @@
+import { LEDGER_UPCASTERS } from '../event-versions.js';
 import { Conflict, DomainError, NotFound, RuleViolation } from '../shared/errors.js';
 import type { Decision } from '../shared/decision.js';
 import { initialPartnerPairState } from '../partner-pairs/partner-pair.js';
@@ -178,9 +179,11 @@ describe('revising a pledge', () => {
     thenRefused(state, revise('3600000000', 'up', '2024-08-01', 'rev-up'), Conflict, 'revision-id-reused');
   });
 
-  it('treats a revision recorded before revision ids existed as having none', () => {
+  it('treats a revision recorded before revision ids existed (schema v1, upcast on read) as having none', () => {
     const { revisionId: _none, ...legacy } = (thenEvents(given(signed()), revise('3500000000'))[0] as { data: { revisionId: null } }).data;
-    const state = given(signed(), { type: 'PledgeRevised', data: legacy } as ProjectEvent);
+    const upcast = LEDGER_UPCASTERS.upcast('PledgeRevised', 1, legacy);
+    expect(upcast).toEqual({ version: 2, data: { ...legacy, revisionId: null } });
+    const state = given(signed(), { type: 'PledgeRevised', data: upcast.data } as ProjectEvent);
     expect(decideProject(revise('3500000000'), state)).toEqual({ kind: 'replay', at: { revision: 1, position: 11 } });
   });
 

@@ -1,5 +1,7 @@
 import { type Decision, assertNever } from '../shared/decision.js';
 import { type CancelProject, cancelProject } from './commands/cancel-project.js';
+import { type CorrectDisbursement, correctDisbursement } from './commands/correct-disbursement.js';
+import { type CorrectJobsReport, correctJobsReport } from './commands/correct-jobs-report.js';
 import { type DisburseFunds, disburseFunds } from './commands/disburse-funds.js';
 import { type ReachMilestone, reachMilestone } from './commands/reach-milestone.js';
 import { type RecordJobs, recordJobs } from './commands/record-jobs.js';
@@ -9,7 +11,7 @@ import type { ProjectEvent } from './project.events.js';
 import type { ProjectState } from './project.state.js';
 
 /** Commands on a project that already exists (signing also needs the pair, see signProject). */
-export type ProjectCommand = DisburseFunds | RecordJobs | RevisePledge | ReachMilestone | CancelProject;
+export type ProjectCommand = DisburseFunds | RecordJobs | RevisePledge | ReachMilestone | CancelProject | CorrectDisbursement | CorrectJobsReport;
 export type AnyProjectCommand = SignProject | ProjectCommand;
 
 export function decideProject(command: ProjectCommand, state: ProjectState): Decision<ProjectEvent> {
@@ -24,6 +26,10 @@ export function decideProject(command: ProjectCommand, state: ProjectState): Dec
       return reachMilestone(command, state);
     case 'CancelProject':
       return cancelProject(command, state);
+    case 'CorrectDisbursement':
+      return correctDisbursement(command, state);
+    case 'CorrectJobsReport':
+      return correctJobsReport(command, state);
     default:
       return assertNever(command);
   }

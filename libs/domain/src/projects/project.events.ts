@@ -1,4 +1,5 @@
 import type { MoneyJson } from '../money/money.js';
+import { assertNever } from '../shared/decision.js';
 
 export const CAPITAL_KINDS = ['investment', 'aid'] as const;
 export type CapitalKind = (typeof CAPITAL_KINDS)[number];
@@ -65,12 +66,48 @@ export interface ProjectCancelledData {
   readonly cancelledOn: string;
 }
 
+/**
+ * A disbursement entered wrongly is corrected by this compensating event,
+ * never by editing the original. `amount` is the corrected amount (zero if
+ * the tranche never arrived), `previousAmount` what the ledger held until
+ * then (the original amount, or the last correction's). `disbursedOn` is the
+ * ORIGINAL disbursement's date: the correction changes that fact, so a
+ * consumer counts the difference in the original's year, and an as-of query
+ * dates it there, without needing any other event.
+ */
+export interface DisbursementCorrectedData {
+  readonly projectId: string;
+  readonly pairId: string;
+  readonly correctionId: string;
+  readonly disbursementId: string;
+  readonly disbursedOn: string;
+  readonly amount: MoneyJson;
+  readonly previousAmount: MoneyJson;
+  readonly reason: string;
+  readonly correctedOn: string;
+}
+
+/** A jobs report entered wrongly, corrected like a disbursement; `reportedOn` is the original report's date. */
+export interface JobsReportCorrectedData {
+  readonly projectId: string;
+  readonly pairId: string;
+  readonly correctionId: string;
+  readonly reportId: string;
+  readonly reportedOn: string;
+  readonly jobs: number;
+  readonly previousJobs: number;
+  readonly reason: string;
+  readonly correctedOn: string;
+}
+
 export type ProjectSigned = { readonly type: 'ProjectSigned'; readonly data: ProjectSignedData };
 export type PledgeRevised = { readonly type: 'PledgeRevised'; readonly data: PledgeRevisedData };
 export type FundsDisbursed = { readonly type: 'FundsDisbursed'; readonly data: FundsDisbursedData };
 export type JobsRecorded = { readonly type: 'JobsRecorded'; readonly data: JobsRecordedData };
 export type MilestoneReached = { readonly type: 'MilestoneReached'; readonly data: MilestoneReachedData };
 export type ProjectCancelled = { readonly type: 'ProjectCancelled'; readonly data: ProjectCancelledData };
+export type DisbursementCorrected = { readonly type: 'DisbursementCorrected'; readonly data: DisbursementCorrectedData };
+export type JobsReportCorrected = { readonly type: 'JobsReportCorrected'; readonly data: JobsReportCorrectedData };
 
 export type ProjectEvent =
   | ProjectSigned
@@ -78,7 +115,9 @@ export type ProjectEvent =
   | FundsDisbursed
   | JobsRecorded
   | MilestoneReached
-  | ProjectCancelled;
+  | ProjectCancelled
+  | DisbursementCorrected
+  | JobsReportCorrected;
 
 export const PROJECT_EVENT_TYPES: readonly ProjectEvent['type'][] = [
   'ProjectSigned',
@@ -87,7 +126,36 @@ export const PROJECT_EVENT_TYPES: readonly ProjectEvent['type'][] = [
   'JobsRecorded',
   'MilestoneReached',
   'ProjectCancelled',
+  'DisbursementCorrected',
+  'JobsReportCorrected',
 ];
+
+/**
+ * The business date of the fact an event records: what `asOf` compares.
+ * A correction corrects its original, so it is dated on the original's date
+ * (when the correction was made is `correctedOn`, and when it was recorded
+ * is the event's `recordedAt`).
+ */
+export function businessDateOf(event: ProjectEvent): string {
+  switch (event.type) {
+    case 'ProjectSigned':
+      return event.data.signedOn;
+    case 'PledgeRevised':
+      return event.data.revisedOn;
+    case 'FundsDisbursed':
+    case 'DisbursementCorrected':
+      return event.data.disbursedOn;
+    case 'JobsRecorded':
+    case 'JobsReportCorrected':
+      return event.data.reportedOn;
+    case 'MilestoneReached':
+      return event.data.reachedOn;
+    case 'ProjectCancelled':
+      return event.data.cancelledOn;
+    default:
+      return assertNever(event);
+  }
+}
 
 export function projectStreamId(projectId: string): string {
   return `project-${projectId}`;

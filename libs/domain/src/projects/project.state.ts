@@ -1,7 +1,9 @@
-import { type Money, add, parseMoney } from '../money/money.js';
+import { type Money, add, parseMoney, subtract } from '../money/money.js';
 import { type RecordedAt, assertNever } from '../shared/decision.js';
 import type {
+  DisbursementCorrected,
   FundsDisbursedData,
+  JobsReportCorrected,
   JobsRecordedData,
   Milestone,
   PledgeRevisedData,
@@ -24,8 +26,15 @@ export interface SignedProject {
   readonly pledged: Money;
   readonly delivered: Money;
   readonly jobsCreated: number;
+  /** Each disbursement as first recorded (what a retried command is compared with). */
   readonly disbursements: ReadonlyMap<string, Recorded<FundsDisbursedData>>;
+  /** Each disbursement's amount now: the original, or its latest correction. */
+  readonly disbursedAmounts: ReadonlyMap<string, Money>;
   readonly jobReports: ReadonlyMap<string, Recorded<JobsRecordedData>>;
+  /** Each jobs report's figure now: the original, or its latest correction. */
+  readonly reportedJobs: ReadonlyMap<string, number>;
+  /** Corrections by their correctionId (one namespace per project for both kinds). */
+  readonly corrections: ReadonlyMap<string, Recorded<DisbursementCorrected | JobsReportCorrected>>;
   readonly milestones: ReadonlyMap<Milestone, Recorded<{ reachedOn: string }>>;
   readonly lastRevision: Recorded<PledgeRevisedData> | null;
   readonly revisions: ReadonlyMap<string, Recorded<PledgeRevisedData>>;
@@ -50,7 +59,10 @@ export function evolveProject(state: ProjectState, event: ProjectEvent, at: Reco
       delivered: { minor: 0n, currency: pledged.currency },
       jobsCreated: 0,
       disbursements: new Map(),
+      disbursedAmounts: new Map(),
       jobReports: new Map(),
+      reportedJobs: new Map(),
+      corrections: new Map(),
       milestones: new Map(),
       lastRevision: null,
       revisions: new Map(),
@@ -61,22 +73,44 @@ export function evolveProject(state: ProjectState, event: ProjectEvent, at: Reco
   switch (event.type) {
     case 'PledgeRevised': {
       const revision = { data: event.data, at };
-      // Revisions recorded before revision ids existed have none.
-      const revisionId = event.data.revisionId ?? null;
+      // Always present since schema v2; v1 events without one are upcast to null on read.
+      const revisionId = event.data.revisionId;
       const revisions = revisionId === null ? state.revisions : new Map(state.revisions).set(revisionId, revision);
       return { ...state, pledged: parseMoney(event.data.pledged), lastRevision: revision, revisions };
     }
-    case 'FundsDisbursed':
+    case 'FundsDisbursed': {
+      const amount = parseMoney(event.data.amount);
       return {
         ...state,
-        delivered: add(state.delivered, parseMoney(event.data.amount)),
+        delivered: add(state.delivered, amount),
         disbursements: new Map(state.disbursements).set(event.data.disbursementId, { data: event.data, at }),
+        disbursedAmounts: new Map(state.disbursedAmounts).set(event.data.disbursementId, amount),
       };
+    }
     case 'JobsRecorded':
       return {
         ...state,
         jobsCreated: state.jobsCreated + event.data.jobs,
         jobReports: new Map(state.jobReports).set(event.data.reportId, { data: event.data, at }),
+        reportedJobs: new Map(state.reportedJobs).set(event.data.reportId, event.data.jobs),
+      };
+    case 'DisbursementCorrected': {
+      // The difference to what the ledger held, as a projection applies it; a zero correction is allowed.
+      const amount = parseMoney(event.data.amount, { allowZero: true });
+      const previous = parseMoney(event.data.previousAmount, { allowZero: true });
+      return {
+        ...state,
+        delivered: add(state.delivered, subtract(amount, previous)),
+        disbursedAmounts: new Map(state.disbursedAmounts).set(event.data.disbursementId, amount),
+        corrections: new Map(state.corrections).set(event.data.correctionId, { data: event, at }),
+      };
+    }
+    case 'JobsReportCorrected':
+      return {
+        ...state,
+        jobsCreated: state.jobsCreated + event.data.jobs - event.data.previousJobs,
+        reportedJobs: new Map(state.reportedJobs).set(event.data.reportId, event.data.jobs),
+        corrections: new Map(state.corrections).set(event.data.correctionId, { data: event, at }),
       };
     case 'MilestoneReached':
       return {

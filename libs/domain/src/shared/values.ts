@@ -20,6 +20,31 @@ export function isCalendarDate(value: unknown): value is string {
   return day <= daysInMonth;
 }
 
+const TIMESTAMP_PATTERN = /^([0-9]{4}-[0-9]{2}-[0-9]{2})T([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.([0-9]{1,9}))?)?(Z|[+-][0-9]{2}:[0-9]{2})$/;
+
+/**
+ * Parses an ISO-8601 timestamp that states its offset (`2024-05-07T10:00:00Z`,
+ * `2024-05-07T18:00:00.123+08:00`) into epoch milliseconds, digits beyond the
+ * millisecond dropped; null if it is not one. A timestamp without an offset
+ * is refused: it would mean a different moment on every server.
+ */
+export function parseTimestamp(value: unknown): number | null {
+  if (typeof value !== 'string') return null;
+  const match = TIMESTAMP_PATTERN.exec(value);
+  if (!match) return null;
+  const [, date, hh, mm, ss = '00', fraction = '', offset] = match;
+  if (!isCalendarDate(date) || Number(hh) > 23 || Number(mm) > 59 || Number(ss) > 59) return null;
+  let offsetMinutes = 0;
+  if (offset !== 'Z') {
+    const [oh, om] = offset.slice(1).split(':').map(Number);
+    if (oh > 23 || om > 59) return null;
+    offsetMinutes = (offset[0] === '-' ? -1 : 1) * (oh * 60 + om);
+  }
+  const [year, month, day] = date.split('-').map(Number);
+  const millis = Number(fraction.padEnd(3, '0').slice(0, 3));
+  return Date.UTC(year, month - 1, day, Number(hh), Number(mm), Number(ss), millis) - offsetMinutes * 60_000;
+}
+
 /** The year of a YYYY-MM-DD date, as the read models group by it. */
 export function yearOf(date: string): string {
   return date.slice(0, 4);

@@ -36,7 +36,8 @@ export interface EsdbOptions {
 /**
  * Metadata as EventStoreDB stores it: its own `$correlationId` and
  * `$causationId` keys (which its UI and projections understand), plus the
- * ledger's actor, schema version and recording time.
+ * ledger's schema version and recording time and every other key of the
+ * writer's metadata as it is (actor, writtenAt, hash, …).
  */
 interface StoredMetadata {
   $correlationId?: string;
@@ -44,6 +45,7 @@ interface StoredMetadata {
   actor?: string;
   schemaVersion?: number;
   recordedAt?: string;
+  [key: string]: unknown;
 }
 
 /**
@@ -69,13 +71,7 @@ export class EsdbEventStore implements EventStore {
         id: event.id,
         type: event.type,
         data: event.data as Record<string, never>,
-        metadata: {
-          $correlationId: event.metadata.correlationId,
-          $causationId: event.metadata.causationId,
-          actor: event.metadata.actor,
-          schemaVersion: event.schemaVersion,
-          recordedAt,
-        } satisfies StoredMetadata,
+        metadata: toStoredMetadata(event, recordedAt),
       }),
     );
     try {
@@ -279,20 +275,26 @@ function toEsdbRevision(expected: ExpectedRevision): typeof ANY | typeof NO_STRE
 function toRecordedEvent(resolved: ResolvedEvent): RecordedEvent {
   const event = resolved.event;
   if (!event || !event.position) throw new Error('EventStoreDB returned an event without a position');
-  const metadata = (event.metadata ?? {}) as StoredMetadata;
+  const { $correlationId, $causationId, actor, schemaVersion, recordedAt, ...rest } = (event.metadata ?? {}) as StoredMetadata;
   return {
     id: event.id,
     streamId: event.streamId,
     revision: Number(event.revision),
     position: Number(event.position.commit),
     type: event.type,
-    schemaVersion: metadata.schemaVersion ?? 1,
+    schemaVersion: schemaVersion ?? 1,
     data: event.data,
     metadata: {
-      correlationId: metadata.$correlationId ?? '',
-      causationId: metadata.$causationId ?? '',
-      actor: metadata.actor ?? '',
-      recordedAt: metadata.recordedAt ?? event.created.toISOString(),
+      correlationId: $correlationId ?? '',
+      causationId: $causationId ?? '',
+      actor: actor ?? '',
+      ...rest,
+      recordedAt: recordedAt ?? event.created.toISOString(),
     },
   };
+}
+
+function toStoredMetadata(event: NewEvent, recordedAt: string): StoredMetadata {
+  const { correlationId, causationId, ...rest } = event.metadata;
+  return { $correlationId: correlationId, $causationId: causationId, ...rest, schemaVersion: event.schemaVersion, recordedAt };
 }

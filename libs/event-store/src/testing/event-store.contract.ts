@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type EventStore, InvalidAppend, type NewEvent, type RecordedEvent, WrongExpectedRevision } from '../event-store.port.js';
+import { GENESIS_HASH, chainEvents } from '../hash-chain.js';
+import { verifyHashChains } from '../verify-chains.js';
 
 /**
  * What every event store adapter must do, as one jest suite. An adapter's
@@ -37,6 +39,23 @@ export function describeEventStoreContract(name: string, openStore: () => Promis
       expect(Number.isNaN(Date.parse(read[0].metadata.recordedAt))).toBe(false);
       expect(read[1].position).toBe(result.position);
       expect(read[0].position).toBeLessThan(read[1].position);
+    });
+
+    it('round-trips the writer\'s metadata exactly (writtenAt, hash, any other key), so hash chains verify on every store', async () => {
+      const id = stream();
+      const metadata = { correlationId: 'corr-2', causationId: 'cause-2', actor: 'auditor.zhang', writtenAt: '2024-05-07T08:00:00.000Z', source: 'import' };
+      const events = chainEvents(id, 0, GENESIS_HASH, [
+        { ...event('ProjectSigned', { amount: '30.00', nested: { b: 1, a: [null, 'x'] } }), metadata },
+        { ...event('FundsDisbursed', { z: 'last', a: 'first' }), schemaVersion: 2, metadata },
+      ]);
+      await store.appendToStream(id, events, { expectedRevision: 'no_stream' });
+      const read = await store.readStream(id);
+      for (const [i, recorded] of read.entries()) {
+        const { recordedAt, ...rest } = recorded.metadata;
+        expect(rest).toEqual(events[i].metadata);
+        expect(recorded.schemaVersion).toBe(events[i].schemaVersion);
+      }
+      expect(await verifyHashChains(store, { streamId: id })).toMatchObject({ ok: true, streams: 1, events: 2, legacy: 0 });
     });
 
     it('reads an unknown stream as empty, and a stream from a revision on', async () => {

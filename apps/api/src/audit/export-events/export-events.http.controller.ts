@@ -14,9 +14,12 @@ const CONTENT_TYPES = { jsonl: 'application/x-ndjson; charset=utf-8', csv: 'text
 /**
  * The ledger's history as a file: JSON Lines or CSV, streamed from the event
  * store a page at a time (never the whole history in memory), every event
- * exactly as recorded. The export is a snapshot: it ends at the head the
- * store had when it started (`X-Ledger-Until-Position`), which a later
- * export can pass as `afterPosition` to fetch only what came since.
+ * exactly as stored: with the schema version it was written with and the
+ * metadata its hash chain covers, so the file can be checked against the
+ * chain (history and Kafka show events upcast to the current version). The
+ * export is a snapshot: it ends at the head the store had when it started
+ * (`X-Ledger-Until-Position`), which a later export can pass as
+ * `afterPosition` to fetch only what came since.
  */
 @ApiTags('audit')
 @Access('auditor')
@@ -30,7 +33,8 @@ export class ExportEventsHttpController {
   @ApiOperation({
     summary: 'Export the history as JSON Lines or CSV',
     description:
-      'Streams every event (or those of a pair, a project, a range of business dates) in log order. JSON Lines: one ' +
+      'Streams every event (or those of a pair, a project, a range of business dates) in log order, exactly as stored: with the schema version it was ' +
+      'written with and the metadata its hash covers (history and Kafka upcast old versions; this export does not). JSON Lines: one ' +
       '`{eventId, type, schemaVersion, streamId, revision, position, recordedAt, businessDate, data, metadata}` per line. ' +
       `CSV (RFC 4180, CRLF, a header row): ${CSV_COLUMNS.join(', ')}; amounts are the events' exact decimal strings, \`data\` the event's data as JSON, ` +
       "and a text cell starting with = + - @, tab or CR is prefixed with ' so spreadsheets never run it as a formula. " +
@@ -72,7 +76,8 @@ export class ExportEventsHttpController {
   async export(@Query() query: Record<string, unknown>, @Headers('accept') accept: string | undefined, @Res() reply: FastifyReply): Promise<void> {
     const request = parseExportEventsQuery(query, accept);
     const pairIds = await this.scope(request);
-    const until = await this.runtime.store.headPosition();
+    const store = this.runtime.store.stored;
+    const until = await store.headPosition();
 
     const body = new PassThrough();
     void reply
@@ -82,7 +87,7 @@ export class ExportEventsHttpController {
       .header('x-ledger-until-position', String(until))
       .send(body);
     // Fastify pipes `body` to the client with backpressure, and destroys it if the client goes away: the export then stops.
-    exportEvents(this.runtime.store, body, {
+    exportEvents(store, body, {
       format: request.format,
       pairIds,
       followSubPairs: request.includeSubPairs,
@@ -106,13 +111,13 @@ export class ExportEventsHttpController {
   /** The pairs in scope (null: all), after checking that the pair or project named exists: 404 otherwise. */
   private async scope(request: ExportEventsRequest): Promise<string[] | null> {
     if (request.projectId !== null) {
-      if ((await this.runtime.store.readStream(projectStreamId(request.projectId))).length === 0) {
+      if ((await this.runtime.store.stored.readStream(projectStreamId(request.projectId))).length === 0) {
         throw new NotFound('project-not-found', `project ${request.projectId} has not been signed`);
       }
       return null;
     }
     if (request.pairId === null) return null;
-    if ((await this.runtime.store.readStream(partnerPairStreamId(request.pairId))).length === 0) {
+    if ((await this.runtime.store.stored.readStream(partnerPairStreamId(request.pairId))).length === 0) {
       throw new NotFound('pair-not-found', `partner pair ${request.pairId} is not registered`);
     }
     if (!request.includeSubPairs) return [request.pairId];

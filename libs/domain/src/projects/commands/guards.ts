@@ -47,3 +47,32 @@ export function replayOrConflict<T>(
   if (sameJson(previous.data, data)) return replayOf(previous.at);
   throw new Conflict(conflictCode, conflictMessage);
 }
+
+export function requireNotBeforeOriginal(correctedOn: string, originalDate: string, what: string): void {
+  if (correctedOn < originalDate) {
+    throw new RuleViolation('dated-before-original', `a correction dated ${correctedOn} cannot precede ${what}, dated ${originalDate}`);
+  }
+}
+
+/**
+ * A correction sent again under its correctionId: the same request (type,
+ * target, corrected figure, reason, date) is a retry, answered with the
+ * original result even if later corrections followed; anything else under
+ * that id is a conflict. What the ledger added (previous figure, dates of
+ * the original) is not part of the comparison.
+ */
+export function replayOfCorrection(
+  project: SignedProject,
+  correctionId: string,
+  request: { readonly type: 'DisbursementCorrected' | 'JobsReportCorrected' } & Record<string, unknown>,
+): Decision<ProjectEvent> | null {
+  const previous = project.corrections.get(correctionId);
+  if (!previous) return null;
+  const { type, data } = previous.data;
+  const recorded =
+    type === 'DisbursementCorrected'
+      ? { type, disbursementId: data.disbursementId, amount: data.amount, reason: data.reason, correctedOn: data.correctedOn }
+      : { type, reportId: data.reportId, jobs: data.jobs, reason: data.reason, correctedOn: data.correctedOn };
+  if (sameJson(recorded, request)) return replayOf(previous.at);
+  throw new Conflict('correction-id-reused', `correction ${correctionId} was already recorded with different content`);
+}

@@ -1,0 +1,104 @@
+import { BadRequestException, ConflictException, Controller, Get, HttpCode, NotFoundException, Param, Post, ServiceUnavailableException } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import Database from 'better-sqlite3';
+import { ParkedEventNotFirst, ParkedEventNotFound, RebuildInProgress, type RetryResult } from '../../../../../libs/projections/src/index.js';
+import { Access } from '../../http/access.js';
+import { ApiCorrelationIdHeader, ApiErrorStatus, ApiErrors } from '../../http/openapi.js';
+import { LedgerRuntime } from '../../infrastructure/ledger-runtime.js';
+import { ParkedRetryResultDto, ProjectionRebuildStartedDto, ProjectionsOverviewDto } from './projections.response.dto.js';
+
+/**
+ * Projection operations: how far each projection is, blue/green rebuilds,
+ * and the events it parked. Operators only.
+ */
+@ApiTags('operations')
+@Access('operator')
+@Controller('admin/projections')
+export class ProjectionsHttpController {
+  constructor(private readonly runtime: LedgerRuntime) {}
+
+  @Get()
+  @ApiOperation({ summary: "Each projection's checkpoint, the store's head, the lag, its state (live, degraded, rebuilding with progress), last error and parked events" })
+  @ApiOkResponse({ type: ProjectionsOverviewDto })
+  @ApiErrors('invalid-header')
+  @ApiCorrelationIdHeader()
+  async list() {
+    const projections = await this.runtime.projections.status();
+    return { head: projections[0].head, projections };
+  }
+
+  @Post('rebuild')
+  @HttpCode(202)
+  @ApiOperation({
+    summary: 'Rebuild the read models blue/green in the background',
+    description:
+      'Builds shadow tables from the first event while the live ones keep answering, then swaps them in one transaction; the live projection continues from the shadow\'s checkpoint. Progress: GET /admin/projections.',
+  })
+  @ApiAcceptedResponse({ type: ProjectionRebuildStartedDto, description: 'The rebuild has started; follow it in GET /admin/projections.' })
+  @ApiErrors('invalid-header')
+  @ApiErrorStatus(409, ['rebuild-in-progress'], { description: 'A rebuild runs already (from the API or from npm run rebuild). Nothing was started.' })
+  @ApiErrorStatus(503, ['read-models-busy'], { description: 'Another process holds the read models; try again shortly.' })
+  @ApiCorrelationIdHeader()
+  async rebuild() {
+    const status = await this.operate(() => this.runtime.projections.startRebuild());
+    return { rebuild: { ...status, percent: status.head === 0 ? 100 : Math.floor((100 * status.position) / status.head) } };
+  }
+
+  @Post('parked/retry')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Retry every parked event, stream by stream in log order', description: 'Events that fail again stay parked with their new error.' })
+  @ApiOkResponse({ type: ParkedRetryResultDto })
+  @ApiErrors('invalid-header')
+  @ApiErrorStatus(409, ['rebuild-in-progress'], { description: 'A rebuild runs (its swap replaces the parked events); retry after it. Nothing was changed.' })
+  @ApiErrorStatus(503, ['read-models-busy'], { description: 'Another process holds the read models; try again shortly.' })
+  @ApiCorrelationIdHeader()
+  async retryAll() {
+    return this.withCount(await this.operate(() => this.runtime.projections.retryAll()));
+  }
+
+  @Post('parked/:position/retry')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Retry a parked event, then the events of its stream parked behind it',
+    description: 'It must be the first parked event of its stream (a stream applies in order). One that fails again stays parked with its new error.',
+  })
+  @ApiParam({ name: 'position', description: "the parked event's global position", schema: { type: 'integer', minimum: 1, maximum: 999_999_999_999_999, example: 1234 } })
+  @ApiOkResponse({ type: ParkedRetryResultDto, description: 'Retried: `applied` lists what applied; an event that failed again is in `stillParked` with its new error.' })
+  @ApiErrorStatus(400, ['invalid-request'], { description: 'The position is not a positive whole number.', message: 'position must be a positive whole number' })
+  @ApiErrors('invalid-header')
+  @ApiErrorStatus(404, ['parked-event-not-found'], { description: 'No event is parked at that position.' })
+  @ApiErrorStatus(409, ['parked-event-not-first', 'rebuild-in-progress'], {
+    description: 'An earlier event of the same stream is parked (retry that one: its position is in `first`), or a rebuild runs. Nothing was changed.',
+  })
+  @ApiErrorStatus(503, ['read-models-busy'], { description: 'Another process holds the read models; try again shortly.' })
+  @ApiCorrelationIdHeader()
+  async retry(@Param('position') position: string) {
+    if (!/^[1-9][0-9]{0,14}$/.test(position)) {
+      throw new BadRequestException({
+        code: 'invalid-request',
+        message: 'position must be a positive whole number',
+        fields: [{ field: 'position', problems: ['must be a positive whole number'] }],
+      });
+    }
+    return this.withCount(await this.operate(() => this.runtime.projections.retry(Number(position))));
+  }
+
+  private withCount(result: RetryResult) {
+    return { ...result, parkedCount: this.runtime.runner.parking.count() };
+  }
+
+  /** The operations' refusals as the ledger's errors. */
+  private async operate<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      if (error instanceof RebuildInProgress) throw new ConflictException({ code: 'rebuild-in-progress', message: error.message });
+      if (error instanceof ParkedEventNotFound) throw new NotFoundException({ code: 'parked-event-not-found', message: error.message });
+      if (error instanceof ParkedEventNotFirst) throw new ConflictException({ code: 'parked-event-not-first', message: error.message, first: error.first });
+      if (error instanceof Database.SqliteError && error.code.startsWith('SQLITE_BUSY')) {
+        throw new ServiceUnavailableException({ code: 'read-models-busy', message: 'another process holds the read models (npm run rebuild?); try again shortly' });
+      }
+      throw error;
+    }
+  }
+}

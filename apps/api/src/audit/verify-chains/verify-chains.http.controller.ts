@@ -1,0 +1,58 @@
+import { BadRequestException, Controller, Get, NotFoundException, Query } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
+import { ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ID_PATTERN, partnerPairStreamId, projectStreamId } from '../../../../../libs/domain/src/index.js';
+import type { ChainVerification } from '../../../../../libs/event-store/src/index.js';
+import { Access } from '../../http/access.js';
+import { ApiCorrelationIdHeader, ApiErrorStatus, ApiErrors } from '../../http/openapi.js';
+import { ChainVerificationDto } from './verify-chains.response.dto.js';
+import { VerifyChainsQuery } from './verify-chains.query.js';
+
+const STREAM_PREFIXES = [partnerPairStreamId(''), projectStreamId('')];
+
+/** What is wrong with a stream id given to verify, or null when it names a ledger stream (also used by `cli verify`). */
+export function ledgerStreamIdProblem(value: unknown): string | null {
+  const prefix = typeof value === 'string' ? STREAM_PREFIXES.find((candidate) => value.startsWith(candidate)) : undefined;
+  if (typeof value === 'string' && prefix !== undefined && ID_PATTERN.test(value.slice(prefix.length))) return null;
+  return `must be a ledger stream id: ${STREAM_PREFIXES.map((p) => `${p}<id>`).join(' or ')}, the id matching ${ID_PATTERN.source}`;
+}
+
+function streamIdParam(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  const problem = ledgerStreamIdProblem(value);
+  if (problem === null) return value as string;
+  throw new BadRequestException({ code: 'invalid-request', message: `streamId ${problem}`, fields: [{ field: 'streamId', problems: [problem] }] });
+}
+
+@ApiTags('audit')
+@Access('auditor')
+@Controller('audit')
+export class VerifyChainsHttpController {
+  constructor(private readonly queryBus: QueryBus) {}
+
+  @Get('verify')
+  @ApiOperation({
+    summary: 'Verify the hash chains of the event store',
+    description:
+      'Recomputes every stream\'s hash chain (or one stream\'s) from the events as stored, reading the log page by page, ' +
+      'and reports the first break. Events stored before hashes existed are counted as legacy and chained by their computed hash.',
+  })
+  @ApiQuery({ name: 'streamId', required: false, description: 'verify only this stream, e.g. project-sm-graphite-anode or partner-pair-shanghai-sanming' })
+  @ApiOkResponse({ type: ChainVerificationDto, description: 'the verification; ok is false when a chain is broken' })
+  @ApiErrorStatus(400, ['invalid-request'], {
+    description: 'streamId is not a ledger stream id (or a bad header).',
+    message: 'streamId must be a ledger stream id: partner-pair-<id> or project-<id>',
+    exampleName: 'invalid-stream-id',
+  })
+  @ApiErrors('invalid-header')
+  @ApiErrorStatus(404, ['stream-not-found'], { description: 'The stream holds no events.' })
+  @ApiCorrelationIdHeader()
+  async verify(@Query('streamId') streamId?: unknown): Promise<ChainVerification> {
+    const stream = streamIdParam(streamId);
+    const result = await this.queryBus.execute(new VerifyChainsQuery(stream));
+    if (stream !== undefined && result.events === 0) {
+      throw new NotFoundException({ code: 'stream-not-found', message: `stream ${stream} holds no events` });
+    }
+    return result;
+  }
+}

@@ -1,0 +1,54 @@
+import type { AppendResult, EventStore, ExpectedRevision, NewEvent, ReadAllOptions, RecordedEvent, SubscribeOptions } from './event-store.port.js';
+
+/** Brings stored event data up to the current schema of its type (the domain's upcaster registry fits). */
+export interface EventUpcaster {
+  upcast(type: string, version: number, data: unknown): { readonly version: number; readonly data: unknown };
+}
+
+/** The event as the current schema of its type has it, remembering the version it was stored with. */
+export function upcastRecorded(upcaster: EventUpcaster, event: RecordedEvent): RecordedEvent {
+  const { version, data } = upcaster.upcast(event.type, event.schemaVersion, event.data);
+  return { ...event, schemaVersion: version, storedSchemaVersion: event.schemaVersion, data };
+}
+
+/**
+ * The event store as every domain reader should see it: each event read is
+ * upcast to the current schema of its type; nothing stored is rewritten.
+ * An event of a version this release cannot read fails the read loudly
+ * (UnknownSchemaVersion) instead of being misread. Appends pass through.
+ */
+export class UpcastingEventStore implements EventStore {
+  constructor(
+    /** The store itself: what the hash chains are verified against. */
+    readonly stored: EventStore,
+    private readonly upcaster: EventUpcaster,
+  ) {}
+
+  appendToStream(streamId: string, events: readonly NewEvent[], options?: { expectedRevision?: ExpectedRevision }): Promise<AppendResult> {
+    return this.stored.appendToStream(streamId, events, options);
+  }
+
+  async readStream(streamId: string, options?: { fromRevision?: number }): Promise<RecordedEvent[]> {
+    return (await this.stored.readStream(streamId, options)).map((event) => upcastRecorded(this.upcaster, event));
+  }
+
+  async readAll(options?: ReadAllOptions): Promise<RecordedEvent[]> {
+    return (await this.stored.readAll(options)).map((event) => upcastRecorded(this.upcaster, event));
+  }
+
+  async *subscribeToAll(options?: SubscribeOptions): AsyncGenerator<RecordedEvent[]> {
+    for await (const batch of this.stored.subscribeToAll(options)) yield batch.map((event) => upcastRecorded(this.upcaster, event));
+  }
+
+  headPosition(): Promise<number> {
+    return this.stored.headPosition();
+  }
+
+  isReachable(): Promise<boolean> {
+    return this.stored.isReachable();
+  }
+
+  close(): Promise<void> {
+    return this.stored.close();
+  }
+}

@@ -1,0 +1,189 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import type Database from 'better-sqlite3';
+import {
+  type PartnerPairDetails,
+  type ProjectEvent,
+  PROJECT_EVENT_TYPES,
+  RuleViolation,
+  businessDateOf,
+  partnerPairStreamId,
+  projectStreamId,
+} from '../../domain/src/index.js';
+import type { EventStore, RecordedEvent } from '../../event-store/src/index.js';
+import { LedgerProjection } from './ledger-projection.js';
+import { LedgerQueries, type PairSummary, type ProjectView } from './queries.js';
+import { openReadModelDb } from './read-model-db.js';
+
+/**
+ * A point in bitemporal time. `asOf` (YYYY-MM-DD): only facts whose business
+ * date is on or before it (signings, tranches, reports, revisions,
+ * milestones, cancellations; a correction counts on the date of the fact it
+ * corrects). `knownAt` (epoch ms): only events the ledger had recorded by
+ * then. Either or both.
+ */
+export interface TimeSlice {
+  readonly asOf?: string;
+  readonly knownAt?: number;
+}
+
+export interface AsOfOptions {
+  /** The most events one answer may fold; beyond it the query is refused (422 as-of-too-large). */
+  readonly maxEvents: number;
+  /** How many streams are read at once (EventStoreDB reads are round trips). */
+  readonly concurrency?: number;
+}
+
+const PROJECT_TYPES = new Set<string>(PROJECT_EVENT_TYPES);
+
+/**
+ * Answers "what did the figures look like" from the EVENTS, never from stored
+ * figures: the events of the streams involved are read from the store,
+ * filtered to the time slice, and folded by the very projection that builds
+ * the live read models, into a throw-away in-memory read model, which the
+ * very queries of the live API then read. So an as-of answer for today, known
+ * now, equals the live answer by construction (and the tests check it).
+ *
+ * The live read models are used for one thing only: to find which streams
+ * belong to a pair's subtree (the sub-pairs and their projects), because
+ * stream membership never changes. Cost: one read of each of those streams,
+ * O(events of the subtree's projects), bounded by `maxEvents`, counted from
+ * the read models' revisions before anything is read.
+ */
+export class AsOfQueries {
+  private readonly statements;
+
+  constructor(
+    private readonly store: EventStore,
+    readModels: Database.Database,
+    private readonly options: AsOfOptions,
+  ) {
+    this.statements = {
+      pair: readModels.prepare<[string], { pair_id: string }>('SELECT pair_id FROM pairs WHERE pair_id = ?'),
+      subtree: readModels.prepare<[string, string], { pair_id: string }>(
+        `SELECT pair_id FROM pairs WHERE pair_id = ? OR EXISTS (SELECT 1 FROM json_each(pairs.ancestors) WHERE value = ?) ORDER BY pair_id`,
+      ),
+      projects: readModels.prepare<[string], { project_id: string; revision: number }>('SELECT project_id, revision FROM projects WHERE pair_id = ?'),
+    };
+  }
+
+  /** The pair's summary at that time; null if the pair is unknown or was not yet recorded at `knownAt`. */
+  async pairSummary(pairId: string, slice: TimeSlice): Promise<PairSummary | null> {
+    if (!this.statements.pair.get(pairId)) return null;
+    const pairIds = this.statements.subtree.all(pairId, pairId).map((row) => row.pair_id);
+    const projects = pairIds.flatMap((id) => this.statements.projects.all(id));
+    const events = projects.reduce((sum, project) => sum + project.revision + 1, 0);
+    this.refuseBeyondBound(events, `partner pair ${pairId} and its ${pairIds.length - 1} sub-pair(s) hold ${projects.length} project(s)`);
+
+    const pairEvents = await this.pairRegistrations(pairId, pairIds, slice);
+    if (!pairEvents.some((event) => (event.data as PartnerPairDetails).pairId === pairId)) return null;
+    return fold(pairEvents, (apply) => this.readInSlices(projects.map((project) => projectStreamId(project.project_id)), slice, apply), (queries) =>
+      queries.pairSummary(pairId),
+    );
+  }
+
+  /** The project at that time; null if it was not signed by `asOf`, or not yet recorded at `knownAt`. */
+  async project(projectId: string, slice: TimeSlice): Promise<ProjectView | null> {
+    const events: RecordedEvent[] = [];
+    await this.readInSlices([projectStreamId(projectId)], slice, (kept) => events.push(...kept));
+    if (events.length === 0) return null;
+    this.refuseBeyondBound(events.length, `project ${projectId}`);
+    const pairId = (events[0].data as { pairId: string }).pairId;
+    const pairEvents = await this.pairRegistrations(pairId, [pairId], {});
+    return fold(pairEvents, async (apply) => apply(events), (queries) => queries.project(projectId));
+  }
+
+  private refuseBeyondBound(events: number, what: string): void {
+    if (events <= this.options.maxEvents) return;
+    throw new RuleViolation(
+      'as-of-too-large',
+      `${what} with about ${events} events; an as-of answer folds at most ${this.options.maxEvents} (AS_OF_MAX_EVENTS): ask for a sub-pair or a project instead`,
+    );
+  }
+
+  /**
+   * The registrations the projection needs: the pair's ancestors (found by
+   * walking parentPairId up through the pair streams) and the pairs of its
+   * subtree, those recorded by `knownAt` only.
+   */
+  private async pairRegistrations(pairId: string, subtree: readonly string[], slice: TimeSlice): Promise<RecordedEvent[]> {
+    const ancestors: RecordedEvent[] = [];
+    const seen = new Set(subtree);
+    let parentId = await this.parentOf(pairId);
+    while (parentId !== null && !seen.has(parentId)) {
+      seen.add(parentId);
+      const [registration] = await this.store.readStream(partnerPairStreamId(parentId));
+      if (!registration) throw new Error(`partner pair ${parentId} has no registration in the event store`);
+      ancestors.push(registration);
+      parentId = (registration.data as PartnerPairDetails).parentPairId;
+    }
+    const own = await this.readStreams(subtree.map(partnerPairStreamId));
+    return [...ancestors, ...own.filter((event) => recordedBy(event, slice.knownAt))];
+  }
+
+  private async parentOf(pairId: string): Promise<string | null> {
+    const [registration] = await this.store.readStream(partnerPairStreamId(pairId));
+    return registration ? (registration.data as PartnerPairDetails).parentPairId : null;
+  }
+
+  /**
+   * Reads project streams and keeps the events inside the slice. A stream
+   * whose signing falls outside it is left out whole: the project did not
+   * exist then (every later fact of it is dated and recorded after signing).
+   */
+  private async readInSlices(streamIds: readonly string[], slice: TimeSlice, apply: (events: readonly RecordedEvent[]) => void): Promise<void> {
+    const batch = this.options.concurrency ?? 16;
+    for (let i = 0; i < streamIds.length; i += batch) {
+      const streams = await Promise.all(streamIds.slice(i, i + batch).map((id) => this.store.readStream(id)));
+      for (const events of streams) apply(inSlice(events, slice));
+      // The embedded store reads synchronously: let other requests through between batches.
+      await yieldToEventLoop();
+    }
+  }
+
+  private async readStreams(streamIds: readonly string[]): Promise<RecordedEvent[]> {
+    const streams = await Promise.all(streamIds.map((id) => this.store.readStream(id)));
+    return streams.flat();
+  }
+}
+
+/**
+ * Folds events with the live projection into a fresh in-memory read model,
+ * and asks it. The pair registrations go first, in the order they were
+ * recorded (a parent before its sub-pairs); then each project stream in
+ * order, stream after stream, as they are read: projects are independent of
+ * each other and counters are sums, so this yields exactly what the live
+ * projection built from the global order, while only the rows (not the
+ * events) stay in memory.
+ */
+async function fold<T>(
+  pairRegistrations: RecordedEvent[],
+  feed: (apply: (events: readonly RecordedEvent[]) => void) => Promise<void>,
+  ask: (queries: LedgerQueries) => T,
+): Promise<T> {
+  const db = openReadModelDb(':memory:');
+  try {
+    db.exec('BEGIN');
+    const work = new LedgerProjection(db).begin();
+    work.apply(pairRegistrations.sort((a, b) => a.position - b.position));
+    await feed((events) => work.apply(events));
+    work.flush();
+    db.exec('COMMIT');
+    return ask(new LedgerQueries(db));
+  } finally {
+    db.close();
+  }
+}
+
+function recordedBy(event: RecordedEvent, knownAt: number | undefined): boolean {
+  return knownAt === undefined || Date.parse(event.metadata.recordedAt) <= knownAt;
+}
+
+function inSlice(events: readonly RecordedEvent[], slice: TimeSlice): RecordedEvent[] {
+  const kept = events.filter((event) => {
+    if (!recordedBy(event, slice.knownAt)) return false;
+    if (slice.asOf === undefined) return true;
+    if (!PROJECT_TYPES.has(event.type)) throw new Error(`stream ${event.streamId} holds an unknown event type ${event.type}`);
+    return businessDateOf({ type: event.type, data: event.data } as ProjectEvent) <= slice.asOf;
+  });
+  return kept.length > 0 && kept[0].type === 'ProjectSigned' && kept[0].revision === 0 ? kept : [];
+}
