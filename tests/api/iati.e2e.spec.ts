@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { loadConfig } from '../../apps/api/src/config.js';
 import { disbursementBody, pairBody, projectBody } from '../support/fixtures.js';
 import { type ParsedActivity, minorUnits, parseIatiActivities, validateIatiActivities } from '../support/iati.js';
 import { type LedgerUnderTest, ledgerPerSuite } from '../support/ledger-harness.js';
@@ -149,5 +150,20 @@ describe('GET /partner-pairs/:pairId/iati', () => {
     expect((await api.get('/partner-pairs/iati-empty/iati')).body).toMatchObject({ statusCode: 404, code: 'pair-has-no-projects' });
     expect((await api.get('/partner-pairs/iati-root/iati?includeSubPairs=yes')).body).toMatchObject({ statusCode: 400, code: 'invalid-request' });
     expect((await api.get('/partner-pairs/Not%20An%20Id/iati')).body).toMatchObject({ statusCode: 400, code: 'invalid-request' });
+  });
+});
+
+describe('the IATI reporting organisation', () => {
+  it('comes from IATI_REPORTING_ORG_REF / _NAME / _TYPE, with a documented default, and bad values are refused at start-up', () => {
+    expect(loadConfig({ API_KEYS: 'auditor:a:key-0123456789abcdef' }).iatiReportingOrg).toEqual({ ref: 'XX-COMMITMENT-LEDGER', name: 'Paired-assistance commitment ledger', type: '10' });
+    expect(loadConfig({ API_KEYS: 'auditor:a:key-0123456789abcdef', IATI_REPORTING_ORG_REF: 'CN-USCC-1234', IATI_REPORTING_ORG_NAME: ' Fujian office ', IATI_REPORTING_ORG_TYPE: '15' }).iatiReportingOrg).toEqual({
+      ref: 'CN-USCC-1234',
+      name: 'Fujian office',
+      type: '15',
+    });
+    expect(() => loadConfig({ API_KEYS: 'auditor:a:key-0123456789abcdef', IATI_REPORTING_ORG_REF: 'no hyphen or spaces' })).toThrow('IATI_REPORTING_ORG_REF');
+    expect(() => loadConfig({ API_KEYS: 'auditor:a:key-0123456789abcdef', IATI_REPORTING_ORG_REF: 'LEDGER' })).toThrow('IATI_REPORTING_ORG_REF');
+    expect(() => loadConfig({ API_KEYS: 'auditor:a:key-0123456789abcdef', IATI_REPORTING_ORG_NAME: 'bad\u0007name' })).toThrow('IATI_REPORTING_ORG_NAME');
+    expect(() => loadConfig({ API_KEYS: 'auditor:a:key-0123456789abcdef', IATI_REPORTING_ORG_TYPE: 'government' })).toThrow('IATI_REPORTING_ORG_TYPE');
   });
 });
