@@ -77,7 +77,7 @@ describe('npm run cli', () => {
 
   it.each([
     [[], 'Usage: npm run cli -- <command>'],
-    [['transmogrify'], 'unknown command "transmogrify"; the commands are: import, rebuild'],
+    [['transmogrify'], 'unknown command "transmogrify"; the commands are: export, import, rebuild, verify'],
     [['import'], 'import: expected <file>, got none'],
     [['import', 'a.csv', 'b.csv'], 'import: expected <file>, got "a.csv" "b.csv"'],
     [['import', '--force', 'a.csv'], "import: Unknown option '--force'"],
@@ -338,5 +338,35 @@ describe('npm run cli -- verify', () => {
       firstBreak: { streamId: target.stream_id, revision: target.revision, position: target.position, reason: 'hash-mismatch' },
     });
     expect(run.stderr).toContain(`BROKEN: first break at ${target.stream_id} revision ${target.revision}`);
+  });
+});
+
+describe('npm run cli -- export', () => {
+  it('writes exactly what GET /audit/events exports, to stdout or a file, and refuses bad options', async () => {
+    const dir = tempDataDir();
+    const api = await startApi(dir);
+    expect((await runCliProcess(dir, ['import', DEMO_CSV])).code).toBe(0);
+
+    const jsonl = await runCliProcess(dir, ['export']);
+    expect(jsonl.code).toBe(0);
+    expect(jsonl.stdout.trim().split('\n')).toHaveLength(11);
+    expect(jsonl.stdout).toBe((await api.send('GET', '/audit/events')).body);
+    expect(jsonl.stderr).toMatch(/^exported 11 events up to position \d+$/m);
+
+    const file = join(dir, 'sanming.csv');
+    const csv = await runCliProcess(dir, ['export', '--format', 'csv', '--pair', 'shanghai-sanming', '--include-sub-pairs', '-o', file]);
+    expect(csv.code).toBe(0);
+    expect(csv.stdout).toBe('');
+    const viaHttp = await api.send('GET', '/audit/events?format=csv&pairId=shanghai-sanming&includeSubPairs=true');
+    expect(readFileSync(file, 'utf8')).toBe(viaHttp.body);
+    expect(readFileSync(file, 'utf8').split('\r\n').length).toBeGreaterThan(2);
+
+    const bad = await runCliProcess(dir, ['export', '--format', 'xml', '--from', '2024-02-30']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--format must be one of jsonl, csv');
+    expect(bad.stderr).toContain('--from must be a real calendar date');
+    const unknown = await runCliProcess(dir, ['export', '--pair', 'no-such-pair']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('partner pair no-such-pair is not registered');
   });
 });

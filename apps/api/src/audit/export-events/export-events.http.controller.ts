@@ -2,12 +2,11 @@ import { PassThrough } from 'node:stream';
 import { Controller, Get, Headers, Logger, Query, Res } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { NotFound, partnerPairStreamId, projectStreamId } from '../../../../../libs/domain/src/index.js';
 import { CSV_COLUMNS, exportEvents } from '../../../../../libs/exports/src/index.js';
 import { Access } from '../../http/access.js';
 import { ApiCorrelationIdHeader, ApiErrors, DATE_PATTERN } from '../../http/openapi.js';
 import { LedgerRuntime } from '../../infrastructure/ledger-runtime.js';
-import { EXPORT_FORMATS, type ExportEventsRequest, exportFileName, parseExportEventsQuery } from './export-events.request.js';
+import { EXPORT_FORMATS, exportFileName, parseExportEventsQuery, resolveExportScope, subPairsByPair } from './export-events.request.js';
 
 const CONTENT_TYPES = { jsonl: 'application/x-ndjson; charset=utf-8', csv: 'text/csv; charset=utf-8; header=present' } as const;
 
@@ -75,7 +74,7 @@ export class ExportEventsHttpController {
   @ApiCorrelationIdHeader()
   async export(@Query() query: Record<string, unknown>, @Headers('accept') accept: string | undefined, @Res() reply: FastifyReply): Promise<void> {
     const request = parseExportEventsQuery(query, accept);
-    const pairIds = await this.scope(request);
+    const pairIds = await resolveExportScope(this.runtime.store.stored, request, () => subPairsByPair(this.runtime.queries));
     const store = this.runtime.store.stored;
     const until = await store.headPosition();
 
@@ -106,25 +105,5 @@ export class ExportEventsHttpController {
         body.destroy(error);
       },
     );
-  }
-
-  /** The pairs in scope (null: all), after checking that the pair or project named exists: 404 otherwise. */
-  private async scope(request: ExportEventsRequest): Promise<string[] | null> {
-    if (request.projectId !== null) {
-      if ((await this.runtime.store.stored.readStream(projectStreamId(request.projectId))).length === 0) {
-        throw new NotFound('project-not-found', `project ${request.projectId} has not been signed`);
-      }
-      return null;
-    }
-    if (request.pairId === null) return null;
-    if ((await this.runtime.store.stored.readStream(partnerPairStreamId(request.pairId))).length === 0) {
-      throw new NotFound('pair-not-found', `partner pair ${request.pairId} is not registered`);
-    }
-    if (!request.includeSubPairs) return [request.pairId];
-    // The descendants the read models know; sub-pairs registered since are picked up from the log as it streams.
-    const children = new Map<string, readonly string[]>(this.runtime.queries.listPairs().map((pair) => [pair.pairId, pair.subPairIds]));
-    const scope = [request.pairId];
-    for (let i = 0; i < scope.length; i++) scope.push(...(children.get(scope[i]) ?? []));
-    return scope;
   }
 }

@@ -1,5 +1,6 @@
 import { BadRequestException } from '@nestjs/common';
-import { ID_PATTERN, isCalendarDate } from '../../../../../libs/domain/src/index.js';
+import { ID_PATTERN, NotFound, isCalendarDate, partnerPairStreamId, projectStreamId } from '../../../../../libs/domain/src/index.js';
+import type { EventStore } from '../../../../../libs/event-store/src/index.js';
 import type { EventExportScope, ExportFormat } from '../../../../../libs/exports/src/index.js';
 
 export const EXPORT_FORMATS = ['jsonl', 'csv'] as const;
@@ -104,4 +105,37 @@ export function exportFileName(request: ExportEventsRequest): string {
   if (request.to) parts.push('to', request.to);
   if (request.afterPosition > 0) parts.push('after', String(request.afterPosition));
   return `${parts.join('-')}.${request.format}`;
+}
+
+/**
+ * The pairs an export covers (null: all), after checking that the pair or
+ * project it names exists (404 otherwise). With includeSubPairs, the
+ * descendants the read models know (`subPairsOf`); sub-pairs registered since
+ * are picked up from the log as it streams.
+ */
+export async function resolveExportScope(
+  store: EventStore,
+  request: ExportEventsRequest,
+  subPairsOf: () => ReadonlyMap<string, readonly string[]>,
+): Promise<string[] | null> {
+  if (request.projectId !== null) {
+    if ((await store.readStream(projectStreamId(request.projectId))).length === 0) {
+      throw new NotFound('project-not-found', `project ${request.projectId} has not been signed`);
+    }
+    return null;
+  }
+  if (request.pairId === null) return null;
+  if ((await store.readStream(partnerPairStreamId(request.pairId))).length === 0) {
+    throw new NotFound('pair-not-found', `partner pair ${request.pairId} is not registered`);
+  }
+  if (!request.includeSubPairs) return [request.pairId];
+  const children = subPairsOf();
+  const scope = [request.pairId];
+  for (let i = 0; i < scope.length; i++) scope.push(...(children.get(scope[i]) ?? []));
+  return scope;
+}
+
+/** Each pair's direct sub-pairs, as the read models know them. */
+export function subPairsByPair(queries: { listPairs(): ReadonlyArray<{ pairId: string; subPairIds: readonly string[] }> }): Map<string, readonly string[]> {
+  return new Map(queries.listPairs().map((pair) => [pair.pairId, pair.subPairIds]));
 }
