@@ -432,6 +432,20 @@ describe('hostile input on every documented route (never a 5xx, always the error
     expect(problems).toEqual([]);
   });
 
+  it('a query parameter an endpoint does not read is refused, so a misspelt or bracketed ?asOf never answers with live figures', async () => {
+    for (const query of ['asof=2024-06-30', 'asOf[]=2024-06-30', 'AsOf=2024-06-30', 'as_of=2024-06-30', 'knownat=2024-01-01T00:00:00Z']) {
+      for (const path of ['/partner-pairs/hx-pair/summary', '/projects/hx-proj']) {
+        const reply = await api.get(`${path}?${query}`);
+        expect({ query, path, status: reply.status, code: reply.body.code }).toEqual({ query, path, status: 400, code: 'invalid-request' });
+        expect(reply.body.fields).toEqual([{ field: query.split('=')[0], problems: ['is not a query parameter of this endpoint'] }]);
+      }
+    }
+    // Declared parameters still work, and authentication still comes first.
+    expect((await api.get('/projects/hx-proj?asOf=2024-06-30&minPosition=1')).body).toMatchObject({ asOf: '2024-06-30', delivered: { amount: '100.00' } });
+    expect((await api.get('/projects/hx-proj?asof=2024-06-30', { authorization: '' })).status).toBe(401);
+    expect((await api.get('/health/live?verbose=1')).status).toBe(400);
+  });
+
   it('every body field set to hostile values, and hostile whole bodies, are refused before anything is appended', async () => {
     const problems = await battery(({ path, operation, body }) => {
       const target = pathFor(path, {}, operation);
