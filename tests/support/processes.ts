@@ -34,3 +34,22 @@ export function dumpReadModels(file: string): Record<string, unknown[]> {
     db.close();
   }
 }
+
+export const BUILT_CLI = join(projectRoot(), 'dist/apps/api/src/cli/main.js');
+
+export interface CliRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the built operator CLI (`npm run cli -- …`) on a data directory and the store under test; resolves whatever its exit code. */
+export async function runCliProcess(dataDir: string, args: readonly string[], env: Record<string, string> = {}): Promise<CliRun> {
+  const fullEnv = { ...process.env, DATA_DIR: dataDir, NO_COLOR: '1', ...(await storeEnv(dataDir)), ...env };
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [BUILT_CLI, ...args], { env: fullEnv, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      if (error && typeof error.code !== 'number') reject(error);
+      else resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
+    });
+  });
+}

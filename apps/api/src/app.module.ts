@@ -3,12 +3,15 @@ import { APP_GUARD } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { TerminusModule } from '@nestjs/terminus';
 import { AS_OF_QUERY_HANDLERS } from './as-of/as-of.queries.js';
+import { ExportEventsHttpController } from './audit/export-events/export-events.http.controller.js';
+import { ExportIatiHttpController } from './partner-pairs/export-iati/export-iati.http.controller.js';
 import { AdminHttpController } from './admin/admin.http.controller.js';
 import { HealthHttpController } from './admin/health.http.controller.js';
 import { ProjectionsHttpController } from './admin/projections/projections.http.controller.js';
 import { VerifyChainsHttpController } from './audit/verify-chains/verify-chains.http.controller.js';
 import { VerifyChainsHandler } from './audit/verify-chains/verify-chains.query.js';
 import { MetricsHttpController } from './admin/metrics.http.controller.js';
+import { DashboardHttpController } from './dashboard/dashboard.http.controller.js';
 import type { LedgerConfig } from './config.js';
 import { AccessGuard } from './http/access.guard.js';
 import { ApiKeyRing } from './http/api-keys.js';
@@ -57,6 +60,9 @@ export class AppModule {
         HealthHttpController,
         VerifyChainsHttpController,
         MetricsHttpController,
+        DashboardHttpController,
+        ExportEventsHttpController,
+        ExportIatiHttpController,
       ],
       providers: [
         // One metrics registry per app: tests run several apps in one process.

@@ -28,6 +28,8 @@ export interface LedgerConfig {
   readonly apiKeys: readonly ApiKey[];
   /** True when the keys were generated because API_KEYS was unset: `npm start` prints them once. */
   readonly apiKeysGenerated: boolean;
+  /** Who publishes the IATI export (IATI_REPORTING_ORG_REF / _NAME / _TYPE). */
+  readonly iatiReportingOrg: { readonly ref: string; readonly name: string; readonly type: string };
 }
 
 export type LogFormat = 'json' | 'pretty';
@@ -60,6 +62,21 @@ function brokers(raw: string | undefined): string[] {
 function topicPrefix(raw: string): string {
   if (!/^[A-Za-z0-9._-]{0,100}$/.test(raw)) throw new ConfigError(`KAFKA_TOPIC_PREFIX may only hold letters, digits, '.', '_' and '-', got ${JSON.stringify(raw)}`);
   return raw;
+}
+
+/** IATI organisation identifiers are `{registration agency}-{number}`, e.g. `CN-USCC-12345`: no spaces, at least one hyphen. */
+function iatiReportingOrg(env: NodeJS.ProcessEnv): LedgerConfig['iatiReportingOrg'] {
+  const ref = env.IATI_REPORTING_ORG_REF || 'XX-COMMITMENT-LEDGER';
+  if (!/^[A-Za-z0-9][A-Za-z0-9._]*-[A-Za-z0-9._/-]{1,120}$/.test(ref)) {
+    throw new ConfigError(`IATI_REPORTING_ORG_REF must be an IATI organisation identifier such as CN-USCC-12345, got ${JSON.stringify(ref)}`);
+  }
+  const name = env.IATI_REPORTING_ORG_NAME || 'Paired-assistance commitment ledger';
+  if (name.trim() === '' || name.length > 200 || /[\u0000-\u001f\u007f]/.test(name)) {
+    throw new ConfigError('IATI_REPORTING_ORG_NAME must be 1-200 characters without control characters');
+  }
+  const type = env.IATI_REPORTING_ORG_TYPE || '10';
+  if (!/^[0-9]{1,3}$/.test(type)) throw new ConfigError(`IATI_REPORTING_ORG_TYPE must be an IATI OrganisationType code such as 10 (Government), got ${JSON.stringify(type)}`);
+  return { ref, name: name.trim(), type };
 }
 
 function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, values: readonly T[], fallback: T): T {
@@ -104,5 +121,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     readyMaxRelayLagMs: integer(env, 'READY_MAX_RELAY_LAG_MS', 60_000, 0, 86_400_000),
     apiKeys,
     apiKeysGenerated: env.API_KEYS === undefined,
+    iatiReportingOrg: iatiReportingOrg(env),
   };
 }

@@ -1,5 +1,6 @@
 export * from './money/currencies.js';
 export * from './money/money.js';
+export * from './money/report-amount.js';
 export * from './shared/decision.js';
 export * from './shared/errors.js';
 export * from './shared/values.js';

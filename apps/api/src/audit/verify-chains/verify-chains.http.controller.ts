@@ -10,11 +10,17 @@ import { VerifyChainsQuery } from './verify-chains.query.js';
 
 const STREAM_PREFIXES = [partnerPairStreamId(''), projectStreamId('')];
 
+/** What is wrong with a stream id given to verify, or null when it names a ledger stream (also used by `cli verify`). */
+export function ledgerStreamIdProblem(value: unknown): string | null {
+  const prefix = typeof value === 'string' ? STREAM_PREFIXES.find((candidate) => value.startsWith(candidate)) : undefined;
+  if (typeof value === 'string' && prefix !== undefined && ID_PATTERN.test(value.slice(prefix.length))) return null;
+  return `must be a ledger stream id: ${STREAM_PREFIXES.map((p) => `${p}<id>`).join(' or ')}, the id matching ${ID_PATTERN.source}`;
+}
+
 function streamIdParam(value: unknown): string | undefined {
   if (value === undefined) return undefined;
-  const prefix = typeof value === 'string' ? STREAM_PREFIXES.find((candidate) => value.startsWith(candidate)) : undefined;
-  if (typeof value === 'string' && prefix !== undefined && ID_PATTERN.test(value.slice(prefix.length))) return value;
-  const problem = `must be a ledger stream id: ${STREAM_PREFIXES.map((p) => `${p}<id>`).join(' or ')}, the id matching ${ID_PATTERN.source}`;
+  const problem = ledgerStreamIdProblem(value);
+  if (problem === null) return value as string;
   throw new BadRequestException({ code: 'invalid-request', message: `streamId ${problem}`, fields: [{ field: 'streamId', problems: [problem] }] });
 }
 

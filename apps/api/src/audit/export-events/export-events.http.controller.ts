@@ -1,0 +1,130 @@
+import { PassThrough } from 'node:stream';
+import { Controller, Get, Headers, Logger, Query, Res } from '@nestjs/common';
+import { ApiHeader, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { NotFound, partnerPairStreamId, projectStreamId } from '../../../../../libs/domain/src/index.js';
+import { CSV_COLUMNS, exportEvents } from '../../../../../libs/exports/src/index.js';
+import { Access } from '../../http/access.js';
+import { ApiCorrelationIdHeader, ApiErrors, DATE_PATTERN } from '../../http/openapi.js';
+import { LedgerRuntime } from '../../infrastructure/ledger-runtime.js';
+import { EXPORT_FORMATS, type ExportEventsRequest, exportFileName, parseExportEventsQuery } from './export-events.request.js';
+
+const CONTENT_TYPES = { jsonl: 'application/x-ndjson; charset=utf-8', csv: 'text/csv; charset=utf-8; header=present' } as const;
+
+/**
+ * The ledger's history as a file: JSON Lines or CSV, streamed from the event
+ * store a page at a time (never the whole history in memory), every event
+ * exactly as stored: with the schema version it was written with and the
+ * metadata its hash chain covers, so the file can be checked against the
+ * chain (history and Kafka show events upcast to the current version). The
+ * export is a snapshot: it ends at the head the store had when it started
+ * (`X-Ledger-Until-Position`), which a later export can pass as
+ * `afterPosition` to fetch only what came since.
+ */
+@ApiTags('audit')
+@Access('auditor')
+@Controller('audit')
+export class ExportEventsHttpController {
+  private readonly logger = new Logger('Export');
+
+  constructor(private readonly runtime: LedgerRuntime) {}
+
+  @Get('events')
+  @ApiOperation({
+    summary: 'Export the history as JSON Lines or CSV',
+    description:
+      'Streams every event (or those of a pair, a project, a range of business dates) in log order, exactly as stored: with the schema version it was ' +
+      'written with and the metadata its hash covers (history and Kafka upcast old versions; this export does not). JSON Lines: one ' +
+      '`{eventId, type, schemaVersion, streamId, revision, position, recordedAt, businessDate, data, metadata}` per line. ' +
+      `CSV (RFC 4180, CRLF, a header row): ${CSV_COLUMNS.join(', ')}; amounts are the events' exact decimal strings, \`data\` the event's data as JSON, ` +
+      "and a text cell starting with = + - @, tab or CR is prefixed with ' so spreadsheets never run it as a formula. " +
+      'Business date per event: establishedOn (PartnerPairRegistered), signedOn, revisedOn, disbursedOn (FundsDisbursed, and DisbursementCorrected: ' +
+      "the corrected tranche's date), reportedOn (JobsRecorded, JobsReportCorrected), reachedOn, cancelledOn. " +
+      'The export ends at the head the store had when it started (header `X-Ledger-Until-Position`). Bad parameters are refused before anything is streamed.',
+  })
+  @ApiQuery({ name: 'format', required: false, enum: EXPORT_FORMATS, description: '`jsonl` (default) or `csv`; without it, `Accept: text/csv` chooses CSV' })
+  @ApiQuery({
+    name: 'pairId',
+    required: false,
+    description: "Only this pair's events: its registration and its own projects' events (not its sub-pairs', unless includeSubPairs=true)",
+    schema: { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{0,127}$', example: 'shanghai-sanming' },
+  })
+  @ApiQuery({ name: 'includeSubPairs', required: false, enum: ['true', 'false'], description: 'With pairId: also every descendant sub-pair and its projects (default false)' })
+  @ApiQuery({
+    name: 'projectId',
+    required: false,
+    description: "Only this project's events (not together with pairId)",
+    schema: { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{0,127}$', example: 'sm-graphite-anode' },
+  })
+  @ApiQuery({ name: 'from', required: false, description: 'Business dates from this day, inclusive; events without a business date are left out', schema: { type: 'string', format: 'date', pattern: DATE_PATTERN, example: '2024-01-01' } })
+  @ApiQuery({ name: 'to', required: false, description: 'Business dates up to this day, inclusive', schema: { type: 'string', format: 'date', pattern: DATE_PATTERN, example: '2024-12-31' } })
+  @ApiQuery({ name: 'afterPosition', required: false, description: 'Only events after this global position (the `X-Ledger-Until-Position` of an earlier export)', schema: { type: 'integer', minimum: 0, example: 0 } })
+  @ApiHeader({ name: 'Accept', required: false, description: '`text/csv` chooses CSV when `format` is not given', schema: { type: 'string', example: 'text/csv' } })
+  @ApiOkResponse({
+    description: 'The events, streamed (chunked). `Content-Disposition` names the file; `X-Ledger-Until-Position` is the last position the export covers.',
+    headers: {
+      'Content-Disposition': { description: 'attachment; filename="ledger-events….jsonl|csv"', schema: { type: 'string' } },
+      'X-Ledger-Until-Position': { description: 'the export holds every matching event up to this global position', schema: { type: 'integer' } },
+    },
+    content: {
+      'application/x-ndjson': { schema: { type: 'string', description: 'one JSON object per line' } },
+      'text/csv': { schema: { type: 'string', description: `header row: ${CSV_COLUMNS.join(',')}` } },
+    },
+  })
+  @ApiErrors('invalid-request', 'invalid-header', 'pair-not-found', 'project-not-found')
+  @ApiCorrelationIdHeader()
+  async export(@Query() query: Record<string, unknown>, @Headers('accept') accept: string | undefined, @Res() reply: FastifyReply): Promise<void> {
+    const request = parseExportEventsQuery(query, accept);
+    const pairIds = await this.scope(request);
+    const store = this.runtime.store.stored;
+    const until = await store.headPosition();
+
+    const body = new PassThrough();
+    void reply
+      .header('content-type', CONTENT_TYPES[request.format])
+      .header('content-disposition', `attachment; filename="${exportFileName(request)}"`)
+      .header('cache-control', 'no-store')
+      .header('x-ledger-until-position', String(until))
+      .send(body);
+    // Fastify pipes `body` to the client with backpressure, and destroys it if the client goes away: the export then stops.
+    exportEvents(store, body, {
+      format: request.format,
+      pairIds,
+      followSubPairs: request.includeSubPairs,
+      projectId: request.projectId,
+      from: request.from,
+      to: request.to,
+      afterPosition: request.afterPosition,
+      untilPosition: until,
+    }).then(
+      (result) => {
+        if (!result.completed) this.logger.warn(`export stopped early (the client went away) after ${result.events} events, ${result.pages} pages`);
+      },
+      (error: Error) => {
+        // The status is sent: cut the response short, so the client sees an incomplete transfer rather than a complete-looking file.
+        this.logger.error(`export failed: ${error.message}`, error.stack);
+        body.destroy(error);
+      },
+    );
+  }
+
+  /** The pairs in scope (null: all), after checking that the pair or project named exists: 404 otherwise. */
+  private async scope(request: ExportEventsRequest): Promise<string[] | null> {
+    if (request.projectId !== null) {
+      if ((await this.runtime.store.stored.readStream(projectStreamId(request.projectId))).length === 0) {
+        throw new NotFound('project-not-found', `project ${request.projectId} has not been signed`);
+      }
+      return null;
+    }
+    if (request.pairId === null) return null;
+    if ((await this.runtime.store.stored.readStream(partnerPairStreamId(request.pairId))).length === 0) {
+      throw new NotFound('pair-not-found', `partner pair ${request.pairId} is not registered`);
+    }
+    if (!request.includeSubPairs) return [request.pairId];
+    // The descendants the read models know; sub-pairs registered since are picked up from the log as it streams.
+    const children = new Map<string, readonly string[]>(this.runtime.queries.listPairs().map((pair) => [pair.pairId, pair.subPairIds]));
+    const scope = [request.pairId];
+    for (let i = 0; i < scope.length; i++) scope.push(...(children.get(scope[i]) ?? []));
+    return scope;
+  }
+}

@@ -1,0 +1,3 @@
+export * from './csv.js';
+export * from './event-export.js';
+export * from './iati.js';

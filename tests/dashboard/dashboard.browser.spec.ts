@@ -1,0 +1,296 @@
+import { existsSync } from 'node:fs';
+import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
+import { LedgerUnderTest, removeDataDirs } from '../support/ledger-harness.js';
+import { colourBands, decodePng } from '../support/png.js';
+import { API_KEYS, READER_KEY, loadDashboardData } from './dashboard-data.js';
+
+/**
+ * The dashboard in a real headless Chromium (Debian's `chromium` package,
+ * driven by playwright-core) against the real API on a real SQLite file.
+ * Every figure the page shows is compared with what the API answers.
+ */
+
+// Browser globals used inside page.evaluate callbacks (the project compiles without the DOM library).
+declare const sessionStorage: { getItem(key: string): string | null };
+declare function getComputedStyle(element: unknown): { readonly fill: string };
+
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const KEY_ITEM = 'ledger.dashboard.apiKey';
+
+type Money = Record<string, string>;
+
+/** Grouped digits, written independently of the page's code: "34033000000.00" → "34,033,000,000.00". */
+function grouped(amount: string): string {
+  const [whole, fraction] = amount.split('.');
+  const groups: string[] = [];
+  for (let end = whole.length; end > 0; end -= 3) groups.unshift(whole.slice(Math.max(0, end - 3), end));
+  return groups.join(',') + (fraction ? `.${fraction}` : '');
+}
+
+/** The 亿/万 form, by BigInt division (the page moves the decimal point in a string instead). */
+function chineseUnits(amount: string): string {
+  const [whole, fraction = ''] = amount.split('.');
+  const minor = BigInt(whole + fraction);
+  const one = 10n ** BigInt(fraction.length);
+  const unit = minor >= 100_000_000n * one ? ['亿', 100_000_000n * one] : minor >= 10_000n * one ? ['万', 10_000n * one] : ['', one];
+  const [suffix, size] = unit as [string, bigint];
+  const integer = minor / size;
+  let rest = (minor % size).toString().padStart((size.toString().length - 1), '0').replace(/0+$/, '');
+  if (size === 1n) rest = '';
+  return `${integer}${rest ? `.${rest}` : ''}${suffix}`;
+}
+
+function minorUnits(amount: string): bigint {
+  const [whole, fraction = ''] = amount.split('.');
+  return BigInt(whole + fraction.padEnd(2, '0'));
+}
+
+describe('the dashboard in headless Chromium', () => {
+  let api: LedgerUnderTest;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const problems: string[] = [];
+  const reader = { authorization: `Bearer ${READER_KEY}` };
+  const read = async <T = any>(path: string): Promise<T> => {
+    const reply = await api.get<T>(path, reader);
+    expect(reply.status).toBe(200);
+    return reply.body;
+  };
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium) or set CHROMIUM_PATH`);
+    api = await LedgerUnderTest.start(undefined, { API_KEYS });
+    await loadDashboardData(api);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      // sRGB, so a bar's pixels in the screenshot are exactly its CSS colour.
+      args: ['--force-color-profile=srgb', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+    });
+    context = await browser.newContext({ viewport: { width: 1200, height: 900 }, deviceScaleFactor: 1 });
+    page = await context.newPage();
+    page.setDefaultTimeout(10_000);
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    page.on('console', (message) => {
+      if (message.type() === 'error' || message.type() === 'warning') problems.push(`console ${message.type()}: ${message.text()}`);
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await api?.stop();
+    await removeDataDirs();
+  });
+
+  const ready = (view: string, id = '') => page.waitForSelector(`main[data-state="ready"][data-view="${view}"][data-id="${id}"]`);
+
+  /** The texts of a money cell: one "CUR 1,234.00" line per currency, and the 亿/万 line for CNY. */
+  async function moneyTexts(cell: string): Promise<{ exact: string[]; units: string[] }> {
+    return {
+      exact: await page.locator(`${cell} .money .exact`).allTextContents(),
+      units: await page.locator(`${cell} .money .units`).allTextContents(),
+    };
+  }
+
+  function expectedMoney(byCurrency: Money): { exact: string[]; units: string[] } {
+    const currencies = Object.keys(byCurrency).sort();
+    return {
+      exact: currencies.map((currency) => `${currency} ${grouped(byCurrency[currency])}`),
+      units: currencies.filter((currency) => currency === 'CNY').map((currency) => chineseUnits(byCurrency[currency])),
+    };
+  }
+
+  async function expectPairRow(pairId: string): Promise<void> {
+    const summary = await read(`/partner-pairs/${pairId}/summary`);
+    const row = `tr[data-id="${pairId}"]`;
+    expect(await moneyTexts(`${row} [data-field="pledged"]`)).toEqual(expectedMoney(summary.total.pledged));
+    expect(await moneyTexts(`${row} [data-field="delivered"]`)).toEqual(expectedMoney(summary.total.delivered));
+    expect(await page.textContent(`${row} [data-field="jobs"]`)).toBe(summary.total.jobsCreated.toLocaleString('en'));
+    const { active, completed, cancelled } = summary.total.projects;
+    expect(await page.textContent(`${row} [data-field="projects"]`)).toBe(`${active} / ${completed} / ${cancelled}`);
+    expect(await page.textContent(`${row} [data-field="pair"]`)).toBe(`${summary.donor.name} → ${summary.recipient.name}`);
+  }
+
+  it('asks for a key, keeps it for the tab, and shows every top-level pair as the API reports it', async () => {
+    await page.goto(`${api.url}/dashboard`);
+    await page.waitForSelector('#key-form', { state: 'visible' });
+    expect(await page.isVisible('#main')).toBe(false);
+
+    await page.fill('#key-input', READER_KEY);
+    await page.click('#key-form button[type="submit"]');
+    await ready('pairs');
+    expect(await page.evaluate((item) => sessionStorage.getItem(item), KEY_ITEM)).toBe(READER_KEY);
+    expect(await page.isVisible('#key-panel')).toBe(false);
+
+    const topLevel = (await read('/partner-pairs')).pairs.filter((pair: { parentPairId: string | null }) => pair.parentPairId === null);
+    expect(await page.locator('table.pairs-table tbody tr').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-id')))).toEqual(
+      topLevel.map((pair: { pairId: string }) => pair.pairId),
+    );
+    for (const pair of topLevel) await expectPairRow(pair.pairId);
+
+    // The reports' own figure, in the reports' own unit: 340.33亿 for Shanghai–Sanming's 71 projects.
+    expect(await page.textContent('tr[data-id="shanghai-sanming"] [data-field="pledged"] .units')).toBe('340.33亿');
+    expect(problems).toEqual([]);
+  });
+
+  it('draws the chart: in a screenshot, each bar is as long as its amount relative to the largest', async () => {
+    await ready('pairs');
+    const chart = page.locator('.chart-section svg.chart').first();
+    expect(await chart.getAttribute('data-currency')).toBe('CNY');
+    const colours = await chart.evaluate((svg) => {
+      const rgb = (selector: string) => getComputedStyle(svg.querySelector(selector)!).fill.match(/\d+/g)!.map(Number) as [number, number, number];
+      return { pledged: rgb('.bar-pledged'), delivered: rgb('.bar-delivered') };
+    });
+    expect(colours.pledged).not.toEqual(colours.delivered);
+
+    const topLevel = (await read('/partner-pairs')).pairs.filter((pair: { parentPairId: string | null }) => pair.parentPairId === null);
+    const figures = await Promise.all(topLevel.map((pair: { pairId: string }) => read(`/partner-pairs/${pair.pairId}/summary`)));
+    const cnyOf = (money: Money) => (money.CNY ? minorUnits(money.CNY) : 0n);
+    const pledged = figures.map((summary) => cnyOf(summary.total.pledged));
+    const delivered = figures.map((summary) => cnyOf(summary.total.delivered));
+    const largest = [...pledged, ...delivered].reduce((a, b) => (a > b ? a : b));
+
+    const image = decodePng(await chart.screenshot());
+    const bands = { pledged: colourBands(image, colours.pledged), delivered: colourBands(image, colours.delivered) };
+    const all = [...bands.pledged, ...bands.delivered];
+    // The largest amount's bar spans the plot; every bar starts at zero, the same x.
+    const full = Math.max(...all.map((band) => band.width));
+    expect(full).toBeGreaterThan(300);
+    expect(new Set(all.map((band) => band.left)).size).toBe(1);
+    for (const [kind, amounts] of [['pledged', pledged], ['delivered', delivered]] as const) {
+      // One bar per row that has an amount, top to bottom in the rows' order.
+      const drawn = amounts.filter((amount) => amount > 0n);
+      expect(bands[kind]).toHaveLength(drawn.length);
+      for (const [index, band] of bands[kind].entries()) {
+        expect(band.bottom - band.top + 1).toBe(15);
+        expect(band.pixels).toBe(band.width * 15); // a solid rectangle
+        // Length ∝ amount: within a pixel of the exact proportion of the longest bar.
+        const expected = (Number((drawn[index] * 1_000_000n) / largest) / 1_000_000) * full;
+        expect({ kind, index, width: band.width, withinAPixel: Math.abs(band.width - expected) <= 1 }).toEqual({ kind, index, width: band.width, withinAPixel: true });
+      }
+    }
+
+    // Currencies are charted one at a time: USD shows only Zhejiang–Aksu, delivered 1,000,000.50 of 2,500,000.00.
+    await page.selectOption('.chart-section .currency-select', 'USD');
+    const usd = page.locator('.chart-section svg.chart[data-currency="USD"]');
+    const usdImage = decodePng(await usd.screenshot());
+    const [usdPledged] = colourBands(usdImage, colours.pledged);
+    const [usdDelivered, ...more] = colourBands(usdImage, colours.delivered);
+    expect(more).toEqual([]);
+    expect(Math.abs(usdDelivered.width / usdPledged.width - 0.4)).toBeLessThan(0.005);
+    await page.selectOption('.chart-section .currency-select', 'CNY');
+  });
+
+  it('drills down from a pair to its sub-pairs, to a sub-pair\'s projects, to one project, with breadcrumbs', async () => {
+    await page.click('tr[data-id="fujian-changji"] [data-field="pair"] a');
+    await ready('pair', 'fujian-changji');
+    const fujian = await read('/partner-pairs/fujian-changji/summary');
+    expect(await page.locator('table.pairs-table tbody tr').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-id')))).toEqual(fujian.subPairIds);
+    for (const subPairId of fujian.subPairIds) await expectPairRow(subPairId);
+    expect(await moneyTexts('.card[data-field="totalPledged"]')).toEqual(expectedMoney(fujian.total.pledged));
+    expect(await moneyTexts('.card[data-field="ownDelivered"]')).toEqual(expectedMoney(fujian.own.delivered));
+    expect(await page.locator('#crumbs li').allTextContents()).toEqual(['All pairs', 'Fujian Province → Changji Hui Autonomous Prefecture']);
+
+    await page.click('tr[data-id="quanzhou-changji"] [data-field="pair"] a');
+    await ready('pair', 'quanzhou-changji');
+    const projects = (await read('/partner-pairs/quanzhou-changji/projects')).projects;
+    expect(projects.length).toBe(2);
+    expect(await page.locator('table.projects-table tbody tr').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-id')))).toEqual(
+      projects.map((project: { projectId: string }) => project.projectId),
+    );
+    for (const project of projects) {
+      const row = `table.projects-table tr[data-id="${project.projectId}"]`;
+      for (const field of ['pledged', 'delivered', 'remaining'] as const) {
+        expect(await moneyTexts(`${row} [data-field="${field}"]`)).toEqual(expectedMoney({ [project[field].currency]: project[field].amount }));
+      }
+      expect(await page.textContent(`${row} [data-field="status"]`)).toBe(project.status);
+    }
+    expect(await page.locator('#crumbs li').allTextContents()).toEqual([
+      'All pairs',
+      'Fujian Province → Changji Hui Autonomous Prefecture',
+      'Quanzhou City → Changji City',
+    ]);
+
+    await page.click('table.projects-table tr[data-id="qz-textile-park"] a');
+    await ready('project', 'qz-textile-park');
+    const project = await read('/projects/qz-textile-park');
+    for (const field of ['pledged', 'delivered', 'remaining'] as const) {
+      expect(await moneyTexts(`.detail [data-field="${field}"]`)).toEqual(expectedMoney({ CNY: project[field].amount }));
+    }
+    expect(await page.textContent('.detail [data-field="deliveredShare"] dd')).toBe('40.0%'); // 6.2亿 of 15.5亿
+    expect(await page.textContent('.detail [data-field="jobs"] dd')).toBe('1,510');
+    expect(await page.locator('.milestones li').evaluateAll((items) => items.map((item) => item.getAttribute('data-milestone')))).toEqual(
+      project.milestones.map((m: { milestone: string }) => m.milestone),
+    );
+    expect(await page.locator('#crumbs li').allTextContents()).toEqual([
+      'All pairs',
+      'Fujian Province → Changji Hui Autonomous Prefecture',
+      'Quanzhou City → Changji City',
+      project.title,
+    ]);
+    // The project's own chart: delivered 40% of pledged, also in pixels.
+    const chart = page.locator('.chart-section svg.chart').first();
+    const colours = await chart.evaluate((svg) =>
+      ['.bar-pledged', '.bar-delivered'].map((selector) => getComputedStyle(svg.querySelector(selector)!).fill.match(/\d+/g)!.map(Number)),
+    );
+    const image = decodePng(await chart.screenshot());
+    const [pledgedBar] = colourBands(image, colours[0] as [number, number, number]);
+    const [deliveredBar] = colourBands(image, colours[1] as [number, number, number]);
+    expect(Math.abs(deliveredBar.width / pledgedBar.width - 0.4)).toBeLessThan(0.005);
+
+    // Breadcrumbs go back up; the browser's Back button comes down again.
+    await page.click('#crumbs a:text("Fujian Province → Changji Hui Autonomous Prefecture")');
+    await ready('pair', 'fujian-changji');
+    await page.goBack();
+    await ready('project', 'qz-textile-park');
+    await page.click('#crumbs a:text("All pairs")');
+    await ready('pairs');
+    expect(problems).toEqual([]);
+  });
+
+  it('takes the key from the URL fragment, then removes it from the address bar and the history', async () => {
+    const tab = await context.browser()!.newContext({ viewport: { width: 1200, height: 900 } });
+    try {
+      const fresh = await tab.newPage();
+      await fresh.goto(`${api.url}/dashboard#key=${READER_KEY}&view=/pairs/shanghai-sanming`);
+      await fresh.waitForSelector('main[data-state="ready"][data-view="pair"][data-id="shanghai-sanming"]');
+      expect(fresh.url()).toBe(`${api.url}/dashboard#/pairs/shanghai-sanming`);
+      expect(fresh.url()).not.toContain(READER_KEY);
+      expect(await fresh.evaluate((item) => sessionStorage.getItem(item), KEY_ITEM)).toBe(READER_KEY);
+      expect(await fresh.isVisible('#key-panel')).toBe(false);
+      const projects = (await read('/partner-pairs/shanghai-sanming/projects')).projects;
+      expect(await fresh.locator('table.projects-table tbody tr').count()).toBe(projects.length);
+      // The entry was replaced, not added: Back leaves the page rather than showing the key again.
+      await fresh.goBack();
+      expect(fresh.url()).not.toContain(READER_KEY);
+      expect(fresh.url()).not.toContain('/dashboard');
+    } finally {
+      await tab.close();
+    }
+  });
+
+  it('with a wrong key, says the API refused it and asks for the key again', async () => {
+    const wrong = 'not-a-key-the-ledger-knows';
+    expect((await api.get('/partner-pairs', { authorization: `Bearer ${wrong}` })).status).toBe(401);
+    const tab = await context.browser()!.newContext({ viewport: { width: 1200, height: 900 } });
+    try {
+      const fresh = await tab.newPage();
+      fresh.setDefaultTimeout(10_000);
+      await fresh.goto(`${api.url}/dashboard#key=${wrong}`);
+      await fresh.waitForSelector('#key-message', { state: 'visible' });
+      expect(await fresh.textContent('#key-message')).toContain('The API did not accept this key (401 Unauthorized: this API key is not valid)');
+      expect(await fresh.isVisible('#key-form')).toBe(true);
+      expect(await fresh.isVisible('#main')).toBe(false);
+      expect(fresh.url()).not.toContain(wrong);
+      // The refused key is forgotten, so a reload asks again rather than retrying it.
+      expect(await fresh.evaluate((item) => sessionStorage.getItem(item), KEY_ITEM)).toBeNull();
+      // A good key then works without reloading the page.
+      await fresh.fill('#key-input', READER_KEY);
+      await fresh.click('#key-form button[type="submit"]');
+      await fresh.waitForSelector('main[data-state="ready"][data-view="pairs"]');
+      expect(await fresh.isVisible('#key-message')).toBe(false);
+    } finally {
+      await tab.close();
+    }
+  });
+});
