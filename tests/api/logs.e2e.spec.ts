@@ -151,7 +151,7 @@ describe('structured logs (LOG_FORMAT=json)', () => {
 
   it('uses the generated correlation id (the one echoed in the response) when the caller sends none, and logs refusals with their code', async () => {
     await send('POST', '/projects', projectBody('logs-project', 'logs-pair', '10.00'));
-    const refused = await send('POST', '/projects/logs-project/disbursements?note=1', disbursementBody('logs-t1', '10.01'));
+    const refused = await send('POST', '/projects/logs-project/disbursements', disbursementBody('logs-t1', '10.01'));
     expect(refused.status).toBe(422);
     const correlationId = refused.headers.get('x-correlation-id') as string;
     expect(correlationId).toMatch(/^[0-9a-f-]{36}$/);
@@ -159,8 +159,11 @@ describe('structured logs (LOG_FORMAT=json)', () => {
     const command = await lineWhere((line) => line.context === 'Commands' && line.correlationId === correlationId);
     expect(command).toMatchObject({ command: 'DisburseFunds', outcome: 'refused', code: 'exceeds-remaining-pledge' });
     const access = await lineWhere((line) => line.context === 'HTTP' && line.correlationId === correlationId);
-    // The route template and the path without its query string.
     expect(access).toMatchObject({ route: '/projects/:projectId/disbursements', path: '/projects/logs-project/disbursements', status: 422 });
+    // The route template and the path without its query string (a command reads none: unknown query parameters are refused).
+    const read = await send('GET', '/projects/logs-project?minPosition=0', undefined, { 'x-correlation-id': 'logs-corr-query' });
+    expect(read.status).toBe(200);
+    expect(await lineWhere((line) => line.context === 'HTTP' && line.correlationId === 'logs-corr-query')).toMatchObject({ route: '/projects/:projectId', path: '/projects/logs-project', status: 200 });
   });
 
   it('writes access lines for requests refused before routing, and probes at debug level', async () => {

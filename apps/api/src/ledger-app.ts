@@ -2,11 +2,14 @@ import 'reflect-metadata';
 import { Logger, type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from './app.module.js';
 import type { LedgerConfig } from './config.js';
 import { serveOpenApiDocs } from './docs/openapi-docs.js';
 import { LedgerErrorFilter, errorBody } from './http/error.filter.js';
+import { KnownQueryParameters } from './http/known-query.interceptor.js';
 import { correlationIdOf } from './http/request-context.js';
 import { JsonObjectBodyPipe, ledgerValidationPipe } from './http/validation.js';
 import { LedgerLogger } from './observability/ledger-logger.js';
@@ -39,6 +42,8 @@ export async function createLedgerApp(config: LedgerConfig, logger: LoggerServic
       const status = error.statusCode ?? 400;
       void reply.code(status).send(errorBody(status, 'invalid-request', error.code === 'FST_ERR_BAD_URL' ? 'malformed URL' : 'a path parameter is too long'));
     },
+    // What Node's HTTP parser refuses before any route sees it (headers over the size limit, a malformed request line), in the ledger's error shape.
+    clientErrorHandler: answerClientError,
   });
   const fastify = adapter.getInstance();
   fastify.removeContentTypeParser('text/plain');
@@ -84,9 +89,33 @@ export async function createLedgerApp(config: LedgerConfig, logger: LoggerServic
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { logger, bodyParser: false });
   metrics = app.get(LedgerMetrics);
   app.useGlobalPipes(new JsonObjectBodyPipe(), ledgerValidationPipe());
+  // After the access guard (401/403 first), before any pipe or handler.
+  app.useGlobalInterceptors(new KnownQueryParameters());
   app.useGlobalFilters(new LedgerErrorFilter());
   app.enableShutdownHooks();
   // Swagger UI at /docs, the OpenAPI document at /docs/openapi.json.
   serveOpenApiDocs(app);
   return app;
+}
+
+/**
+ * Answers a request Node's HTTP parser refused (as Fastify's default does, but
+ * in the ledger's error shape): 431 for headers over the size limit, 408 for a
+ * request not received in time, 400 for anything else that is not HTTP.
+ */
+function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, code, message] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'headers-too-large', 'the request headers exceed the size limit']
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'request-timeout', 'the request was not received in time']
+        : [400, 'invalid-request', 'malformed HTTP request'];
+  const body = JSON.stringify(errorBody(status, code, message));
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
 }

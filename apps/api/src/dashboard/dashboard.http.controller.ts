@@ -42,6 +42,7 @@ export class DashboardHttpController {
   @ApiResponse({ status: 304, description: 'not modified (If-None-Match matched the ETag)' })
   @ApiErrors('invalid-header')
   @ApiErrorStatus(404, ['asset-not-found'], { description: 'No such dashboard file.' })
+  @ApiErrorStatus(414, ['invalid-request'], { message: 'a path parameter is too long' })
   @ApiCorrelationIdHeader()
   asset(@Param('file') file: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): void {
     const asset = ASSET_NAME.test(file) && file !== 'index.html' ? this.assets.get(file) : undefined;

@@ -113,7 +113,35 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'API key', description: 'An API key from `API_KEYS`, sent as `Authorization: Bearer <key>`.' }, API_KEY_SCHEME)
     .build();
   const document = SwaggerModule.createDocument(app, config, { operationIdFactory: operationIdOf, extraModels: [ErrorResponseDto] });
-  return closeRequestSchemas(applyAccessToDocument(document, accessByOperationId(app)));
+  return closeRequestSchemas(documentUnknownQueryRefusal(applyAccessToDocument(document, accessByOperationId(app))));
+}
+
+/**
+ * Every operation refuses query parameters it does not read (400
+ * `invalid-request`, see KnownQueryParameters): said once for all of them.
+ */
+export function documentUnknownQueryRefusal(document: OpenAPIObject): OpenAPIObject {
+  const example = {
+    summary: 'unknown query parameter',
+    value: {
+      ...errorBody(400, 'invalid-request', 'unknown query parameter(s) asof: it reads minPosition, asOf, knownAt'),
+      fields: [{ field: 'asof', problems: ['is not a query parameter of this endpoint'] }],
+    },
+  };
+  const description = 'A query parameter the endpoint does not read (misspelt, or sent as `name[]`). Codes: `invalid-request`.';
+  for (const pathItem of Object.values(document.paths)) {
+    for (const method of METHODS) {
+      const operation = pathItem[method];
+      if (!operation) continue;
+      const existing = operation.responses['400'] as { description: string; content?: Record<string, { schema?: unknown; examples?: Record<string, unknown> }> } | undefined;
+      const response = existing ?? { description, content: { 'application/json': { schema: { $ref: getSchemaPath(ErrorResponseDto) }, examples: {} } } };
+      if (existing) response.description = `${existing.description}\n\n${description}`;
+      const media = (response.content ??= {})['application/json'] ??= { schema: { $ref: getSchemaPath(ErrorResponseDto) } };
+      media.examples = { ...media.examples, '400-unknown-query-parameter': example };
+      operation.responses['400'] = response as (typeof operation.responses)[string];
+    }
+  }
+  return document;
 }
 
 /**

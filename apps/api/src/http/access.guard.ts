@@ -4,7 +4,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ACCESS_METADATA, type AccessLevel } from './access.js';
 import { ApiKeyRing, type Principal, type Role } from './api-keys.js';
 
-const BEARER = /^Bearer ([^\s,]+)$/;
+/** RFC 9110: the scheme is case-insensitive and followed by one or more spaces; the key is one token. */
+const BEARER = /^Bearer +([^\s,]+)$/i;
 
 /** The roles that satisfy each access level (`any`: every role). */
 const ALLOWED: Record<Exclude<AccessLevel, 'public'>, readonly Role[]> = {
@@ -50,8 +51,18 @@ export class AccessGuard implements CanActivate {
       throw new UnauthorizedException({ code: 'unauthenticated', message });
     };
     if (header === undefined) return refuse('send an API key: Authorization: Bearer <key>');
+    // Node keeps the first of several Authorization headers and drops the rest; a proxy in front may
+    // pick another one. Two credentials are ambiguous: refused, whichever of them is valid.
+    if (authorizationHeaders(request) > 1) return refuse('send one Authorization header, not several');
     const match = typeof header === 'string' ? BEARER.exec(header.trim()) : null;
     if (!match) return refuse('the Authorization header must be "Bearer <key>"');
     return this.keys.principalOf(match[1]) ?? refuse('this API key is not valid');
   }
+}
+
+function authorizationHeaders(request: FastifyRequest): number {
+  const raw = request.raw.rawHeaders;
+  let count = 0;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i].toLowerCase() === 'authorization') count++;
+  return count;
 }

@@ -41,7 +41,11 @@ export function parseApiKeys(raw: string): ApiKey[] {
     const role = parts[0] as Role;
     const key = parts[parts.length - 1];
     const name = parts.length === 3 ? parts[1] : null;
-    if (!ROLES.includes(role)) throw new ApiKeysError(`${where} has role ${JSON.stringify(parts[0])}; roles are ${ROLES.join(', ')}`);
+    if (!ROLES.includes(role)) {
+      // The message is logged: name the role only when it cannot be a key (keys have 16 characters or more), as when key and role are swapped.
+      const named = parts[0].length < 16 ? ` ${JSON.stringify(parts[0])}` : '';
+      throw new ApiKeysError(`${where} has an unknown role${named}; roles are ${ROLES.join(', ')} (role:key or role:name:key)`);
+    }
     if (!KEY.test(key)) throw new ApiKeysError(`${where}: keys must be 16-256 characters of letters, digits or ._~+/=-`);
     if (name !== null && !NAME.test(name)) throw new ApiKeysError(`${where}: names must be 1-64 letters, digits or ._@-`);
     const known = byKey.get(key);

@@ -8,10 +8,12 @@ const STATUS_TEXT: Record<number, string> = {
   403: 'Forbidden',
   414: 'URI Too Long',
   404: 'Not Found',
+  408: 'Request Timeout',
   409: 'Conflict',
   413: 'Payload Too Large',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Entity',
+  431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };

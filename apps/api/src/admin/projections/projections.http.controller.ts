@@ -8,6 +8,12 @@ import { LedgerRuntime } from '../../infrastructure/ledger-runtime.js';
 import { ParkedRetryResultDto, ProjectionRebuildStartedDto, ProjectionsOverviewDto } from './projections.response.dto.js';
 
 /**
+ * These operations take no body, but a body sent anyway is parsed like any
+ * other (and refused when it is not JSON, too large or compressed).
+ */
+const BODY_REFUSALS = ['invalid-body', 'payload-too-large', 'unsupported-media-type'] as const;
+
+/**
  * Projection operations: how far each projection is, blue/green rebuilds,
  * and the events it parked. Operators only.
  */
@@ -35,7 +41,7 @@ export class ProjectionsHttpController {
       'Builds shadow tables from the first event while the live ones keep answering, then swaps them in one transaction; the live projection continues from the shadow\'s checkpoint. Progress: GET /admin/projections.',
   })
   @ApiAcceptedResponse({ type: ProjectionRebuildStartedDto, description: 'The rebuild has started; follow it in GET /admin/projections.' })
-  @ApiErrors('invalid-header')
+  @ApiErrors('invalid-header', ...BODY_REFUSALS)
   @ApiErrorStatus(409, ['rebuild-in-progress'], { description: 'A rebuild runs already (from the API or from npm run rebuild). Nothing was started.' })
   @ApiErrorStatus(503, ['read-models-busy'], { description: 'Another process holds the read models; try again shortly.' })
   @ApiCorrelationIdHeader()
@@ -48,7 +54,7 @@ export class ProjectionsHttpController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Retry every parked event, stream by stream in log order', description: 'Events that fail again stay parked with their new error.' })
   @ApiOkResponse({ type: ParkedRetryResultDto })
-  @ApiErrors('invalid-header')
+  @ApiErrors('invalid-header', ...BODY_REFUSALS)
   @ApiErrorStatus(409, ['rebuild-in-progress'], { description: 'A rebuild runs (its swap replaces the parked events); retry after it. Nothing was changed.' })
   @ApiErrorStatus(503, ['read-models-busy'], { description: 'Another process holds the read models; try again shortly.' })
   @ApiCorrelationIdHeader()
@@ -65,7 +71,8 @@ export class ProjectionsHttpController {
   @ApiParam({ name: 'position', description: "the parked event's global position", schema: { type: 'integer', minimum: 1, maximum: 999_999_999_999_999, example: 1234 } })
   @ApiOkResponse({ type: ParkedRetryResultDto, description: 'Retried: `applied` lists what applied; an event that failed again is in `stillParked` with its new error.' })
   @ApiErrorStatus(400, ['invalid-request'], { description: 'The position is not a positive whole number.', message: 'position must be a positive whole number' })
-  @ApiErrors('invalid-header')
+  @ApiErrorStatus(414, ['invalid-request'], { message: 'a path parameter is too long' })
+  @ApiErrors('invalid-header', ...BODY_REFUSALS)
   @ApiErrorStatus(404, ['parked-event-not-found'], { description: 'No event is parked at that position.' })
   @ApiErrorStatus(409, ['parked-event-not-first', 'rebuild-in-progress'], {
     description: 'An earlier event of the same stream is parked (retry that one: its position is in `first`), or a rebuild runs. Nothing was changed.',
