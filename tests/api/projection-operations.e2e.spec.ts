@@ -72,6 +72,12 @@ describe('projection operations: parked events', () => {
       expect(Date.parse(parked.parkedAt)).not.toBeNaN();
     }
     expect((await api.get('/health')).body).toMatchObject({ status: 'degraded', projections: { parked: 3, degraded: true } });
+    // As-of answers leave the parked events out as the live read models do (they once answered 500).
+    for (const path of ['/partner-pairs/p-main/summary', '/projects/bad']) {
+      const { asOf: _asOf, knownAt: _knownAt, ...then } = (await api.get(`${path}?asOf=2199-12-31&knownAt=2199-12-31T00:00:00Z`)).body;
+      expect([path, then]).toEqual([path, (await api.get(path)).body]);
+    }
+    expect(await api.get('/projects/late?asOf=2199-12-31')).toMatchObject({ status: 404, body: { code: 'project-not-found' } });
     const metrics = parseExposition((await api.get<string>('/metrics')).body);
     expect(valueOf(metrics, 'ledger_projection_parked_events', { projection: 'ledger-read-models' })).toBe(3);
   });
