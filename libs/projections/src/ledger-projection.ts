@@ -127,6 +127,8 @@ export class LedgerProjection {
 
     if (event.type === 'ProjectSigned') {
       const d = event.data;
+      // A second signing (a migration run twice) would replace the row and count the pledge again.
+      if (projects.has(d.projectId) || this.statements.project.get(d.projectId)) throw new Error(`project ${d.projectId} is signed twice`);
       const pledged = parseMoney(d.pledged);
       const row: ProjectRow = {
         project_id: d.projectId,

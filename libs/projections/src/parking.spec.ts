@@ -121,6 +121,52 @@ describe('parking events a projection cannot apply', () => {
     expect(new LedgerQueries(db).pairSummary('parent')?.total.pledged).toEqual({ CNY: '3.00' });
   });
 
+  it('parks a second signing of a project instead of counting its pledge twice and resetting its row', async () => {
+    await append(store, 'partner-pair-p', pairRegistered('p'));
+    await append(store, 'project-a', projectSigned('a', 'p', '100.00'));
+    await append(store, 'project-a', fundsDisbursed('a', 'p', '10.00'));
+    // A migration run twice: the signing written again, at the next revision of the stream.
+    const again = (await append(store, 'project-a', projectSigned('a', 'p', '100.00'))).position;
+    await append(store, 'project-b', projectSigned('b', 'p', '1.00'));
+    await applyAll();
+    expect(runner.parking.list()).toEqual([expect.objectContaining({ position: again, type: 'ProjectSigned', error: expect.stringMatching(/signed twice/) })]);
+    const queries = new LedgerQueries(db);
+    expect(queries.project('a')).toMatchObject({ pledged: { amount: '100.00' }, delivered: { amount: '10.00' }, revision: 1 });
+    expect(queries.pairSummary('p')?.own).toMatchObject({ pledged: { CNY: '101.00' }, delivered: { CNY: '10.00' }, projects: { active: 2 } });
+    // The same in one batch with the first signing (the fast path), and in a rebuild.
+    const fresh = openReadModelDb(join(dir, 'rebuilt.sqlite'));
+    await rebuildReadModels(store, fresh);
+    expect(dump(fresh)).toEqual(dump(db));
+    fresh.close();
+  });
+
+  it('retries a stream whose next event was parked while the retry read the store: applied, not reported missing', async () => {
+    await append(store, 'partner-pair-p', pairRegistered('p'));
+    const signing = (await append(store, 'project-late', projectSigned('late', 'q', '80.00'))).position;
+    await applyAll();
+    await append(store, 'partner-pair-q', pairRegistered('q', 'p'));
+    await applyAll();
+    // The live runner applies a batch between the retry's read of the stream and its transaction.
+    let raced = false;
+    const racing: EventStore = Object.create(store, {
+      readStream: {
+        value: async (...args: Parameters<EventStore['readStream']>) => {
+          const events = await store.readStream(...args);
+          if (!raced) {
+            raced = true;
+            await append(store, 'project-late', fundsDisbursed('late', 'q', '20.00'));
+            await applyAll();
+            expect(runner.parking.count()).toBe(2);
+          }
+          return events;
+        },
+      },
+    });
+    const result = await retryParked(racing, db, new LedgerProjection(db), runner.parking, signing);
+    expect(result).toEqual({ applied: [signing, signing + 2], stillParked: [] });
+    expect(new LedgerQueries(db).project('late')).toMatchObject({ pledged: { amount: '80.00' }, delivered: { amount: '20.00' }, revision: 1 });
+  });
+
   it('does not park events when the database itself fails: the batch is retried later', async () => {
     await append(store, 'partner-pair-p', pairRegistered('p'));
     const failing = { name: 'failing', applyBatch: () => { throw new Database.SqliteError('disk I/O error', 'SQLITE_IOERR'); } };

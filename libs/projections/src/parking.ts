@@ -236,29 +236,43 @@ export async function retryParkedStream(
   parking: ParkingLot,
   streamId: string,
 ): Promise<RetryResult> {
-  const parked = parking.ofStream(streamId);
-  if (parked.length === 0) return { applied: [], stillParked: [] };
-  const events = new Map((await store.readStream(streamId, { fromRevision: parked[0].revision })).map((event) => [event.position, event]));
   const applied: number[] = [];
-  db.transaction(() => {
-    for (const entry of parking.ofStream(streamId)) {
-      const event = events.get(entry.position);
-      if (!event || event.id !== entry.eventId) {
-        parking.failedAgain(entry, `the event store has no event ${entry.eventId} at position ${entry.position} of ${streamId}`);
-        return;
+  let readUpTo = -1;
+  // The live runner may park more events of the stream while it is read (its batches run between
+  // the read and the transaction): those are read again, not reported missing from the store.
+  for (let done = false; !done; ) {
+    const parked = parking.ofStream(streamId);
+    if (parked.length === 0) break;
+    const read = await store.readStream(streamId, { fromRevision: parked[0].revision });
+    const last = read.length > 0 ? read[read.length - 1].position : -1;
+    const readMore = last > readUpTo;
+    readUpTo = Math.max(readUpTo, last);
+    const events = new Map(read.map((event) => [event.position, event]));
+    done = true;
+    db.transaction(() => {
+      for (const entry of parking.ofStream(streamId)) {
+        const event = events.get(entry.position);
+        if (!event && entry.position > last && readMore) {
+          done = false;
+          return;
+        }
+        if (!event || event.id !== entry.eventId) {
+          parking.failedAgain(entry, `the event store has no event ${entry.eventId} at position ${entry.position} of ${streamId}`);
+          return;
+        }
+        try {
+          db.transaction(() => projection.applyBatch([event]))();
+        } catch (error) {
+          projection.reset?.();
+          if (isInfrastructureError(error)) throw error;
+          parking.failedAgain(entry, messageOf(error));
+          return;
+        }
+        parking.release(entry.position);
+        applied.push(entry.position);
       }
-      try {
-        db.transaction(() => projection.applyBatch([event]))();
-      } catch (error) {
-        projection.reset?.();
-        if (isInfrastructureError(error)) throw error;
-        parking.failedAgain(entry, messageOf(error));
-        return;
-      }
-      parking.release(entry.position);
-      applied.push(entry.position);
-    }
-  }).immediate();
+    }).immediate();
+  }
   const left = parking.ofStream(streamId);
   return { applied, stillParked: left.slice(0, 1) };
 }
