@@ -119,6 +119,9 @@ describe('as-of and known-at: a worked timeline', () => {
     expect((await summary('asOf=2025-02-01')).body.total).toMatchObject({ pledged: { CNY: '870.00' }, projects: { active: 2, cancelled: 1 } });
     // Before anything was signed: a pair with nothing.
     expect((await summary('asOf=2024-01-01')).body.total).toEqual({ pledged: {}, delivered: {}, jobsCreated: 0, projects: { active: 0, completed: 0, cancelled: 0 } });
+    // Before the pair was established (2020-01-01) it did not exist.
+    expect(await summary('asOf=2019-12-31')).toMatchObject({ status: 404, body: { code: 'pair-not-found' } });
+    expect((await summary('asOf=2020-01-01')).body).toMatchObject({ pairId: 'tt-root', subPairIds: ['tt-sub'] });
   });
 
   it('knows nothing of what was recorded after knownAt', async () => {

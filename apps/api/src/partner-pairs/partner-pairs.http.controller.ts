@@ -43,7 +43,7 @@ export class PartnerPairsHttpController {
   @Get(':pairId/summary')
   @ApiOperation({
     summary: 'Pledged vs delivered for a pair',
-    description: "The pair with its `own` figures and the `total` including every descendant sub-pair. Pledged counts the current pledge of projects not cancelled; delivered counts every disbursement. With `asOf` and/or `knownAt`: the figures as they stood then, recomputed from the events of the pair\'s subtree (projects not signed by then are left out).",
+    description: "The pair with its `own` figures and the `total` including every descendant sub-pair. Pledged counts the current pledge of projects not cancelled; delivered counts every disbursement. With `asOf` and/or `knownAt`: the figures as they stood then, recomputed from the events of the pair\'s subtree (projects not signed by then, and sub-pairs established after asOf, are left out; 404 for a pair established after asOf or registered after knownAt).",
   })
   @ApiOkResponse({ type: PairSummaryDto, description: 'The pair and its figures.' })
   @ApiLedgerIdParam('pairId', 'the pair', 'shanghai-sanming')
@@ -59,7 +59,10 @@ export class PartnerPairsHttpController {
     await this.consistency.await(minPosition);
     if (!requested) return found(await this.queryBus.execute(new GetPairSummaryQuery(pairId)), pairId);
     const summary = await this.queryBus.execute(new GetPairSummaryAsOfQuery(pairId, requested.slice));
-    if (summary === null) throw new NotFound('pair-not-found', `partner pair ${pairId} was not registered${requested.echo.knownAt ? ` by ${requested.echo.knownAt}` : ''}`);
+    if (summary === null) {
+      const { asOf: on, knownAt: by } = requested.echo;
+      throw new NotFound('pair-not-found', `partner pair ${pairId} was not registered${by ? ` by ${by}` : ''}${on ? `, or not established by ${on}` : ''}`);
+    }
     return { ...summary, ...requested.echo };
   }
 
