@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 import { partnerPairStreamId, projectStreamId } from '../../domain/src/index.js';
 import type { EventStore, RecordedEvent } from '../../event-store/src/index.js';
+import { envelopeOf } from '../../kafka-relay/src/event-envelope.js';
 import { csvRow } from './csv.js';
 
 export type ExportFormat = 'jsonl' | 'csv';
@@ -123,20 +124,9 @@ function moneyOf(event: RecordedEvent): { amount: string; currency: string } | n
 
 /** One JSON Lines record: the envelope the Kafka topics and the history use, plus the business date. */
 export function jsonLine(event: RecordedEvent): string {
-  return (
-    JSON.stringify({
-      eventId: event.id,
-      type: event.type,
-      schemaVersion: event.schemaVersion,
-      streamId: event.streamId,
-      revision: event.revision,
-      position: event.position,
-      recordedAt: event.metadata.recordedAt,
-      businessDate: businessDateOf(event),
-      data: event.data,
-      metadata: event.metadata,
-    }) + '\n'
-  );
+  const { data, metadata, ...head } = envelopeOf(event);
+  // The envelope's fields in its order, the business date before the data.
+  return JSON.stringify({ ...head, businessDate: businessDateOf(event), data, metadata }) + '\n';
 }
 
 export function csvHeader(): string {

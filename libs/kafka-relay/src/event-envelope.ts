@@ -35,11 +35,9 @@ export function ledgerTopics(prefix: string): string[] {
   return CATEGORIES.map((category) => prefix + category.topic);
 }
 
-/** The message for an event, or null for an event outside the ledger's streams. */
-export function toMessage(event: RecordedEvent, topicPrefix: string): OutgoingMessage | null {
-  const category = CATEGORIES.find((c) => event.streamId.startsWith(c.streamPrefix));
-  if (!category) return null;
-  const envelope: EventEnvelope = {
+/** The envelope of an event: what Kafka subscribers receive, and what exports write. */
+export function envelopeOf(event: RecordedEvent): EventEnvelope {
+  return {
     eventId: event.id,
     type: event.type,
     schemaVersion: event.schemaVersion,
@@ -50,6 +48,13 @@ export function toMessage(event: RecordedEvent, topicPrefix: string): OutgoingMe
     data: event.data,
     metadata: event.metadata,
   };
+}
+
+/** The message for an event, or null for an event outside the ledger's streams. */
+export function toMessage(event: RecordedEvent, topicPrefix: string): OutgoingMessage | null {
+  const category = CATEGORIES.find((c) => event.streamId.startsWith(c.streamPrefix));
+  if (!category) return null;
+  const envelope = envelopeOf(event);
   return {
     topic: topicPrefix + category.topic,
     key: event.streamId.slice(category.streamPrefix.length),

@@ -6,7 +6,7 @@ import { CSV_COLUMNS, exportEvents } from '../../../../../libs/exports/src/index
 import { Access } from '../../http/access.js';
 import { ApiCorrelationIdHeader, ApiErrors, DATE_PATTERN } from '../../http/openapi.js';
 import { LedgerRuntime } from '../../infrastructure/ledger-runtime.js';
-import { EXPORT_FORMATS, exportFileName, parseExportEventsQuery, resolveExportScope, subPairsByPair } from './export-events.request.js';
+import { EXPORT_FORMATS, exportFileName, exportOptionsOf, parseExportEventsQuery, resolveExportScope, subPairsByPair } from './export-events.request.js';
 
 const CONTENT_TYPES = { jsonl: 'application/x-ndjson; charset=utf-8', csv: 'text/csv; charset=utf-8; header=present' } as const;
 
@@ -86,16 +86,7 @@ export class ExportEventsHttpController {
       .header('x-ledger-until-position', String(until))
       .send(body);
     // Fastify pipes `body` to the client with backpressure, and destroys it if the client goes away: the export then stops.
-    exportEvents(store, body, {
-      format: request.format,
-      pairIds,
-      followSubPairs: request.includeSubPairs,
-      projectId: request.projectId,
-      from: request.from,
-      to: request.to,
-      afterPosition: request.afterPosition,
-      untilPosition: until,
-    }).then(
+    exportEvents(store, body, exportOptionsOf(request, pairIds, until)).then(
       (result) => {
         if (!result.completed) this.logger.warn(`export stopped early (the client went away) after ${result.events} events, ${result.pages} pages`);
       },

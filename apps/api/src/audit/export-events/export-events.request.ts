@@ -1,7 +1,7 @@
 import { BadRequestException } from '@nestjs/common';
 import { ID_PATTERN, NotFound, isCalendarDate, partnerPairStreamId, projectStreamId } from '../../../../../libs/domain/src/index.js';
 import type { EventStore } from '../../../../../libs/event-store/src/index.js';
-import type { EventExportScope, ExportFormat } from '../../../../../libs/exports/src/index.js';
+import type { EventExportOptions, EventExportScope, ExportFormat } from '../../../../../libs/exports/src/index.js';
 
 export const EXPORT_FORMATS = ['jsonl', 'csv'] as const;
 export const EXPORT_QUERY_PARAMETERS = ['format', 'pairId', 'includeSubPairs', 'projectId', 'from', 'to', 'afterPosition'] as const;
@@ -138,4 +138,18 @@ export async function resolveExportScope(
 /** Each pair's direct sub-pairs, as the read models know them. */
 export function subPairsByPair(queries: { listPairs(): ReadonlyArray<{ pairId: string; subPairIds: readonly string[] }> }): Map<string, readonly string[]> {
   return new Map(queries.listPairs().map((pair) => [pair.pairId, pair.subPairIds]));
+}
+
+/** The export library's options for a checked request: the same for GET /audit/events and `cli export`. */
+export function exportOptionsOf(request: ExportEventsRequest, pairIds: string[] | null, untilPosition: number): EventExportOptions {
+  return {
+    format: request.format,
+    pairIds,
+    followSubPairs: request.includeSubPairs,
+    projectId: request.projectId,
+    from: request.from,
+    to: request.to,
+    afterPosition: request.afterPosition,
+    untilPosition,
+  };
 }

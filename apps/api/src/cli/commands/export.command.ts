@@ -5,7 +5,7 @@ import { BadRequestException } from '@nestjs/common';
 import { DomainError } from '../../../../../libs/domain/src/index.js';
 import { exportEvents } from '../../../../../libs/exports/src/index.js';
 import { LedgerQueries, openReadModelDb } from '../../../../../libs/projections/src/index.js';
-import { parseExportEventsQuery, resolveExportScope, subPairsByPair } from '../../audit/export-events/export-events.request.js';
+import { exportOptionsOf, parseExportEventsQuery, resolveExportScope, subPairsByPair } from '../../audit/export-events/export-events.request.js';
 import { READ_MODELS_FILE, openStoredEvents } from '../../infrastructure/ledger-runtime.js';
 import { EXIT_FAILED, UsageError, defineCommand } from '../cli.js';
 
@@ -77,14 +77,7 @@ is printed on stderr, to pass as --after-position next time.`,
       const out = file === undefined ? process.stdout : createWriteStream(file);
       const progress = context.progress('exporting', until);
       const result = await exportEvents(store, out, {
-        format: request.format,
-        pairIds,
-        followSubPairs: request.includeSubPairs,
-        projectId: request.projectId,
-        from: request.from,
-        to: request.to,
-        afterPosition: request.afterPosition,
-        untilPosition: until,
+        ...exportOptionsOf(request, pairIds, until),
         end: file !== undefined,
         onPage: ({ position }) => progress.update(position),
       });
