@@ -47,6 +47,7 @@ describe('access control (API_KEYS, Authorization: Bearer)', () => {
     await refused(401, 'unauthenticated', () => api.get('/partner-pairs/acl-pair/summary', { authorization: '' }));
     // Authentication comes before validation: an anonymous caller learns nothing about the body's problems.
     await refused(401, 'unauthenticated', () => api.post('/projects', { nonsense: true }, { authorization: '' }));
+    await refused(401, 'unauthenticated', () => api.get('/partner-pairs/acl-pair/summary?nonsense=1', { authorization: '' }));
   });
 
   it('403 when the key lacks the role: commands need operator, history needs auditor', async () => {

@@ -14,6 +14,7 @@ import { MetricsHttpController } from './admin/metrics.http.controller.js';
 import { DashboardHttpController } from './dashboard/dashboard.http.controller.js';
 import type { LedgerConfig } from './config.js';
 import { AccessGuard } from './http/access.guard.js';
+import { KnownQueryParameters } from './http/known-query.guard.js';
 import { ApiKeyRing } from './http/api-keys.js';
 import { ReadConsistency } from './http/read-consistency.js';
 import { LedgerRuntime } from './infrastructure/ledger-runtime.js';
@@ -70,7 +71,9 @@ export class AppModule {
         { provide: LedgerRuntime, useFactory: (metrics: LedgerMetrics) => LedgerRuntime.open(config, observers(metrics, new CommandLog())), inject: [LedgerMetrics] },
         LedgerStatusProbe,
         { provide: ApiKeyRing, useValue: new ApiKeyRing(config.apiKeys) },
+        // In this order: who may call first (401/403), then which query parameters it may send (400).
         { provide: APP_GUARD, useClass: AccessGuard },
+        { provide: APP_GUARD, useClass: KnownQueryParameters },
         ReadConsistency,
         RegisterPartnerPairHandler,
         ProjectCommandHandler,

@@ -9,7 +9,6 @@ import { AppModule } from './app.module.js';
 import type { LedgerConfig } from './config.js';
 import { serveOpenApiDocs } from './docs/openapi-docs.js';
 import { LedgerErrorFilter, errorBody } from './http/error.filter.js';
-import { KnownQueryParameters } from './http/known-query.interceptor.js';
 import { correlationIdOf } from './http/request-context.js';
 import { JsonObjectBodyPipe, ledgerValidationPipe } from './http/validation.js';
 import { LedgerLogger } from './observability/ledger-logger.js';
@@ -90,7 +89,6 @@ export async function createLedgerApp(config: LedgerConfig, logger: LoggerServic
   metrics = app.get(LedgerMetrics);
   app.useGlobalPipes(new JsonObjectBodyPipe(), ledgerValidationPipe());
   // After the access guard (401/403 first), before any pipe or handler.
-  app.useGlobalInterceptors(new KnownQueryParameters());
   app.useGlobalFilters(new LedgerErrorFilter());
   app.enableShutdownHooks();
   // Swagger UI at /docs, the OpenAPI document at /docs/openapi.json.

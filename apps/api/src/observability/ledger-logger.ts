@@ -11,6 +11,34 @@ const SECRET_FIELD = /authorization|api[-_]?keys?$|^keys?$|secret|password|token
 /** Fields the line itself owns; extra fields with these names are prefixed. */
 const OWN_FIELDS = new Set(['time', 'level', 'context', 'message', 'correlationId', 'pid']);
 
+let pending: string[] = [];
+let flushScheduled = false;
+let flushOnExit = false;
+
+function flushStdout(): void {
+  flushScheduled = false;
+  if (pending.length === 0) return;
+  const chunk = pending.join('');
+  pending = [];
+  process.stdout.write(chunk);
+}
+
+/**
+ * Lines go out once per turn of the event loop, in one write: a write per
+ * line (one syscall each, on a pipe) cost the API about a seventh of its
+ * request throughput. What is pending is written before the process exits.
+ */
+function writeToStdout(line: string): void {
+  pending.push(line + '\n');
+  if (flushScheduled) return;
+  if (!flushOnExit) {
+    flushOnExit = true;
+    process.on('exit', flushStdout);
+  }
+  flushScheduled = true;
+  setImmediate(flushStdout);
+}
+
 export interface LedgerLoggerOptions {
   readonly format: LogFormat;
   readonly level: LedgerLogLevel;
@@ -35,7 +63,7 @@ export class LedgerLogger implements LoggerService {
 
   constructor(private readonly options: LedgerLoggerOptions) {
     this.enabled = new Set(LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(options.level) + 1));
-    this.write = options.write ?? ((line) => process.stdout.write(line + '\n'));
+    this.write = options.write ?? writeToStdout;
     this.console = options.format === 'pretty' ? new ConsoleLogger({ logLevels: [...this.enabled].map((level) => LEDGER_TO_NEST[level]) }) : null;
   }
 

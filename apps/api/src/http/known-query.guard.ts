@@ -1,8 +1,7 @@
-import { BadRequestException, type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
+import { BadRequestException, type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum.js';
 import type { FastifyRequest } from 'fastify';
-import type { Observable } from 'rxjs';
 
 /**
  * Query parameters an endpoint does not read are refused (400), as unknown
@@ -11,13 +10,17 @@ import type { Observable } from 'rxjs';
  * believing them to be those of the date asked for. The names an endpoint
  * reads are its handler's `@Query('name')` parameters; a handler that takes
  * the whole query object (`@Query()`) checks it itself.
+ *
+ * A guard rather than an interceptor: registered after the access guard, so
+ * an anonymous caller gets 401 first, and without the per-request Observable
+ * pipeline an interceptor costs (about a sixth of read throughput).
  */
 @Injectable()
-export class KnownQueryParameters implements NestInterceptor {
+export class KnownQueryParameters implements CanActivate {
   private readonly known = new WeakMap<object, ReadonlySet<string> | null>();
 
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (context.getType() !== 'http') return next.handle();
+  canActivate(context: ExecutionContext): boolean {
+    if (context.getType() !== 'http') return true;
     const query = context.switchToHttp().getRequest<FastifyRequest>().query;
     if (typeof query === 'object' && query !== null) {
       const known = this.namesOf(context);
@@ -32,7 +35,7 @@ export class KnownQueryParameters implements NestInterceptor {
         });
       }
     }
-    return next.handle();
+    return true;
   }
 
   /** The query names the handler reads; null when it takes the whole query object. */
