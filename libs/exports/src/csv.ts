@@ -8,17 +8,19 @@
  * event's text (a title, a reason, an actor) opened in a spreadsheet is shown
  * and never executed. The ledger's numeric columns never start with a sign,
  * so only text is affected; `unneutralise` undoes it for a reader that wants
- * the exact text back.
+ * the exact text back. A text that itself starts with quotes before such a
+ * character (`'=x`) gets one more, so that undoing is never ambiguous.
  */
 const NEEDS_QUOTES = /[",\r\n]/;
-const FORMULA_START = /^[=+\-@\t\r]/;
+const FORMULA_START = /^'*[=+\-@\t\r]/;
+const NEUTRALISED = /^'+[=+\-@\t\r]/;
 
 export function neutralise(text: string): string {
   return FORMULA_START.test(text) ? `'${text}` : text;
 }
 
 export function unneutralise(cell: string): string {
-  return cell.startsWith("'") && FORMULA_START.test(cell.slice(1)) ? cell.slice(1) : cell;
+  return NEUTRALISED.test(cell) ? cell.slice(1) : cell;
 }
 
 export function csvCell(value: string | number | null | undefined): string {

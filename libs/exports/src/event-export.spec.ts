@@ -157,6 +157,11 @@ describe('CSV cells', () => {
     expect(unneutralise("'=1")).toBe('=1');
     expect(unneutralise("'plain")).toBe("'plain");
   });
+
+  it('give back exactly the text, also one that starts with a quote before a formula character', () => {
+    for (const text of ["'=1", "''+x", "'", "'plain", '=1', '-5', "'-5", 'plain', '']) expect(unneutralise(csvCell(text).replace(/^"|"$/g, ''))).toBe(text);
+    expect(csvCell("'=1")).toBe("''=1");
+  });
 });
 
 describe('the scope of an export', () => {

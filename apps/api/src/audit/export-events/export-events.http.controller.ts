@@ -36,7 +36,7 @@ export class ExportEventsHttpController {
       'written with and the metadata its hash covers (history and Kafka upcast old versions; this export does not). JSON Lines: one ' +
       '`{eventId, type, schemaVersion, streamId, revision, position, recordedAt, businessDate, data, metadata}` per line. ' +
       `CSV (RFC 4180, CRLF, a header row): ${CSV_COLUMNS.join(', ')}; amounts are the events' exact decimal strings, \`data\` the event's data as JSON, ` +
-      "and a text cell starting with = + - @, tab or CR is prefixed with ' so spreadsheets never run it as a formula. " +
+      "and a text cell starting with = + - @, tab or CR (or with 's before one) is prefixed with ' so spreadsheets never run it as a formula. " +
       'Business date per event: establishedOn (PartnerPairRegistered), signedOn, revisedOn, disbursedOn (FundsDisbursed, and DisbursementCorrected: ' +
       "the corrected tranche's date), reportedOn (JobsRecorded, JobsReportCorrected), reachedOn, cancelledOn. " +
       'The export ends at the head the store had when it started (header `X-Ledger-Until-Position`). Bad parameters are refused before anything is streamed.',
