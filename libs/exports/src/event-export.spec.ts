@@ -121,6 +121,21 @@ describe('exporting events', () => {
     expect((await restText).trimEnd().split('\n').map((line) => JSON.parse(line).position)).toEqual(Array.from({ length: 19 }, (_, i) => i + 13));
   });
 
+  it('writes one JSON Lines record per event, also when a text holds a character other readers take for a line break', async () => {
+    const store = await storeWith(1, 0);
+    const title = 'line\u2028separator\u2029paragraph\u0085next line';
+    await store.appendToStream('project-odd', [
+      { id: randomUUID(), type: 'ProjectSigned', schemaVersion: 1, metadata: meta, data: { projectId: 'odd', pairId: 'p', title, pledged: { amount: '5.00', currency: 'CNY' }, signedOn: '2024-01-01' } },
+    ]);
+    const out = new PassThrough();
+    const text = collect(out);
+    await exportEvents(store, out, { format: 'jsonl' });
+    // Python's str.splitlines() and many editors break lines at U+2028, U+2029 and U+0085 too.
+    const lines = (await text).trimEnd().split(/\r\n|[\n\r\u2028\u2029\u0085]/);
+    expect(lines).toHaveLength(3);
+    expect(JSON.parse(lines[2]).data.title).toBe(title);
+  });
+
   it('writes CSV that parses back to the same events', async () => {
     const store = await storeWith(4, 3);
     const out = new PassThrough();

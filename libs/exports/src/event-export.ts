@@ -122,11 +122,18 @@ function moneyOf(event: RecordedEvent): { amount: string; currency: string } | n
   return typeof amount === 'string' && typeof currency === 'string' ? { amount, currency } : null;
 }
 
+/**
+ * Characters JSON.stringify leaves raw inside strings that many line readers
+ * (Python's splitlines, editors) take for a line break: escaped, so a title
+ * holding one still makes one line. The JSON parses to the same text.
+ */
+const LINE_BREAKS_JSON_KEEPS = /[\u0085\u2028\u2029]/g;
+
 /** One JSON Lines record: the envelope the Kafka topics and the history use, plus the business date. */
 export function jsonLine(event: RecordedEvent): string {
   const { data, metadata, ...head } = envelopeOf(event);
   // The envelope's fields in its order, the business date before the data.
-  return JSON.stringify({ ...head, businessDate: businessDateOf(event), data, metadata }) + '\n';
+  return JSON.stringify({ ...head, businessDate: businessDateOf(event), data, metadata }).replace(LINE_BREAKS_JSON_KEEPS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) + '\n';
 }
 
 export function csvHeader(): string {
