@@ -183,4 +183,15 @@ describe('the report-figures CSV', () => {
       [4, 'amount'],
     ]);
   });
+
+  it('counts lines as an editor shows them in a Windows file too (BOM, CRLF, a cell spanning lines with CRLF)', () => {
+    const lf = csv({ ...signing, title: 'Two\nlines' }, { ...signing, projectId: 'x', amount: 'bad' }).split('\n');
+    // header, a row spanning lines 2-3, a comment, an empty line, a bad row on line 6, another on line 7.
+    const text = '\uFEFF' + [lf[0], lf[1], lf[2], '# checked by the region', '', lf[3], lf[3].replace(',x,', ',y,')].join('\r\n') + '\r\n';
+    expect(parse(text).problems.map((p) => [p.line, p.column])).toEqual([
+      [2, 'title'],
+      [6, 'amount'],
+      [7, 'amount'],
+    ]);
+  });
 });

@@ -289,6 +289,23 @@ function validationProblems(errors: readonly ValidationError[], fields: Readonly
 }
 
 /**
+ * The line each record starts on, as an editor counts lines (CRLF, LF or CR
+ * is one line break). csv-parse's `info.lines` is the line a record ends on,
+ * but inside a quoted cell it counts CR and LF apart, so a CRLF there counts
+ * twice, for that record and every one after it: those are taken off again.
+ */
+function lineNumbers<R extends { record: string[]; info: { lines: number } }>(records: readonly R[]): Map<R, number> {
+  const count = (pattern: RegExp, cells: readonly string[]) => cells.reduce((n, cell) => n + (cell.match(pattern)?.length ?? 0), 0);
+  const lines = new Map<R, number>();
+  let overcounted = 0;
+  for (const entry of records) {
+    overcounted += count(/\r\n/g, entry.record);
+    lines.set(entry, entry.info.lines - overcounted - count(/\r\n|\r|\n/g, entry.record));
+  }
+  return lines;
+}
+
+/**
  * Reads a report-figures CSV: every row is checked, and every problem is
  * listed with its line and column (nothing stops at the first). Rows that
  * pass become commands; the caller imports them only if no row has a problem.
@@ -306,7 +323,8 @@ export function parseReportCsv(text: string, options: ParseOptions): ParsedRepor
     const line = (error as { lines?: number }).lines ?? 1;
     return { rows, problems: [{ line, column: null, message: `not readable as CSV: ${(error as Error).message}` }], refusedCreations };
   }
-  const startLine = (entry: { record: string[]; info: { lines: number } }) => entry.info.lines - entry.record.reduce((n, cell) => n + (cell.match(/\n/g)?.length ?? 0), 0);
+  const startLines = lineNumbers(records);
+  const startLine = (entry: (typeof records)[number]) => startLines.get(entry) as number;
   if (records.length === 0) return { rows, problems: [{ line: 1, column: null, message: 'the file is empty: it needs a header row and at least one row' }], refusedCreations };
 
   const [header, ...body] = records;
