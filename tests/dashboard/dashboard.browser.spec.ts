@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
 import { LedgerUnderTest, removeDataDirs } from '../support/ledger-harness.js';
 import { colourBands, decodePng } from '../support/png.js';
-import { API_KEYS, READER_KEY, loadDashboardData } from './dashboard-data.js';
+import { projectBody } from '../support/fixtures.js';
+import { API_KEYS, OPERATOR_KEY, READER_KEY, loadDashboardData } from './dashboard-data.js';
 
 /**
  * The dashboard in a real headless Chromium (Debian's `chromium` package,
@@ -292,5 +293,33 @@ describe('the dashboard in headless Chromium', () => {
     } finally {
       await tab.close();
     }
+  });
+
+  it('shows names and titles as text: markup in them is never run or rendered', async () => {
+    const operator = { authorization: `Bearer ${OPERATOR_KEY}` };
+    const donor = `<img src=x onerror="window.xss=1">`;
+    const title = `<script>window.xss=2</script><b>bold</b> & "quotes"`;
+    const pair = await api.post(
+      '/partner-pairs',
+      { pairId: 'xss-pair', programme: 'paired-cooperation', donor: { name: donor, level: 'province' }, recipient: { name: '<svg onload=window.xss=3>', level: 'city' } },
+      operator,
+    );
+    expect(pair.status).toBe(201);
+    const project = await api.post('/projects', projectBody('xss-project', 'xss-pair', '1234.50', { title }), operator);
+    expect(project.status).toBe(201);
+    expect((await api.get(`/partner-pairs?minPosition=${project.body.position}`, reader)).status).toBe(200);
+
+    await page.goto(`${api.url}/dashboard#/pairs/xss-pair`);
+    await ready('pair', 'xss-pair');
+    expect(await page.locator('#crumbs li').allTextContents()).toEqual(['All pairs', `${donor} → <svg onload=window.xss=3>`]);
+    expect(await page.textContent('tr[data-id="xss-project"] [data-field="project"]')).toBe(title);
+    await page.click('tr[data-id="xss-project"] [data-field="project"] a');
+    await ready('project', 'xss-project');
+    expect(await page.locator('#crumbs li').last().textContent()).toBe(title);
+    expect(await page.locator('img, script:not([src]), b, [onerror], [onload]').count()).toBe(0);
+    expect(await page.title()).toBe(`${title} · Commitment ledger`);
+    expect(await page.evaluate(() => (globalThis as { xss?: number }).xss)).toBeUndefined();
+    // Markup that reached the DOM would also show here, as the CSP refusing its inline handler.
+    expect(problems).toEqual([]);
   });
 });
