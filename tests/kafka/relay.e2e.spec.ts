@@ -66,6 +66,9 @@ describe('Kafka relay', () => {
     const api = await startLedger();
     for (const command of scenario(3, 3)) await api.post(command.path, command.body);
     await relayCaughtUp(api);
+    // Operators see the relay beside the read-model projections too.
+    const head = await api.head();
+    expect((await api.get('/admin/projections')).body.relay).toMatchObject({ enabled: true, checkpoint: head, head, lag: 0 });
     const ids = await storedEventIds(api);
     const messages = await kafka.consume(TOPICS, (all) => all.length >= ids.length);
     expect(messages.map((m) => m.value.eventId).sort()).toEqual([...ids].sort());

@@ -18,11 +18,6 @@ export class AdminHttpController {
   @ApiErrors('invalid-header')
   @ApiCorrelationIdHeader()
   async relay() {
-    const head = await this.runtime.store.headPosition();
-    const relay = this.runtime.relay;
-    if (!relay) return { enabled: false, head };
-    const status = relay.status();
-    // Positions are not dense on every store: lag is in log positions, not in events.
-    return { ...status, head, lag: Math.max(0, head - status.checkpoint) };
+    return this.runtime.relayStatus(await this.runtime.store.headPosition());
   }
 }

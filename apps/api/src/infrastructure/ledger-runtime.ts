@@ -91,6 +91,14 @@ export class LedgerRuntime implements OnApplicationBootstrap, OnApplicationShutd
         : new KafkaRelay(this.store, this.relayDb, { brokers: config.kafkaBrokers, topicPrefix: config.kafkaTopicPrefix, logger: new Logger('KafkaRelay') });
   }
 
+  /** The Kafka relay's progress against the store's head (`enabled: false` without KAFKA_BROKERS). */
+  relayStatus(head: number) {
+    if (!this.relay) return { enabled: false as const, head };
+    const status = this.relay.status();
+    // Positions are not dense on every store: lag is in log positions, not in events.
+    return { ...status, head, lag: Math.max(0, head - status.checkpoint) };
+  }
+
   onApplicationBootstrap(): void {
     this.runner.start();
     this.relay?.start();

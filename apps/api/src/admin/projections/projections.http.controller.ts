@@ -30,7 +30,8 @@ export class ProjectionsHttpController {
   @ApiCorrelationIdHeader()
   async list() {
     const projections = await this.runtime.projections.status();
-    return { head: projections[0].head, projections };
+    // The relay projects the log onto Kafka: operators see its progress here too.
+    return { head: projections[0].head, projections, relay: this.runtime.relayStatus(projections[0].head) };
   }
 
   @Post('rebuild')

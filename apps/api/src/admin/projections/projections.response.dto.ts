@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { RelayStatusDto } from '../operations.views.js';
 
 /** The shapes GET /admin/projections and the retries answer with (for the OpenAPI document). */
 
@@ -78,6 +79,8 @@ export class ProjectionsOverviewDto {
   head!: number;
   @ApiProperty({ type: [ProjectionStateDto] })
   projections!: ProjectionStateDto[];
+  @ApiProperty({ type: RelayStatusDto, description: 'the Kafka relay, which publishes the log to Kafka: as GET /admin/relay answers' })
+  relay!: RelayStatusDto;
 }
 
 export class ProjectionRebuildStartedDto {
