@@ -1,5 +1,7 @@
 // The dashboard's calls to the ledger's read endpoints, with the operator's API key.
 
+import { fragmentFor, isSliced, readAddress, sliceQuery } from './address.js';
+
 const KEY_ITEM = 'ledger.dashboard.apiKey';
 
 /** The key for this browser tab (sessionStorage: gone when the tab closes). */
@@ -17,31 +19,18 @@ export function forgetKey() {
 
 /**
  * Takes a key from the address's fragment (`/dashboard#key=…`), stores it and
- * removes it from the address bar and the history entry, keeping any other
- * part of the fragment (`#key=…&view=/pairs/x` → `#/pairs/x`).
+ * removes it from the address bar and the history entry, keeping the view and
+ * the time slice (`#key=…&view=/pairs/x&asOf=2023-12-31` → `#/pairs/x?asOf=2023-12-31`).
+ * A hand-written `#view=…` link without a key is rewritten to the page's own form too.
  */
 export function takeKeyFromFragment() {
-  const fragment = location.hash.replace(/^#/, '');
-  if (!/(^|&)key=/.test(fragment)) return false;
-  // Split by hand: URLSearchParams would turn a '+' in a key into a space.
-  const params = new Map(
-    fragment.split('&').map((part) => {
-      const at = part.indexOf('=');
-      const decode = (text) => {
-        try {
-          return decodeURIComponent(text);
-        } catch {
-          return text;
-        }
-      };
-      return at < 0 ? [decode(part), ''] : [decode(part.slice(0, at)), decode(part.slice(at + 1))];
-    }),
-  );
-  const key = params.get('key');
-  const view = params.get('view');
-  history.replaceState(null, '', location.pathname + location.search + (view ? `#${view}` : ''));
-  if (key) storeKey(key);
-  return Boolean(key);
+  const address = readAddress(location.hash);
+  if (address.canonical) return false;
+  const slice = { asOf: address.asOf, knownAt: address.knownAt };
+  const fragment = address.path === '/' && !isSliced(slice) ? '' : fragmentFor(address.path, slice);
+  history.replaceState(null, '', location.pathname + location.search + fragment);
+  if (address.key) storeKey(address.key);
+  return Boolean(address.key);
 }
 
 /** A refusal by the API, with its status and the API's error code and message. */
@@ -83,9 +72,15 @@ export async function getJson(path) {
 
 const enc = encodeURIComponent;
 
+/** A read for a point in time: `?asOf=…&knownAt=…` when the slice has them (only summaries and project details take them). */
+function withSlice(path, slice) {
+  const query = sliceQuery(slice);
+  return query ? `${path}?${query}` : path;
+}
+
 export const api = {
   pairs: () => getJson('/partner-pairs').then((body) => body.pairs),
-  summary: (pairId) => getJson(`/partner-pairs/${enc(pairId)}/summary`),
+  summary: (pairId, slice = {}) => getJson(withSlice(`/partner-pairs/${enc(pairId)}/summary`, slice)),
   projects: (pairId) => getJson(`/partner-pairs/${enc(pairId)}/projects`).then((body) => body.projects),
-  project: (projectId) => getJson(`/projects/${enc(projectId)}`),
+  project: (projectId, slice = {}) => getJson(withSlice(`/projects/${enc(projectId)}`, slice)),
 };

@@ -3,6 +3,7 @@
 // DOM, no framework; every figure comes from the ledger's read endpoints.
 
 import { ApiError, api, forgetKey, storeKey, storedKey, takeKeyFromFragment } from './api.js';
+import { fragmentFor, isCalendarDate, isSliced, localToUtc, readAddress, utcToLocal } from './address.js';
 import { barChart } from './chart.js';
 import { chineseUnits, groupDigits, percent } from './money.js';
 
@@ -13,9 +14,16 @@ const keyForm = document.getElementById('key-form');
 const keyInput = document.getElementById('key-input');
 const keyMessage = document.getElementById('key-message');
 const toolbar = document.getElementById('toolbar');
+const sliceForm = document.getElementById('slice-form');
+const asOfInput = document.getElementById('as-of-input');
+const knownAtInput = document.getElementById('known-at-input');
+const sliceBanner = document.getElementById('slice-banner');
+const sliceText = document.getElementById('slice-text');
 
 let chosenCurrency = 'CNY';
 let renderCount = 0;
+/** The point in time the page shows, from the address: { asOf, knownAt } (null: today, as known now). */
+let slice = { asOf: null, knownAt: null };
 
 /** A DOM element: h('td', {class: 'x'}, 'text', child, …). Text is always text, never markup. */
 function h(tag, attributes = {}, ...children) {
@@ -32,14 +40,51 @@ function h(tag, attributes = {}, ...children) {
   return node;
 }
 
-const pairHref = (pairId) => `#/pairs/${encodeURIComponent(pairId)}`;
-const projectHref = (projectId) => `#/projects/${encodeURIComponent(projectId)}`;
+// Every link keeps the time slice, so drilling down stays at the same point in time.
+const homeHref = () => fragmentFor('/', slice);
+const pairHref = (pairId) => fragmentFor(`/pairs/${encodeURIComponent(pairId)}`, slice);
+const projectHref = (projectId) => fragmentFor(`/projects/${encodeURIComponent(projectId)}`, slice);
 const pairName = (pair) => `${pair.donor.name} → ${pair.recipient.name}`;
 
-function route() {
-  const match = /^#\/(pairs|projects)\/([^/]+)$/.exec(location.hash);
+function route(path) {
+  const match = /^\/(pairs|projects)\/([^/]+)$/.exec(path);
   if (!match) return { kind: 'pairs' };
-  return { kind: match[1] === 'pairs' ? 'pair' : 'project', id: decodeURIComponent(match[2]) };
+  let id;
+  try {
+    id = decodeURIComponent(match[2]);
+  } catch {
+    id = match[2];
+  }
+  return { kind: match[1] === 'pairs' ? 'pair' : 'project', id };
+}
+
+/** "as of 2023-12-31", "as known at 2024-01-01T00:00:00Z", or both. */
+function sliceWords() {
+  return [slice.asOf ? `as of ${slice.asOf}` : null, slice.knownAt ? `as known at ${slice.knownAt}` : null].filter(Boolean).join(', ');
+}
+
+/** A read that may find nothing at the slice's point in time: null for a 404 then (it did not exist yet). */
+async function thenOrAbsent(read) {
+  try {
+    return await read();
+  } catch (error) {
+    if (isSliced(slice) && error instanceof ApiError && error.status === 404) return null;
+    throw error;
+  }
+}
+
+/** Runs the reads at most `width` at a time (a pair can have dozens of projects, each recomputed from its events). */
+async function inBatches(items, width, read) {
+  const results = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await read(items[index]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
+  return results;
 }
 
 // ---- money in cells -------------------------------------------------------
@@ -126,7 +171,19 @@ function chartSection(title, rows) {
 
 // ---- tables ---------------------------------------------------------------
 
-function pairTable(summaries, caption) {
+/** A row for a pair that did not exist at the slice's point in time (its summary was a 404). */
+function absentPairRow(pair) {
+  return h(
+    'tr',
+    { 'data-id': pair.pairId, 'data-absent': true, class: 'absent' },
+    h('th', { scope: 'row', 'data-field': 'pair' }, pairName(pair)),
+    h('td', { 'data-field': 'programme' }, pair.programme),
+    h('td', { colspan: 6, 'data-field': 'absent' }, `did not exist ${sliceWords()}`, pair.establishedOn ? ` (established ${pair.establishedOn})` : ''),
+  );
+}
+
+/** entries: [{pair (from the pair list), summary (null: it did not exist then)}]. */
+function pairTable(entries, caption) {
   return h(
     'table',
     { class: 'figures pairs-table' },
@@ -143,8 +200,8 @@ function pairTable(summaries, caption) {
     h(
       'tbody',
       {},
-      summaries.map((pair) =>
-        h(
+      entries.map(({ pair: listed, summary: pair }) =>
+        pair === null ? absentPairRow(listed) : h(
           'tr',
           { 'data-id': pair.pairId },
           h('th', { scope: 'row', 'data-field': 'pair' }, h('a', { href: pairHref(pair.pairId) }, pairName(pair))),
@@ -165,7 +222,7 @@ function projectTable(projects) {
   return h(
     'table',
     { class: 'figures projects-table' },
-    h('caption', {}, 'Projects signed by this pair itself'),
+    h('caption', {}, isSliced(slice) ? `Projects signed by this pair itself, ${sliceWords()}` : 'Projects signed by this pair itself'),
     h(
       'thead',
       {},
@@ -218,12 +275,13 @@ function ancestorsOf(pairId, pairsById) {
 }
 
 function summaryRows(summaries) {
-  return summaries.map((pair) => ({ id: pair.pairId, label: pairName(pair), href: pairHref(pair.pairId), pledged: pair.total.pledged, delivered: pair.total.delivered }));
+  return summaries.filter((pair) => pair !== null).map((pair) => ({ id: pair.pairId, label: pairName(pair), href: pairHref(pair.pairId), pledged: pair.total.pledged, delivered: pair.total.delivered }));
 }
 
 async function pairsView(pairs) {
   const top = pairs.filter((pair) => pair.parentPairId === null);
-  const summaries = await Promise.all(top.map((pair) => api.summary(pair.pairId)));
+  const summaries = await Promise.all(top.map((pair) => thenOrAbsent(() => api.summary(pair.pairId, slice))));
+  const entries = top.map((pair, index) => ({ pair, summary: summaries[index] }));
   return {
     title: 'Partner pairs',
     trail: [],
@@ -231,15 +289,45 @@ async function pairsView(pairs) {
       h('h2', {}, 'Partner pairs'),
       h('p', { class: 'lede' }, 'Pledged vs delivered capital of each top-level pair, including its sub-pairs. Choose a pair to see its sub-pairs and projects.'),
       chartSection('Partner pairs', summaryRows(summaries)),
-      summaries.length ? pairTable(summaries, 'Top-level partner pairs (figures include sub-pairs)') : h('p', { class: 'empty' }, 'No partner pair is registered yet.'),
+      entries.length ? pairTable(entries, 'Top-level partner pairs (figures include sub-pairs)') : h('p', { class: 'empty' }, 'No partner pair is registered yet.'),
     ],
   };
 }
 
+/** A pair or project that did not exist at the slice's point in time: said so, not shown as an error. */
+function absentView(title, trail, what, since) {
+  return {
+    title,
+    trail,
+    content: [h('h2', {}, title), h('p', { class: 'absent', 'data-absent': what }, `This ${what} did not exist ${sliceWords()}`, since ? ` (${since}).` : '.')],
+  };
+}
+
+/**
+ * A pair's own projects. Today: the pair's project list. At another point in
+ * time (the list takes no asOf): each listed project's detail at that point;
+ * those that did not exist then (404) are left out, and counted.
+ */
+async function projectsOf(pairId) {
+  const projects = await api.projects(pairId);
+  if (!isSliced(slice)) return { projects, later: 0 };
+  const then = await inBatches(projects, 6, (project) => thenOrAbsent(() => api.project(project.projectId, slice)));
+  const existing = then.filter((project) => project !== null);
+  return { projects: existing, later: projects.length - existing.length };
+}
+
 async function pairView(pairId, pairsById) {
-  const [summary, projects] = await Promise.all([api.summary(pairId), api.projects(pairId)]);
-  const subSummaries = await Promise.all(summary.subPairIds.map((id) => api.summary(id)));
+  const summary = await thenOrAbsent(() => api.summary(pairId, slice));
   const trail = ancestorsOf(pairId, pairsById).map((pair) => ({ label: pairName(pair), href: pairHref(pair.pairId) }));
+  if (summary === null) {
+    const listed = pairsById.get(pairId);
+    return absentView(listed ? pairName(listed) : pairId, trail, 'pair', listed?.establishedOn ? `established ${listed.establishedOn}` : null);
+  }
+  const [{ projects, later }, subSummaries] = await Promise.all([
+    projectsOf(pairId),
+    Promise.all(summary.subPairIds.map((id) => thenOrAbsent(() => api.summary(id, slice)))),
+  ]);
+  const subEntries = summary.subPairIds.map((id, index) => ({ pair: pairsById.get(id) ?? { pairId: id, donor: { name: id }, recipient: { name: '?' }, programme: '' }, summary: subSummaries[index] }));
   const content = [
     h('h2', {}, pairName(summary)),
     h(
@@ -257,22 +345,28 @@ async function pairView(pairId, pairsById) {
     ]),
   ];
   if (subSummaries.length) {
-    content.push(h('h3', {}, 'Sub-pairs'), chartSection('Sub-pairs', summaryRows(subSummaries)), pairTable(subSummaries, 'Sub-pairs (figures include their own sub-pairs)'));
+    content.push(h('h3', {}, 'Sub-pairs'), chartSection('Sub-pairs', summaryRows(subSummaries)), pairTable(subEntries, 'Sub-pairs (figures include their own sub-pairs)'));
   }
   content.push(h('h3', {}, 'Projects'));
   if (projects.length) {
     const rows = projects.map((project) => ({ id: project.projectId, label: project.title, href: projectHref(project.projectId), pledged: one(project.pledged), delivered: one(project.delivered) }));
     content.push(chartSection('Projects', rows), projectTable(projects));
   } else {
-    content.push(h('p', { class: 'empty' }, 'This pair has signed no project of its own.'));
+    content.push(h('p', { class: 'empty' }, isSliced(slice) ? `This pair had signed no project of its own ${sliceWords()}.` : 'This pair has signed no project of its own.'));
+  }
+  if (later > 0) {
+    content.push(h('p', { class: 'later', 'data-later': later }, `${later} later project${later === 1 ? '' : 's'} of this pair ${later === 1 ? 'is' : 'are'} not shown: not yet signed ${sliceWords()}.`));
   }
   return { title: pairName(summary), trail, content };
 }
 
 async function projectView(projectId, pairsById) {
-  const project = await api.project(projectId);
+  const then = await thenOrAbsent(() => api.project(projectId, slice));
+  // Not signed yet then: today's detail names it and places it in the breadcrumbs.
+  const project = then ?? (await api.project(projectId));
   const trail = ancestorsOf(project.pairId, pairsById).map((pair) => ({ label: pairName(pair), href: pairHref(pair.pairId) }));
   trail.push({ label: project.title, href: projectHref(projectId) });
+  if (then === null) return absentView(project.title, trail, 'project', `signed ${project.signedOn}`);
   const rows = [{ id: project.projectId, label: project.title, href: null, pledged: one(project.pledged), delivered: one(project.delivered) }];
   const detail = [
     ['Status', 'status', h('span', { class: `status status-${project.status}` }, project.status)],
@@ -307,6 +401,7 @@ async function projectView(projectId, pairsById) {
 function showKeyForm(message) {
   keyPanel.hidden = false;
   toolbar.hidden = true;
+  sliceBanner.hidden = true;
   main.hidden = true;
   crumbs.replaceChildren();
   keyMessage.textContent = message ?? '';
@@ -323,12 +418,31 @@ function keyProblemMessage(error) {
 }
 
 function showCrumbs(trail) {
-  const items = [{ label: 'All pairs', href: '#/' }, ...trail];
+  const items = [{ label: 'All pairs', href: homeHref() }, ...trail];
   crumbs.replaceChildren(
     ...items.map((item, index) =>
       h('li', {}, index === items.length - 1 ? h('span', { 'aria-current': 'page' }, item.label) : h('a', { href: item.href }, item.label)),
     ),
   );
+}
+
+/** The as-of control and the banner show the address's time slice. */
+function showSlice() {
+  // A date the input cannot hold (the API will refuse it, and the page says so) leaves it empty.
+  asOfInput.value = isCalendarDate(slice.asOf) ? slice.asOf : '';
+  knownAtInput.value = utcToLocal(slice.knownAt);
+  sliceBanner.hidden = !isSliced(slice);
+  sliceText.textContent = isSliced(slice) ? `Figures ${sliceWords()}` : '';
+  main.dataset.asOf = slice.asOf ?? '';
+  main.dataset.knownAt = slice.knownAt ?? '';
+}
+
+/** Shows the same view at another point in time (or today's, with an empty slice): a new history entry. */
+function goToSlice(next) {
+  const address = readAddress(location.hash);
+  const fragment = fragmentFor(address.path, next);
+  if (fragment === location.hash) void render(); // no hashchange for the same address
+  else location.hash = fragment;
 }
 
 async function render() {
@@ -337,12 +451,15 @@ async function render() {
     return;
   }
   const current = ++renderCount;
+  const address = readAddress(location.hash);
+  slice = { asOf: address.asOf, knownAt: address.knownAt };
   keyPanel.hidden = true;
   toolbar.hidden = false;
   main.hidden = false;
   main.setAttribute('aria-busy', 'true');
   main.dataset.state = 'loading';
-  const view = route();
+  showSlice();
+  const view = route(address.path);
   try {
     const pairs = await api.pairs();
     const pairsById = new Map(pairs.map((pair) => [pair.pairId, pair]));
@@ -365,7 +482,7 @@ async function render() {
     const message = error instanceof ApiError ? `${error.message} (${error.status || 'no answer'} ${error.code})` : String(error?.message ?? error);
     crumbs.replaceChildren();
     showCrumbs([]);
-    main.replaceChildren(h('div', { class: 'error', role: 'alert' }, h('h2', {}, 'Could not load this view'), h('p', {}, message), h('p', {}, h('a', { href: '#/' }, 'Back to all pairs'))));
+    main.replaceChildren(h('div', { class: 'error', role: 'alert' }, h('h2', {}, 'Could not load this view'), h('p', {}, message), h('p', {}, h('a', { href: homeHref() }, 'Back to all pairs'))));
     main.dataset.view = view.kind;
     main.dataset.state = 'error';
   } finally {
@@ -386,6 +503,11 @@ keyForm.addEventListener('submit', (event) => {
 });
 
 document.getElementById('refresh').addEventListener('click', () => void render());
+sliceForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  goToSlice({ asOf: asOfInput.value || null, knownAt: localToUtc(knownAtInput.value) });
+});
+document.getElementById('slice-clear').addEventListener('click', () => goToSlice({ asOf: null, knownAt: null }));
 document.getElementById('forget-key').addEventListener('click', () => {
   forgetKey();
   showKeyForm('The key was forgotten in this tab.');

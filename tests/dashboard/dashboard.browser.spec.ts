@@ -101,8 +101,9 @@ describe('the dashboard in headless Chromium', () => {
     };
   }
 
-  async function expectPairRow(pairId: string): Promise<void> {
-    const summary = await read(`/partner-pairs/${pairId}/summary`);
+  /** A pair's row shows its summary; `query` (`?asOf=…`) asks the API for the same point in time as the page. */
+  async function expectPairRow(pairId: string, query = ''): Promise<void> {
+    const summary = await read(`/partner-pairs/${pairId}/summary${query}`);
     const row = `tr[data-id="${pairId}"]`;
     expect(await moneyTexts(`${row} [data-field="pledged"]`)).toEqual(expectedMoney(summary.total.pledged));
     expect(await moneyTexts(`${row} [data-field="delivered"]`)).toEqual(expectedMoney(summary.total.delivered));
@@ -321,5 +322,190 @@ describe('the dashboard in headless Chromium', () => {
     expect(await page.evaluate(() => (globalThis as { xss?: number }).xss)).toBeUndefined();
     // Markup that reached the DOM would also show here, as the CSP refusing its inline handler.
     expect(problems).toEqual([]);
+  });
+
+  describe('as of another date', () => {
+    const operator = { authorization: `Bearer ${OPERATOR_KEY}` };
+    const asOf = '2024-06-30';
+    const readyAt = (view: string, id: string, when: string, on = page) =>
+      on.waitForSelector(`main[data-state="ready"][data-view="${view}"][data-id="${id}"][data-as-of="${when}"]`);
+    /** Chromium logs each refused fetch (a 404 for what did not exist then) as a console error: those are expected here. */
+    const unexpected = () => problems.filter((problem) => !/Failed to load resource: the server responded with a status of 404/.test(problem));
+
+    beforeAll(async () => {
+      // Facts after the as-of date: a pair established later (with a project), a project signed later in a pair that existed.
+      const commands: Array<[string, unknown]> = [
+        ['/partner-pairs', { pairId: 'late-pair', programme: 'paired-assistance', donor: { name: 'Late Donor', level: 'province' }, recipient: { name: 'Late Recipient', level: 'city' }, establishedOn: '2024-08-01' }],
+        ['/projects', projectBody('late-pair-mill', 'late-pair', '5000000.00', { signedOn: '2024-08-15' })],
+        ['/projects', projectBody('qz-late-dyeworks', 'quanzhou-changji', '70000000.00', { title: 'Dyeworks', signedOn: '2024-09-01' })],
+      ];
+      let position = 0;
+      for (const [path, body] of commands) {
+        const reply = await api.post(path, body, operator);
+        expect([path, reply.status]).toEqual([path, 201]);
+        position = reply.body.position;
+      }
+      expect((await api.get(`/partner-pairs?minPosition=${position}`, reader)).status).toBe(200);
+    });
+
+    it('shows every top-level pair as the API answers ?asOf, with a banner, and keeps the date in the URL', async () => {
+      await page.goto(`${api.url}/dashboard#/`);
+      await ready('pairs');
+      expect(await page.isVisible('#slice-banner')).toBe(false);
+      await page.fill('#as-of-input', asOf);
+      await page.click('#slice-apply');
+      await readyAt('pairs', '', asOf);
+      expect(page.url()).toBe(`${api.url}/dashboard#/?asOf=${asOf}`);
+      expect(await page.isVisible('#slice-banner')).toBe(true);
+      expect(await page.textContent('#slice-text')).toBe(`Figures as of ${asOf}`);
+
+      const topLevel = (await read('/partner-pairs')).pairs.filter((pair: { parentPairId: string | null }) => pair.parentPairId === null);
+      expect(await page.locator('table.pairs-table tbody tr').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-id')))).toEqual(
+        topLevel.map((pair: { pairId: string }) => pair.pairId),
+      );
+      let absent = 0;
+      for (const { pairId } of topLevel) {
+        const then = await api.get(`/partner-pairs/${pairId}/summary?asOf=${asOf}`, reader);
+        if (then.status === 404) {
+          absent++;
+          expect(await page.getAttribute(`tr[data-id="${pairId}"]`, 'data-absent')).toBe('');
+          expect(await page.textContent(`tr[data-id="${pairId}"] [data-field="absent"]`)).toBe(`did not exist as of ${asOf} (established 2024-08-01)`);
+        } else {
+          expect(then.status).toBe(200);
+          await expectPairRow(pairId, `?asOf=${asOf}`);
+        }
+      }
+      expect(absent).toBe(1); // late-pair
+      // The date matters: Shanghai–Sanming's tranches of 2024-09-30 and 2024-10-15 are not delivered yet.
+      const live = await read('/partner-pairs/shanghai-sanming/summary');
+      const then = await read(`/partner-pairs/shanghai-sanming/summary?asOf=${asOf}`);
+      expect(then.total.delivered).not.toEqual(live.total.delivered);
+      expect(await moneyTexts('tr[data-id="shanghai-sanming"] [data-field="delivered"]')).toEqual(expectedMoney(then.total.delivered));
+      expect(unexpected()).toEqual([]);
+    });
+
+    it('drills down at the same date: pair, sub-pair and project figures equal the API\'s ?asOf answers; later projects are left out', async () => {
+      await page.click('tr[data-id="fujian-changji"] [data-field="pair"] a');
+      await readyAt('pair', 'fujian-changji', asOf);
+      expect(page.url()).toBe(`${api.url}/dashboard#/pairs/fujian-changji?asOf=${asOf}`);
+      const fujian = await read(`/partner-pairs/fujian-changji/summary?asOf=${asOf}`);
+      expect(await moneyTexts('.card[data-field="totalDelivered"]')).toEqual(expectedMoney(fujian.total.delivered));
+      for (const subPairId of fujian.subPairIds) await expectPairRow(subPairId, `?asOf=${asOf}`);
+      expect(await page.textContent('#slice-text')).toBe(`Figures as of ${asOf}`);
+
+      await page.click('tr[data-id="quanzhou-changji"] [data-field="pair"] a');
+      await readyAt('pair', 'quanzhou-changji', asOf);
+      const listed = (await read('/partner-pairs/quanzhou-changji/projects')).projects as Array<{ projectId: string }>;
+      expect(listed.map((project) => project.projectId)).toContain('qz-late-dyeworks');
+      const shown: string[] = [];
+      for (const { projectId } of listed) {
+        const then = await api.get(`/projects/${projectId}?asOf=${asOf}`, reader);
+        if (then.status === 404) continue;
+        expect(then.status).toBe(200);
+        shown.push(projectId);
+        const row = `table.projects-table tr[data-id="${projectId}"]`;
+        for (const field of ['pledged', 'delivered', 'remaining'] as const) {
+          expect(await moneyTexts(`${row} [data-field="${field}"]`)).toEqual(expectedMoney({ [then.body[field].currency]: then.body[field].amount }));
+        }
+        expect(await page.textContent(`${row} [data-field="jobs"]`)).toBe(then.body.jobsCreated.toLocaleString('en'));
+      }
+      expect([...shown].sort()).toEqual(['qz-cotton-yarn', 'qz-textile-park']);
+      expect(await page.locator('table.projects-table tbody tr').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-id')))).toEqual(shown);
+      expect(await page.textContent('.later')).toBe(`1 later project of this pair is not shown: not yet signed as of ${asOf}.`);
+
+      await page.click('table.projects-table tr[data-id="qz-textile-park"] a');
+      await readyAt('project', 'qz-textile-park', asOf);
+      expect(page.url()).toBe(`${api.url}/dashboard#/projects/qz-textile-park?asOf=${asOf}`);
+      const project = await read(`/projects/qz-textile-park?asOf=${asOf}`);
+      const today = await read('/projects/qz-textile-park');
+      expect(project.jobsCreated).not.toBe(today.jobsCreated); // jobs reported 2024-07-01: none yet
+      expect(await page.textContent('.detail [data-field="jobs"] dd')).toBe(project.jobsCreated.toLocaleString('en'));
+      expect(await moneyTexts('.detail [data-field="delivered"]')).toEqual(expectedMoney({ CNY: project.delivered.amount }));
+      expect(await page.locator('.milestones li').evaluateAll((items) => items.map((item) => item.getAttribute('data-milestone')))).toEqual(
+        project.milestones.map((m: { milestone: string }) => m.milestone),
+      );
+      expect(project.milestones).toHaveLength(1); // landed 2024-06-10; construction started 2024-08-01
+      // Breadcrumbs keep the date too.
+      expect(await page.getAttribute('#crumbs a:text("All pairs")', 'href')).toBe(`#/?asOf=${asOf}`);
+      await page.click('#crumbs a:text("Quanzhou City → Changji City")');
+      await readyAt('pair', 'quanzhou-changji', asOf);
+      expect(unexpected()).toEqual([]);
+    });
+
+    it('clearing the date returns to today\'s figures and removes the banner and the date from the URL', async () => {
+      await readyAt('pair', 'quanzhou-changji', asOf);
+      await page.click('#slice-clear');
+      await readyAt('pair', 'quanzhou-changji', '');
+      expect(page.url()).toBe(`${api.url}/dashboard#/pairs/quanzhou-changji`);
+      expect(await page.isVisible('#slice-banner')).toBe(false);
+      expect(await page.inputValue('#as-of-input')).toBe('');
+      const projects = (await read('/partner-pairs/quanzhou-changji/projects')).projects;
+      expect(await page.locator('table.projects-table tbody tr').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-id')))).toEqual(
+        projects.map((project: { projectId: string }) => project.projectId),
+      );
+      for (const project of projects) {
+        expect(await moneyTexts(`table.projects-table tr[data-id="${project.projectId}"] [data-field="delivered"]`)).toEqual(
+          expectedMoney({ [project.delivered.currency]: project.delivered.amount }),
+        );
+      }
+      expect(await page.locator('.later').count()).toBe(0);
+      // Back returns to the dated view.
+      await page.goBack();
+      await readyAt('pair', 'quanzhou-changji', asOf);
+      expect(await page.isVisible('#slice-banner')).toBe(true);
+    });
+
+    it('shows a pair or project that did not exist then as such, not as an error', async () => {
+      await page.goto(`${api.url}/dashboard#view=/pairs/late-pair&asOf=${asOf}`);
+      await readyAt('pair', 'late-pair', asOf);
+      expect(page.url()).toBe(`${api.url}/dashboard#/pairs/late-pair?asOf=${asOf}`);
+      expect((await api.get(`/partner-pairs/late-pair/summary?asOf=${asOf}`, reader)).status).toBe(404);
+      expect(await page.textContent('[data-absent="pair"]')).toBe(`This pair did not exist as of ${asOf} (established 2024-08-01).`);
+      expect(await page.locator('.error, .cards').count()).toBe(0);
+
+      await page.goto(`${api.url}/dashboard#/projects/qz-late-dyeworks?asOf=${asOf}`);
+      await readyAt('project', 'qz-late-dyeworks', asOf);
+      expect((await api.get(`/projects/qz-late-dyeworks?asOf=${asOf}`, reader)).status).toBe(404);
+      expect(await page.textContent('[data-absent="project"]')).toBe(`This project did not exist as of ${asOf} (signed 2024-09-01).`);
+      expect(await page.locator('#crumbs li').allTextContents()).toEqual(['All pairs', 'Fujian Province → Changji Hui Autonomous Prefecture', 'Quanzhou City → Changji City', 'Dyeworks']);
+
+      // A date the API refuses is its 400, said on the page (not a 500, not today's figures).
+      await page.goto(`${api.url}/dashboard#/?asOf=2024-02-30`);
+      await page.waitForSelector('main[data-state="error"][data-as-of="2024-02-30"]');
+      expect(await page.textContent('main .error')).toContain('asOf must be a real calendar date written YYYY-MM-DD');
+      expect(await page.textContent('main .error')).toContain('400 invalid-request');
+      expect(unexpected().filter((problem) => !/status of 400/.test(problem))).toEqual([]);
+    });
+
+    it('takes a shared link with a key and a date, keeps the date and drops the key; a known-at time in local time goes to the API in UTC', async () => {
+      const tab = await context.browser()!.newContext({ viewport: { width: 1200, height: 900 }, timezoneId: 'Asia/Shanghai' });
+      try {
+        const fresh = await tab.newPage();
+        fresh.setDefaultTimeout(10_000);
+        await fresh.goto(`${api.url}/dashboard#key=${encodeURIComponent(READER_KEY)}&view=/pairs/shanghai-sanming&asOf=${asOf}`);
+        await readyAt('pair', 'shanghai-sanming', asOf, fresh);
+        expect(fresh.url()).toBe(`${api.url}/dashboard#/pairs/shanghai-sanming?asOf=${asOf}`);
+        expect(await fresh.evaluate((item) => sessionStorage.getItem(item), KEY_ITEM)).toBe(READER_KEY);
+        expect(await fresh.textContent('#slice-text')).toBe(`Figures as of ${asOf}`);
+        expect(await fresh.inputValue('#as-of-input')).toBe(asOf);
+        const then = await read(`/partner-pairs/shanghai-sanming/summary?asOf=${asOf}`);
+        expect({
+          exact: await fresh.locator('.card[data-field="totalDelivered"] .money .exact').allTextContents(),
+          units: await fresh.locator('.card[data-field="totalDelivered"] .money .units').allTextContents(),
+        }).toEqual(expectedMoney(then.total.delivered));
+
+        // 08:00 on 1 January 2000 in Shanghai is midnight UTC; the ledger had recorded nothing by then.
+        await fresh.fill('#known-at-input', '2000-01-01T08:00:00');
+        await fresh.click('#slice-apply');
+        await fresh.waitForSelector('main[data-state="ready"][data-view="pair"][data-id="shanghai-sanming"][data-known-at="2000-01-01T00:00:00Z"]');
+        expect(fresh.url()).toBe(`${api.url}/dashboard#/pairs/shanghai-sanming?asOf=${asOf}&knownAt=2000-01-01T00:00:00Z`);
+        expect(await fresh.textContent('#slice-text')).toBe(`Figures as of ${asOf}, as known at 2000-01-01T00:00:00Z`);
+        expect((await api.get(`/partner-pairs/shanghai-sanming/summary?asOf=${asOf}&knownAt=2000-01-01T00:00:00Z`, reader)).status).toBe(404);
+        expect(await fresh.textContent('[data-absent="pair"]')).toBe(`This pair did not exist as of ${asOf}, as known at 2000-01-01T00:00:00Z.`);
+        expect(await fresh.inputValue('#known-at-input')).toMatch(/^2000-01-01T08:00(:00)?$/); // shown again in local time
+      } finally {
+        await tab.close();
+      }
+    });
   });
 });
