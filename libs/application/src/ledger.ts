@@ -20,7 +20,7 @@ import {
   signProject,
 } from '../../domain/src/index.js';
 import { type EventStore, type RecordedEvent, UpcastingEventStore } from '../../event-store/src/index.js';
-import { AggregateLoader } from './aggregate-loader.js';
+import { AggregateLoader, type Loaded } from './aggregate-loader.js';
 import { type CommandContext, CommandExecutor, type CommandResult } from './command-executor.js';
 import { type CommandObserver, observeAppends, observeCommand } from './command-observer.js';
 
@@ -59,7 +59,7 @@ export class Ledger {
       () => this.pairs.load(streamId),
       async (state) => {
         // Pairs are immutable once registered, so the parent read here cannot change before the append.
-        const parent = parentId === null ? null : (await this.pairs.load(partnerPairStreamId(parentId))).state;
+        const parent = parentId === null ? null : (await this.loadPair(parentId)).state;
         return registerPartnerPair(command, state, parent);
       },
       context,
@@ -73,11 +73,21 @@ export class Ledger {
       () => this.projects.load(streamId),
       async (state) => {
         if (command.type !== 'SignProject') return decideProject(command, state);
-        const pair = (await this.pairs.load(partnerPairStreamId(command.data.pairId))).state;
+        const pair = (await this.loadPair(command.data.pairId)).state;
         return signProject(command, state, pair);
       },
       context,
     ));
+  }
+
+  /** A pair's state as the write side decides against it (cached, upcast); revision -1 if it was never registered. */
+  loadPair(pairId: string): Promise<Loaded<PartnerPairState>> {
+    return this.pairs.load(partnerPairStreamId(pairId));
+  }
+
+  /** A project's state as the write side decides against it (cached, upcast); revision -1 if it was never signed. */
+  loadProject(projectId: string): Promise<Loaded<ProjectState>> {
+    return this.projects.load(projectStreamId(projectId));
   }
 
   /** The events of one project, for auditors, upcast (each says the version it was stored with); null if it was never signed. */

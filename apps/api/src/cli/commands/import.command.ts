@@ -4,7 +4,7 @@ import { Ledger } from '../../../../../libs/application/src/index.js';
 import { isCurrencyCode } from '../../../../../libs/domain/src/index.js';
 import { EXIT_FAILED, UsageError, defineCommand } from '../cli.js';
 import { ImportInterrupted, applyImport } from '../import/import-apply.js';
-import { planImport, statesFromStore } from '../import/import-plan.js';
+import { planImport } from '../import/import-plan.js';
 import { KIND_NAMES, ROW_KINDS, type RowProblem, formatProblem, parseReportCsv } from '../import/report-rows.js';
 
 export const IMPORT_ACTOR = 'cli-import';
@@ -67,7 +67,9 @@ Works while the API runs on the same DATA_DIR.`,
     const parsed = parseReportCsv(text, { defaultCurrency: currency });
     const store = await context.openStore();
     const checking = context.progress('checking', parsed.rows.length);
-    const plan = await planImport(parsed.rows, statesFromStore(store), parsed.refusedCreations, () => checking.increment());
+    // One ledger for checking and appending: the states the plan loaded stay cached, so appending does not read every stream again.
+    const ledger = new Ledger(store);
+    const plan = await planImport(parsed.rows, ledger, parsed.refusedCreations, () => checking.increment());
     checking.stop();
 
     const problems: RowProblem[] = [...parsed.problems, ...plan.problems].sort((a, b) => a.line - b.line);
@@ -88,7 +90,7 @@ Works while the API runs on the same DATA_DIR.`,
     const correlationId = randomUUID();
     const appending = context.progress('appending', toAppend.length);
     try {
-      const applied = await applyImport(new Ledger(store), toAppend, { correlationId, actor: IMPORT_ACTOR }, () => appending.increment());
+      const applied = await applyImport(ledger, toAppend, { correlationId, actor: IMPORT_ACTOR }, () => appending.increment());
       appending.stop();
       context.out(`${file}: ${total} row(s): ${applied.appended} appended, ${known + applied.replayed} already recorded (correlation id ${correlationId})`);
     } catch (error) {

@@ -3,7 +3,7 @@ import { Ledger } from '../../../../../libs/application/src/index.js';
 import { parseMoney } from '../../../../../libs/domain/src/index.js';
 import { type EventStore, SqliteEventStore } from '../../../../../libs/event-store/src/index.js';
 import { ImportInterrupted, applyImport } from './import-apply.js';
-import { planImport, statesFromStore } from './import-plan.js';
+import { planImport } from './import-plan.js';
 import { type ParsedReport, formatProblem, parseReportCsv } from './report-rows.js';
 
 const HEADER = 'kind,pairId,parentPairId,projectId,id,corrects,date,amount,jobs,milestone,title,sector,capitalKind,donor,donorLevel,recipient,recipientLevel,programme,reason';
@@ -63,7 +63,7 @@ describe('planning an import against the ledger', () => {
 
   async function plan(text: string) {
     const report = parsed(text);
-    return planImport(report.rows, statesFromStore(store), report.refusedCreations);
+    return planImport(report.rows, ledger, report.refusedCreations);
   }
 
   it('decides each row against what the ledger holds and the rows above it, and writes nothing', async () => {
@@ -172,7 +172,7 @@ describe('appending a planned import', () => {
 
   async function planned(source = text) {
     const report = parsed(source);
-    const result = await planImport(report.rows, statesFromStore(store));
+    const result = await planImport(report.rows, ledger);
     expect(result.problems).toEqual([]);
     return result.planned;
   }

@@ -1,42 +1,21 @@
-import { AggregateLoader, type Loaded } from '../../../../../libs/application/src/index.js';
+import type { Ledger } from '../../../../../libs/application/src/index.js';
 import {
   type Decision,
   DomainError,
-  LEDGER_UPCASTERS,
   NotFound,
-  PARTNER_PAIR_EVENT_TYPES,
-  PROJECT_EVENT_TYPES,
-  type PartnerPairEvent,
   type PartnerPairState,
   type ProjectEvent,
   type ProjectState,
   decideProject,
   evolvePartnerPair,
   evolveProject,
-  initialPartnerPairState,
-  initialProjectState,
-  partnerPairStreamId,
-  projectStreamId,
   registerPartnerPair,
   signProject,
 } from '../../../../../libs/domain/src/index.js';
-import { type EventStore, UpcastingEventStore } from '../../../../../libs/event-store/src/index.js';
 import type { Column, ImportRow, RowProblem } from './report-rows.js';
 
-/** Where the planner finds what the ledger already holds. */
-export interface LedgerStates {
-  pair(pairId: string): Promise<Loaded<PartnerPairState>>;
-  project(projectId: string): Promise<Loaded<ProjectState>>;
-}
-
-/** The ledger's current states, folded from the event store with the same loader (and upcasters) the API's write side uses. */
-export function statesFromStore(events: EventStore): LedgerStates {
-  // The loader upcasts as it reads, like the ledger's own: give it the events as stored.
-  const store = events instanceof UpcastingEventStore ? events.stored : events;
-  const pairs = new AggregateLoader<PartnerPairState, PartnerPairEvent>(store, initialPartnerPairState, evolvePartnerPair, new Set(PARTNER_PAIR_EVENT_TYPES), LEDGER_UPCASTERS);
-  const projects = new AggregateLoader<ProjectState, ProjectEvent>(store, initialProjectState, evolveProject, new Set(PROJECT_EVENT_TYPES), LEDGER_UPCASTERS);
-  return { pair: (pairId) => pairs.load(partnerPairStreamId(pairId)), project: (projectId) => projects.load(projectStreamId(projectId)) };
-}
+/** Where the planner finds what the ledger already holds: the ledger's own write-side loaders (a `Ledger` is one). */
+export type LedgerStates = Pick<Ledger, 'loadPair' | 'loadProject'>;
 
 export interface PlannedRow {
   readonly row: ImportRow;
@@ -96,12 +75,12 @@ export async function planImport(
 
   const pair = async (pairId: string) => {
     let simulated = pairs.get(pairId);
-    if (!simulated) pairs.set(pairId, (simulated = { ...(await states.pair(pairId)) }));
+    if (!simulated) pairs.set(pairId, (simulated = { ...(await states.loadPair(pairId)) }));
     return simulated;
   };
   const project = async (projectId: string) => {
     let simulated = projects.get(projectId);
-    if (!simulated) projects.set(projectId, (simulated = { ...(await states.project(projectId)) }));
+    if (!simulated) projects.set(projectId, (simulated = { ...(await states.loadProject(projectId)) }));
     return simulated;
   };
 
