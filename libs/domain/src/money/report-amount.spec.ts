@@ -1,5 +1,17 @@
+import type { CurrencyCode } from './currencies.js';
 import { formatAmount, parseMoney } from './money.js';
-import { parseReportAmount, reportAmountProblem } from './report-amount.js';
+import { ReportAmountError, parseReportAmount } from './report-amount.js';
+
+/** Why `text` is refused (the message parseReportAmount throws), or null. */
+function reportAmountProblem(text: string, currency: CurrencyCode, options: { allowZero?: boolean } = {}): string | null {
+  try {
+    parseReportAmount(text, currency, options);
+    return null;
+  } catch (error) {
+    if (error instanceof ReportAmountError) return error.message;
+    throw error;
+  }
+}
 
 describe('amounts as reports print them', () => {
   it.each([

@@ -10,7 +10,7 @@ import { MAX_INTEGER_DIGITS, type Money } from './money.js';
 export class ReportAmountError extends Error {}
 
 /** The Chinese magnitude words reports use, as powers of ten. */
-export const REPORT_UNITS = { 万: 4, 亿: 8, 万亿: 12 } as const;
+const REPORT_UNITS = { 万: 4, 亿: 8, 万亿: 12 } as const;
 
 // Digits in plain form or grouped by thousands ("1,234,567"), an optional fraction.
 const NUMBER = /^(0|[1-9][0-9]*|[1-9][0-9]{0,2}(?:,[0-9]{3})+)(?:\.([0-9]+))?$/;
@@ -19,17 +19,6 @@ const SUFFIX = /(万亿|亿|万)?(元)?$/;
 /** Full-width digits and point (２３８．０５) as a Chinese spreadsheet may hold them. */
 function halfWidth(text: string): string {
   return text.replace(/[０-９．，]/g, (c) => (c === '．' ? '.' : c === '，' ? ',' : String.fromCharCode(c.charCodeAt(0) - 0xfee0)));
-}
-
-/** Returns why `text` is not a positive amount in `currency`, or null if it is one. */
-export function reportAmountProblem(text: string, currency: CurrencyCode, options: { allowZero?: boolean } = {}): string | null {
-  try {
-    parseReportAmount(text, currency, options);
-    return null;
-  } catch (error) {
-    if (error instanceof ReportAmountError) return error.message;
-    throw error;
-  }
 }
 
 /** Parses a report amount into exact money; throws ReportAmountError with the reason otherwise. Zero only with allowZero (a correction to nothing). */
