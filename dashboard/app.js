@@ -274,6 +274,11 @@ function ancestorsOf(pairId, pairsById) {
   return chain;
 }
 
+/** Breadcrumbs down to a pair: its ancestors and itself. */
+function trailTo(pairId, pairsById) {
+  return ancestorsOf(pairId, pairsById).map((pair) => ({ label: pairName(pair), href: pairHref(pair.pairId) }));
+}
+
 function summaryRows(summaries) {
   return summaries.filter((pair) => pair !== null).map((pair) => ({ id: pair.pairId, label: pairName(pair), href: pairHref(pair.pairId), pledged: pair.total.pledged, delivered: pair.total.delivered }));
 }
@@ -318,7 +323,7 @@ async function projectsOf(pairId) {
 
 async function pairView(pairId, pairsById) {
   const summary = await thenOrAbsent(() => api.summary(pairId, slice));
-  const trail = ancestorsOf(pairId, pairsById).map((pair) => ({ label: pairName(pair), href: pairHref(pair.pairId) }));
+  const trail = trailTo(pairId, pairsById);
   if (summary === null) {
     const listed = pairsById.get(pairId);
     return absentView(listed ? pairName(listed) : pairId, trail, 'pair', listed?.establishedOn ? `established ${listed.establishedOn}` : null);
@@ -364,7 +369,7 @@ async function projectView(projectId, pairsById) {
   const then = await thenOrAbsent(() => api.project(projectId, slice));
   // Not signed yet then: today's detail names it and places it in the breadcrumbs.
   const project = then ?? (await api.project(projectId));
-  const trail = ancestorsOf(project.pairId, pairsById).map((pair) => ({ label: pairName(pair), href: pairHref(pair.pairId) }));
+  const trail = trailTo(project.pairId, pairsById);
   trail.push({ label: project.title, href: projectHref(projectId) });
   if (then === null) return absentView(project.title, trail, 'project', `signed ${project.signedOn}`);
   const rows = [{ id: project.projectId, label: project.title, href: null, pledged: one(project.pledged), delivered: one(project.delivered) }];

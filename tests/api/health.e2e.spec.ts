@@ -1,17 +1,6 @@
 import { EsdbDouble } from '../../libs/event-store/src/testing/esdb-double.js';
 import { pairBody } from '../support/fixtures.js';
-import { E2E_STORE, LedgerUnderTest, type Reply, ledgerPerSuite, removeDataDirs, sqliteOnly, tempDataDir } from '../support/ledger-harness.js';
-
-/** Polls `path` until `until` holds for the reply, or fails with the last reply. */
-async function eventually(api: LedgerUnderTest, path: string, until: (reply: Reply) => boolean, timeoutMs = 15_000): Promise<Reply> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const reply = await api.get(path);
-    if (until(reply)) return reply;
-    if (Date.now() > deadline) throw new Error(`${path} still answers ${reply.status} ${JSON.stringify(reply.body)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+import { E2E_STORE, LedgerUnderTest, eventually, ledgerPerSuite, removeDataDirs, sqliteOnly, tempDataDir } from '../support/ledger-harness.js';
 
 describe('health probes', () => {
   describe('on a healthy ledger', () => {

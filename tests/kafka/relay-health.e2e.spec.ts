@@ -1,18 +1,7 @@
 import { pairBody } from '../support/fixtures.js';
-import { LedgerUnderTest, type Reply, removeDataDirs } from '../support/ledger-harness.js';
+import { LedgerUnderTest, eventually, removeDataDirs } from '../support/ledger-harness.js';
 import { MockKafka } from '../support/kafka/mock-kafka.js';
 import { parseExposition, valueOf } from '../support/prometheus.js';
-
-/** Polls `path` until `until` holds for the reply, or fails with the last reply. */
-async function eventually(api: LedgerUnderTest, path: string, until: (reply: Reply) => boolean, timeoutMs = 30_000): Promise<Reply> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const reply = await api.get(path);
-    if (until(reply)) return reply;
-    if (Date.now() > deadline) throw new Error(`${path} still answers ${reply.status} ${JSON.stringify(reply.body)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe('readiness and metrics with the Kafka relay (KAFKA_BROKERS set)', () => {
   let kafka: MockKafka;
@@ -29,7 +18,7 @@ describe('readiness and metrics with the Kafka relay (KAFKA_BROKERS set)', () =>
 
   it('is ready once the relay is connected and caught up, and exposes the relay in /metrics', async () => {
     const written = await api.post('/partner-pairs', pairBody('kafka-health'));
-    const ready = await eventually(api, '/health/ready', (reply) => reply.status === 200 && reply.body.details.kafka?.checkpoint === written.body.position);
+    const ready = await eventually(api, '/health/ready', (reply) => reply.status === 200 && reply.body.details.kafka?.checkpoint === written.body.position, 30_000);
     expect(ready.body.details.kafka).toMatchObject({ status: 'up', connected: true, lag: 0, lagMs: 0, maxLagMs: 60_000, lastError: null });
 
     const samples = parseExposition((await api.get<string>('/metrics')).body);
@@ -46,7 +35,7 @@ describe('readiness and metrics with the Kafka relay (KAFKA_BROKERS set)', () =>
       // Commands are still accepted; the relay fails to publish this one.
       const written = await api.post('/partner-pairs', pairBody('kafka-health-outage'));
       expect(written.status).toBe(201);
-      const notReady = await eventually(api, '/health/ready', (reply) => reply.status === 503);
+      const notReady = await eventually(api, '/health/ready', (reply) => reply.status === 503, 30_000);
       expect(notReady.body.status).toBe('error');
       expect(notReady.body.info.store.status).toBe('up');
       expect(notReady.body.error.kafka).toMatchObject({ status: 'down', message: expect.stringMatching(/failing|not connected/) });
@@ -57,7 +46,7 @@ describe('readiness and metrics with the Kafka relay (KAFKA_BROKERS set)', () =>
     } finally {
       await kafka.up();
     }
-    const ready = await eventually(api, '/health/ready', (reply) => reply.status === 200);
+    const ready = await eventually(api, '/health/ready', (reply) => reply.status === 200, 30_000);
     expect(ready.body.details.kafka).toMatchObject({ status: 'up', connected: true, lag: 0 });
   }, 60_000);
 });

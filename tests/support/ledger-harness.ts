@@ -127,3 +127,14 @@ export function ledgerPerSuite(env: Record<string, string> = {}): () => LedgerUn
     return api;
   };
 }
+
+/** Polls `path` until `until` holds for the reply, or fails with the last reply. */
+export async function eventually(api: LedgerUnderTest, path: string, until: (reply: Reply) => boolean, timeoutMs = 15_000): Promise<Reply> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const reply = await api.get(path);
+    if (until(reply)) return reply;
+    if (Date.now() > deadline) throw new Error(`${path} still answers ${reply.status} ${JSON.stringify(reply.body)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

@@ -74,8 +74,9 @@ const STATUS_CODE = { active: '2', completed: '3', cancelled: '5' } as const;
 
 type Data = Record<string, any>;
 
+/** A recorded amount in minor units; zero is allowed (a tranche corrected to zero: it never arrived). */
 function minor(money: MoneyJson): bigint {
-  return parseMoney(money).minor;
+  return parseMoney(money, { allowZero: true }).minor;
 }
 
 /** Folds a project's events into what its activity reports. */
@@ -131,7 +132,7 @@ export function summariseProject(project: IatiProject): IatiActivitySummary {
         const tranche = transactions[index];
         transactions[index] = {
           ...tranche,
-          amount: /^0+(\.0+)?$/.test(data.amount.amount) ? money(0n) : money(minor(data.amount)),
+          amount: money(minor(data.amount)),
           description: `${tranche.description}, corrected from ${data.previousAmount.amount} to ${data.amount.amount} ${currency} on ${data.correctedOn}: ${data.reason}`,
         };
         break;

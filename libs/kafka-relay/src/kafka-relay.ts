@@ -130,8 +130,8 @@ export class KafkaRelay extends BackgroundLoop {
    * Creates the topics if the cluster lets an admin client do so; many
    * brokers refuse (or, like test brokers, report no controller) but create
    * topics on first use, so a refusal is logged and publishing goes on.
+   * True once the admin API answered (topics exist or were created).
    */
-  /** True once the admin API answered (topics exist or were created). */
   private async ensureTopics(): Promise<boolean> {
     const admin = this.kafka.admin();
     const topics = ledgerTopics(this.options.topicPrefix);
