@@ -46,22 +46,21 @@ export async function createLedgerApp(config: LedgerConfig, logger: LoggerServic
   });
   const fastify = adapter.getInstance();
   fastify.removeContentTypeParser('text/plain');
-  fastify.addHook('onRequest', async (request, reply) => {
+  // One callback hook per request (no promise): a refusal is sent without calling `done`; otherwise, from here on,
+  // whatever handles the request (and logs) knows its correlation id.
+  fastify.addHook('onRequest', (request, reply, done) => {
     const encoding = request.headers['content-encoding'];
     if (encoding !== undefined && encoding !== 'identity') {
-      return reply.code(415).send(errorBody(415, 'unsupported-media-type', 'compressed request bodies are not accepted'));
+      void reply.code(415).send(errorBody(415, 'unsupported-media-type', 'compressed request bodies are not accepted'));
+      return;
     }
     const correlationId = correlationIdOf(request);
     if (correlationId === null) {
-      return reply.code(400).send(errorBody(400, 'invalid-header', 'X-Correlation-Id must be 1-128 letters, digits or ._:-'));
+      void reply.code(400).send(errorBody(400, 'invalid-header', 'X-Correlation-Id must be 1-128 letters, digits or ._:-'));
+      return;
     }
     (request as { correlationId?: string }).correlationId = correlationId;
     void reply.header('x-correlation-id', correlationId);
-  });
-  // From here on, whatever handles the request (and logs) knows its correlation id.
-  fastify.addHook('onRequest', (request, _reply, done) => {
-    const correlationId = (request as { correlationId?: string }).correlationId;
-    if (correlationId === undefined) return done();
     enterRequestScope(request, { correlationId }, done);
   });
   registerRequestScopeHooks(fastify);

@@ -42,7 +42,8 @@ export class HealthHttpController {
     const status = await this.probe.snapshot();
     const projection = status.projections?.[0];
     // Parked events leave the read models incomplete, but they still answer: degraded, not down.
-    const parked = this.runtime.runner.parking.count();
+    // The snapshot counted them already; without the store it has no projections, so they are counted here.
+    const parked = projection?.parked ?? this.runtime.runner.parking.count();
     void reply.status(status.store.reachable ? 200 : 503);
     return {
       status: !status.store.reachable ? 'unavailable' : parked > 0 ? 'degraded' : 'ok',

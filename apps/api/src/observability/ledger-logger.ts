@@ -57,12 +57,15 @@ export type LogFields = Record<string, unknown> & { message?: unknown };
  * id appended. Fields that could hold keys or credentials are redacted.
  */
 export class LedgerLogger implements LoggerService {
-  private enabled: Set<LedgerLogLevel>;
+  /** LOG_LEVEL and every more severe level: what Nest's `setLogLevels` can narrow, never widen. */
+  private readonly allowed: ReadonlySet<LedgerLogLevel>;
+  private enabled: ReadonlySet<LedgerLogLevel>;
   private readonly write: (line: string) => void;
   private readonly console: ConsoleLogger | null;
 
-  constructor(private readonly options: LedgerLoggerOptions) {
-    this.enabled = new Set(LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(options.level) + 1));
+  constructor(options: LedgerLoggerOptions) {
+    this.allowed = new Set(LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(options.level) + 1));
+    this.enabled = this.allowed;
     this.write = options.write ?? writeToStdout;
     this.console = options.format === 'pretty' ? new ConsoleLogger({ logLevels: [...this.enabled].map((level) => LEDGER_TO_NEST[level]) }) : null;
   }
@@ -92,8 +95,7 @@ export class LedgerLogger implements LoggerService {
 
   /** Nest calls this with its `logger` option's levels; the ledger's own level still bounds them. */
   setLogLevels(levels: LogLevel[]): void {
-    const allowed = new Set(LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(this.options.level) + 1));
-    this.enabled = new Set(levels.map((level) => NEST_LEVEL[level]).filter((level) => allowed.has(level)));
+    this.enabled = new Set(levels.map((level) => NEST_LEVEL[level]).filter((level) => this.allowed.has(level)));
     this.console?.setLogLevels([...this.enabled].map((level) => LEDGER_TO_NEST[level]));
   }
 

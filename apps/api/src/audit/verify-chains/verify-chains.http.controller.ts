@@ -1,20 +1,19 @@
 import { BadRequestException, Controller, Get, NotFoundException, Query } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { ID_PATTERN, partnerPairStreamId, projectStreamId } from '../../../../../libs/domain/src/index.js';
+import { ID_PATTERN } from '../../../../../libs/domain/src/index.js';
 import type { ChainVerification } from '../../../../../libs/event-store/src/index.js';
 import { Access } from '../../http/access.js';
 import { ApiCorrelationIdHeader, ApiErrorStatus, ApiErrors } from '../../http/openapi.js';
+import { LEDGER_STREAM_PREFIXES } from '../../infrastructure/ledger-runtime.js';
 import { ChainVerificationDto } from './verify-chains.response.dto.js';
 import { VerifyChainsQuery } from './verify-chains.query.js';
 
-const STREAM_PREFIXES = [partnerPairStreamId(''), projectStreamId('')];
-
 /** What is wrong with a stream id given to verify, or null when it names a ledger stream (also used by `cli verify`). */
 export function ledgerStreamIdProblem(value: unknown): string | null {
-  const prefix = typeof value === 'string' ? STREAM_PREFIXES.find((candidate) => value.startsWith(candidate)) : undefined;
+  const prefix = typeof value === 'string' ? LEDGER_STREAM_PREFIXES.find((candidate) => value.startsWith(candidate)) : undefined;
   if (typeof value === 'string' && prefix !== undefined && ID_PATTERN.test(value.slice(prefix.length))) return null;
-  return `must be a ledger stream id: ${STREAM_PREFIXES.map((p) => `${p}<id>`).join(' or ')}, the id matching ${ID_PATTERN.source}`;
+  return `must be a ledger stream id: ${LEDGER_STREAM_PREFIXES.map((p) => `${p}<id>`).join(' or ')}, the id matching ${ID_PATTERN.source}`;
 }
 
 function streamIdParam(value: unknown): string | undefined {
