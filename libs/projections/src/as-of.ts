@@ -129,9 +129,12 @@ export class AsOfQueries {
    * before it (a pair without an establishment date is taken as always there).
    */
   private async pairRegistrations(pairId: string, subtree: readonly string[], slice: TimeSlice): Promise<RecordedEvent[]> {
+    // Each pair stream is read once: the pair's own registration (in its subtree's streams) names its parent.
+    const streams = await Promise.all(subtree.map((id) => this.store.readStream(partnerPairStreamId(id))));
+    const [own] = streams[subtree.indexOf(pairId)] ?? [];
     const ancestors: RecordedEvent[] = [];
     const seen = new Set(subtree);
-    let parentId = await this.parentOf(pairId);
+    let parentId = own ? (own.data as PartnerPairDetails).parentPairId : null;
     while (parentId !== null && !seen.has(parentId)) {
       seen.add(parentId);
       const [registration] = await this.store.readStream(partnerPairStreamId(parentId));
@@ -139,13 +142,7 @@ export class AsOfQueries {
       ancestors.push(registration);
       parentId = (registration.data as PartnerPairDetails).parentPairId;
     }
-    const own = await this.readStreams(subtree.map(partnerPairStreamId));
-    return [...ancestors, ...own.filter((event) => recordedBy(event, slice.knownAt) && establishedBy(event, slice.asOf))];
-  }
-
-  private async parentOf(pairId: string): Promise<string | null> {
-    const [registration] = await this.store.readStream(partnerPairStreamId(pairId));
-    return registration ? (registration.data as PartnerPairDetails).parentPairId : null;
+    return [...ancestors, ...streams.flat().filter((event) => recordedBy(event, slice.knownAt) && establishedBy(event, slice.asOf))];
   }
 
   /**
@@ -162,11 +159,6 @@ export class AsOfQueries {
       // The embedded store reads synchronously: let other requests through between batches.
       await yieldToEventLoop();
     }
-  }
-
-  private async readStreams(streamIds: readonly string[]): Promise<RecordedEvent[]> {
-    const streams = await Promise.all(streamIds.map((id) => this.store.readStream(id)));
-    return streams.flat();
   }
 }
 
