@@ -65,7 +65,6 @@ export class AsOfQueries {
     private readonly options: AsOfOptions,
   ) {
     this.statements = {
-      pair: readModels.prepare<[string], { pair_id: string }>('SELECT pair_id FROM pairs WHERE pair_id = ?'),
       subtree: readModels.prepare<[string, string], { pair_id: string }>(
         `SELECT pair_id FROM pairs WHERE pair_id = ? OR EXISTS (SELECT 1 FROM json_each(pairs.ancestors) WHERE value = ?) ORDER BY pair_id`,
       ),
@@ -80,8 +79,8 @@ export class AsOfQueries {
 
   /** The pair's summary at that time; null if the pair is unknown or was not yet recorded at `knownAt`. */
   async pairSummary(pairId: string, slice: TimeSlice): Promise<PairSummary | null> {
-    if (!this.statements.pair.get(pairId)) return null;
     const pairIds = this.statements.subtree.all(pairId, pairId).map((row) => row.pair_id);
+    if (!pairIds.includes(pairId)) return null;
     const projects = pairIds.flatMap((id) => this.statements.projects.all(id));
     const parked = this.parkedPerStream();
     const events = projects.reduce((sum, project) => sum + project.revision + 1 + (parked.get(projectStreamId(project.project_id)) ?? 0), 0);
