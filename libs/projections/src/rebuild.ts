@@ -122,6 +122,7 @@ export async function rebuildReadModels(store: EventStore, db: Database.Database
   const live = LEDGER_PROJECTION_NAME;
   const shadow = shadowProjectionName(live);
   const parking = new ParkingLot(db, shadow, now);
+  const liveParking = new ParkingLot(db, live, now);
   const rebuildId = randomUUID();
   const head = await store.headPosition();
   let position = 0;
@@ -237,9 +238,9 @@ export async function rebuildReadModels(store: EventStore, db: Database.Database
       // registered after it) applies now, as an operator's retry would apply it.
       if (parking.count() > 0) await retryAllParked(store, db, projection, parking);
       swap(db, live, shadow, position);
-      record('completed', readParkedCount(db, live));
+      record('completed', liveParking.count());
       db.exec('COMMIT');
-      onProgress({ position, head, events, parked: readParkedCount(db, live) });
+      onProgress({ position, head, events, parked: liveParking.count() });
     } catch (error) {
       if (db.inTransaction) db.exec('ROLLBACK');
       throw error;
@@ -263,14 +264,10 @@ export async function rebuildReadModels(store: EventStore, db: Database.Database
     failed(db, live, rebuildId, error, now);
     throw error;
   }
-  return { position, head, events, parked: readParkedCount(db, live) };
+  return { position, head, events, parked: liveParking.count() };
 }
 
 class NeedsCareful extends Error {}
-
-function readParkedCount(db: Database.Database, projection: string): number {
-  return db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM parked_events WHERE projection = ?').get(projection)?.n ?? 0;
-}
 
 /** The live table's own definition, under the shadow's name: a table added to the schema gets its shadow for free. */
 function shadowTableDdl(db: Database.Database, table: (typeof READ_MODEL_TABLES)[number]): string {
