@@ -131,12 +131,8 @@ export async function rebuildReadModels(store: EventStore, db: Database.Database
   const claim = db.transaction(() => {
     const current = readRebuildStatus(db, live, now());
     if (current?.state === 'running') throw new RebuildInProgress(current);
-    for (const table of READ_MODEL_TABLES) {
-      db.exec(`DROP TABLE IF EXISTS ${SHADOW_TABLES[table]}`);
-      db.exec(shadowTableDdl(db, table));
-    }
-    db.prepare('DELETE FROM parked_events WHERE projection = ?').run(shadow);
-    db.prepare('DELETE FROM checkpoints WHERE projection = ?').run(shadow);
+    dropShadow(db, shadow);
+    for (const table of READ_MODEL_TABLES) db.exec(shadowTableDdl(db, table));
     const at = now().toISOString();
     db.prepare(
       `INSERT OR REPLACE INTO projection_rebuilds (projection, rebuild_id, state, started_at, updated_at, finished_at, head, position, events, parked, error)
@@ -301,6 +297,13 @@ function swap(db: Database.Database, live: string, shadow: string, position: num
   db.prepare('DELETE FROM checkpoints WHERE projection = ?').run(shadow);
 }
 
+/** Drops a rebuild's shadow tables and forgets the shadow projection's parked events and checkpoint. */
+function dropShadow(db: Database.Database, shadow: string): void {
+  for (const table of READ_MODEL_TABLES) db.exec(`DROP TABLE IF EXISTS ${SHADOW_TABLES[table]}`);
+  db.prepare('DELETE FROM parked_events WHERE projection = ?').run(shadow);
+  db.prepare('DELETE FROM checkpoints WHERE projection = ?').run(shadow);
+}
+
 /** Marks the rebuild failed (if it is still ours) and drops its shadow tables; best effort. */
 function failed(db: Database.Database, live: string, rebuildId: string, error: unknown, now: () => Date): void {
   if (error instanceof RebuildInProgress) return;
@@ -315,9 +318,7 @@ function failed(db: Database.Database, live: string, rebuildId: string, error: u
         error instanceof Error ? error.message : String(error),
         live,
       );
-      for (const table of READ_MODEL_TABLES) db.exec(`DROP TABLE IF EXISTS ${SHADOW_TABLES[table]}`);
-      db.prepare('DELETE FROM parked_events WHERE projection = ?').run(shadowProjectionName(live));
-      db.prepare('DELETE FROM checkpoints WHERE projection = ?').run(shadowProjectionName(live));
+      dropShadow(db, shadowProjectionName(live));
     }).immediate();
   } catch {
     // The next rebuild replaces whatever is left.
