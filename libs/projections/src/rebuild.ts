@@ -143,16 +143,17 @@ export async function rebuildReadModels(store: EventStore, db: Database.Database
   options.onStarted?.(readRebuildStatus(db, live, now())!);
   const projection = new LedgerProjection(db, SHADOW_TABLES);
 
+  // Prepared once: both run in every transaction of the rebuild.
+  const recordProgress = db.prepare(
+    `UPDATE projection_rebuilds SET state = ?, updated_at = ?, finished_at = ?, position = ?, events = ?, parked = ?
+     WHERE projection = ? AND rebuild_id = ?`,
+  );
+  const owner = db.prepare<[string], { rebuild_id: string }>('SELECT rebuild_id FROM projection_rebuilds WHERE projection = ?');
   const record = (state: 'running' | 'completed', parked = parking.count(), at = position, read = events): void => {
-    db
-      .prepare(
-        `UPDATE projection_rebuilds SET state = ?, updated_at = ?, finished_at = ?, position = ?, events = ?, parked = ?
-         WHERE projection = ? AND rebuild_id = ?`,
-      )
-      .run(state, now().toISOString(), state === 'completed' ? now().toISOString() : null, at, read, parked, live, rebuildId);
+    recordProgress.run(state, now().toISOString(), state === 'completed' ? now().toISOString() : null, at, read, parked, live, rebuildId);
   };
   const assertOwner = () => {
-    const row = db.prepare<[string], { rebuild_id: string }>('SELECT rebuild_id FROM projection_rebuilds WHERE projection = ?').get(live);
+    const row = owner.get(live);
     if (row?.rebuild_id !== rebuildId) throw new RebuildSuperseded('another rebuild took over the shadow tables');
   };
   const report = () => onProgress({ position, head, events, parked: parking.count() });
