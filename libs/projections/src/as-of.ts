@@ -65,7 +65,6 @@ export class AsOfQueries {
     private readonly options: AsOfOptions,
   ) {
     this.statements = {
-      pair: readModels.prepare<[string], { pair_id: string }>('SELECT pair_id FROM pairs WHERE pair_id = ?'),
       subtree: readModels.prepare<[string, string], { pair_id: string }>(
         `SELECT pair_id FROM pairs WHERE pair_id = ? OR EXISTS (SELECT 1 FROM json_each(pairs.ancestors) WHERE value = ?) ORDER BY pair_id`,
       ),
@@ -80,8 +79,8 @@ export class AsOfQueries {
 
   /** The pair's summary at that time; null if the pair is unknown or was not yet recorded at `knownAt`. */
   async pairSummary(pairId: string, slice: TimeSlice): Promise<PairSummary | null> {
-    if (!this.statements.pair.get(pairId)) return null;
     const pairIds = this.statements.subtree.all(pairId, pairId).map((row) => row.pair_id);
+    if (!pairIds.includes(pairId)) return null;
     const projects = pairIds.flatMap((id) => this.statements.projects.all(id));
     const parked = this.parkedPerStream();
     const events = projects.reduce((sum, project) => sum + project.revision + 1 + (parked.get(projectStreamId(project.project_id)) ?? 0), 0);
@@ -129,9 +128,12 @@ export class AsOfQueries {
    * before it (a pair without an establishment date is taken as always there).
    */
   private async pairRegistrations(pairId: string, subtree: readonly string[], slice: TimeSlice): Promise<RecordedEvent[]> {
+    // Each pair stream is read once: the pair's own registration (in its subtree's streams) names its parent.
+    const streams = await Promise.all(subtree.map((id) => this.store.readStream(partnerPairStreamId(id))));
+    const [own] = streams[subtree.indexOf(pairId)] ?? [];
     const ancestors: RecordedEvent[] = [];
     const seen = new Set(subtree);
-    let parentId = await this.parentOf(pairId);
+    let parentId = own ? (own.data as PartnerPairDetails).parentPairId : null;
     while (parentId !== null && !seen.has(parentId)) {
       seen.add(parentId);
       const [registration] = await this.store.readStream(partnerPairStreamId(parentId));
@@ -139,13 +141,7 @@ export class AsOfQueries {
       ancestors.push(registration);
       parentId = (registration.data as PartnerPairDetails).parentPairId;
     }
-    const own = await this.readStreams(subtree.map(partnerPairStreamId));
-    return [...ancestors, ...own.filter((event) => recordedBy(event, slice.knownAt) && establishedBy(event, slice.asOf))];
-  }
-
-  private async parentOf(pairId: string): Promise<string | null> {
-    const [registration] = await this.store.readStream(partnerPairStreamId(pairId));
-    return registration ? (registration.data as PartnerPairDetails).parentPairId : null;
+    return [...ancestors, ...streams.flat().filter((event) => recordedBy(event, slice.knownAt) && establishedBy(event, slice.asOf))];
   }
 
   /**
@@ -162,11 +158,6 @@ export class AsOfQueries {
       // The embedded store reads synchronously: let other requests through between batches.
       await yieldToEventLoop();
     }
-  }
-
-  private async readStreams(streamIds: readonly string[]): Promise<RecordedEvent[]> {
-    const streams = await Promise.all(streamIds.map((id) => this.store.readStream(id)));
-    return streams.flat();
   }
 }
 

@@ -188,14 +188,26 @@ export function applyWithParking(db: Database.Database, projection: ParkableProj
       parking.park(event, '', first);
       continue;
     }
-    try {
-      db.transaction(() => projection.applyBatch([event]))();
-    } catch (error) {
-      projection.reset?.();
-      if (isInfrastructureError(error)) throw error;
-      parking.park(event, messageOf(error), null);
+    const error = applyOne(db, projection, event);
+    if (error !== null) {
+      parking.park(event, error, null);
       blocked.set(event.streamId, event.position);
     }
+  }
+}
+
+/**
+ * Applies one event in its own savepoint: null if it applied, else why not
+ * (after the projection forgot its caches). The database's own errors are rethrown.
+ */
+function applyOne(db: Database.Database, projection: ParkableProjection, event: RecordedEvent): string | null {
+  try {
+    db.transaction(() => projection.applyBatch([event]))();
+    return null;
+  } catch (error) {
+    projection.reset?.();
+    if (isInfrastructureError(error)) throw error;
+    return messageOf(error);
   }
 }
 
@@ -260,12 +272,9 @@ export async function retryParkedStream(
           parking.failedAgain(entry, `the event store has no event ${entry.eventId} at position ${entry.position} of ${streamId}`);
           return;
         }
-        try {
-          db.transaction(() => projection.applyBatch([event]))();
-        } catch (error) {
-          projection.reset?.();
-          if (isInfrastructureError(error)) throw error;
-          parking.failedAgain(entry, messageOf(error));
+        const error = applyOne(db, projection, event);
+        if (error !== null) {
+          parking.failedAgain(entry, error);
           return;
         }
         parking.release(entry.position);

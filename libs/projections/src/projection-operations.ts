@@ -120,11 +120,6 @@ export class ProjectionOperations {
     return retryAllParked(this.store, this.writer, new LedgerProjection(this.writer), this.runner.parking);
   }
 
-  /** Waits for a rebuild of this process to end (tests), without starting one. */
-  async settled(): Promise<void> {
-    await this.rebuilding;
-  }
-
   /** Aborts a rebuild of this process (its shadow is dropped; the live read models stay) and waits for it. */
   async stop(): Promise<void> {
     this.abort.abort(new Error('the server is shutting down'));

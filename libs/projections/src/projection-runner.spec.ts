@@ -1,35 +1,9 @@
-import { randomUUID } from 'node:crypto';
-import { type EventStore, type NewEvent, SqliteEventStore } from '../../event-store/src/index.js';
+import { type EventStore, SqliteEventStore } from '../../event-store/src/index.js';
 import { LedgerProjection } from './ledger-projection.js';
 import { ProjectionRunner } from './projection-runner.js';
 import { LedgerQueries } from './queries.js';
 import { openReadModelDb } from './read-model-db.js';
-
-const meta = { correlationId: 'c', causationId: 'c', actor: 'test' };
-const event = (type: string, data: unknown): NewEvent => ({ id: randomUUID(), type, schemaVersion: 1, data, metadata: meta });
-const pair = (pairId: string, parentPairId: string | null = null) =>
-  event('PartnerPairRegistered', {
-    pairId,
-    donor: { name: `d-${pairId}`, level: 'city' },
-    recipient: { name: `r-${pairId}`, level: 'county' },
-    programme: 'paired-assistance',
-    parentPairId,
-    establishedOn: null,
-  });
-const signed = (projectId: string, pairId: string, amount: string) =>
-  event('ProjectSigned', {
-    projectId,
-    pairId,
-    title: projectId,
-    sector: 'textiles',
-    capitalKind: 'aid',
-    pledged: { amount, currency: 'CNY' },
-    signedOn: '2024-01-01',
-    occasion: null,
-    investor: null,
-  });
-const disbursed = (projectId: string, pairId: string, amount: string) =>
-  event('FundsDisbursed', { projectId, pairId, disbursementId: randomUUID(), amount: { amount, currency: 'CNY' }, disbursedOn: '2024-02-01' });
+import { fundsDisbursed as disbursed, pairRegistered as pair, projectSigned as signed } from './testing/ledger-events.js';
 
 describe('projection runner', () => {
   let store: EventStore;

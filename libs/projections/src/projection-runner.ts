@@ -1,13 +1,11 @@
 import type Database from 'better-sqlite3';
 import type { EventStore, RecordedEvent } from '../../event-store/src/index.js';
 import { BackgroundLoop } from './background-loop.js';
-import { ParkingLot, applyWithParking } from './parking.js';
+import { type ParkableProjection, ParkingLot, applyWithParking } from './parking.js';
 
-export interface Projection {
+/** A projection the runner keeps up to date: applied with parking, its checkpoint stored under its name. */
+export interface Projection extends ParkableProjection {
   readonly name: string;
-  applyBatch(events: readonly RecordedEvent[]): void;
-  /** Forget any cache of table contents: called after a rollback. */
-  reset?(): void;
 }
 
 /** The stored checkpoint went back (a rebuild swapped in read models at an earlier position): resubscribe from it. */

@@ -122,6 +122,7 @@ export async function rebuildReadModels(store: EventStore, db: Database.Database
   const live = LEDGER_PROJECTION_NAME;
   const shadow = shadowProjectionName(live);
   const parking = new ParkingLot(db, shadow, now);
+  const liveParking = new ParkingLot(db, live, now);
   const rebuildId = randomUUID();
   const head = await store.headPosition();
   let position = 0;
@@ -130,12 +131,8 @@ export async function rebuildReadModels(store: EventStore, db: Database.Database
   const claim = db.transaction(() => {
     const current = readRebuildStatus(db, live, now());
     if (current?.state === 'running') throw new RebuildInProgress(current);
-    for (const table of READ_MODEL_TABLES) {
-      db.exec(`DROP TABLE IF EXISTS ${SHADOW_TABLES[table]}`);
-      db.exec(shadowTableDdl(db, table));
-    }
-    db.prepare('DELETE FROM parked_events WHERE projection = ?').run(shadow);
-    db.prepare('DELETE FROM checkpoints WHERE projection = ?').run(shadow);
+    dropShadow(db, shadow);
+    for (const table of READ_MODEL_TABLES) db.exec(shadowTableDdl(db, table));
     const at = now().toISOString();
     db.prepare(
       `INSERT OR REPLACE INTO projection_rebuilds (projection, rebuild_id, state, started_at, updated_at, finished_at, head, position, events, parked, error)
@@ -146,16 +143,17 @@ export async function rebuildReadModels(store: EventStore, db: Database.Database
   options.onStarted?.(readRebuildStatus(db, live, now())!);
   const projection = new LedgerProjection(db, SHADOW_TABLES);
 
+  // Prepared once: both run in every transaction of the rebuild.
+  const recordProgress = db.prepare(
+    `UPDATE projection_rebuilds SET state = ?, updated_at = ?, finished_at = ?, position = ?, events = ?, parked = ?
+     WHERE projection = ? AND rebuild_id = ?`,
+  );
+  const owner = db.prepare<[string], { rebuild_id: string }>('SELECT rebuild_id FROM projection_rebuilds WHERE projection = ?');
   const record = (state: 'running' | 'completed', parked = parking.count(), at = position, read = events): void => {
-    db
-      .prepare(
-        `UPDATE projection_rebuilds SET state = ?, updated_at = ?, finished_at = ?, position = ?, events = ?, parked = ?
-         WHERE projection = ? AND rebuild_id = ?`,
-      )
-      .run(state, now().toISOString(), state === 'completed' ? now().toISOString() : null, at, read, parked, live, rebuildId);
+    recordProgress.run(state, now().toISOString(), state === 'completed' ? now().toISOString() : null, at, read, parked, live, rebuildId);
   };
   const assertOwner = () => {
-    const row = db.prepare<[string], { rebuild_id: string }>('SELECT rebuild_id FROM projection_rebuilds WHERE projection = ?').get(live);
+    const row = owner.get(live);
     if (row?.rebuild_id !== rebuildId) throw new RebuildSuperseded('another rebuild took over the shadow tables');
   };
   const report = () => onProgress({ position, head, events, parked: parking.count() });
@@ -237,9 +235,9 @@ export async function rebuildReadModels(store: EventStore, db: Database.Database
       // registered after it) applies now, as an operator's retry would apply it.
       if (parking.count() > 0) await retryAllParked(store, db, projection, parking);
       swap(db, live, shadow, position);
-      record('completed', readParkedCount(db, live));
+      record('completed', liveParking.count());
       db.exec('COMMIT');
-      onProgress({ position, head, events, parked: readParkedCount(db, live) });
+      onProgress({ position, head, events, parked: liveParking.count() });
     } catch (error) {
       if (db.inTransaction) db.exec('ROLLBACK');
       throw error;
@@ -263,14 +261,10 @@ export async function rebuildReadModels(store: EventStore, db: Database.Database
     failed(db, live, rebuildId, error, now);
     throw error;
   }
-  return { position, head, events, parked: readParkedCount(db, live) };
+  return { position, head, events, parked: liveParking.count() };
 }
 
 class NeedsCareful extends Error {}
-
-function readParkedCount(db: Database.Database, projection: string): number {
-  return db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM parked_events WHERE projection = ?').get(projection)?.n ?? 0;
-}
 
 /** The live table's own definition, under the shadow's name: a table added to the schema gets its shadow for free. */
 function shadowTableDdl(db: Database.Database, table: (typeof READ_MODEL_TABLES)[number]): string {
@@ -304,6 +298,13 @@ function swap(db: Database.Database, live: string, shadow: string, position: num
   db.prepare('DELETE FROM checkpoints WHERE projection = ?').run(shadow);
 }
 
+/** Drops a rebuild's shadow tables and forgets the shadow projection's parked events and checkpoint. */
+function dropShadow(db: Database.Database, shadow: string): void {
+  for (const table of READ_MODEL_TABLES) db.exec(`DROP TABLE IF EXISTS ${SHADOW_TABLES[table]}`);
+  db.prepare('DELETE FROM parked_events WHERE projection = ?').run(shadow);
+  db.prepare('DELETE FROM checkpoints WHERE projection = ?').run(shadow);
+}
+
 /** Marks the rebuild failed (if it is still ours) and drops its shadow tables; best effort. */
 function failed(db: Database.Database, live: string, rebuildId: string, error: unknown, now: () => Date): void {
   if (error instanceof RebuildInProgress) return;
@@ -318,9 +319,7 @@ function failed(db: Database.Database, live: string, rebuildId: string, error: u
         error instanceof Error ? error.message : String(error),
         live,
       );
-      for (const table of READ_MODEL_TABLES) db.exec(`DROP TABLE IF EXISTS ${SHADOW_TABLES[table]}`);
-      db.prepare('DELETE FROM parked_events WHERE projection = ?').run(shadowProjectionName(live));
-      db.prepare('DELETE FROM checkpoints WHERE projection = ?').run(shadowProjectionName(live));
+      dropShadow(db, shadowProjectionName(live));
     }).immediate();
   } catch {
     // The next rebuild replaces whatever is left.
