@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { type DisbursementCorrectedData, type FundsDisbursedData, type Money, formatMinor, isCurrencyCode, parseMoney, subtract, yearOf } from '../../../libs/domain/src/index.js';
+import { type DisbursementCorrectedData, type FundsDisbursedData, type Money, correctionDelta, formatMinor, isCurrencyCode, parseMoney, yearOf } from '../../../libs/domain/src/index.js';
 import type { EventEnvelope } from '../../../libs/kafka-relay/src/index.js';
 
 const SCHEMA = `
@@ -57,9 +57,7 @@ export class DeliveredView {
       } else if (envelope.type === 'DisbursementCorrected') {
         // The event carries the amount it replaces and the original's date: add the difference in the original's year.
         const data = envelope.data as DisbursementCorrectedData;
-        const amount = parseMoney(data.amount, { allowZero: true });
-        const previous = parseMoney(data.previousAmount, { allowZero: true });
-        this.addDelivered(data.pairId, data.disbursedOn, subtract(amount, previous));
+        this.addDelivered(data.pairId, data.disbursedOn, correctionDelta(data));
       }
       this.statements.count.run('applied');
       return 'applied';

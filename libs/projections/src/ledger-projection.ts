@@ -5,6 +5,7 @@ import {
   PARTNER_PAIR_EVENT_TYPES,
   PROJECT_EVENT_TYPES,
   assertNever,
+  correctionDelta,
   parseMoney,
   yearOf,
 } from '../../domain/src/index.js';
@@ -178,7 +179,7 @@ export class LedgerProjection {
       }
       case 'DisbursementCorrected': {
         // The difference counts where the original did: in the original disbursement's year.
-        const delta = parseMoney(event.data.amount, { allowZero: true }).minor - parseMoney(event.data.previousAmount, { allowZero: true }).minor;
+        const delta = correctionDelta(event.data).minor;
         this.counting(row, deltas, yearOf(event.data.disbursedOn))('delivered', row.currency, delta);
         row.delivered_minor = (BigInt(row.delivered_minor) + delta).toString();
         return;

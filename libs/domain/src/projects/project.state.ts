@@ -2,6 +2,7 @@ import { type Money, add, parseMoney, subtract } from '../money/money.js';
 import { type RecordedAt, assertNever } from '../shared/decision.js';
 import type {
   DisbursementCorrected,
+  DisbursementCorrectedData,
   FundsDisbursedData,
   JobsReportCorrected,
   JobsRecordedData,
@@ -47,6 +48,15 @@ export const initialProjectState: ProjectState = { status: 'unsigned' };
 
 export function isSigned(state: ProjectState): state is SignedProject {
   return state.status !== 'unsigned';
+}
+
+/**
+ * What a disbursement correction changes delivered capital by: the corrected
+ * amount less the one it replaces (either may be zero). The state, the
+ * projections and subscribers all apply it this way.
+ */
+export function correctionDelta(data: Pick<DisbursementCorrectedData, 'amount' | 'previousAmount'>): Money {
+  return subtract(parseMoney(data.amount, { allowZero: true }), parseMoney(data.previousAmount, { allowZero: true }));
 }
 
 export function evolveProject(state: ProjectState, event: ProjectEvent, at: RecordedAt): ProjectState {
@@ -95,13 +105,10 @@ export function evolveProject(state: ProjectState, event: ProjectEvent, at: Reco
         reportedJobs: new Map(state.reportedJobs).set(event.data.reportId, event.data.jobs),
       };
     case 'DisbursementCorrected': {
-      // The difference to what the ledger held, as a projection applies it; a zero correction is allowed.
-      const amount = parseMoney(event.data.amount, { allowZero: true });
-      const previous = parseMoney(event.data.previousAmount, { allowZero: true });
       return {
         ...state,
-        delivered: add(state.delivered, subtract(amount, previous)),
-        disbursedAmounts: new Map(state.disbursedAmounts).set(event.data.disbursementId, amount),
+        delivered: add(state.delivered, correctionDelta(event.data)),
+        disbursedAmounts: new Map(state.disbursedAmounts).set(event.data.disbursementId, parseMoney(event.data.amount, { allowZero: true })),
         corrections: new Map(state.corrections).set(event.data.correctionId, { data: event, at }),
       };
     }
