@@ -1,12 +1,32 @@
+import { readFileSync } from 'node:fs';
+
 /**
  * Jest runs the TypeScript sources as native ES modules (NestJS 12 is ESM-only).
  * Two projects: every suite on the embedded store, and the HTTP end-to-end
  * suites again with the API on EventStoreDB (a gRPC double of the server).
  */
+
+/**
+ * The project's named imports (package.json "imports": `#domain`, `#event-store/testing`, `#api/*`, …)
+ * point at the build in dist/, as Node resolves them; tests run the sources, so each name is mapped to
+ * the source file its target was built from (as TypeScript itself does).
+ */
+function sourceMappings() {
+  const { imports } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
+  const mappings = {};
+  for (const [name, target] of Object.entries(imports)) {
+    const source = target.replace(/^\.\/dist\//, '<rootDir>/').replace(/\.js$/, '');
+    if (name.endsWith('/*')) mappings[`^${name.slice(0, -2)}/(.*)$`] = source.replace('*', '$1');
+    else mappings[`^${name}$`] = source;
+  }
+  return mappings;
+}
+
 const base = {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: {
+    ...sourceMappings(),
     '^(\\.{1,2}/.*)\\.js$': '$1',
     // An ES module required by CommonJS (@fastify/static): loaded by Node's own require, see the file.
     '^content-disposition$': '<rootDir>/tests/support/content-disposition.cjs',

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { SqliteEventStore } from '../libs/event-store/src/index.js';
+import { SqliteEventStore } from '#event-store';
 
 /**
  * Storage ceilings measured on this machine: better-sqlite3 inserting event

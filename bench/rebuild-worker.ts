@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { SqliteEventStore } from '../libs/event-store/src/index.js';
-import { openReadModelDb, rebuildReadModels } from '../libs/projections/src/index.js';
+import { SqliteEventStore } from '#event-store';
+import { openReadModelDb, rebuildReadModels } from '#projections';
 import { rawScanRate } from './raw-limits.js';
 
 /**

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { SqliteEventStore } from '../libs/event-store/src/index.js';
-import { KafkaRelay, toMessage } from '../libs/kafka-relay/src/index.js';
-import { openReadModelDb } from '../libs/projections/src/index.js';
+import { SqliteEventStore } from '#event-store';
+import { KafkaRelay, toMessage } from '#kafka-relay';
+import { openReadModelDb } from '#projections';
 
 /**
  * Runs in its own process: `node relay-worker.js <dataDir> <brokers> relay|raw`.

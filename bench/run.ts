@@ -7,7 +7,7 @@ import { generateLedger } from './generate-ledger.js';
 import { rawInsertRate } from './raw-limits.js';
 import { HARNESS_AUTH, projectRoot, startProcess, startServerProcess } from './server-process.js';
 import { type BenchRequest, seedRequests } from './workload.js';
-import { MockKafka } from '../tests/support/kafka/mock-kafka.js';
+import { MockKafka } from '#test-support/kafka/mock-kafka';
 
 /**
  * `npm run bench`: every figure beside the raw limit measured in the same

@@ -1,10 +1,10 @@
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { PATH_METADATA } from '@nestjs/common/constants.js';
-import { AppModule } from '../../apps/api/src/app.module.js';
-import { loadConfig } from '../../apps/api/src/config.js';
-import { ACCESS_METADATA } from '../../apps/api/src/http/access.js';
-import { BUILT_MAIN, startProcess } from '../../bench/server-process.js';
+import { AppModule } from '#api/app.module';
+import { loadConfig } from '#api/config';
+import { ACCESS_METADATA } from '#api/http/access';
+import { BUILT_MAIN, startProcess } from '#bench/server-process';
 import { jobsBody, pairBody, projectBody } from '../support/fixtures.js';
 import { LedgerUnderTest, removeDataDirs, storeEnv, tempDataDir } from '../support/ledger-harness.js';
 

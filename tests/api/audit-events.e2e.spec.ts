@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { generateLedger } from '../../bench/generate-ledger.js';
-import type { RecordedEvent } from '../../libs/event-store/src/index.js';
-import { CSV_COLUMNS, businessDateOf, unneutralise } from '../../libs/exports/src/index.js';
+import { generateLedger } from '#bench/generate-ledger';
+import type { RecordedEvent } from '#event-store';
+import { CSV_COLUMNS, businessDateOf, unneutralise } from '#exports';
 import { pairBody, projectBody } from '../support/fixtures.js';
 import { HARNESS_AUTH, LedgerUnderTest, ledgerPerSuite, removeDataDirs, sqliteOnly, tempDataDir } from '../support/ledger-harness.js';
 import { scenario } from '../support/scenario.js';

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { EVENTS_FILE } from '../../apps/api/src/infrastructure/ledger-runtime.js';
+import { EVENTS_FILE } from '#api/infrastructure/ledger-runtime';
 import { type LedgerUnderTest, ledgerPerSuite, sqliteOnly } from '../support/ledger-harness.js';
 import { scenario } from '../support/scenario.js';
 

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { EVENTS_FILE, READ_MODELS_FILE } from '../../apps/api/src/infrastructure/ledger-runtime.js';
+import { EVENTS_FILE, READ_MODELS_FILE } from '#api/infrastructure/ledger-runtime';
 import { LedgerUnderTest, removeDataDirs, sqliteOnly, storeEnv, tempDataDir } from '../support/ledger-harness.js';
 import { BUILT_CLI, runCliProcess } from '../support/processes.js';
 

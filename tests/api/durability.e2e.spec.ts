@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { READ_MODELS_FILE } from '../../apps/api/src/infrastructure/ledger-runtime.js';
+import { READ_MODELS_FILE } from '#api/infrastructure/ledger-runtime';
 import { disbursementBody, pairBody, projectBody } from '../support/fixtures.js';
 import { E2E_STORE, HARNESS_AUTH, LedgerUnderTest, removeDataDirs, tempDataDir } from '../support/ledger-harness.js';
 import { dumpReadModels, startServerProcess } from '../support/processes.js';

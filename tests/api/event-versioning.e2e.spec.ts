@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { EVENTS_FILE } from '../../apps/api/src/infrastructure/ledger-runtime.js';
-import { envelopeProblem } from '../../libs/contracts/src/index.js';
-import { type NewEvent, chainEvents } from '../../libs/event-store/src/index.js';
-import { toMessage } from '../../libs/kafka-relay/src/index.js';
+import { EVENTS_FILE } from '#api/infrastructure/ledger-runtime';
+import { envelopeProblem } from '#contracts';
+import { type NewEvent, chainEvents } from '#event-store';
+import { toMessage } from '#kafka-relay';
 import { type LedgerUnderTest, ledgerPerSuite, sqliteOnly } from '../support/ledger-harness.js';
 import { pairBody, projectBody } from '../support/fixtures.js';
 

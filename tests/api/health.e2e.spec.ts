@@ -1,4 +1,4 @@
-import { EsdbDouble } from '../../libs/event-store/src/testing/esdb-double.js';
+import { EsdbDouble } from '#event-store/testing';
 import { pairBody } from '../support/fixtures.js';
 import { E2E_STORE, LedgerUnderTest, eventually, ledgerPerSuite, removeDataDirs, sqliteOnly, tempDataDir } from '../support/ledger-harness.js';
 

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { loadConfig } from '../../apps/api/src/config.js';
+import { loadConfig } from '#api/config';
 import { disbursementBody, pairBody, projectBody } from '../support/fixtures.js';
 import { type ParsedActivity, minorUnits, parseIatiActivities, validateIatiActivities } from '../support/iati.js';
 import { type LedgerUnderTest, ledgerPerSuite } from '../support/ledger-harness.js';

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { createInterface } from 'node:readline';
-import { BUILT_MAIN } from '../../bench/server-process.js';
+import { BUILT_MAIN } from '#bench/server-process';
 import { disbursementBody, pairBody, projectBody } from '../support/fixtures.js';
 import { removeDataDirs, storeEnv, tempDataDir } from '../support/ledger-harness.js';
 

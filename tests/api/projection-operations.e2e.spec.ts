@@ -1,9 +1,9 @@
 import { join } from 'node:path';
-import { READ_MODELS_FILE } from '../../apps/api/src/infrastructure/ledger-runtime.js';
-import { generateLedger } from '../../bench/generate-ledger.js';
-import { SqliteEventStore } from '../../libs/event-store/src/index.js';
-import { openReadModelDb, rebuildReadModels } from '../../libs/projections/src/index.js';
-import { append, fundsDisbursed, projectSigned } from '../../libs/projections/src/testing/ledger-events.js';
+import { READ_MODELS_FILE } from '#api/infrastructure/ledger-runtime';
+import { generateLedger } from '#bench/generate-ledger';
+import { SqliteEventStore } from '#event-store';
+import { openReadModelDb, rebuildReadModels } from '#projections';
+import { append, fundsDisbursed, projectSigned } from '#projections/testing';
 import { disbursementBody, pairBody, projectBody } from '../support/fixtures.js';
 import { LedgerUnderTest, ledgerPerSuite, removeDataDirs, sqliteOnly, tempDataDir } from '../support/ledger-harness.js';
 import { dumpReadModels } from '../support/processes.js';

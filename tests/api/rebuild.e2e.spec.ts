@@ -1,9 +1,9 @@
 import { join } from 'node:path';
-import { READ_MODELS_FILE } from '../../apps/api/src/infrastructure/ledger-runtime.js';
+import { READ_MODELS_FILE } from '#api/infrastructure/ledger-runtime';
 import { LedgerUnderTest, removeDataDirs, sqliteOnly, tempDataDir } from '../support/ledger-harness.js';
 import { dumpReadModels, runRebuildProcess } from '../support/processes.js';
 import { scenario } from '../support/scenario.js';
-import { generateLedger } from '../../bench/generate-ledger.js';
+import { generateLedger } from '#bench/generate-ledger';
 
 const running: LedgerUnderTest[] = [];
 afterAll(async () => {

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import asyncApiSpecs from '@asyncapi/specs';
 import { Ajv } from 'ajv';
 import { join } from 'node:path';
-import { projectRoot } from '../../bench/server-process.js';
-import { EVENT_CATALOGUE, asyncApiDocument, contractFiles, envelopeProblem } from '../../libs/contracts/src/index.js';
-import { toMessage } from '../../libs/kafka-relay/src/index.js';
+import { projectRoot } from '#bench/server-process';
+import { EVENT_CATALOGUE, asyncApiDocument, contractFiles, envelopeProblem } from '#contracts';
+import { toMessage } from '#kafka-relay';
 import { type LedgerUnderTest, ledgerPerSuite } from '../support/ledger-harness.js';
 import { scenario } from '../support/scenario.js';
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { loadConfig } from '../../apps/api/src/config.js';
+import { loadConfig } from '#api/config';
 
 /**
  * No Docker engine runs where this is tested, so the compose file is checked

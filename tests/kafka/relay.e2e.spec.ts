@@ -5,10 +5,10 @@ import { HARNESS_AUTH, LedgerUnderTest, removeDataDirs, tempDataDir } from '../s
 import { type ConsumedMessage, MockKafka } from '../support/kafka/mock-kafka.js';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { RELAY_FILE } from '../../apps/api/src/infrastructure/ledger-runtime.js';
-import { startServerProcess } from '../../bench/server-process.js';
-import { RELAY_CHECKPOINT } from '../../libs/kafka-relay/src/index.js';
-import { readCheckpoint } from '../../libs/projections/src/index.js';
+import { RELAY_FILE } from '#api/infrastructure/ledger-runtime';
+import { startServerProcess } from '#bench/server-process';
+import { RELAY_CHECKPOINT } from '#kafka-relay';
+import { readCheckpoint } from '#projections';
 import { scenario } from '../support/scenario.js';
 
 const TOPICS = ['commitments.partner-pairs', 'commitments.projects'];

@@ -2,13 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { loadConfig } from '../../apps/api/src/config.js';
-import { LedgerRuntime } from '../../apps/api/src/infrastructure/ledger-runtime.js';
-import { createLedgerApp } from '../../apps/api/src/ledger-app.js';
-import { EsdbDouble } from '../../libs/event-store/src/testing/esdb-double.js';
-import { HARNESS_API_KEYS, HARNESS_AUTH } from '../../bench/server-process.js';
+import { loadConfig } from '#api/config';
+import { LedgerRuntime } from '#api/infrastructure/ledger-runtime';
+import { createLedgerApp } from '#api/ledger-app';
+import { EsdbDouble } from '#event-store/testing';
+import { HARNESS_API_KEYS, HARNESS_AUTH } from '#bench/server-process';
 
-export { HARNESS_API_KEY, HARNESS_API_KEYS, HARNESS_AUTH } from '../../bench/server-process.js';
+export { HARNESS_API_KEY, HARNESS_API_KEYS, HARNESS_AUTH } from '#bench/server-process';
 
 export interface Reply<T = any> {
   readonly status: number;

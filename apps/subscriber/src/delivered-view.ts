@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { type DisbursementCorrectedData, type FundsDisbursedData, type Money, correctionDelta, formatMinor, isCurrencyCode, parseMoney, yearOf } from '../../../libs/domain/src/index.js';
-import type { EventEnvelope } from '../../../libs/kafka-relay/src/index.js';
+import { type DisbursementCorrectedData, type FundsDisbursedData, type Money, correctionDelta, formatMinor, isCurrencyCode, parseMoney, yearOf } from '#domain';
+import type { EventEnvelope } from '#kafka-relay';
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS processed (event_id TEXT PRIMARY KEY) STRICT, WITHOUT ROWID;

@@ -1,8 +1,8 @@
 import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { type Consumer, Kafka, logLevel } from 'kafkajs';
 import { join } from 'node:path';
-import { envelopeProblem } from '../../../libs/contracts/src/index.js';
-import { type EventEnvelope, ledgerTopics } from '../../../libs/kafka-relay/src/index.js';
+import { envelopeProblem } from '#contracts';
+import { type EventEnvelope, ledgerTopics } from '#kafka-relay';
 import type { SubscriberConfig } from './config.js';
 import { DeliveredView } from './delivered-view.js';
 

@@ -1,5 +1,5 @@
 import { BadRequestException, Controller, Get, Param } from '@nestjs/common';
-import { ID_PATTERN } from '../../../libs/domain/src/index.js';
+import { ID_PATTERN } from '#domain';
 import { LedgerConsumer } from './ledger-consumer.js';
 
 @Controller()

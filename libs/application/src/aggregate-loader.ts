@@ -1,5 +1,5 @@
-import type { RecordedAt } from '../../domain/src/index.js';
-import { type EventStore, type EventUpcaster, GENESIS_HASH, chainLink, upcastRecorded } from '../../event-store/src/index.js';
+import type { RecordedAt } from '#domain';
+import { type EventStore, type EventUpcaster, GENESIS_HASH, chainLink, upcastRecorded } from '#event-store';
 
 export interface Loaded<S> {
   readonly state: S;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Conflict, type Decision, NotFound } from '../../domain/src/index.js';
-import { type EventMetadata, type EventStore, WrongExpectedRevision, chainEvents } from '../../event-store/src/index.js';
+import { Conflict, type Decision, NotFound } from '#domain';
+import { type EventMetadata, type EventStore, WrongExpectedRevision, chainEvents } from '#event-store';
 import type { Loaded } from './aggregate-loader.js';
 import { KeyedMutex } from './keyed-mutex.js';
 

@@ -1,6 +1,6 @@
-import { DomainError } from '../../domain/src/index.js';
-import type { AppendResult, EventStore, NewEvent } from '../../event-store/src/index.js';
-import { WrongExpectedRevision } from '../../event-store/src/index.js';
+import { DomainError } from '#domain';
+import type { AppendResult, EventStore, NewEvent } from '#event-store';
+import { WrongExpectedRevision } from '#event-store';
 
 /** How a command ended: `created` appended events, `replayed` was a retry, `refused` a domain error, `failed` anything else. */
 export type CommandOutcome = 'created' | 'replayed' | 'refused' | 'failed';

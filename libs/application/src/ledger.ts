@@ -18,8 +18,8 @@ import {
   projectStreamId,
   registerPartnerPair,
   signProject,
-} from '../../domain/src/index.js';
-import { type EventStore, type RecordedEvent, UpcastingEventStore } from '../../event-store/src/index.js';
+} from '#domain';
+import { type EventStore, type RecordedEvent, UpcastingEventStore } from '#event-store';
 import { AggregateLoader, type Loaded } from './aggregate-loader.js';
 import { type CommandContext, CommandExecutor, type CommandResult } from './command-executor.js';
 import { type CommandObserver, observeAppends, observeCommand } from './command-observer.js';

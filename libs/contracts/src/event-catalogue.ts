@@ -7,7 +7,7 @@ import {
   REGION_LEVELS,
   type PartnerPairEvent,
   type ProjectEvent,
-} from '../../domain/src/index.js';
+} from '#domain';
 
 /**
  * The published event contract: one JSON Schema per event type and version,

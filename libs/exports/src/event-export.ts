@@ -1,7 +1,7 @@
 import type { Writable } from 'node:stream';
-import { partnerPairStreamId, projectStreamId } from '../../domain/src/index.js';
-import type { EventStore, RecordedEvent } from '../../event-store/src/index.js';
-import { envelopeOf } from '../../kafka-relay/src/event-envelope.js';
+import { partnerPairStreamId, projectStreamId } from '#domain';
+import type { EventStore, RecordedEvent } from '#event-store';
+import { envelopeOf } from '#kafka-relay';
 import { csvRow } from './csv.js';
 
 export type ExportFormat = 'jsonl' | 'csv';

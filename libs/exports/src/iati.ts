@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
-import { type CurrencyCode, type MoneyJson, formatMinor, parseMoney } from '../../domain/src/index.js';
-import type { RecordedEvent } from '../../event-store/src/index.js';
+import { type CurrencyCode, type MoneyJson, formatMinor, parseMoney } from '#domain';
+import type { RecordedEvent } from '#event-store';
 
 /**
  * IATI activity XML (version 2.03) for a pair's projects: one iati-activity

@@ -1,5 +1,5 @@
-import { partnerPairStreamId, projectStreamId } from '../../domain/src/index.js';
-import type { RecordedEvent } from '../../event-store/src/index.js';
+import { partnerPairStreamId, projectStreamId } from '#domain';
+import type { RecordedEvent } from '#event-store';
 
 /**
  * What subscribers receive for every ledger event: the message value, as

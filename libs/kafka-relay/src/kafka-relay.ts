@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { Kafka, type Producer, logLevel } from 'kafkajs';
-import type { EventStore } from '../../event-store/src/index.js';
-import { BackgroundLoop, readCheckpoint, writeCheckpoint } from '../../projections/src/index.js';
+import type { EventStore } from '#event-store';
+import { BackgroundLoop, readCheckpoint, writeCheckpoint } from '#projections';
 import { ledgerTopics, toMessage } from './event-envelope.js';
 
 export interface RelayOptions {

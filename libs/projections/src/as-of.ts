@@ -8,8 +8,8 @@ import {
   businessDateOf,
   partnerPairStreamId,
   projectStreamId,
-} from '../../domain/src/index.js';
-import type { EventStore, RecordedEvent } from '../../event-store/src/index.js';
+} from '#domain';
+import type { EventStore, RecordedEvent } from '#event-store';
 import { LEDGER_PROJECTION_NAME, LedgerProjection } from './ledger-projection.js';
 import { ParkingLot, applyWithParking } from './parking.js';
 import { LedgerQueries, type PairSummary, type ProjectView } from './queries.js';

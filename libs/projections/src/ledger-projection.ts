@@ -8,8 +8,8 @@ import {
   correctionDelta,
   parseMoney,
   yearOf,
-} from '../../domain/src/index.js';
-import type { RecordedEvent } from '../../event-store/src/index.js';
+} from '#domain';
+import type { RecordedEvent } from '#event-store';
 import { LIVE_TABLES, type ProjectRow, type ReadModelTables } from './read-model-db.js';
 import { CounterDeltas, type Dimension, type Metric } from './counters.js';
 

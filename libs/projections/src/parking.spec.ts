@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { type EventStore, type RecordedEvent, SqliteEventStore } from '../../event-store/src/index.js';
+import { type EventStore, type RecordedEvent, SqliteEventStore } from '#event-store';
 import { LedgerProjection } from './ledger-projection.js';
 import { ParkedEventNotFirst, ParkedEventNotFound, retryAllParked, retryParked } from './parking.js';
 import { ProjectionRunner } from './projection-runner.js';

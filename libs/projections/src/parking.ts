@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import type { EventStore, RecordedEvent } from '../../event-store/src/index.js';
+import type { EventStore, RecordedEvent } from '#event-store';
 
 /**
  * Parking: an event a projection cannot apply is set aside, with its error,

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { EventStore } from '../../event-store/src/index.js';
+import type { EventStore } from '#event-store';
 import { LedgerProjection } from './ledger-projection.js';
 import { type ParkedEvent, type RetryResult, retryAllParked, retryParked } from './parking.js';
 import type { ProjectionRunner, RunnerLogger } from './projection-runner.js';

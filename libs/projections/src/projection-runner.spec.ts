@@ -1,4 +1,4 @@
-import { type EventStore, SqliteEventStore } from '../../event-store/src/index.js';
+import { type EventStore, SqliteEventStore } from '#event-store';
 import { LedgerProjection } from './ledger-projection.js';
 import { ProjectionRunner } from './projection-runner.js';
 import { LedgerQueries } from './queries.js';

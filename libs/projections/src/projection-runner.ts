@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { EventStore, RecordedEvent } from '../../event-store/src/index.js';
+import type { EventStore, RecordedEvent } from '#event-store';
 import { BackgroundLoop } from './background-loop.js';
 import { type ParkableProjection, ParkingLot, applyWithParking } from './parking.js';
 

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { type CurrencyCode, type MoneyJson, formatMinor, isCurrencyCode } from '../../domain/src/index.js';
+import { type CurrencyCode, type MoneyJson, formatMinor, isCurrencyCode } from '#domain';
 import type { Dimension, Scope } from './counters.js';
 import type { ProjectRow } from './read-model-db.js';
 

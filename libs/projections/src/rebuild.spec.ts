@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
-import { type EventStore, SqliteEventStore } from '../../event-store/src/index.js';
+import { type EventStore, SqliteEventStore } from '#event-store';
 import { LedgerProjection } from './ledger-projection.js';
 import { ProjectionRunner, readCheckpoint } from './projection-runner.js';
 import { LedgerQueries } from './queries.js';

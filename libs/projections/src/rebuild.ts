@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type Database from 'better-sqlite3';
-import type { EventStore } from '../../event-store/src/index.js';
+import type { EventStore } from '#event-store';
 import { LEDGER_PROJECTION_NAME, LedgerProjection } from './ledger-projection.js';
 import { ParkingLot, applyWithParking, isInfrastructureError, retryAllParked } from './parking.js';
 import { writeCheckpoint } from './projection-runner.js';

@@ -1,5 +1,5 @@
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
-import type { PairSummary, ProjectView, TimeSlice } from '../../../../libs/projections/src/index.js';
+import type { PairSummary, ProjectView, TimeSlice } from '#projections';
 import { LedgerRuntime } from '../infrastructure/ledger-runtime.js';
 
 /** A pair summary recomputed from the events for a point in business and recording time. */

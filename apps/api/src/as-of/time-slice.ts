@@ -1,7 +1,7 @@
 import { BadRequestException, applyDecorators } from '@nestjs/common';
 import { ApiQuery } from '@nestjs/swagger';
-import { isCalendarDate, parseTimestamp } from '../../../../libs/domain/src/index.js';
-import type { TimeSlice } from '../../../../libs/projections/src/index.js';
+import { isCalendarDate, parseTimestamp } from '#domain';
+import type { TimeSlice } from '#projections';
 import { ApiErrors, DATE_PATTERN } from '../http/openapi.js';
 
 /** A parsed `?asOf=&knownAt=`, with the values echoed in the answer (knownAt normalised to UTC). */

@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { EventStore } from '../../../../libs/event-store/src/index.js';
+import type { EventStore } from '#event-store';
 import { ConfigError, type LedgerConfig, loadConfig } from '../config.js';
 import { openEventStore } from '../infrastructure/ledger-runtime.js';
 import { type Progress, type ProgressStream, startProgress } from './progress.js';

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { projectRoot } from '../../../../bench/server-process.js';
-import { contractFiles } from '../../../../libs/contracts/src/contract-files.js';
+import { projectRoot } from '#bench/server-process';
+import { contractFiles } from '#contracts';
 
 /** `npm run contracts`: writes contracts/ from the event catalogue (a test checks they match). */
 const root = projectRoot();

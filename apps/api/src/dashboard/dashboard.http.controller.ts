@@ -1,7 +1,7 @@
 import { Controller, Get, Param, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { NotFound } from '../../../../libs/domain/src/index.js';
+import { NotFound } from '#domain';
 import { Access } from '../http/access.js';
 import { ApiCorrelationIdHeader, ApiErrorStatus, ApiErrors } from '../http/openapi.js';
 import { ASSET_NAME, DASHBOARD_CSP, type DashboardAsset, loadDashboardAssets } from './dashboard-assets.js';

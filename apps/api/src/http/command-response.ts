@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import type { CommandResult } from '../../../../libs/application/src/index.js';
-import { MILESTONES } from '../../../../libs/domain/src/index.js';
+import type { CommandResult } from '#application';
+import { MILESTONES } from '#domain';
 import { ledgerIdProperty } from './openapi.js';
 
 /**

@@ -1,6 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { Conflict, DomainError, NotFound, RuleViolation, UnknownSchemaVersion } from '../../../../libs/domain/src/index.js';
+import { Conflict, DomainError, NotFound, RuleViolation, UnknownSchemaVersion } from '#domain';
 
 const STATUS_TEXT: Record<number, string> = {
   400: 'Bad Request',

@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiHeader, ApiParam, ApiProperty, ApiPropertyOptional, ApiQuery, ApiResponse } from '@nestjs/swagger';
-import { ID_PATTERN, MAX_INTEGER_DIGITS, MINOR_DIGITS } from '../../../../libs/domain/src/index.js';
+import { ID_PATTERN, MAX_INTEGER_DIGITS, MINOR_DIGITS } from '#domain';
 import { errorBody } from './error.filter.js';
 
 /**

@@ -1,5 +1,5 @@
 import { BadRequestException, type PipeTransform } from '@nestjs/common';
-import { ID_PATTERN } from '../../../../libs/domain/src/index.js';
+import { ID_PATTERN } from '#domain';
 
 /** Path ids are checked like body ids: a malformed one is a 400, not a 404. */
 export class LedgerIdPipe implements PipeTransform<unknown, string> {

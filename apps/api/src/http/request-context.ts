@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { BadRequestException, type ExecutionContext, createParamDecorator } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import type { CommandContext } from '../../../../libs/application/src/index.js';
+import type { CommandContext } from '#application';
 import type { AuthenticatedRequest } from './access.guard.js';
 
 const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;

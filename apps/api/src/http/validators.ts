@@ -1,5 +1,5 @@
 import { ValidateBy, type ValidationOptions } from 'class-validator';
-import { ID_PATTERN, isCalendarDate, moneyProblem } from '../../../../libs/domain/src/index.js';
+import { ID_PATTERN, isCalendarDate, moneyProblem } from '#domain';
 
 /** Request-field validators shared by every DTO; each message names what a valid value looks like. */
 

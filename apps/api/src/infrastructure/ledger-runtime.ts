@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type Database from 'better-sqlite3';
-import { type CommandObserver, Ledger } from '../../../../libs/application/src/index.js';
-import { type EventStore, SqliteEventStore, UpcastingEventStore } from '../../../../libs/event-store/src/index.js';
-import { LEDGER_UPCASTERS, partnerPairStreamId, projectStreamId } from '../../../../libs/domain/src/index.js';
-import { AsOfQueries, LedgerProjection, LedgerQueries, ProjectionOperations, ProjectionRunner, openCheckpointDb, openReadModelDb } from '../../../../libs/projections/src/index.js';
-import { KafkaRelay } from '../../../../libs/kafka-relay/src/index.js';
+import { type CommandObserver, Ledger } from '#application';
+import { type EventStore, SqliteEventStore, UpcastingEventStore } from '#event-store';
+import { LEDGER_UPCASTERS, partnerPairStreamId, projectStreamId } from '#domain';
+import { AsOfQueries, LedgerProjection, LedgerQueries, ProjectionOperations, ProjectionRunner, openCheckpointDb, openReadModelDb } from '#projections';
+import { KafkaRelay } from '#kafka-relay';
 import type { LedgerConfig } from '../config.js';
 
 export const EVENTS_FILE = 'events.sqlite';
@@ -31,7 +31,7 @@ export async function openEventStore(config: Pick<LedgerConfig, 'dataDir' | 'eve
  */
 export async function openStoredEvents(config: Pick<LedgerConfig, 'dataDir' | 'eventStore' | 'esdbConnectionString'>): Promise<EventStore> {
   if (config.eventStore === 'esdb' && config.esdbConnectionString) {
-    const { EsdbEventStore } = await import('../../../../libs/event-store/src/esdb/esdb-event-store.js');
+    const { EsdbEventStore } = await import('#event-store/esdb');
     const logger = new Logger('EventStoreDB');
     return new EsdbEventStore({
       connectionString: config.esdbConnectionString,

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { AppendReport, CommandObserver, CommandReport } from '../../../../libs/application/src/index.js';
+import type { AppendReport, CommandObserver, CommandReport } from '#application';
 
 /**
  * Writes a line per command at debug level: its type, outcome, refusal code

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { AppendReport, CommandObserver, CommandReport } from '../../../../libs/application/src/index.js';
+import type { AppendReport, CommandObserver, CommandReport } from '#application';
 import type { LedgerStatus } from './ledger-status.js';
 
 /** Appends are fsynced (SQLite) or acknowledged by a server (EventStoreDB): from half a millisecond to seconds. */

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { EventStore } from '../../../../libs/event-store/src/index.js';
+import type { EventStore } from '#event-store';
 import { LedgerRuntime } from '../infrastructure/ledger-runtime.js';
 
 /** How far one follower of the log (a projection, the Kafka relay) is behind the store's head. */

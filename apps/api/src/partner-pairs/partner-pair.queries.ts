@@ -1,5 +1,5 @@
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
-import type { BreakdownRow, Dimension, PairSummary, PairView, ProjectView, Scope } from '../../../../libs/projections/src/index.js';
+import type { BreakdownRow, Dimension, PairSummary, PairView, ProjectView, Scope } from '#projections';
 import { LedgerRuntime } from '../infrastructure/ledger-runtime.js';
 
 export class ListPairsQuery extends Query<PairView[]> {}

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { PROGRAMMES } from '../../../../libs/domain/src/index.js';
+import { PROGRAMMES } from '#domain';
 import { dateProperty, ledgerIdProperty, perCurrencyProperty } from '../http/openapi.js';
 import { RegionDto } from './register-partner-pair/register-partner-pair.request.dto.js';
 

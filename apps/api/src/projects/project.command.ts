@@ -1,6 +1,6 @@
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import type { CommandContext, CommandResult } from '../../../../libs/application/src/index.js';
-import type { AnyProjectCommand } from '../../../../libs/domain/src/index.js';
+import type { CommandContext, CommandResult } from '#application';
+import type { AnyProjectCommand } from '#domain';
 import { LedgerRuntime } from '../infrastructure/ledger-runtime.js';
 
 /** Any command on a project stream; the domain's decider tells them apart. */

@@ -1,6 +1,6 @@
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
-import type { RecordedEvent } from '../../../../libs/event-store/src/index.js';
-import type { ProjectView } from '../../../../libs/projections/src/index.js';
+import type { RecordedEvent } from '#event-store';
+import type { ProjectView } from '#projections';
 import { LedgerRuntime } from '../infrastructure/ledger-runtime.js';
 
 export class GetProjectQuery extends Query<ProjectView | null> {

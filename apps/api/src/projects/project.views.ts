@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { CAPITAL_KINDS, MILESTONES } from '../../../../libs/domain/src/index.js';
+import { CAPITAL_KINDS, MILESTONES } from '#domain';
 import { DATE_PATTERN, MoneyDto, dateProperty, ledgerIdProperty } from '../http/openapi.js';
 
 /** The response shapes of the project reads, as documented at /docs (the read models' ProjectView, and the history from the event store). */

@@ -94,7 +94,7 @@ describe('EventStoreDB adapter subscriptions', () => {
 
 describe('the API on an unreachable EventStoreDB', () => {
   it('answers /health with 503', async () => {
-    const { LedgerUnderTest, tempDataDir, removeDataDirs } = await import('../../../../tests/support/ledger-harness.js');
+    const { LedgerUnderTest, tempDataDir, removeDataDirs } = await import('#test-support/ledger-harness');
     const double = await EsdbDouble.start();
     const api = await LedgerUnderTest.start(tempDataDir(), { EVENT_STORE: 'esdb', ESDB_CONNECTION_STRING: double.connectionString });
     expect((await api.get('/health')).status).toBe(200);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { EventStore, NewEvent } from '../../../event-store/src/index.js';
+import type { EventStore, NewEvent } from '#event-store';
 
 /** Builders of raw ledger events, appended straight to a store as a migration script (or a bug) could. */
 const meta = { correlationId: 'c', causationId: 'c', actor: 'test' };

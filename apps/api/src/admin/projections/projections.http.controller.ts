@@ -1,7 +1,7 @@
 import { BadRequestException, ConflictException, Controller, Get, HttpCode, NotFoundException, Param, Post, ServiceUnavailableException } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import Database from 'better-sqlite3';
-import { ParkedEventNotFirst, ParkedEventNotFound, RebuildInProgress, type RetryResult } from '../../../../../libs/projections/src/index.js';
+import { ParkedEventNotFirst, ParkedEventNotFound, RebuildInProgress, type RetryResult } from '#projections';
 import { Access } from '../../http/access.js';
 import { ApiCorrelationIdHeader, ApiErrorStatus, ApiErrors } from '../../http/openapi.js';
 import { LedgerRuntime } from '../../infrastructure/ledger-runtime.js';

@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream';
 import { Controller, Get, Headers, Logger, Query, Res } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { CSV_COLUMNS, exportEvents } from '../../../../../libs/exports/src/index.js';
+import { CSV_COLUMNS, exportEvents } from '#exports';
 import { Access } from '../../http/access.js';
 import { ApiCorrelationIdHeader, ApiErrors, DATE_PATTERN } from '../../http/openapi.js';
 import { LedgerRuntime } from '../../infrastructure/ledger-runtime.js';

@@ -1,7 +1,7 @@
 import { BadRequestException } from '@nestjs/common';
-import { ID_PATTERN, NotFound, isCalendarDate, partnerPairStreamId, projectStreamId } from '../../../../../libs/domain/src/index.js';
-import type { EventStore } from '../../../../../libs/event-store/src/index.js';
-import type { EventExportOptions, EventExportScope, ExportFormat } from '../../../../../libs/exports/src/index.js';
+import { ID_PATTERN, NotFound, isCalendarDate, partnerPairStreamId, projectStreamId } from '#domain';
+import type { EventStore } from '#event-store';
+import type { EventExportOptions, EventExportScope, ExportFormat } from '#exports';
 
 export const EXPORT_FORMATS = ['jsonl', 'csv'] as const;
 export const EXPORT_QUERY_PARAMETERS = ['format', 'pairId', 'includeSubPairs', 'projectId', 'from', 'to', 'afterPosition'] as const;

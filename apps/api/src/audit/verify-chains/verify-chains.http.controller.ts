@@ -1,8 +1,8 @@
 import { BadRequestException, Controller, Get, NotFoundException, Query } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { ID_PATTERN } from '../../../../../libs/domain/src/index.js';
-import type { ChainVerification } from '../../../../../libs/event-store/src/index.js';
+import { ID_PATTERN } from '#domain';
+import type { ChainVerification } from '#event-store';
 import { Access } from '../../http/access.js';
 import { ApiCorrelationIdHeader, ApiErrorStatus, ApiErrors } from '../../http/openapi.js';
 import { LEDGER_STREAM_PREFIXES } from '../../infrastructure/ledger-runtime.js';

@@ -1,5 +1,5 @@
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
-import { type ChainVerification, verifyHashChains } from '../../../../../libs/event-store/src/index.js';
+import { type ChainVerification, verifyHashChains } from '#event-store';
 import { LedgerRuntime } from '../../infrastructure/ledger-runtime.js';
 
 /** Recomputes the hash chains of every stream, or of one, from the events as stored. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Ledger } from '../../../../../libs/application/src/index.js';
-import { isCurrencyCode } from '../../../../../libs/domain/src/index.js';
+import { Ledger } from '#application';
+import { isCurrencyCode } from '#domain';
 import { EXIT_FAILED, UsageError, defineCommand } from '../cli.js';
 import { ImportInterrupted, applyImport } from '../import/import-apply.js';
 import { planImport } from '../import/import-plan.js';

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { RebuildInProgress, openReadModelDb, rebuildReadModels } from '../../../../../libs/projections/src/index.js';
+import { RebuildInProgress, openReadModelDb, rebuildReadModels } from '#projections';
 import { READ_MODELS_FILE } from '../../infrastructure/ledger-runtime.js';
 import { EXIT_BUSY, defineCommand } from '../cli.js';
 

@@ -1,4 +1,4 @@
-import { verifyHashChains } from '../../../../../libs/event-store/src/index.js';
+import { verifyHashChains } from '#event-store';
 import { ledgerStreamIdProblem } from '../../audit/verify-chains/verify-chains.http.controller.js';
 import { openStoredEvents } from '../../infrastructure/ledger-runtime.js';
 import { EXIT_FAILED, UsageError, defineCommand } from '../cli.js';

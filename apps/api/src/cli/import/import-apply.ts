@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type CommandContext, KeyedMutex, type Ledger } from '../../../../../libs/application/src/index.js';
+import { type CommandContext, KeyedMutex, type Ledger } from '#application';
 import type { PlannedRow } from './import-plan.js';
 
 export interface ImportRun {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { Ledger } from '../../../../../libs/application/src/index.js';
-import { parseMoney } from '../../../../../libs/domain/src/index.js';
-import { type EventStore, SqliteEventStore } from '../../../../../libs/event-store/src/index.js';
+import { Ledger } from '#application';
+import { parseMoney } from '#domain';
+import { type EventStore, SqliteEventStore } from '#event-store';
 import { ImportInterrupted, applyImport } from './import-apply.js';
 import { planImport } from './import-plan.js';
 import { type ParsedReport, formatProblem, parseReportCsv } from './report-rows.js';

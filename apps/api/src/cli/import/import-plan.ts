@@ -1,4 +1,4 @@
-import type { Ledger } from '../../../../../libs/application/src/index.js';
+import type { Ledger } from '#application';
 import {
   type Decision,
   DomainError,
@@ -11,7 +11,7 @@ import {
   evolveProject,
   registerPartnerPair,
   signProject,
-} from '../../../../../libs/domain/src/index.js';
+} from '#domain';
 import type { Column, ImportRow, RowProblem } from './report-rows.js';
 
 /** Where the planner finds what the ledger already holds: the ledger's own write-side loaders (a `Ledger` is one). */

@@ -1,4 +1,4 @@
-import { parseMoney } from '../../../../../libs/domain/src/index.js';
+import { parseMoney } from '#domain';
 import { type RowProblem, formatProblem, parseReportCsv } from './report-rows.js';
 
 const HEADER = 'kind,pairId,parentPairId,projectId,id,corrects,date,amount,currency,jobs,milestone,title,sector,capitalKind,donor,donorLevel,recipient,recipientLevel,programme,reason';

@@ -15,7 +15,7 @@ import {
   isId,
   parseReportAmount,
   toMoneyJson,
-} from '../../../../../libs/domain/src/index.js';
+} from '#domain';
 import { RegisterPartnerPairRequestDto } from '../../partner-pairs/register-partner-pair/register-partner-pair.request.dto.js';
 import { CancelProjectRequestDto } from '../../projects/cancel-project/cancel-project.request.dto.js';
 import { CorrectDisbursementRequestDto } from '../../projects/correct-disbursement/correct-disbursement.request.dto.js';

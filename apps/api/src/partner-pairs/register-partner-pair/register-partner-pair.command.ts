@@ -1,6 +1,6 @@
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import type { CommandContext, CommandResult } from '../../../../../libs/application/src/index.js';
-import type { RegisterPartnerPair } from '../../../../../libs/domain/src/index.js';
+import type { CommandContext, CommandResult } from '#application';
+import type { RegisterPartnerPair } from '#domain';
 import { LedgerRuntime } from '../../infrastructure/ledger-runtime.js';
 
 export class RegisterPartnerPairCommand extends Command<CommandResult> {

@@ -2,7 +2,7 @@ import { Body, Controller, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import type { CommandContext } from '../../../../../libs/application/src/index.js';
+import type { CommandContext } from '#application';
 import { Access } from '../../http/access.js';
 import { PairCommandResultDto, commandResponse } from '../../http/command-response.js';
 import { ApiCommandErrors } from '../../http/openapi.js';

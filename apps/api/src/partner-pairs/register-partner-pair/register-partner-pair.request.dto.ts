@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsObject, IsOptional, ValidateNested } from 'class-validator';
-import { PROGRAMMES, REGION_LEVELS, type Programme, type RegionLevel } from '../../../../../libs/domain/src/index.js';
+import { PROGRAMMES, REGION_LEVELS, type Programme, type RegionLevel } from '#domain';
 import { dateProperty, ledgerIdProperty, textProperty } from '../../http/openapi.js';
 import { IsCalendarDate, IsLedgerId, IsText } from '../../http/validators.js';
 

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { MoneyJson } from '../../../../../libs/domain/src/index.js';
+import type { MoneyJson } from '#domain';
 import { MoneyOrZeroDto, dateProperty, ledgerIdProperty, textProperty } from '../../http/openapi.js';
 import { IsCalendarDate, IsLedgerId, IsMoneyOrZero, IsText } from '../../http/validators.js';
 

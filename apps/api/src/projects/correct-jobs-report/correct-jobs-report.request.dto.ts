@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsInt, Max, Min } from 'class-validator';
-import { MAX_JOBS_PER_REPORT } from '../../../../../libs/domain/src/index.js';
+import { MAX_JOBS_PER_REPORT } from '#domain';
 import { dateProperty, ledgerIdProperty, textProperty } from '../../http/openapi.js';
 import { IsCalendarDate, IsLedgerId, IsText } from '../../http/validators.js';
 

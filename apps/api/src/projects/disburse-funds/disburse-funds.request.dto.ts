@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { MoneyJson } from '../../../../../libs/domain/src/index.js';
+import type { MoneyJson } from '#domain';
 import { MoneyDto, dateProperty, ledgerIdProperty } from '../../http/openapi.js';
 import { IsCalendarDate, IsLedgerId, IsMoney } from '../../http/validators.js';
 

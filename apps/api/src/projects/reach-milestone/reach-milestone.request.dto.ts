@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsIn } from 'class-validator';
-import { MILESTONES, type Milestone } from '../../../../../libs/domain/src/index.js';
+import { MILESTONES, type Milestone } from '#domain';
 import { dateProperty } from '../../http/openapi.js';
 import { IsCalendarDate } from '../../http/validators.js';
 

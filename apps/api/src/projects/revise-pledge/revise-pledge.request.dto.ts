@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional } from 'class-validator';
-import type { MoneyJson } from '../../../../../libs/domain/src/index.js';
+import type { MoneyJson } from '#domain';
 import { MoneyDto, dateProperty, ledgerIdProperty, textProperty } from '../../http/openapi.js';
 import { IsCalendarDate, IsLedgerId, IsMoney, IsText } from '../../http/validators.js';
 

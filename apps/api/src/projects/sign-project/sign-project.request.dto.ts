@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
-import { CAPITAL_KINDS, type CapitalKind, type MoneyJson } from '../../../../../libs/domain/src/index.js';
+import { CAPITAL_KINDS, type CapitalKind, type MoneyJson } from '#domain';
 import { MoneyDto, dateProperty, ledgerIdProperty, textProperty } from '../../http/openapi.js';
 import { IsCalendarDate, IsLedgerId, IsMoney, IsSlug, IsText } from '../../http/validators.js';
 
