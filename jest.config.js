@@ -7,15 +7,14 @@ import { readFileSync } from 'node:fs';
  */
 
 /**
- * The project's named imports (package.json "imports": `#domain`, `#event-store/testing`, `#api/*`, …)
- * point at the build in dist/, as Node resolves them; tests run the sources, so each name is mapped to
- * the source file its target was built from (as TypeScript itself does).
+ * The project's named imports (package.json "imports": `#domain`, `#event-store/testing`, `#api/*`, …):
+ * Node resolves them to the build in dist/ ("default"); TypeScript and the tests use the sources ("types").
  */
 function sourceMappings() {
   const { imports } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
   const mappings = {};
-  for (const [name, target] of Object.entries(imports)) {
-    const source = target.replace(/^\.\/dist\//, '<rootDir>/').replace(/\.js$/, '');
+  for (const [name, { types }] of Object.entries(imports)) {
+    const source = types.replace(/^\.\//, '<rootDir>/').replace(/\.ts$/, '');
     if (name.endsWith('/*')) mappings[`^${name.slice(0, -2)}/(.*)$`] = source.replace('*', '$1');
     else mappings[`^${name}$`] = source;
   }
