@@ -174,7 +174,7 @@ describe('as-of and known-at equal the live read models today', () => {
   it('on a varied history with revisions, corrections, cancellations and refusals', async () => {
     const api = ledger();
     for (const command of scenario(4, 5)) await api.post(command.path, command.body);
-    const types = new Set((await api.runtime.store.readAll({ maxCount: 100_000 })).map((event) => event.type));
+    const types = new Set((await api.events.readAll({ maxCount: 100_000 })).map((event) => event.type));
     expect(types).toEqual(new Set(['PartnerPairRegistered', 'ProjectSigned', 'FundsDisbursed', 'JobsRecorded', 'PledgeRevised', 'MilestoneReached', 'ProjectCancelled', 'DisbursementCorrected', 'JobsReportCorrected']));
     expect(await expectNowEqualsLive(api)).toBeGreaterThan(20);
   });

@@ -34,7 +34,7 @@ describe('GET /audit/events', () => {
     const signed = await api.post('/projects', projectBody('tricky-project', 'tricky', '1234.56', { title: TRICKY_TITLE, signedOn: '2024-02-29' }), { 'x-correlation-id': '-starts-with-a-minus' });
     expect(signed.status).toBe(201);
     // Exactly as stored: the export does not upcast.
-    events = await api.runtime.store.stored.readAll({ maxCount: 100_000 });
+    events = await api.events.stored.readAll({ maxCount: 100_000 });
     expect(events.length).toBeGreaterThan(100);
   });
 
@@ -191,7 +191,7 @@ describe('GET /audit/events', () => {
     const signing = { projectId: 'legacy', pairId: 'pair-0', title: 'Legacy', sector: 'textiles', capitalKind: 'aid', pledged: { amount: '100.00', currency: 'CNY' }, signedOn: '2021-01-01', occasion: null, investor: null };
     // PledgeRevised as schema version 1 wrote it, before revision ids existed.
     const revisedV1 = { projectId: 'legacy', pairId: 'pair-0', pledged: { amount: '150.00', currency: 'CNY' }, previousPledged: { amount: '100.00', currency: 'CNY' }, reason: 'legacy', revisedOn: '2021-06-01' };
-    await api.runtime.store.stored.appendToStream('project-legacy', [
+    await api.events.stored.appendToStream('project-legacy', [
       { id: randomUUID(), type: 'ProjectSigned', schemaVersion: 1, data: signing, metadata: meta },
       { id: randomUUID(), type: 'PledgeRevised', schemaVersion: 1, data: revisedV1, metadata: meta },
     ]);
@@ -215,8 +215,8 @@ describe('GET /audit/events on a large ledger', () => {
     await generateLedger(join(dir, 'events.sqlite'), total, 50, 1_000);
     const api = await LedgerUnderTest.start(dir);
     try {
-      expect(await api.runtime.runner.waitFor(total, 60_000)).toBe(true);
-      const store = api.runtime.store.stored;
+      expect(await api.runner.waitFor(total, 60_000)).toBe(true);
+      const store = api.events.stored;
       const readAll = store.readAll.bind(store);
       let pagesRead = 0;
       // The export's pages (500 events); the status probe behind /metrics and /health reads single events meanwhile.

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { EVENTS_FILE } from '#api/infrastructure/ledger-runtime';
+import { EVENTS_FILE } from '#api/infrastructure/data-files';
 import { type LedgerUnderTest, ledgerPerSuite, sqliteOnly } from '../support/ledger-harness.js';
 import { scenario } from '../support/scenario.js';
 
@@ -23,7 +23,7 @@ describe('tamper evidence: GET /audit/verify', () => {
   beforeAll(async () => {
     api = ledger();
     for (const command of scenario(3, 4)) await api.post(command.path, command.body);
-    stored = (await api.runtime.store.stored.readAll({ maxCount: 100_000 })).length;
+    stored = (await api.events.stored.readAll({ maxCount: 100_000 })).length;
   });
 
   it('verifies a clean ledger: every event hashed and chained, nothing legacy', async () => {

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { EVENTS_FILE, READ_MODELS_FILE } from '#api/infrastructure/ledger-runtime';
+import { EVENTS_FILE, READ_MODELS_FILE } from '#api/infrastructure/data-files';
 import { LedgerUnderTest, removeDataDirs, sqliteOnly, storeEnv, tempDataDir } from '../support/ledger-harness.js';
 import { BUILT_CLI, runCliProcess } from '../support/processes.js';
 
@@ -35,7 +35,7 @@ function writeCsv(dataDir: string, name: string, lines: string[]): string {
 async function eventCount(api: LedgerUnderTest): Promise<number> {
   let count = 0;
   for (let after = 0; ; ) {
-    const page = await api.runtime.store.readAll({ after, maxCount: 1000 });
+    const page = await api.events.readAll({ after, maxCount: 1000 });
     if (page.length === 0) return count;
     count += page.length;
     after = page[page.length - 1].position;
@@ -231,7 +231,7 @@ describe('npm run cli -- import', () => {
     let after = 0;
     let killedAt = 0;
     while (child.exitCode === null) {
-      const page = await api.runtime.store.readAll({ after });
+      const page = await api.events.readAll({ after });
       seen += page.length;
       after = page.at(-1)?.position ?? after;
       if (seen >= 100) {

@@ -9,7 +9,7 @@ describe('HTTP API: commands and read models', () => {
   });
 
   it(`runs on the store under test (${E2E_STORE}), and says so at /health`, async () => {
-    expect(api.runtime.store.stored.constructor.name).toBe(E2E_STORE === 'esdb' ? 'EsdbEventStore' : 'SqliteEventStore');
+    expect(api.events.stored.constructor.name).toBe(E2E_STORE === 'esdb' ? 'EsdbEventStore' : 'SqliteEventStore');
     const health = await api.get('/health');
     expect(health).toMatchObject({ status: 200, body: { status: 'ok', store: { kind: E2E_STORE, reachable: true } } });
   });

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { READ_MODELS_FILE } from '#api/infrastructure/ledger-runtime';
+import { READ_MODELS_FILE } from '#api/infrastructure/data-files';
 import { disbursementBody, pairBody, projectBody } from '../support/fixtures.js';
 import { E2E_STORE, HARNESS_AUTH, LedgerUnderTest, removeDataDirs, tempDataDir } from '../support/ledger-harness.js';
 import { dumpReadModels, startServerProcess } from '../support/processes.js';
@@ -21,7 +21,7 @@ describe('durability', () => {
 
     const second = await LedgerUnderTest.start(dataDir);
     // The runner starts where the stored checkpoint says: nothing is replayed.
-    expect(second.runtime.runner.position).toBe(last);
+    expect(second.runner.position).toBe(last);
     expect(await second.head()).toBe(last);
     expect((await second.get('/partner-pairs/pair-0/summary')).body).toEqual(before);
     expect((await second.get('/projects/proj-1-1/history')).body).toEqual(history);
@@ -61,7 +61,7 @@ describe('durability', () => {
     expect(acknowledged.length).toBeGreaterThanOrEqual(50);
 
     const restarted = await LedgerUnderTest.start(dataDir);
-    expect(restarted.runtime.store.stored.constructor.name).toBe(E2E_STORE === 'esdb' ? 'EsdbEventStore' : 'SqliteEventStore');
+    expect(restarted.events.stored.constructor.name).toBe(E2E_STORE === 'esdb' ? 'EsdbEventStore' : 'SqliteEventStore');
     const stored = new Set(
       (await restarted.get('/projects/crash-project/history')).body.events
         .filter((e: { type: string }) => e.type === 'FundsDisbursed')

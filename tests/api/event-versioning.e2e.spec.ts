@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { EVENTS_FILE } from '#api/infrastructure/ledger-runtime';
+import { EVENTS_FILE } from '#api/infrastructure/data-files';
 import { envelopeProblem } from '#contracts';
 import { type NewEvent, chainEvents } from '#event-store';
 import { toMessage } from '#kafka-relay';
@@ -25,7 +25,7 @@ describe('event versioning: events stored by an older release are upcast on read
   let legacyHead: number;
   beforeAll(async () => {
     api = ledger();
-    const stored = api.runtime.store.stored;
+    const stored = api.events.stored;
     const { pairId, ...pair } = pairBody('old-pair');
     await stored.appendToStream('partner-pair-old-pair', [oldRelease('PartnerPairRegistered', { pairId, ...pair, parentPairId: null, establishedOn: null })], { expectedRevision: 'no_stream' });
     await stored.appendToStream(
@@ -41,7 +41,7 @@ describe('event versioning: events stored by an older release are upcast on read
   });
 
   it('stores them untouched: schema version 1, no revisionId, no hash', async () => {
-    const [, revised] = await api.runtime.store.stored.readStream('project-old-proj');
+    const [, revised] = await api.events.stored.readStream('project-old-proj');
     expect(revised).toMatchObject({ type: 'PledgeRevised', schemaVersion: 1, data: revisedV1 });
     expect(revised.data).not.toHaveProperty('revisionId');
     expect(revised.metadata.hash).toBeUndefined();
@@ -71,15 +71,15 @@ describe('event versioning: events stored by an older release are upcast on read
   });
 
   it('the relay\'s envelope carries the upcast event, valid by the published v2 schema', async () => {
-    // What the relay reads: the runtime's store, the same view it subscribes to.
-    const revised = (await api.runtime.store.readAll({ maxCount: 1000 })).find((event) => event.type === 'PledgeRevised');
+    // What the relay reads: the app's event store, the same view it subscribes to.
+    const revised = (await api.events.readAll({ maxCount: 1000 })).find((event) => event.type === 'PledgeRevised');
     const message = toMessage(revised!, 'commitments.');
     const envelope = JSON.parse(message!.value);
     expect(envelope).toMatchObject({ type: 'PledgeRevised', schemaVersion: 2, data: { ...revisedV1, revisionId: null } });
     expect(message!.headers['schema-version']).toBe('2');
     expect(envelopeProblem(envelope)).toBeNull();
     // The stored form is v1 and is not what a v2 consumer expects: the upcast matters.
-    const stored = (await api.runtime.store.stored.readAll({ maxCount: 1000 })).find((event) => event.type === 'PledgeRevised');
+    const stored = (await api.events.stored.readAll({ maxCount: 1000 })).find((event) => event.type === 'PledgeRevised');
     expect(envelopeProblem({ ...envelope, data: stored!.data })).toContain('revisionId');
   });
 
@@ -128,7 +128,7 @@ describe('event versioning: a version from the future fails loudly', () => {
     expect((await api.post('/partner-pairs', pairBody('new-pair'))).status).toBe(201);
     expect((await api.post('/projects', projectBody('future-proj', 'new-pair', '1000.00'))).status).toBe(201);
     // A newer release recorded a FundsDisbursed v3 (hashed, as it would be): this release reads v1 only.
-    const stored = api.runtime.store.stored;
+    const stored = api.events.stored;
     const [signed] = await stored.readStream('project-future-proj');
     const v3 = oldRelease('FundsDisbursed', { ...projectRef, projectId: 'future-proj', tranche: { id: 't1', amount: '1.00' } }, 3);
     await stored.appendToStream('project-future-proj', chainEvents('project-future-proj', 1, signed.metadata.hash!, [v3]), { expectedRevision: 0 });
@@ -138,12 +138,12 @@ describe('event versioning: a version from the future fails loudly', () => {
     expect(command.body.message).toContain('FundsDisbursed schema version 3 cannot be read');
     const history = await api.get('/projects/future-proj/history');
     expect([history.status, history.body.code]).toEqual([500, 'unknown-schema-version']);
-    await expect(api.runtime.store.readAll({ maxCount: 100 })).rejects.toThrow('FundsDisbursed schema version 3');
+    await expect(api.events.readAll({ maxCount: 100 })).rejects.toThrow('FundsDisbursed schema version 3');
 
     // The projection stops before it and says why; it does not skip or misapply it.
-    for (let i = 0; i < 100 && api.runtime.runner.lastError === null; i++) await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(api.runtime.runner.lastError).toContain('FundsDisbursed schema version 3');
-    expect(api.runtime.runner.position).toBe(signed.position);
+    for (let i = 0; i < 100 && api.runner.lastError === null; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(api.runner.lastError).toContain('FundsDisbursed schema version 3');
+    expect(api.runner.position).toBe(signed.position);
     expect((await api.get('/projects/future-proj')).body.delivered).toEqual(cny('0.00'));
 
     expect((await api.get('/audit/verify')).body).toMatchObject({ ok: true, events: 3, legacy: 0 });

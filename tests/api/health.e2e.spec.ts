@@ -36,7 +36,7 @@ describe('health probes', () => {
 
     it('is not ready (503, with the lag in the details) but stays live, and is ready again once they catch up', async () => {
       const api = ledger();
-      await api.runtime.runner.stop();
+      await api.runner.stop();
       let restarted = false;
       try {
         const written = await api.post('/partner-pairs', pairBody('health-behind'));
@@ -53,12 +53,12 @@ describe('health probes', () => {
         // Liveness does not depend on the read models: restarting the process would not help.
         expect((await api.get('/health/live')).status).toBe(200);
 
-        api.runtime.runner.start();
+        api.runner.start();
         restarted = true;
         const ready = await eventually(api, '/health/ready', (reply) => reply.status === 200);
         expect(ready.body.details.projections.projections[0]).toMatchObject({ lag: 0, checkpoint: written.body.position });
       } finally {
-        if (!restarted) api.runtime.runner.start();
+        if (!restarted) api.runner.start();
       }
     });
   });

@@ -74,7 +74,7 @@ describe('GET /metrics', () => {
 
   it('reports the projection lag while the projection is stopped, in positions and in seconds', async () => {
     const api = ledger();
-    await api.runtime.runner.stop();
+    await api.runner.stop();
     try {
       await api.post('/partner-pairs', pairBody('metrics-behind-1'));
       await api.post('/partner-pairs', pairBody('metrics-behind-2'));
@@ -82,9 +82,9 @@ describe('GET /metrics', () => {
       const samples = await scrape(api);
       expect(valueOf(samples, 'ledger_projection_lag_positions', { projection: 'ledger-read-models' })).toBeGreaterThanOrEqual(2);
       expect(valueOf(samples, 'ledger_projection_lag_seconds', { projection: 'ledger-read-models' })).toBeGreaterThanOrEqual(0.05);
-      expect(valueOf(samples, 'ledger_projection_checkpoint_position', { projection: 'ledger-read-models' })).toBe(api.runtime.runner.position);
+      expect(valueOf(samples, 'ledger_projection_checkpoint_position', { projection: 'ledger-read-models' })).toBe(api.runner.position);
     } finally {
-      api.runtime.runner.start();
+      api.runner.start();
     }
   });
 

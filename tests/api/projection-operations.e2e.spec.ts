@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { READ_MODELS_FILE } from '#api/infrastructure/ledger-runtime';
+import { READ_MODELS_FILE } from '#api/infrastructure/data-files';
 import { generateLedger } from '#bench/generate-ledger';
 import { SqliteEventStore } from '#event-store';
 import { openReadModelDb, rebuildReadModels } from '#projections';
@@ -50,9 +50,9 @@ describe('projection operations: parked events', () => {
     expect((await api.post('/projects', projectBody('bad', 'p-main', '500.00'))).status).toBe(201);
     // Written straight to the store, as a faulty migration script could: an amount the projection rejects,
     // and a project (with a tranche) of a pair that was never registered.
-    badTranche = (await append(api.runtime.store, 'project-bad', fundsDisbursed('bad', 'p-main', '12,50'))).position;
-    lateSigning = (await append(api.runtime.store, 'project-late', projectSigned('late', 'p-late', '80.00'))).position;
-    lateTranche = (await append(api.runtime.store, 'project-late', fundsDisbursed('late', 'p-late', '20.00'))).position;
+    badTranche = (await append(api.events, 'project-bad', fundsDisbursed('bad', 'p-main', '12,50'))).position;
+    lateSigning = (await append(api.events, 'project-late', projectSigned('late', 'p-late', '80.00'))).position;
+    lateTranche = (await append(api.events, 'project-late', fundsDisbursed('late', 'p-late', '20.00'))).position;
 
     // Commands and reads go on: the projection did not stop at the parked events.
     expect((await api.post('/projects', projectBody('good', 'p-main', '300.00'))).status).toBe(201);
@@ -176,7 +176,7 @@ describe('projection operations: blue/green rebuild under live traffic', () => {
     await generateLedger(join(dataDir, 'events.sqlite'), 150_000, 100, 2_000);
     const api = await LedgerUnderTest.start(dataDir);
     running.push(api);
-    expect(await api.runtime.runner.waitFor(await api.head(), 60_000)).toBe(true);
+    expect(await api.runner.waitFor(await api.head(), 60_000)).toBe(true);
     expect((await api.post('/partner-pairs', pairBody('live-pair'))).status).toBe(201);
     expect((await api.post('/projects', projectBody('live-project', 'live-pair', '1000000.00'))).status).toBe(201);
     const untouched = (await api.get('/partner-pairs/pair-1/summary')).body;

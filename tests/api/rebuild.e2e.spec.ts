@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { READ_MODELS_FILE } from '#api/infrastructure/ledger-runtime';
+import { READ_MODELS_FILE } from '#api/infrastructure/data-files';
 import { LedgerUnderTest, removeDataDirs, sqliteOnly, tempDataDir } from '../support/ledger-harness.js';
 import { dumpReadModels, runRebuildProcess } from '../support/processes.js';
 import { scenario } from '../support/scenario.js';
@@ -21,7 +21,7 @@ describe('npm run rebuild', () => {
     // The scenario includes commands the rules refuse, so the comparison covers histories with refusals too.
     expect([...statuses].sort()).toEqual([201, 422]);
     const head = await api.head();
-    expect(await api.runtime.runner.waitFor(head, 5000)).toBe(true);
+    expect(await api.runner.waitFor(head, 5000)).toBe(true);
     const summary = (await api.get('/partner-pairs/pair-0/summary')).body;
     await running.pop()?.stop();
     const file = join(dataDir, READ_MODELS_FILE);
@@ -46,7 +46,7 @@ describe('npm run rebuild while the API runs', () => {
     await runRebuildProcess(dataDir);
     const api = await LedgerUnderTest.start(dataDir);
     running.push(api);
-    expect(api.runtime.runner.position).toBe(await api.head());
+    expect(api.runner.position).toBe(await api.head());
 
     const rebuild = runRebuildProcess(dataDir);
     let rebuilding = true;

@@ -42,7 +42,7 @@ describe('the published event contract', () => {
     });
 
     it('every published envelope validates against its event type\'s schema', async () => {
-      const events = await api.runtime.store.readAll({ maxCount: 100_000 });
+      const events = await api.events.readAll({ maxCount: 100_000 });
       const types = new Set(events.map((event) => event.type));
       expect([...types].sort()).toEqual(Object.keys(EVENT_CATALOGUE).sort());
       for (const event of events) {
@@ -52,7 +52,7 @@ describe('the published event contract', () => {
     });
 
     it('refuses an envelope that breaks the schema', async () => {
-      const [event] = (await api.runtime.store.readAll({ maxCount: 100_000 })).filter((e) => e.type === 'FundsDisbursed');
+      const [event] = (await api.events.readAll({ maxCount: 100_000 })).filter((e) => e.type === 'FundsDisbursed');
       const envelope = JSON.parse(toMessage(event, 'commitments.')?.value ?? 'null');
       expect(envelopeProblem({ ...envelope, data: { ...envelope.data, amount: { amount: 12.5, currency: 'CNY' } } })).toContain('amount');
       expect(envelopeProblem({ ...envelope, data: { ...envelope.data, extra: true } })).toContain('additional');

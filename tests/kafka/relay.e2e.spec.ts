@@ -5,7 +5,7 @@ import { HARNESS_AUTH, LedgerUnderTest, removeDataDirs, tempDataDir } from '../s
 import { type ConsumedMessage, MockKafka } from '../support/kafka/mock-kafka.js';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { RELAY_FILE } from '#api/infrastructure/ledger-runtime';
+import { RELAY_FILE } from '#api/infrastructure/data-files';
 import { startServerProcess } from '#bench/server-process';
 import { RELAY_CHECKPOINT } from '#kafka-relay';
 import { readCheckpoint } from '#projections';
@@ -44,7 +44,7 @@ async function relayCaughtUp(api: LedgerUnderTest, timeoutMs = 30_000): Promise<
 }
 
 async function storedEventIds(api: LedgerUnderTest): Promise<string[]> {
-  const events = await api.runtime.store.readAll({ maxCount: 100_000 });
+  const events = await api.events.readAll({ maxCount: 100_000 });
   return events.map((event) => event.id);
 }
 

@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadSubscriberConfig } from '#subscriber/config';
 import { createSubscriberApp } from '#subscriber/subscriber-app';
-import { RELAY_FILE } from '#api/infrastructure/ledger-runtime';
+import { RELAY_FILE } from '#api/infrastructure/data-files';
 import { RELAY_CHECKPOINT, toMessage } from '#kafka-relay';
 import type { RecordedEvent } from '#event-store';
 import { randomUUID } from 'node:crypto';
@@ -40,7 +40,7 @@ describe('the example subscriber', () => {
     let api = await LedgerUnderTest.start(dataDir, { KAFKA_BROKERS: brokers });
     stops.push(() => api.stop());
     for (const command of scenario(4, 4)) await api.post(command.path, command.body);
-    const events = (await api.runtime.store.readAll({ maxCount: 100_000 })).length;
+    const events = (await api.events.readAll({ maxCount: 100_000 })).length;
 
     const subscriber: NestFastifyApplication = await createSubscriberApp(
       loadSubscriberConfig({ KAFKA_BROKERS: brokers, SUBSCRIBER_DATA_DIR: join(tempDataDir(), 'subscriber'), SUBSCRIBER_GROUP_ID: 'test-view' }),
@@ -66,7 +66,7 @@ describe('the example subscriber', () => {
     await compare();
 
     // Poison: a message that is not JSON is rejected; an event of an unknown schema version is parked; the view goes on.
-    const disbursed = (await api.runtime.store.readAll({ maxCount: 100_000 })).find((event) => event.type === 'FundsDisbursed');
+    const disbursed = (await api.events.readAll({ maxCount: 100_000 })).find((event) => event.type === 'FundsDisbursed');
     const envelope = JSON.parse(toMessage(disbursed as RecordedEvent, 'commitments.')?.value ?? 'null');
     await kafka.produce('commitments.projects', ['{not json', JSON.stringify({ ...envelope, eventId: randomUUID(), schemaVersion: 2 })]);
     const poisoned = await until(status, (s) => s.rejected === 1 && s.parked === 1, 'poison handled');

@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfig } from '#api/config';
-import { LedgerRuntime } from '#api/infrastructure/ledger-runtime';
 import { createLedgerApp } from '#api/ledger-app';
+import { UpcastingEventStore } from '#event-store';
 import { EsdbDouble } from '#event-store/testing';
+import { ProjectionRunner } from '#projections';
 import { HARNESS_API_KEYS, HARNESS_AUTH } from '#bench/server-process';
 
 export { HARNESS_API_KEY, HARNESS_API_KEYS, HARNESS_AUTH } from '#bench/server-process';
@@ -69,8 +70,14 @@ export class LedgerUnderTest {
     return new LedgerUnderTest(app, await app.getUrl(), dataDir);
   }
 
-  get runtime(): LedgerRuntime {
-    return this.app.get(LedgerRuntime);
+  /** The app's event store, as readers see it (upcast; `.stored` is the store itself). */
+  get events(): UpcastingEventStore {
+    return this.app.get(UpcastingEventStore);
+  }
+
+  /** The app's projection runner. */
+  get runner(): ProjectionRunner {
+    return this.app.get(ProjectionRunner);
   }
 
   async stop(): Promise<void> {
@@ -105,7 +112,7 @@ export class LedgerUnderTest {
 
   /** The global position of the last stored event: proves what a refused command did not append. */
   head(): Promise<number> {
-    return this.runtime.store.headPosition();
+    return this.events.headPosition();
   }
 }
 

@@ -1,5 +1,5 @@
 import type { RecordedAt } from '#domain';
-import { type EventStore, type EventUpcaster, GENESIS_HASH, chainLink, upcastRecorded } from '#event-store';
+import { GENESIS_HASH, type UpcastingEventStore, chainLink } from '#event-store';
 
 export interface Loaded<S> {
   readonly state: S;
@@ -9,35 +9,60 @@ export interface Loaded<S> {
   readonly head: string;
 }
 
+/** One aggregate's stream, ready for the executor: where it is and how to load it. */
+export interface LoadableStream<S> {
+  readonly streamId: string;
+  load(): Promise<Loaded<S>>;
+}
+
+/** What an aggregate is to the write side: its first state, how an event changes it, the events it may hold, its stream name. */
+export interface AggregateDefinition<S, E extends { type: string; data: unknown }> {
+  readonly initial: S;
+  readonly evolve: (state: S, event: E, at: RecordedAt) => S;
+  readonly eventTypes: readonly E['type'][];
+  readonly streamIdOf: (id: string) => string;
+}
+
 /**
- * Folds a stream into its state, remembering recent states so the next load
- * only reads the events appended since. States are immutable (evolve is
- * pure), so a cached one can be shared safely. It reads the store itself:
- * each event is upcast to the current schema of its type before evolve sees
- * it, while the chain head is taken from the stored form.
+ * Folds an aggregate's stream into its state, remembering recent states so
+ * the next load only reads the events appended since. States are immutable
+ * (evolve is pure), so a cached one can be shared safely. It reads the stored
+ * form (the chain head is taken from it) and has the store upcast each event
+ * to the current schema of its type before evolve sees it.
  */
 export class AggregateLoader<S, E extends { type: string; data: unknown }> {
   private readonly cache = new Map<string, Loaded<S>>();
+  private readonly eventTypes: ReadonlySet<string>;
 
   constructor(
-    private readonly store: EventStore,
-    private readonly initial: S,
-    private readonly evolve: (state: S, event: E, at: RecordedAt) => S,
-    private readonly eventTypes: ReadonlySet<string>,
-    private readonly upcaster: EventUpcaster,
+    private readonly events: UpcastingEventStore,
+    private readonly aggregate: AggregateDefinition<S, E>,
     private readonly cacheSize = 10_000,
-  ) {}
+  ) {
+    this.eventTypes = new Set(aggregate.eventTypes);
+  }
 
-  async load(streamId: string): Promise<Loaded<S>> {
-    const cached = this.cache.get(streamId) ?? { state: this.initial, revision: -1, head: GENESIS_HASH };
-    const events = await this.store.readStream(streamId, { fromRevision: cached.revision + 1 });
+  /** The aggregate with this id, as a stream the executor can load and append to. */
+  stream(id: string): LoadableStream<S> {
+    const streamId = this.aggregate.streamIdOf(id);
+    return { streamId, load: () => this.loadStream(streamId) };
+  }
+
+  /** The aggregate's state as the write side decides against it; revision -1 if it does not exist. */
+  load(id: string): Promise<Loaded<S>> {
+    return this.loadStream(this.aggregate.streamIdOf(id));
+  }
+
+  private async loadStream(streamId: string): Promise<Loaded<S>> {
+    const cached = this.cache.get(streamId) ?? { state: this.aggregate.initial, revision: -1, head: GENESIS_HASH };
+    const stored = await this.events.stored.readStream(streamId, { fromRevision: cached.revision + 1 });
     let { state, revision, head } = cached;
-    for (const stored of events) {
-      if (!this.eventTypes.has(stored.type)) throw new Error(`stream ${streamId} holds an unknown event type ${stored.type}`);
-      const recorded = upcastRecorded(this.upcaster, stored);
-      state = this.evolve(state, { type: recorded.type, data: recorded.data } as E, { revision: recorded.revision, position: recorded.position });
+    for (const event of stored) {
+      if (!this.eventTypes.has(event.type)) throw new Error(`stream ${streamId} holds an unknown event type ${event.type}`);
+      const recorded = this.events.upcast(event);
+      state = this.aggregate.evolve(state, { type: recorded.type, data: recorded.data } as E, { revision: recorded.revision, position: recorded.position });
       revision = recorded.revision;
-      head = chainLink(stored, head);
+      head = chainLink(event, head);
     }
     const loaded = { state, revision, head };
     this.remember(streamId, loaded);

@@ -6,7 +6,7 @@ export interface EventUpcaster {
 }
 
 /** The event as the current schema of its type has it, remembering the version it was stored with. */
-export function upcastRecorded(upcaster: EventUpcaster, event: RecordedEvent): RecordedEvent {
+function upcastRecorded(upcaster: EventUpcaster, event: RecordedEvent): RecordedEvent {
   const { version, data } = upcaster.upcast(event.type, event.schemaVersion, event.data);
   return { ...event, schemaVersion: version, storedSchemaVersion: event.schemaVersion, data };
 }
@@ -28,16 +28,22 @@ export class UpcastingEventStore implements EventStore {
     return this.stored.appendToStream(streamId, events, options);
   }
 
+  /**
+   * One stored event as readers see it. For a reader that needs both forms (the write side chains hashes
+   * over the stored form and decides on the upcast one): read `stored`, upcast here.
+   */
+  readonly upcast = (event: RecordedEvent): RecordedEvent => upcastRecorded(this.upcaster, event);
+
   async readStream(streamId: string, options?: { fromRevision?: number }): Promise<RecordedEvent[]> {
-    return (await this.stored.readStream(streamId, options)).map((event) => upcastRecorded(this.upcaster, event));
+    return (await this.stored.readStream(streamId, options)).map(this.upcast);
   }
 
   async readAll(options?: ReadAllOptions): Promise<RecordedEvent[]> {
-    return (await this.stored.readAll(options)).map((event) => upcastRecorded(this.upcaster, event));
+    return (await this.stored.readAll(options)).map(this.upcast);
   }
 
   async *subscribeToAll(options?: SubscribeOptions): AsyncGenerator<RecordedEvent[]> {
-    for await (const batch of this.stored.subscribeToAll(options)) yield batch.map((event) => upcastRecorded(this.upcaster, event));
+    for await (const batch of this.stored.subscribeToAll(options)) yield batch.map(this.upcast);
   }
 
   headPosition(): Promise<number> {

@@ -2,7 +2,8 @@ import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access } from '../http/access.js';
 import { ApiCorrelationIdHeader, ApiErrors } from '../http/openapi.js';
-import { LedgerRuntime } from '../infrastructure/ledger-runtime.js';
+import { UpcastingEventStore } from '#event-store';
+import { LedgerRelay } from '../infrastructure/kafka-relay.module.js';
 import { RelayStatusDto } from './operations.views.js';
 
 /** What operators watch: how far the Kafka relay is behind the event store. */
@@ -10,7 +11,10 @@ import { RelayStatusDto } from './operations.views.js';
 @Access('operator')
 @Controller('admin')
 export class AdminHttpController {
-  constructor(private readonly runtime: LedgerRuntime) {}
+  constructor(
+    private readonly events: UpcastingEventStore,
+    private readonly kafka: LedgerRelay,
+  ) {}
 
   @Get('relay')
   @ApiOperation({ summary: "The Kafka relay's progress", description: 'How far the relay that publishes every event to Kafka is behind the event store.' })
@@ -18,6 +22,6 @@ export class AdminHttpController {
   @ApiErrors('invalid-header')
   @ApiCorrelationIdHeader()
   async relay() {
-    return this.runtime.relayStatus(await this.runtime.store.headPosition());
+    return this.kafka.status(await this.events.headPosition());
   }
 }

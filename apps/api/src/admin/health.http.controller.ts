@@ -1,10 +1,12 @@
-import { Controller, Get, Logger, Res, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, Inject, Logger, Res, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import type { FastifyReply } from 'fastify';
 import { Access } from '../http/access.js';
 import { ApiCorrelationIdHeader, ApiErrors } from '../http/openapi.js';
-import { LedgerRuntime } from '../infrastructure/ledger-runtime.js';
+import { ProjectionRunner } from '#projections';
+import type { LedgerConfig } from '../config.js';
+import { LEDGER_CONFIG } from '../infrastructure/ledger-config.module.js';
 import { type LedgerStatus, LedgerStatusProbe } from '../observability/ledger-status.js';
 import { HealthCheckResultDto, HealthDto } from './operations.views.js';
 
@@ -26,7 +28,8 @@ export class HealthHttpController {
   private wasReady: boolean | null = null;
 
   constructor(
-    private readonly runtime: LedgerRuntime,
+    private readonly runner: ProjectionRunner,
+    @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
     private readonly probe: LedgerStatusProbe,
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
@@ -43,16 +46,16 @@ export class HealthHttpController {
     const projection = status.projections?.[0];
     // Parked events leave the read models incomplete, but they still answer: degraded, not down.
     // The snapshot counted them already; without the store it has no projections, so they are counted here.
-    const parked = projection?.parked ?? this.runtime.runner.parking.count();
+    const parked = projection?.parked ?? this.runner.parking.count();
     void reply.status(status.store.reachable ? 200 : 503);
     return {
       status: !status.store.reachable ? 'unavailable' : parked > 0 ? 'degraded' : 'ok',
       store: { kind: status.store.kind, reachable: status.store.reachable },
       projections: {
-        checkpoint: this.runtime.runner.position,
+        checkpoint: this.runner.position,
         head: status.store.head,
         lag: projection?.lag ?? null,
-        lastError: this.runtime.runner.lastError,
+        lastError: this.runner.lastError,
         parked,
         degraded: parked > 0,
       },
@@ -104,7 +107,7 @@ export class HealthHttpController {
 
   private projections(status: LedgerStatus): HealthIndicatorResult<'projections'> {
     const check = this.indicators.check('projections');
-    const maxLagMs = this.runtime.config.readyMaxProjectionLagMs;
+    const maxLagMs = this.config.readyMaxProjectionLagMs;
     if (status.projections === null) return check.down({ message: 'unknown: the event store does not answer', maxLagMs });
     const behind = status.projections.filter((projection) => projection.lagSeconds * 1000 > maxLagMs);
     const details = { maxLagMs, projections: status.projections.map(({ name, checkpoint, lag, lagSeconds, lastError }) => ({ name, checkpoint, lag, lagMs: Math.round(lagSeconds * 1000), lastError })) };
@@ -115,7 +118,7 @@ export class HealthHttpController {
   private kafka(status: LedgerStatus): HealthIndicatorResult<'kafka'> {
     const check = this.indicators.check('kafka');
     const relay = status.relay;
-    const maxLagMs = this.runtime.config.readyMaxRelayLagMs;
+    const maxLagMs = this.config.readyMaxRelayLagMs;
     if (!relay) return check.up({ enabled: false });
     const lagMs = relay.lagSeconds === null ? null : Math.round(relay.lagSeconds * 1000);
     const details = { connected: relay.connected, checkpoint: relay.checkpoint, lag: relay.lag, lagMs, maxLagMs, published: relay.published, lastError: relay.lastError };

@@ -1,9 +1,9 @@
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { EventStore } from '#event-store';
+import type { EventStore, UpcastingEventStore } from '#event-store';
 import { ConfigError, type LedgerConfig, loadConfig } from '../config.js';
-import { openEventStore } from '../infrastructure/ledger-runtime.js';
+import { openEventStore } from '../infrastructure/open-event-store.js';
 import { type Progress, type ProgressStream, startProgress } from './progress.js';
 
 /**
@@ -52,7 +52,7 @@ export interface CliContext {
   /** The same configuration the API reads (DATA_DIR, EVENT_STORE, …); a bad value exits 2. */
   config(): LedgerConfig;
   /** The configured event store, closed when the command ends. */
-  openStore(): Promise<EventStore>;
+  openStore(): Promise<UpcastingEventStore>;
   /** A progress bar on stderr when it is a terminal, periodic lines otherwise. */
   progress(label: string, total: number): Progress;
 }

@@ -1,5 +1,7 @@
-import { Injectable, ServiceUnavailableException } from '@nestjs/common';
-import { LedgerRuntime } from '../infrastructure/ledger-runtime.js';
+import { Inject, Injectable, ServiceUnavailableException } from '@nestjs/common';
+import { ProjectionRunner } from '#projections';
+import type { LedgerConfig } from '../config.js';
+import { LEDGER_CONFIG } from '../infrastructure/ledger-config.module.js';
 import { optionalPosition } from './params.js';
 
 /**
@@ -9,15 +11,18 @@ import { optionalPosition } from './params.js';
  */
 @Injectable()
 export class ReadConsistency {
-  constructor(private readonly runtime: LedgerRuntime) {}
+  constructor(
+    private readonly runner: ProjectionRunner,
+    @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
+  ) {}
 
   async await(minPosition: unknown): Promise<void> {
     const position = optionalPosition(minPosition, 'minPosition');
     if (position === undefined) return;
-    if (await this.runtime.runner.waitFor(position, this.runtime.config.readWaitTimeoutMs)) return;
+    if (await this.runner.waitFor(position, this.config.readWaitTimeoutMs)) return;
     throw new ServiceUnavailableException({
       code: 'projection-behind',
-      message: `the read models have reached position ${this.runtime.runner.position}, not yet ${position}; retry shortly`,
+      message: `the read models have reached position ${this.runner.position}, not yet ${position}; retry shortly`,
     });
   }
 }

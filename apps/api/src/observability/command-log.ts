@@ -19,11 +19,3 @@ export class CommandLog implements CommandObserver {
     // Appends are measured, not logged: the command's line says what came of it.
   }
 }
-
-/** Tells every observer, in order. */
-export function observers(...list: CommandObserver[]): CommandObserver {
-  return {
-    commandHandled: (report) => list.forEach((observer) => observer.commandHandled(report)),
-    eventsAppended: (report) => list.forEach((observer) => observer.eventsAppended(report)),
-  };
-}

@@ -1,6 +1,9 @@
-import { Injectable } from '@nestjs/common';
-import type { EventStore } from '#event-store';
-import { LedgerRuntime } from '../infrastructure/ledger-runtime.js';
+import { Inject, Injectable } from '@nestjs/common';
+import { type EventStore, UpcastingEventStore } from '#event-store';
+import { ProjectionRunner } from '#projections';
+import type { LedgerConfig } from '../config.js';
+import { LedgerRelay } from '../infrastructure/kafka-relay.module.js';
+import { LEDGER_CONFIG } from '../infrastructure/ledger-config.module.js';
 
 /** How far one follower of the log (a projection, the Kafka relay) is behind the store's head. */
 export interface FollowerLag {
@@ -58,11 +61,16 @@ export async function lagBehind(store: EventStore, checkpoint: number, head: num
  */
 @Injectable()
 export class LedgerStatusProbe {
-  constructor(private readonly runtime: LedgerRuntime) {}
+  constructor(
+    private readonly store: UpcastingEventStore,
+    private readonly runner: ProjectionRunner,
+    private readonly relay: LedgerRelay,
+    @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
+  ) {}
 
   async snapshot(): Promise<LedgerStatus> {
-    const { store, runner, relay, config } = this.runtime;
-    const relayState = relay?.status() ?? null;
+    const { store, runner, config } = this;
+    const relayState = this.relay.relay?.status() ?? null;
     let head: number | null = null;
     let error: string | undefined;
     try {

@@ -1,15 +1,13 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import { QueryBus } from '@nestjs/cqrs';
 import { ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { NotFound } from '#domain';
+import { AsOfQueries, LedgerQueries } from '#projections';
 import { Access } from '../http/access.js';
 import { ApiLedgerIdParam, ApiReadErrors } from '../http/openapi.js';
 import { LedgerIdPipe, optionalChoice } from '../http/params.js';
 import { ReadConsistency } from '../http/read-consistency.js';
 import { PairProjectsDto } from '../projects/project.views.js';
 import { PairBreakdownDto, PairListDto, PairSummaryDto } from './partner-pair.views.js';
-import { GetPairBreakdownQuery, GetPairProjectsQuery, GetPairSummaryQuery, ListPairsQuery } from './partner-pair.queries.js';
-import { GetPairSummaryAsOfQuery } from '../as-of/as-of.queries.js';
 import { ApiTimeSlice, requestedSlice } from '../as-of/time-slice.js';
 
 const BREAKDOWNS = ['year', 'sector', 'capitalKind'] as const;
@@ -26,7 +24,8 @@ function found<T>(value: T | null, pairId: string): T {
 @Controller('partner-pairs')
 export class PartnerPairsHttpController {
   constructor(
-    private readonly queryBus: QueryBus,
+    private readonly queries: LedgerQueries,
+    private readonly asOf: AsOfQueries,
     private readonly consistency: ReadConsistency,
   ) {}
 
@@ -36,7 +35,7 @@ export class PartnerPairsHttpController {
   @ApiReadErrors()
   async list(@Query('minPosition') minPosition?: string) {
     await this.consistency.await(minPosition);
-    return { pairs: await this.queryBus.execute(new ListPairsQuery()) };
+    return { pairs: this.queries.listPairs() };
   }
 
   /** Live from the read models; with ?asOf and/or ?knownAt, recomputed from the events for that point in time. */
@@ -57,8 +56,8 @@ export class PartnerPairsHttpController {
   ) {
     const requested = requestedSlice(asOf, knownAt);
     await this.consistency.await(minPosition);
-    if (!requested) return found(await this.queryBus.execute(new GetPairSummaryQuery(pairId)), pairId);
-    const summary = await this.queryBus.execute(new GetPairSummaryAsOfQuery(pairId, requested.slice));
+    if (!requested) return found(this.queries.pairSummary(pairId), pairId);
+    const summary = await this.asOf.pairSummary(pairId, requested.slice);
     if (summary === null) {
       const { asOf: on, knownAt: by } = requested.echo;
       throw new NotFound('pair-not-found', `partner pair ${pairId} was not registered${by ? ` by ${by}` : ''}${on ? `, or not established by ${on}` : ''}`);
@@ -85,7 +84,7 @@ export class PartnerPairsHttpController {
     const dimension = optionalChoice(by, 'by', BREAKDOWNS, 'year');
     const within = optionalChoice(scope, 'scope', SCOPES, 'total');
     await this.consistency.await(minPosition);
-    const rows = found(await this.queryBus.execute(new GetPairBreakdownQuery(pairId, dimension, within)), pairId);
+    const rows = found(this.queries.breakdown(pairId, dimension, within), pairId);
     return { pairId, by: dimension, scope: within, rows };
   }
 
@@ -96,6 +95,6 @@ export class PartnerPairsHttpController {
   @ApiReadErrors('pair-not-found')
   async projects(@Param('pairId', LedgerIdPipe) pairId: string, @Query('minPosition') minPosition?: string) {
     await this.consistency.await(minPosition);
-    return { pairId, projects: found(await this.queryBus.execute(new GetPairProjectsQuery(pairId)), pairId) };
+    return { pairId, projects: found(this.queries.pairProjects(pairId), pairId) };
   }
 }

@@ -1,14 +1,13 @@
 import { Controller, Get, Param, Query, Res } from '@nestjs/common';
-import { QueryBus } from '@nestjs/cqrs';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { NotFound } from '#domain';
+import { NotFound, projectStreamId } from '#domain';
+import { UpcastingEventStore } from '#event-store';
+import { AsOfQueries, LedgerQueries } from '#projections';
 import { Access } from '../http/access.js';
 import { ApiLedgerIdParam, ApiReadErrors } from '../http/openapi.js';
 import { LedgerIdPipe } from '../http/params.js';
 import { ReadConsistency } from '../http/read-consistency.js';
-import { GetProjectHistoryQuery, GetProjectQuery } from './project.queries.js';
-import { GetProjectAsOfQuery } from '../as-of/as-of.queries.js';
 import { ApiTimeSlice, requestedSlice } from '../as-of/time-slice.js';
 import { ProjectHistoryDto, ProjectViewDto } from './project.views.js';
 
@@ -26,7 +25,10 @@ function notSignedThen(projectId: string, { asOf, knownAt }: { asOf: string | nu
 @Controller('projects')
 export class ProjectsHttpController {
   constructor(
-    private readonly queryBus: QueryBus,
+    private readonly queries: LedgerQueries,
+    private readonly asOf: AsOfQueries,
+    /** The events as stored, upcast: history is read from the store itself, not a read model. */
+    private readonly events: UpcastingEventStore,
     private readonly consistency: ReadConsistency,
   ) {}
 
@@ -59,11 +61,11 @@ export class ProjectsHttpController {
     const requested = requestedSlice(asOf, knownAt);
     await this.consistency.await(minPosition);
     if (requested) {
-      const then = await this.queryBus.execute(new GetProjectAsOfQuery(projectId, requested.slice));
+      const then = await this.asOf.project(projectId, requested.slice);
       if (!then) throw notSignedThen(projectId, requested.echo);
       return { ...then, ...requested.echo };
     }
-    const project = await this.queryBus.execute(new GetProjectQuery(projectId));
+    const project = this.queries.project(projectId);
     if (!project) throw notSigned(projectId);
     void reply.header('etag', `"${project.revision}"`);
     return project;
@@ -80,8 +82,8 @@ export class ProjectsHttpController {
   @ApiReadErrors('project-not-found', 'unknown-schema-version')
   async history(@Param('projectId', LedgerIdPipe) projectId: string, @Query('minPosition') minPosition?: string) {
     await this.consistency.await(minPosition);
-    const events = await this.queryBus.execute(new GetProjectHistoryQuery(projectId));
-    if (!events) throw notSigned(projectId);
+    const events = await this.events.readStream(projectStreamId(projectId));
+    if (events.length === 0) throw notSigned(projectId);
     return {
       projectId,
       events: events.map((event) => ({

@@ -1,10 +1,10 @@
 import { BadRequestException, ConflictException, Controller, Get, HttpCode, NotFoundException, Param, Post, ServiceUnavailableException } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import Database from 'better-sqlite3';
-import { ParkedEventNotFirst, ParkedEventNotFound, RebuildInProgress, type RetryResult } from '#projections';
+import { ParkedEventNotFirst, ParkedEventNotFound, ProjectionOperations, ProjectionRunner, RebuildInProgress, type RetryResult } from '#projections';
 import { Access } from '../../http/access.js';
 import { ApiCorrelationIdHeader, ApiErrorStatus, ApiErrors } from '../../http/openapi.js';
-import { LedgerRuntime } from '../../infrastructure/ledger-runtime.js';
+import { LedgerRelay } from '../../infrastructure/kafka-relay.module.js';
 import { ParkedRetryResultDto, ProjectionRebuildStartedDto, ProjectionsOverviewDto } from './projections.response.dto.js';
 
 /**
@@ -21,7 +21,11 @@ const BODY_REFUSALS = ['invalid-body', 'payload-too-large', 'unsupported-media-t
 @Access('operator')
 @Controller('admin/projections')
 export class ProjectionsHttpController {
-  constructor(private readonly runtime: LedgerRuntime) {}
+  constructor(
+    private readonly projections: ProjectionOperations,
+    private readonly runner: ProjectionRunner,
+    private readonly relay: LedgerRelay,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: "Each projection's checkpoint, the store's head, the lag, its state (live, degraded, rebuilding with progress), last error and parked events" })
@@ -29,9 +33,9 @@ export class ProjectionsHttpController {
   @ApiErrors('invalid-header')
   @ApiCorrelationIdHeader()
   async list() {
-    const projections = await this.runtime.projections.status();
+    const projections = await this.projections.status();
     // The relay projects the log onto Kafka: operators see its progress here too.
-    return { head: projections[0].head, projections, relay: this.runtime.relayStatus(projections[0].head) };
+    return { head: projections[0].head, projections, relay: this.relay.status(projections[0].head) };
   }
 
   @Post('rebuild')
@@ -47,7 +51,7 @@ export class ProjectionsHttpController {
   @ApiErrorStatus(503, ['read-models-busy'], { description: 'Another process holds the read models; try again shortly.' })
   @ApiCorrelationIdHeader()
   async rebuild() {
-    const status = await this.operate(() => this.runtime.projections.startRebuild());
+    const status = await this.operate(() => this.projections.startRebuild());
     return { rebuild: { ...status, percent: status.head === 0 ? 100 : Math.floor((100 * status.position) / status.head) } };
   }
 
@@ -60,7 +64,7 @@ export class ProjectionsHttpController {
   @ApiErrorStatus(503, ['read-models-busy'], { description: 'Another process holds the read models; try again shortly.' })
   @ApiCorrelationIdHeader()
   async retryAll() {
-    return this.withCount(await this.operate(() => this.runtime.projections.retryAll()));
+    return this.withCount(await this.operate(() => this.projections.retryAll()));
   }
 
   @Post('parked/:position/retry')
@@ -88,11 +92,11 @@ export class ProjectionsHttpController {
         fields: [{ field: 'position', problems: ['must be a positive whole number'] }],
       });
     }
-    return this.withCount(await this.operate(() => this.runtime.projections.retry(Number(position))));
+    return this.withCount(await this.operate(() => this.projections.retry(Number(position))));
   }
 
   private withCount(result: RetryResult) {
-    return { ...result, parkedCount: this.runtime.runner.parking.count() };
+    return { ...result, parkedCount: this.runner.parking.count() };
   }
 
   /** The operations' refusals as the ledger's errors. */

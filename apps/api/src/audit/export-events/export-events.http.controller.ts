@@ -2,10 +2,11 @@ import { PassThrough } from 'node:stream';
 import { Controller, Get, Headers, Logger, Query, Res } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { UpcastingEventStore } from '#event-store';
 import { CSV_COLUMNS, exportEvents } from '#exports';
+import { LedgerQueries } from '#projections';
 import { Access } from '../../http/access.js';
 import { ApiCorrelationIdHeader, ApiErrors, DATE_PATTERN } from '../../http/openapi.js';
-import { LedgerRuntime } from '../../infrastructure/ledger-runtime.js';
 import { EXPORT_FORMATS, exportFileName, exportOptionsOf, parseExportEventsQuery, resolveExportScope, subPairsByPair } from './export-events.request.js';
 
 const CONTENT_TYPES = { jsonl: 'application/x-ndjson; charset=utf-8', csv: 'text/csv; charset=utf-8; header=present' } as const;
@@ -26,7 +27,10 @@ const CONTENT_TYPES = { jsonl: 'application/x-ndjson; charset=utf-8', csv: 'text
 export class ExportEventsHttpController {
   private readonly logger = new Logger('Export');
 
-  constructor(private readonly runtime: LedgerRuntime) {}
+  constructor(
+    private readonly events: UpcastingEventStore,
+    private readonly queries: LedgerQueries,
+  ) {}
 
   @Get('events')
   @ApiOperation({
@@ -74,8 +78,9 @@ export class ExportEventsHttpController {
   @ApiCorrelationIdHeader()
   async export(@Query() query: Record<string, unknown>, @Headers('accept') accept: string | undefined, @Res() reply: FastifyReply): Promise<void> {
     const request = parseExportEventsQuery(query, accept);
-    const pairIds = await resolveExportScope(this.runtime.store.stored, request, () => subPairsByPair(this.runtime.queries));
-    const store = this.runtime.store.stored;
+    // The events as stored: auditors get what was recorded, each with the schema version it was stored with.
+    const store = this.events.stored;
+    const pairIds = await resolveExportScope(store, request, () => subPairsByPair(this.queries));
     const until = await store.headPosition();
 
     const body = new PassThrough();

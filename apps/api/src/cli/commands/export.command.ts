@@ -6,7 +6,8 @@ import { DomainError } from '#domain';
 import { exportEvents } from '#exports';
 import { LedgerQueries, openReadModelDb } from '#projections';
 import { exportOptionsOf, parseExportEventsQuery, resolveExportScope, subPairsByPair } from '../../audit/export-events/export-events.request.js';
-import { READ_MODELS_FILE, openStoredEvents } from '../../infrastructure/ledger-runtime.js';
+import { READ_MODELS_FILE } from '../../infrastructure/data-files.js';
+import { openStoredEvents } from '../../infrastructure/open-event-store.js';
 import { EXIT_FAILED, UsageError, defineCommand } from '../cli.js';
 
 /** Each option and the GET /audit/events parameter it stands for. */

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Ledger } from '#application';
 import { isCurrencyCode } from '#domain';
 import { EXIT_FAILED, UsageError, defineCommand } from '../cli.js';
 import { ImportInterrupted, applyImport } from '../import/import-apply.js';
+import { ImportLedger } from '../import/import-ledger.js';
 import { planImport } from '../import/import-plan.js';
 import { KIND_NAMES, ROW_KINDS, type RowProblem, formatProblem, parseReportCsv } from '../import/report-rows.js';
 
@@ -68,7 +68,7 @@ Works while the API runs on the same DATA_DIR.`,
     const store = await context.openStore();
     const checking = context.progress('checking', parsed.rows.length);
     // One ledger for checking and appending: the states the plan loaded stay cached, so appending does not read every stream again.
-    const ledger = new Ledger(store);
+    const ledger = new ImportLedger(store);
     const plan = await planImport(parsed.rows, ledger, parsed.refusedCreations, () => checking.increment());
     checking.stop();
 

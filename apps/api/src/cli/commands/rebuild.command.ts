@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { RebuildInProgress, openReadModelDb, rebuildReadModels } from '#projections';
-import { READ_MODELS_FILE } from '../../infrastructure/ledger-runtime.js';
+import { READ_MODELS_FILE } from '../../infrastructure/data-files.js';
 import { EXIT_BUSY, defineCommand } from '../cli.js';
 
 /**

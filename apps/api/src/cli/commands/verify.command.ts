@@ -1,6 +1,6 @@
 import { verifyHashChains } from '#event-store';
 import { ledgerStreamIdProblem } from '../../audit/verify-chains/verify-chains.http.controller.js';
-import { openStoredEvents } from '../../infrastructure/ledger-runtime.js';
+import { openStoredEvents } from '../../infrastructure/open-event-store.js';
 import { EXIT_FAILED, UsageError, defineCommand } from '../cli.js';
 
 /**

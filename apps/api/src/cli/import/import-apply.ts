@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { type CommandContext, KeyedMutex, type Ledger } from '#application';
+import { type CommandContext, KeyedMutex } from '#application';
+import type { ImportLedger } from './import-ledger.js';
 import type { PlannedRow } from './import-plan.js';
 
 export interface ImportRun {
@@ -36,7 +37,7 @@ export class ImportInterrupted extends Error {
  * order. On a refusal nothing more is started, and no later row of that
  * project runs.
  */
-export async function applyImport(ledger: Ledger, planned: readonly PlannedRow[], run: ImportRun, onRow: () => void = () => undefined): Promise<AppliedImport> {
+export async function applyImport(ledger: ImportLedger, planned: readonly PlannedRow[], run: ImportRun, onRow: () => void = () => undefined): Promise<AppliedImport> {
   let appended = 0;
   let replayed = 0;
   let failure: { line: number; error: unknown } | null = null;

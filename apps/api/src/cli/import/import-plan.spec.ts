@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Ledger } from '#application';
-import { parseMoney } from '#domain';
-import { type EventStore, SqliteEventStore } from '#event-store';
+import { LEDGER_UPCASTERS, parseMoney } from '#domain';
+import { type EventStore, SqliteEventStore, UpcastingEventStore } from '#event-store';
 import { ImportInterrupted, applyImport } from './import-apply.js';
+import { ImportLedger } from './import-ledger.js';
 import { planImport } from './import-plan.js';
 import { type ParsedReport, formatProblem, parseReportCsv } from './report-rows.js';
 
@@ -46,11 +46,11 @@ const context = { correlationId: 'seed', commandId: 'seed', actor: 'test' };
 
 describe('planning an import against the ledger', () => {
   let store: EventStore;
-  let ledger: Ledger;
+  let ledger: ImportLedger;
   beforeEach(async () => {
     // A real SQLite event store (in memory), written through the ledger's ordinary write path.
     store = new SqliteEventStore(':memory:');
-    ledger = new Ledger(store);
+    ledger = new ImportLedger(new UpcastingEventStore(store, LEDGER_UPCASTERS));
     await ledger.registerPartnerPair(
       {
         type: 'RegisterPartnerPair',
@@ -152,10 +152,10 @@ describe('planning an import against the ledger', () => {
 
 describe('appending a planned import', () => {
   let store: EventStore;
-  let ledger: Ledger;
+  let ledger: ImportLedger;
   beforeEach(() => {
     store = new SqliteEventStore(':memory:');
-    ledger = new Ledger(store);
+    ledger = new ImportLedger(new UpcastingEventStore(store, LEDGER_UPCASTERS));
   });
   afterEach(() => store.close());
 

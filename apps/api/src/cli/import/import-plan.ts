@@ -1,4 +1,4 @@
-import type { Ledger } from '#application';
+import type { WriteSide } from '#application';
 import {
   type Decision,
   DomainError,
@@ -14,8 +14,8 @@ import {
 } from '#domain';
 import type { Column, ImportRow, RowProblem } from './report-rows.js';
 
-/** Where the planner finds what the ledger already holds: the ledger's own write-side loaders (a `Ledger` is one). */
-export type LedgerStates = Pick<Ledger, 'loadPair' | 'loadProject'>;
+/** Where the planner finds what the ledger already holds: the write side's own loaders. */
+export type LedgerStates = Pick<WriteSide, 'pairs' | 'projects'>;
 
 export interface PlannedRow {
   readonly row: ImportRow;
@@ -75,12 +75,12 @@ export async function planImport(
 
   const pair = async (pairId: string) => {
     let simulated = pairs.get(pairId);
-    if (!simulated) pairs.set(pairId, (simulated = { ...(await states.loadPair(pairId)) }));
+    if (!simulated) pairs.set(pairId, (simulated = { ...(await states.pairs.load(pairId)) }));
     return simulated;
   };
   const project = async (projectId: string) => {
     let simulated = projects.get(projectId);
-    if (!simulated) projects.set(projectId, (simulated = { ...(await states.loadProject(projectId)) }));
+    if (!simulated) projects.set(projectId, (simulated = { ...(await states.projects.load(projectId)) }));
     return simulated;
   };
 

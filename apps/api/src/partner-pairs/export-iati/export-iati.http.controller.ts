@@ -1,15 +1,17 @@
 import { PassThrough } from 'node:stream';
-import { Controller, Get, Logger, Param, Query, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Logger, Param, Query, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { NotFound } from '#domain';
+import { NotFound, projectStreamId } from '#domain';
 import { type IatiProject, writeIatiActivities } from '#exports';
-import type { PairView } from '#projections';
+import { UpcastingEventStore } from '#event-store';
+import { LedgerQueries, type PairView } from '#projections';
 import { Access } from '../../http/access.js';
 import { ApiLedgerIdParam, ApiReadErrors } from '../../http/openapi.js';
 import { LedgerIdPipe, optionalChoice } from '../../http/params.js';
 import { ReadConsistency } from '../../http/read-consistency.js';
-import { LedgerRuntime } from '../../infrastructure/ledger-runtime.js';
+import type { LedgerConfig } from '../../config.js';
+import { LEDGER_CONFIG } from '../../infrastructure/ledger-config.module.js';
 
 /**
  * A pair's projects as IATI activity XML (version 2.03, valid against the
@@ -24,7 +26,9 @@ export class ExportIatiHttpController {
   private readonly logger = new Logger('IatiExport');
 
   constructor(
-    private readonly runtime: LedgerRuntime,
+    private readonly queries: LedgerQueries,
+    private readonly events: UpcastingEventStore,
+    @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
     private readonly consistency: ReadConsistency,
   ) {}
 
@@ -53,7 +57,7 @@ export class ExportIatiHttpController {
   ): Promise<void> {
     const withSubPairs = optionalChoice(includeSubPairs, 'includeSubPairs', ['true', 'false'] as const, 'false') === 'true';
     await this.consistency.await(minPosition);
-    const queries = this.runtime.queries;
+    const queries = this.queries;
     const root = queries.pair(pairId);
     if (root === null) throw new NotFound('pair-not-found', `partner pair ${pairId} is not registered`);
     const pairs: PairView[] = [root];
@@ -72,14 +76,14 @@ export class ExportIatiHttpController {
       .header('content-disposition', `attachment; filename="iati-activities-${pairId}${withSubPairs ? '-with-sub-pairs' : ''}.xml"`)
       .header('cache-control', 'no-store')
       .send(body);
-    const ledger = this.runtime.ledger;
+    const store = this.events;
     async function* activities(): AsyncGenerator<IatiProject> {
       for (const { pair, projectId } of projects) {
-        const events = await ledger.projectHistory(projectId);
-        if (events) yield { pair, events };
+        const events = await store.readStream(projectStreamId(projectId));
+        if (events.length > 0) yield { pair, events };
       }
     }
-    writeIatiActivities(body, activities(), this.runtime.config.iatiReportingOrg).catch((error: Error) => {
+    writeIatiActivities(body, activities(), this.config.iatiReportingOrg).catch((error: Error) => {
       this.logger.error(`IATI export of ${pairId} failed: ${error.message}`, error.stack);
       body.destroy(error);
     });

@@ -8,7 +8,7 @@ import { ProjectCommandResultDto, commandResponse } from '../../http/command-res
 import { ApiCommandErrors, ApiLedgerIdParam } from '../../http/openapi.js';
 import { LedgerIdPipe } from '../../http/params.js';
 import { CommandCtx } from '../../http/request-context.js';
-import { ProjectCommandMessage } from '../project.command.js';
+import { ProjectCommand } from '../project.command.js';
 import { CancelProjectRequestDto } from './cancel-project.request.dto.js';
 
 @ApiTags('projects')
@@ -30,7 +30,7 @@ export class CancelProjectHttpController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const data = { projectId, reason: body.reason, cancelledOn: body.cancelledOn };
-    const result = await this.commandBus.execute(new ProjectCommandMessage({ type: 'CancelProject', data }, context));
+    const result = await this.commandBus.execute(new ProjectCommand({ type: 'CancelProject', data }, context));
     return commandResponse(reply, result, { projectId });
   }
 }

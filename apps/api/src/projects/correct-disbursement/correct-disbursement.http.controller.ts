@@ -9,7 +9,7 @@ import { DisbursementCorrectionResultDto, commandResponse } from '../../http/com
 import { ApiCommandErrors, ApiLedgerIdParam } from '../../http/openapi.js';
 import { LedgerIdPipe } from '../../http/params.js';
 import { CommandCtx } from '../../http/request-context.js';
-import { ProjectCommandMessage } from '../project.command.js';
+import { ProjectCommand } from '../project.command.js';
 import { CorrectDisbursementRequestDto } from './correct-disbursement.request.dto.js';
 
 @ApiTags('projects')
@@ -53,7 +53,7 @@ export class CorrectDisbursementHttpController {
       reason: body.reason,
       correctedOn: body.correctedOn,
     };
-    const result = await this.commandBus.execute(new ProjectCommandMessage({ type: 'CorrectDisbursement', data }, context));
+    const result = await this.commandBus.execute(new ProjectCommand({ type: 'CorrectDisbursement', data }, context));
     return commandResponse(reply, result, { projectId, disbursementId, correctionId: body.correctionId });
   }
 }

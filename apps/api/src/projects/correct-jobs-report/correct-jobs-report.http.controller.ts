@@ -8,7 +8,7 @@ import { JobsReportCorrectionResultDto, commandResponse } from '../../http/comma
 import { ApiCommandErrors, ApiLedgerIdParam } from '../../http/openapi.js';
 import { LedgerIdPipe } from '../../http/params.js';
 import { CommandCtx } from '../../http/request-context.js';
-import { ProjectCommandMessage } from '../project.command.js';
+import { ProjectCommand } from '../project.command.js';
 import { CorrectJobsReportRequestDto } from './correct-jobs-report.request.dto.js';
 
 @ApiTags('projects')
@@ -35,7 +35,7 @@ export class CorrectJobsReportHttpController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const data = { projectId, correctionId: body.correctionId, reportId, jobs: body.jobs, reason: body.reason, correctedOn: body.correctedOn };
-    const result = await this.commandBus.execute(new ProjectCommandMessage({ type: 'CorrectJobsReport', data }, context));
+    const result = await this.commandBus.execute(new ProjectCommand({ type: 'CorrectJobsReport', data }, context));
     return commandResponse(reply, result, { projectId, reportId, correctionId: body.correctionId });
   }
 }

@@ -9,7 +9,7 @@ import { DisbursementResultDto, commandResponse } from '../../http/command-respo
 import { ApiCommandErrors, ApiLedgerIdParam } from '../../http/openapi.js';
 import { LedgerIdPipe } from '../../http/params.js';
 import { CommandCtx } from '../../http/request-context.js';
-import { ProjectCommandMessage } from '../project.command.js';
+import { ProjectCommand } from '../project.command.js';
 import { DisburseFundsRequestDto } from './disburse-funds.request.dto.js';
 
 @ApiTags('projects')
@@ -31,7 +31,7 @@ export class DisburseFundsHttpController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const data = { projectId, disbursementId: body.disbursementId, amount: parseMoney(body.amount), disbursedOn: body.disbursedOn };
-    const result = await this.commandBus.execute(new ProjectCommandMessage({ type: 'DisburseFunds', data }, context));
+    const result = await this.commandBus.execute(new ProjectCommand({ type: 'DisburseFunds', data }, context));
     return commandResponse(reply, result, { projectId, disbursementId: body.disbursementId });
   }
 }

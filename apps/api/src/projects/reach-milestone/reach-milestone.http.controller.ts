@@ -8,7 +8,7 @@ import { MilestoneResultDto, commandResponse } from '../../http/command-response
 import { ApiCommandErrors, ApiLedgerIdParam } from '../../http/openapi.js';
 import { LedgerIdPipe } from '../../http/params.js';
 import { CommandCtx } from '../../http/request-context.js';
-import { ProjectCommandMessage } from '../project.command.js';
+import { ProjectCommand } from '../project.command.js';
 import { ReachMilestoneRequestDto } from './reach-milestone.request.dto.js';
 
 @ApiTags('projects')
@@ -30,7 +30,7 @@ export class ReachMilestoneHttpController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const data = { projectId, milestone: body.milestone, reachedOn: body.reachedOn };
-    const result = await this.commandBus.execute(new ProjectCommandMessage({ type: 'ReachMilestone', data }, context));
+    const result = await this.commandBus.execute(new ProjectCommand({ type: 'ReachMilestone', data }, context));
     return commandResponse(reply, result, { projectId, milestone: body.milestone });
   }
 }

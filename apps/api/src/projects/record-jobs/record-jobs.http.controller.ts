@@ -8,7 +8,7 @@ import { JobsReportResultDto, commandResponse } from '../../http/command-respons
 import { ApiCommandErrors, ApiLedgerIdParam } from '../../http/openapi.js';
 import { LedgerIdPipe } from '../../http/params.js';
 import { CommandCtx } from '../../http/request-context.js';
-import { ProjectCommandMessage } from '../project.command.js';
+import { ProjectCommand } from '../project.command.js';
 import { RecordJobsRequestDto } from './record-jobs.request.dto.js';
 
 @ApiTags('projects')
@@ -30,7 +30,7 @@ export class RecordJobsHttpController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const data = { projectId, reportId: body.reportId, jobs: body.jobs, reportedOn: body.reportedOn };
-    const result = await this.commandBus.execute(new ProjectCommandMessage({ type: 'RecordJobs', data }, context));
+    const result = await this.commandBus.execute(new ProjectCommand({ type: 'RecordJobs', data }, context));
     return commandResponse(reply, result, { projectId, reportId: body.reportId });
   }
 }

@@ -9,7 +9,7 @@ import { ProjectCommandResultDto, commandResponse } from '../../http/command-res
 import { ApiCommandErrors, ApiLedgerIdParam } from '../../http/openapi.js';
 import { LedgerIdPipe } from '../../http/params.js';
 import { CommandCtx } from '../../http/request-context.js';
-import { ProjectCommandMessage } from '../project.command.js';
+import { ProjectCommand } from '../project.command.js';
 import { RevisePledgeRequestDto } from './revise-pledge.request.dto.js';
 
 @ApiTags('projects')
@@ -31,7 +31,7 @@ export class RevisePledgeHttpController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const data = { projectId, revisionId: body.revisionId ?? null, pledged: parseMoney(body.pledged), reason: body.reason, revisedOn: body.revisedOn };
-    const result = await this.commandBus.execute(new ProjectCommandMessage({ type: 'RevisePledge', data }, context));
+    const result = await this.commandBus.execute(new ProjectCommand({ type: 'RevisePledge', data }, context));
     return commandResponse(reply, result, { projectId });
   }
 }

@@ -8,7 +8,7 @@ import { Access } from '../../http/access.js';
 import { ProjectCommandResultDto, commandResponse } from '../../http/command-response.js';
 import { ApiCommandErrors } from '../../http/openapi.js';
 import { CommandCtx } from '../../http/request-context.js';
-import { ProjectCommandMessage } from '../project.command.js';
+import { ProjectCommand } from '../project.command.js';
 import { SignProjectRequestDto } from './sign-project.request.dto.js';
 
 @ApiTags('projects')
@@ -24,7 +24,7 @@ export class SignProjectHttpController {
   @ApiCommandErrors('pair-not-found', 'project-already-signed', 'signed-before-pair-established')
   async sign(@Body() body: SignProjectRequestDto, @CommandCtx() context: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
     const result = await this.commandBus.execute(
-      new ProjectCommandMessage(
+      new ProjectCommand(
         {
           type: 'SignProject',
           data: {

@@ -1,0 +1,74 @@
+import { join } from 'node:path';
+import { Inject, Injectable, Logger, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type Database from 'better-sqlite3';
+import { UpcastingEventStore } from '#event-store';
+import { AsOfQueries, LedgerProjection, LedgerQueries, ProjectionOperations, ProjectionRunner, openReadModelDb } from '#projections';
+import type { LedgerConfig } from '../config.js';
+import { ReadConsistency } from '../http/read-consistency.js';
+import { READ_MODELS_FILE } from './data-files.js';
+import { LEDGER_CONFIG } from './ledger-config.module.js';
+
+/** The projection runner's connection: it writes, and never waits synchronously for a lock. */
+const READ_MODEL_WRITER = Symbol('ReadModelWriter');
+/** The queries' connection: in WAL mode reads never wait for writers. */
+const READ_MODEL_READER = Symbol('ReadModelReader');
+
+type Db = Database.Database;
+const projectionsLogger = new Logger('Projections');
+
+/** Starts the projection runner with the app; on shutdown stops a rebuild and the runner, then closes the connections. */
+@Injectable()
+class ReadModelsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(
+    private readonly runner: ProjectionRunner,
+    private readonly operations: ProjectionOperations,
+    @Inject(READ_MODEL_WRITER) private readonly writer: Db,
+    @Inject(READ_MODEL_READER) private readonly reader: Db,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.runner.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.operations.stop();
+    await this.runner.stop();
+    this.writer.close();
+    this.reader.close();
+  }
+}
+
+/**
+ * The read models (DATA_DIR/read-models.sqlite): the projection runner that
+ * keeps them current, the queries over them, as-of answers recomputed from
+ * the events, operations (status, blue/green rebuild, parked retries) and
+ * read-your-writes.
+ */
+@Module({
+  providers: [
+    { provide: READ_MODEL_WRITER, useFactory: (config: LedgerConfig) => openReadModelDb(join(config.dataDir, READ_MODELS_FILE), 0), inject: [LEDGER_CONFIG] },
+    { provide: READ_MODEL_READER, useFactory: (config: LedgerConfig) => openReadModelDb(join(config.dataDir, READ_MODELS_FILE)), inject: [LEDGER_CONFIG] },
+    { provide: LedgerQueries, useFactory: (reader: Db) => new LedgerQueries(reader), inject: [READ_MODEL_READER] },
+    {
+      provide: AsOfQueries,
+      useFactory: (events: UpcastingEventStore, reader: Db, config: LedgerConfig) => new AsOfQueries(events, reader, { maxEvents: config.asOfMaxEvents }),
+      inject: [UpcastingEventStore, READ_MODEL_READER, LEDGER_CONFIG],
+    },
+    {
+      provide: ProjectionRunner,
+      useFactory: (events: UpcastingEventStore, writer: Db) => new ProjectionRunner(events, writer, new LedgerProjection(writer), projectionsLogger),
+      inject: [UpcastingEventStore, READ_MODEL_WRITER],
+    },
+    {
+      provide: ProjectionOperations,
+      // A rebuild's own connection waits at most a second for another process's lock (it never waits for this one's runner).
+      useFactory: (events: UpcastingEventStore, runner: ProjectionRunner, writer: Db, config: LedgerConfig) =>
+        new ProjectionOperations(events, runner, writer, () => openReadModelDb(join(config.dataDir, READ_MODELS_FILE), 1000), projectionsLogger),
+      inject: [UpcastingEventStore, ProjectionRunner, READ_MODEL_WRITER, LEDGER_CONFIG],
+    },
+    ReadConsistency,
+    ReadModelsLifecycle,
+  ],
+  exports: [LedgerQueries, AsOfQueries, ProjectionRunner, ProjectionOperations, ReadConsistency],
+})
+export class ReadModelsModule {}
