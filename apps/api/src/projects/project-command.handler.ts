@@ -1,6 +1,6 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { CommandExecutor, type CommandResult, PartnerPairLoader, ProjectLoader } from '#application';
-import { decideProject, signProject } from '#domain';
+import { decideOnProject } from '#domain';
 import { ProjectCommand } from './project.command.js';
 
 /**
@@ -16,16 +16,8 @@ export class ProjectCommandHandler implements ICommandHandler<ProjectCommand, Co
   ) {}
 
   execute({ command, context }: ProjectCommand): Promise<CommandResult> {
-    const project = this.projects.stream(command.data.projectId);
-    return this.executor.execute(
-      command,
-      project,
-      async (state) => {
-        if (command.type !== 'SignProject') return decideProject(command, state);
-        // Pairs are immutable once registered, so the pair read here cannot change before the append.
-        return signProject(command, state, (await this.pairs.load(command.data.pairId)).state);
-      },
-      context,
-    );
+    // Pairs are immutable once registered, so a pair read here cannot change before the append.
+    const pairOf = async (pairId: string) => (await this.pairs.load(pairId)).state;
+    return this.executor.execute(command, this.projects.stream(command.data.projectId), (state) => decideOnProject(command, state, pairOf), context);
   }
 }

@@ -6,7 +6,8 @@ import { type DisburseFunds, disburseFunds } from './commands/disburse-funds.js'
 import { type ReachMilestone, reachMilestone } from './commands/reach-milestone.js';
 import { type RecordJobs, recordJobs } from './commands/record-jobs.js';
 import { type RevisePledge, revisePledge } from './commands/revise-pledge.js';
-import type { SignProject } from './commands/sign-project.js';
+import { type SignProject, signProject } from './commands/sign-project.js';
+import type { PartnerPairState } from '../partner-pairs/partner-pair.js';
 import type { ProjectEvent } from './project.events.js';
 import type { ProjectState } from './project.state.js';
 
@@ -33,4 +34,17 @@ export function decideProject(command: ProjectCommand, state: ProjectState): Dec
     default:
       return assertNever(command);
   }
+}
+
+/**
+ * Any command on a project, signing included: a signing is decided against
+ * the pair it is signed under, which `pairOf` is asked for (and only then).
+ */
+export async function decideOnProject(
+  command: AnyProjectCommand,
+  state: ProjectState,
+  pairOf: (pairId: string) => Promise<PartnerPairState>,
+): Promise<Decision<ProjectEvent>> {
+  if (command.type === 'SignProject') return signProject(command, state, await pairOf(command.data.pairId));
+  return decideProject(command, state);
 }

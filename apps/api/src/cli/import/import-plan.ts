@@ -4,13 +4,11 @@ import {
   DomainError,
   NotFound,
   type PartnerPairState,
-  type ProjectEvent,
   type ProjectState,
-  decideProject,
+  decideOnProject,
   evolvePartnerPair,
   evolveProject,
   registerPartnerPair,
-  signProject,
 } from '#domain';
 import type { Column, ImportRow, RowProblem } from './report-rows.js';
 
@@ -95,8 +93,7 @@ export async function planImport(
         record(row, decision, target, evolvePartnerPair);
       } else {
         const target = await project(command.data.projectId);
-        const decision: Decision<ProjectEvent> =
-          command.type === 'SignProject' ? signProject(command, target.state, (await pair(command.data.pairId)).state) : decideProject(command, target.state);
+        const decision = await decideOnProject(command, target.state, async (pairId) => (await pair(pairId)).state);
         record(row, decision, target, evolveProject);
       }
     } catch (error) {

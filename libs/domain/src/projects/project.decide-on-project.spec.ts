@@ -1,0 +1,43 @@
+import { initialPartnerPairState } from '../partner-pairs/partner-pair.js';
+import { cny, given, registeredPair, signed } from '../testing/fixtures.js';
+import type { SignProject } from './commands/sign-project.js';
+import { decideOnProject } from './project.decider.js';
+import { initialProjectState } from './project.state.js';
+
+const signing: SignProject = {
+  type: 'SignProject',
+  data: {
+    projectId: 'graphite-anode',
+    pairId: 'shanghai-sanming',
+    title: 'Natural-graphite anode precursor',
+    sector: 'new-materials',
+    capitalKind: 'investment',
+    pledged: cny('3000000000'),
+    signedOn: '2024-05-07',
+    occasion: 'Second joint meeting',
+    investor: 'A Shanghai new materials company',
+  },
+};
+
+describe('decideOnProject: any command on a project', () => {
+  it('decides a signing against the pair it names', async () => {
+    const asked: string[] = [];
+    const pairOf = async (pairId: string) => (asked.push(pairId), registeredPair());
+    const decision = await decideOnProject(signing, initialProjectState, pairOf);
+    expect(decision).toMatchObject({ kind: 'append', events: [{ type: 'ProjectSigned', data: { projectId: 'graphite-anode' } }] });
+    expect(asked).toEqual(['shanghai-sanming']);
+  });
+
+  it('refuses a signing under a pair that is not registered', async () => {
+    await expect(decideOnProject(signing, initialProjectState, async () => initialPartnerPairState)).rejects.toMatchObject({ code: 'pair-not-found' });
+  });
+
+  it('decides every other command on the project alone, without asking for a pair', async () => {
+    const asked: string[] = [];
+    const pairOf = async (pairId: string) => (asked.push(pairId), registeredPair());
+    const disburse = { type: 'DisburseFunds' as const, data: { projectId: 'graphite-anode', disbursementId: 't1', amount: cny('1000'), disbursedOn: '2024-06-01' } };
+    const decision = await decideOnProject(disburse, given(signed()), pairOf);
+    expect(decision).toMatchObject({ kind: 'append', events: [{ type: 'FundsDisbursed', data: { disbursementId: 't1' } }] });
+    expect(asked).toEqual([]);
+  });
+});
