@@ -4,7 +4,7 @@ import { Access } from '../http/access.js';
 import { ApiCorrelationIdHeader, ApiErrors } from '../http/openapi.js';
 import { UpcastingEventStore } from '#event-store';
 import { LedgerRelay } from '../infrastructure/kafka-relay.module.js';
-import { RelayStatusDto } from './operations.views.js';
+import { RelayStatusDto } from './operations.response.dto.js';
 
 /** What operators watch: how far the Kafka relay is behind the event store. */
 @ApiTags('operations')

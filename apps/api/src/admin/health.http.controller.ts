@@ -8,7 +8,7 @@ import { ProjectionRunner } from '#projections';
 import type { LedgerConfig } from '../config.js';
 import { LEDGER_CONFIG } from '../infrastructure/ledger-config.module.js';
 import { type LedgerStatus, LedgerStatusProbe } from '../observability/ledger-status.js';
-import { HealthCheckResultDto, HealthDto } from './operations.views.js';
+import { HealthCheckResultDto, HealthDto } from './operations.response.dto.js';
 
 /**
  * Probes for orchestrators and load balancers.

@@ -6,8 +6,8 @@ import { Access } from '../http/access.js';
 import { ApiLedgerIdParam, ApiReadErrors } from '../http/openapi.js';
 import { LedgerIdPipe, optionalChoice } from '../http/params.js';
 import { ReadConsistency } from '../http/read-consistency.js';
-import { PairProjectsDto } from '../projects/project.views.js';
-import { PairBreakdownDto, PairListDto, PairSummaryDto } from './partner-pair.views.js';
+import { PairProjectsDto } from '../projects/project.response.dto.js';
+import { PairBreakdownDto, PairListDto, PairSummaryDto } from './partner-pair.response.dto.js';
 import { ApiTimeSlice, requestedSlice } from '../as-of/time-slice.js';
 
 const BREAKDOWNS = ['year', 'sector', 'capitalKind'] as const;

@@ -9,7 +9,7 @@ import { ApiLedgerIdParam, ApiReadErrors } from '../http/openapi.js';
 import { LedgerIdPipe } from '../http/params.js';
 import { ReadConsistency } from '../http/read-consistency.js';
 import { ApiTimeSlice, requestedSlice } from '../as-of/time-slice.js';
-import { ProjectHistoryDto, ProjectViewDto } from './project.views.js';
+import { ProjectHistoryDto, ProjectViewDto } from './project.response.dto.js';
 
 function notSigned(projectId: string): NotFound {
   return new NotFound('project-not-found', `project ${projectId} has not been signed`);

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { RelayStatusDto } from '../operations.views.js';
+import { RelayStatusDto } from '../operations.response.dto.js';
 
 /** The shapes GET /admin/projections and the retries answer with (for the OpenAPI document). */
 

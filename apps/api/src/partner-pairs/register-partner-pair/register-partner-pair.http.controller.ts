@@ -4,7 +4,8 @@ import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestj
 import type { FastifyReply } from 'fastify';
 import type { CommandContext } from '#application';
 import { Access } from '../../http/access.js';
-import { PairCommandResultDto, commandResponse } from '../../http/command-response.js';
+import { commandResponse } from '../../http/command-response.js';
+import { PairCommandResultDto } from '../../http/command-result.response.dto.js';
 import { ApiCommandErrors } from '../../http/openapi.js';
 import { CommandCtx } from '../../http/request-context.js';
 import { RegisterPartnerPairCommand } from './register-partner-pair.command.js';

@@ -4,7 +4,8 @@ import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestj
 import type { FastifyReply } from 'fastify';
 import type { CommandContext } from '#application';
 import { Access } from '../../http/access.js';
-import { JobsReportResultDto, commandResponse } from '../../http/command-response.js';
+import { commandResponse } from '../../http/command-response.js';
+import { JobsReportResultDto } from '../../http/command-result.response.dto.js';
 import { ApiCommandErrors, ApiLedgerIdParam } from '../../http/openapi.js';
 import { LedgerIdPipe } from '../../http/params.js';
 import { CommandCtx } from '../../http/request-context.js';
