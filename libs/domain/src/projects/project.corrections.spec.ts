@@ -1,7 +1,8 @@
+import { businessDateOf } from '../ledger-events.js';
 import { Conflict, type DomainError, NotFound, RuleViolation } from '../shared/errors.js';
 import { cancelled, cny, disbursed, given, signed } from '../testing/fixtures.js';
 import { type ProjectCommand, decideProject } from './project.decider.js';
-import { type ProjectEvent, businessDateOf } from './project.events.js';
+import type { ProjectEvent } from './project.events.js';
 import { type ProjectState, evolveProject, isSigned } from './project.state.js';
 
 const projectId = 'graphite-anode';
