@@ -1,6 +1,14 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiHeader, ApiParam, ApiProperty, ApiPropertyOptional, ApiQuery, ApiResponse } from '@nestjs/swagger';
-import { ID_PATTERN, MAX_INTEGER_DIGITS, MINOR_DIGITS } from '#domain';
+import {
+  AMOUNT_PATTERN,
+  DATE_PATTERN as CALENDAR_DATE,
+  ID_PATTERN,
+  MAX_ID_LENGTH,
+  MAX_INTEGER_DIGITS,
+  MAX_MINOR_DIGITS,
+  MINOR_DIGITS,
+} from '#domain';
 import { errorBody } from './error.filter.js';
 
 /**
@@ -11,15 +19,13 @@ import { errorBody } from './error.filter.js';
  */
 
 export const CURRENCIES = Object.keys(MINOR_DIGITS);
-/** A positive decimal string: at most 18 integer digits, at most the currency's minor digits (checked per currency). */
-export const AMOUNT_PATTERN = `^(0|[1-9][0-9]{0,${MAX_INTEGER_DIGITS - 1}})(\\.[0-9]{1,3})?$`;
 /** A real calendar date; the pattern is the shape, the server also refuses dates that do not exist (2023-02-29). */
-export const DATE_PATTERN = '^[0-9]{4}-[0-9]{2}-[0-9]{2}$';
+export const DATE_PATTERN = CALENDAR_DATE.source;
 /** A decimal amount printed with exactly the currency's minor digits. */
-export const PRINTED_AMOUNT_PATTERN = '^-?(0|[1-9][0-9]*)(\\.[0-9]{1,3})?$';
+export const PRINTED_AMOUNT_PATTERN = `^-?(0|[1-9][0-9]*)(\\.[0-9]{1,${MAX_MINOR_DIGITS}})?$`;
 
 export function ledgerIdProperty(description: string, example: string) {
-  return { type: String, pattern: ID_PATTERN.source, minLength: 1, maxLength: 128, description, example };
+  return { type: String, pattern: ID_PATTERN.source, minLength: 1, maxLength: MAX_ID_LENGTH, description, example };
 }
 
 export function dateProperty(description: string, example: string) {
@@ -44,9 +50,10 @@ export function perCurrencyProperty(description: string, example: Record<string,
 export class MoneyDto {
   @ApiProperty({
     type: String,
-    pattern: AMOUNT_PATTERN,
+    pattern: AMOUNT_PATTERN.source,
     description:
-      'Exact decimal string, greater than zero, no sign, exponent or leading zeros; at most 18 integer digits and at most the ' +
+      'Exact decimal string, greater than zero, no sign, exponent or leading zeros; ' +
+      `at most ${MAX_INTEGER_DIGITS} integer digits and at most the ` +
       "currency's minor digits (2 for CNY, 0 for JPY, 3 for KWD). A JSON number is refused. Responses print exactly the minor digits.",
     example: '3000000000.00',
   })
@@ -60,9 +67,10 @@ export class MoneyDto {
 export class MoneyOrZeroDto {
   @ApiProperty({
     type: String,
-    pattern: AMOUNT_PATTERN,
+    pattern: AMOUNT_PATTERN.source,
     description:
-      "Exact decimal string, zero or more, no sign, exponent or leading zeros; at most 18 integer digits and at most the currency's minor digits. A JSON number is refused.",
+      'Exact decimal string, zero or more, no sign, exponent or leading zeros; ' +
+      `at most ${MAX_INTEGER_DIGITS} integer digits and at most the currency's minor digits. A JSON number is refused.`,
     example: '400000000.00',
   })
   amount!: string;
@@ -245,7 +253,7 @@ export function ApiMinPositionQuery(): MethodDecorator {
 /** A client-chosen id in the path: malformed is a 400, over-long a 414. */
 export function ApiLedgerIdParam(name: string, description: string, example: string): MethodDecorator {
   return applyDecorators(
-    ApiParam({ name, description, schema: { type: 'string', pattern: ID_PATTERN.source, maxLength: 128, example } }),
+    ApiParam({ name, description, schema: { type: 'string', pattern: ID_PATTERN.source, maxLength: MAX_ID_LENGTH, example } }),
     ApiErrorStatus(400, ['invalid-request'], {
       description: 'A malformed id in the path.',
       message: `invalid id in path: it must match ${ID_PATTERN.source}`,
