@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { ModulesContainer } from '@nestjs/core';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule, getSchemaPath } from '@nestjs/swagger';
+import { ID_PATTERN } from '#domain';
 import { ACCESS_METADATA, type AccessLevel } from '../http/access.js';
 import { type ErrorCode, statusOf } from '../http/error-codes.js';
 import { errorBody } from '../http/error.filter.js';
@@ -24,7 +25,7 @@ const WHO: Record<Exclude<AccessLevel, 'public'>, string> = {
 const DESCRIPTION = `An event-sourced ledger of paired-assistance investment commitments: pledged vs delivered capital per partner pair.
 
 Money is an object \`{"amount": "1234.50", "currency": "CNY"}\` whose amount is an exact decimal **string** (a JSON number is refused).
-Ids are chosen by the client and match \`^[a-z0-9][a-z0-9._-]{0,127}$\`; dates are real calendar dates \`YYYY-MM-DD\`.
+Ids are chosen by the client and match \`${ID_PATTERN.source}\`; dates are real calendar dates \`YYYY-MM-DD\`.
 A command answers 201 with \`{…ids, outcome: "created", revision, position}\`; the same command again answers 200 with \`outcome: "replayed"\` and appends nothing.
 Every read accepts \`?minPosition=N\` to read its own writes. Every error has one shape (\`ErrorResponseDto\`).
 

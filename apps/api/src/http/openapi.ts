@@ -12,6 +12,7 @@ import {
 } from '#domain';
 import { type ErrorCode, statusOf } from './error-codes.js';
 import { errorBody } from './error.filter.js';
+import { CORRELATION_ID, IF_MATCH } from './request-context.js';
 
 /**
  * What the OpenAPI document (served at /docs) says about the shapes every
@@ -232,7 +233,7 @@ export function ApiCommandErrors(...own: DomainErrorCode[]): MethodDecorator {
       name: 'If-Match',
       required: false,
       description: 'Refuse the command with 409 `revision-mismatch` unless the stream is at this revision (the `ETag` of `GET /projects/{projectId}`).',
-      schema: { type: 'string', pattern: '^"(0|[1-9][0-9]{0,14})"$', example: '"2"' },
+      schema: { type: 'string', pattern: IF_MATCH.source, example: '"2"' },
     }),
     ApiCorrelationIdHeader(),
   );
@@ -248,7 +249,7 @@ export function ApiCorrelationIdHeader(): MethodDecorator {
     name: 'X-Correlation-Id',
     required: false,
     description: "Recorded in the events' metadata and echoed in the response; one is generated otherwise. A malformed one is a 400 `invalid-header`.",
-    schema: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,128}$', example: 'import-2024-05-07' },
+    schema: { type: 'string', pattern: CORRELATION_ID.source, example: 'import-2024-05-07' },
   });
 }
 
