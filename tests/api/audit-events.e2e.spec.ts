@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { generateLedger } from '#bench/generate-ledger';
 import type { RecordedEvent } from '#event-store';
-import { CSV_COLUMNS, businessDateOf, unneutralise } from '#exports';
+import { CSV_COLUMNS, businessDateOfRecorded, unneutralise } from '#exports';
 import { pairBody, projectBody } from '../support/fixtures.js';
 import { HARNESS_AUTH, LedgerUnderTest, ledgerPerSuite, removeDataDirs, sqliteOnly, tempDataDir } from '../support/ledger-harness.js';
 import { scenario } from '../support/scenario.js';
@@ -66,7 +66,7 @@ describe('GET /audit/events', () => {
         revision: event.revision,
         position: event.position,
         recordedAt: event.metadata.recordedAt,
-        businessDate: businessDateOf(event),
+        businessDate: businessDateOfRecorded(event),
         data: event.data,
         metadata: event.metadata,
       });
@@ -104,7 +104,7 @@ describe('GET /audit/events', () => {
         eventId: event.id,
         type: event.type,
         schemaVersion: String(event.schemaVersion),
-        businessDate: businessDateOf(event) ?? '',
+        businessDate: businessDateOfRecorded(event) ?? '',
         pairId: data.pairId ?? '',
         projectId: data.projectId ?? '',
         amount: money?.amount ?? '',
@@ -146,7 +146,7 @@ describe('GET /audit/events', () => {
 
     const dated = jsonLines((await exported('?from=2025-01-10&to=2025-03-01')).text);
     const expected = events.filter((event) => {
-      const date = businessDateOf(event);
+      const date = businessDateOfRecorded(event);
       return date !== null && date >= '2025-01-10' && date <= '2025-03-01';
     });
     expect(dated.map((line) => line.eventId)).toEqual(expected.map((event) => event.id));

@@ -1,10 +1,13 @@
 import {
+  AMOUNT_PATTERN,
   CAPITAL_KINDS,
+  DATE_PATTERN,
   ID_PATTERN,
   MILESTONES,
   MINOR_DIGITS,
   PROGRAMMES,
   REGION_LEVELS,
+  SLUG_PATTERN,
   type PartnerPairEvent,
   type ProjectEvent,
 } from '#domain';
@@ -26,7 +29,7 @@ export interface EventDefinition {
 }
 
 const id: JsonSchema = { type: 'string', pattern: ID_PATTERN.source };
-const date: JsonSchema = { type: 'string', pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$', description: 'a calendar date, YYYY-MM-DD' };
+const date: JsonSchema = { type: 'string', pattern: DATE_PATTERN.source, description: 'a calendar date, YYYY-MM-DD' };
 const text: JsonSchema = { type: 'string', minLength: 1 };
 const optionalText: JsonSchema = { type: ['string', 'null'], minLength: 1 };
 const money: JsonSchema = {
@@ -35,7 +38,7 @@ const money: JsonSchema = {
   required: ['amount', 'currency'],
   description: 'exact money: a decimal string with exactly the currency\'s minor digits (never a JSON number)',
   properties: {
-    amount: { type: 'string', pattern: '^(0|[1-9][0-9]{0,19})(\\.[0-9]{1,3})?$', description: 'positive; at most the currency\'s minor digits (0 to 3)' },
+    amount: { type: 'string', pattern: AMOUNT_PATTERN.source, description: 'positive; at most the currency\'s minor digits (0 to 3)' },
     currency: { type: 'string', enum: Object.keys(MINOR_DIGITS) },
   },
 };
@@ -79,7 +82,7 @@ export const EVENT_CATALOGUE = {
     data: object({
       ...projectRef,
       title: text,
-      sector: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,63}$' },
+      sector: { type: 'string', pattern: SLUG_PATTERN.source },
       capitalKind: { type: 'string', enum: [...CAPITAL_KINDS] },
       pledged: money,
       signedOn: date,

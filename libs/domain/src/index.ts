@@ -8,6 +8,7 @@ export * from './shared/upcasting.js';
 export * from './event-versions.js';
 export * from './partner-pairs/partner-pair.js';
 export * from './projects/project.events.js';
+export * from './ledger-events.js';
 export * from './projects/project.state.js';
 export * from './projects/project.decider.js';
 export * from './projects/commands/sign-project.js';

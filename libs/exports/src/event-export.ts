@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import { partnerPairStreamId, projectStreamId } from '#domain';
+import { businessDateOf, ledgerEventOf, partnerPairStreamId, projectStreamId } from '#domain';
 import type { EventStore, RecordedEvent } from '#event-store';
 import { envelopeOf } from '#kafka-relay';
 import { csvRow } from './csv.js';
@@ -73,24 +73,6 @@ export const CSV_COLUMNS = [
   'data',
 ] as const;
 
-/**
- * The date of the fact each event records, which `from`/`to` compare: the
- * pair's establishment, the signing, the revision, the tranche, the jobs
- * report, the milestone, the cancellation. A correction is dated on the date
- * of what it corrects (as the as-of queries date it), not on when it was made.
- */
-const BUSINESS_DATE_FIELD: Record<string, string> = {
-  PartnerPairRegistered: 'establishedOn',
-  ProjectSigned: 'signedOn',
-  PledgeRevised: 'revisedOn',
-  FundsDisbursed: 'disbursedOn',
-  DisbursementCorrected: 'disbursedOn',
-  JobsRecorded: 'reportedOn',
-  JobsReportCorrected: 'reportedOn',
-  MilestoneReached: 'reachedOn',
-  ProjectCancelled: 'cancelledOn',
-};
-
 /** The money an event records: the pledge signed or revised to, the tranche, a tranche's corrected amount. */
 const MONEY_FIELD: Record<string, string> = {
   ProjectSigned: 'pledged',
@@ -109,9 +91,10 @@ function text(value: unknown): string | null {
   return typeof value === 'string' ? value : null;
 }
 
-export function businessDateOf(event: RecordedEvent): string | null {
-  const field = BUSINESS_DATE_FIELD[event.type];
-  return field === undefined ? null : text(dataOf(event)[field]);
+/** What `from`/`to` compare: the domain's business date, null for a type this release does not know or data without one. */
+export function businessDateOfRecorded(event: RecordedEvent): string | null {
+  const known = ledgerEventOf({ type: event.type, data: dataOf(event) });
+  return known === null ? null : text(businessDateOf(known));
 }
 
 function moneyOf(event: RecordedEvent): { amount: string; currency: string } | null {
@@ -133,7 +116,7 @@ const LINE_BREAKS_JSON_KEEPS = /[\u0085\u2028\u2029]/g;
 export function jsonLine(event: RecordedEvent): string {
   const { data, metadata, ...head } = envelopeOf(event);
   // The envelope's fields in its order, the business date before the data.
-  return JSON.stringify({ ...head, businessDate: businessDateOf(event), data, metadata }).replace(LINE_BREAKS_JSON_KEEPS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) + '\n';
+  return JSON.stringify({ ...head, businessDate: businessDateOfRecorded(event), data, metadata }).replace(LINE_BREAKS_JSON_KEEPS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) + '\n';
 }
 
 export function csvHeader(): string {
@@ -152,7 +135,7 @@ export function csvLine(event: RecordedEvent): string {
     event.id,
     event.type,
     event.schemaVersion,
-    businessDateOf(event),
+    businessDateOfRecorded(event),
     text(data.pairId),
     text(data.projectId),
     money?.amount,
@@ -182,7 +165,7 @@ export function scopeFilter(scope: EventExportScope): (event: RecordedEvent) => 
       if (pairId === null || !pairs.has(pairId)) return false;
     }
     if (from !== null || to !== null) {
-      const date = businessDateOf(event);
+      const date = businessDateOfRecorded(event);
       if (date === null || (from !== null && date < from) || (to !== null && date > to)) return false;
     }
     return true;

@@ -1,14 +1,6 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type Database from 'better-sqlite3';
-import {
-  type PartnerPairDetails,
-  type ProjectEvent,
-  PROJECT_EVENT_TYPES,
-  RuleViolation,
-  businessDateOf,
-  partnerPairStreamId,
-  projectStreamId,
-} from '#domain';
+import { type PartnerPairDetails, RuleViolation, businessDateOf, ledgerEventOf, partnerPairStreamId, projectStreamId } from '#domain';
 import type { EventStore, RecordedEvent } from '#event-store';
 import { LEDGER_PROJECTION_NAME, LedgerProjection } from './ledger-projection.js';
 import { ParkingLot, applyWithParking } from './parking.js';
@@ -33,8 +25,6 @@ export interface AsOfOptions {
   /** How many streams are read at once (EventStoreDB reads are round trips). */
   readonly concurrency?: number;
 }
-
-const PROJECT_TYPES = new Set<string>(PROJECT_EVENT_TYPES);
 
 /**
  * Answers "what did the figures look like" from the EVENTS, never from stored
@@ -195,7 +185,8 @@ function recordedBy(event: RecordedEvent, knownAt: number | undefined): boolean 
 }
 
 function establishedBy(event: RecordedEvent, asOf: string | undefined): boolean {
-  const establishedOn = (event.data as Partial<PartnerPairDetails>).establishedOn;
+  const known = ledgerEventOf(event);
+  const establishedOn = known?.type === 'PartnerPairRegistered' ? businessDateOf(known) : null;
   return asOf === undefined || typeof establishedOn !== 'string' || establishedOn <= asOf;
 }
 
@@ -204,8 +195,9 @@ function inSlice(events: readonly RecordedEvent[], slice: TimeSlice): RecordedEv
     if (!recordedBy(event, slice.knownAt)) return false;
     if (slice.asOf === undefined) return true;
     // A type this version does not know has no business date; the projection skips it anyway.
-    if (!PROJECT_TYPES.has(event.type)) return false;
-    return businessDateOf({ type: event.type, data: event.data } as ProjectEvent) <= slice.asOf;
+    const known = ledgerEventOf(event);
+    if (known === null || known.type === 'PartnerPairRegistered') return false;
+    return businessDateOf(known) <= slice.asOf;
   });
   return kept.length > 0 && kept[0].type === 'ProjectSigned' && kept[0].revision === 0 ? kept : [];
 }

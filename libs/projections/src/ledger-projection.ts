@@ -1,20 +1,15 @@
 import type Database from 'better-sqlite3';
 import {
-  type PartnerPairEvent,
-  type ProjectEvent,
-  PARTNER_PAIR_EVENT_TYPES,
-  PROJECT_EVENT_TYPES,
+  type LedgerEvent,
   assertNever,
   correctionDelta,
+  ledgerEventOf,
   parseMoney,
   yearOf,
 } from '#domain';
 import type { RecordedEvent } from '#event-store';
 import { LIVE_TABLES, type ProjectRow, type ReadModelTables } from './read-model-db.js';
 import { CounterDeltas, type Dimension, type Metric } from './counters.js';
-
-type LedgerEvent = ProjectEvent | PartnerPairEvent;
-const LEDGER_EVENT_TYPES = new Set<string>([...PROJECT_EVENT_TYPES, ...PARTNER_PAIR_EVENT_TYPES]);
 
 
 /** The name under which the ledger projection stores its checkpoint and parked events. */
@@ -87,8 +82,8 @@ export class LedgerProjection {
     return {
       apply: (events) => {
         for (const recorded of events) {
-          if (!LEDGER_EVENT_TYPES.has(recorded.type)) continue;
-          this.apply({ type: recorded.type, data: recorded.data } as LedgerEvent, recorded, projects, deltas);
+          const event = ledgerEventOf(recorded);
+          if (event !== null) this.apply(event, recorded, projects, deltas);
         }
       },
       flush: () => {

@@ -1,6 +1,6 @@
 import { BadRequestException, applyDecorators } from '@nestjs/common';
 import { ApiQuery } from '@nestjs/swagger';
-import { isCalendarDate, parseTimestamp } from '#domain';
+import { DATE_RULE, isCalendarDate, parseTimestamp } from '#domain';
 import type { TimeSlice } from '#projections';
 import { ApiErrors, DATE_PATTERN } from '../http/openapi.js';
 
@@ -23,7 +23,7 @@ function invalid(field: string, problem: string): BadRequestException {
 export function requestedSlice(asOf: unknown, knownAt: unknown): RequestedSlice | null {
   if (asOf === undefined && knownAt === undefined) return null;
   if (asOf !== undefined && !isCalendarDate(asOf)) {
-    throw invalid('asOf', 'must be a real calendar date written YYYY-MM-DD (a business date: facts dated after it are left out)');
+    throw invalid('asOf', `${DATE_RULE} (a business date: facts dated after it are left out)`);
   }
   let knownAtMs: number | undefined;
   if (knownAt !== undefined) {

@@ -1,7 +1,9 @@
 import type { INestApplication } from '@nestjs/common';
 import { ModulesContainer } from '@nestjs/core';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule, getSchemaPath } from '@nestjs/swagger';
+import { ID_PATTERN } from '#domain';
 import { ACCESS_METADATA, type AccessLevel } from '../http/access.js';
+import { type ErrorCode, statusOf } from '../http/error-codes.js';
 import { errorBody } from '../http/error.filter.js';
 import { ErrorResponseDto } from '../http/openapi.js';
 
@@ -23,7 +25,7 @@ const WHO: Record<Exclude<AccessLevel, 'public'>, string> = {
 const DESCRIPTION = `An event-sourced ledger of paired-assistance investment commitments: pledged vs delivered capital per partner pair.
 
 Money is an object \`{"amount": "1234.50", "currency": "CNY"}\` whose amount is an exact decimal **string** (a JSON number is refused).
-Ids are chosen by the client and match \`^[a-z0-9][a-z0-9._-]{0,127}$\`; dates are real calendar dates \`YYYY-MM-DD\`.
+Ids are chosen by the client and match \`${ID_PATTERN.source}\`; dates are real calendar dates \`YYYY-MM-DD\`.
 A command answers 201 with \`{…ids, outcome: "created", revision, position}\`; the same command again answers 200 with \`outcome: "replayed"\` and appends nothing.
 Every read accepts \`?minPosition=N\` to read its own writes. Every error has one shape (\`ErrorResponseDto\`).
 
@@ -66,9 +68,9 @@ const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'tr
  */
 export function applyAccessToDocument(document: OpenAPIObject, access: ReadonlyMap<string, AccessLevel | undefined>): OpenAPIObject {
   const errorSchema = { $ref: getSchemaPath(ErrorResponseDto) };
-  const errorResponse = (status: number, description: string, code: string, message: string) => ({
+  const errorResponse = (code: ErrorCode, description: string, message: string) => ({
     description,
-    content: { 'application/json': { schema: errorSchema, example: errorBody(status, code, message) } },
+    content: { 'application/json': { schema: errorSchema, example: errorBody(statusOf(code), code, message) } },
   });
   for (const pathItem of Object.values(document.paths)) {
     for (const method of METHODS) {
@@ -84,16 +86,14 @@ export function applyAccessToDocument(document: OpenAPIObject, access: ReadonlyM
       operation.security = [{ [API_KEY_SCHEME]: [] }];
       const who = level ? WHO[level] : 'an API key';
       operation.description = [operation.description, `Requires ${who}.`].filter(Boolean).join('\n\n');
-      operation.responses['401'] ??= errorResponse(
-        401,
-        'No valid API key: none sent, not `Bearer <key>`, or not a key in `API_KEYS`. Code: `unauthenticated`.',
+      operation.responses[statusOf('unauthenticated')] ??= errorResponse(
         'unauthenticated',
+        'No valid API key: none sent, not `Bearer <key>`, or not a key in `API_KEYS`. Code: `unauthenticated`.',
         'send an API key: Authorization: Bearer <key>',
       );
-      operation.responses['403'] ??= errorResponse(
-        403,
-        `The API key is valid but its role may not call this endpoint: it needs ${who}. Code: \`forbidden\`.`,
+      operation.responses[statusOf('forbidden')] ??= errorResponse(
         'forbidden',
+        `The API key is valid but its role may not call this endpoint: it needs ${who}. Code: \`forbidden\`.`,
         `this needs a key with the ${level === 'auditor' ? 'auditor' : 'operator'} role; ops.reader has reader`,
       );
     }
@@ -121,10 +121,11 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
  * `invalid-request`, see KnownQueryParameters): said once for all of them.
  */
 export function documentUnknownQueryRefusal(document: OpenAPIObject): OpenAPIObject {
+  const status = statusOf('invalid-request');
   const example = {
     summary: 'unknown query parameter',
     value: {
-      ...errorBody(400, 'invalid-request', 'unknown query parameter(s) asof: it reads minPosition, asOf, knownAt'),
+      ...errorBody(status, 'invalid-request', 'unknown query parameter(s) asof: it reads minPosition, asOf, knownAt'),
       fields: [{ field: 'asof', problems: ['is not a query parameter of this endpoint'] }],
     },
   };
@@ -133,12 +134,14 @@ export function documentUnknownQueryRefusal(document: OpenAPIObject): OpenAPIObj
     for (const method of METHODS) {
       const operation = pathItem[method];
       if (!operation) continue;
-      const existing = operation.responses['400'] as { description: string; content?: Record<string, { schema?: unknown; examples?: Record<string, unknown> }> } | undefined;
+      const existing = operation.responses[status] as
+        | { description: string; content?: Record<string, { schema?: unknown; examples?: Record<string, unknown> }> }
+        | undefined;
       const response = existing ?? { description, content: { 'application/json': { schema: { $ref: getSchemaPath(ErrorResponseDto) }, examples: {} } } };
       if (existing) response.description = `${existing.description}\n\n${description}`;
       const media = (response.content ??= {})['application/json'] ??= { schema: { $ref: getSchemaPath(ErrorResponseDto) } };
-      media.examples = { ...media.examples, '400-unknown-query-parameter': example };
-      operation.responses['400'] = response as (typeof operation.responses)[string];
+      media.examples = { ...media.examples, [`${status}-unknown-query-parameter`]: example };
+      operation.responses[status] = response as (typeof operation.responses)[string];
     }
   }
   return document;

@@ -1,6 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { Conflict, DomainError, NotFound, RuleViolation, UnknownSchemaVersion } from '#domain';
+import { DomainError, UnknownSchemaVersion } from '#domain';
+import { statusOf } from './error-codes.js';
 
 const STATUS_TEXT: Record<number, string> = {
   400: 'Bad Request',
@@ -23,13 +24,6 @@ export function errorBody(status: number, code: string, message: string): Record
   return { statusCode: status, error: STATUS_TEXT[status] ?? 'Error', code, message };
 }
 
-function domainStatus(error: DomainError): number {
-  if (error instanceof NotFound) return 404;
-  if (error instanceof Conflict) return 409;
-  if (error instanceof RuleViolation) return 422;
-  return 400;
-}
-
 /**
  * One error body for every failure: `{statusCode, error, code, message}`
  * (+ `fields` for invalid requests). Refusals keep their domain code; an
@@ -47,7 +41,7 @@ export class LedgerErrorFilter implements ExceptionFilter {
 
   private describe(exception: unknown): { status: number; body: Record<string, unknown> } {
     if (exception instanceof DomainError) {
-      const status = domainStatus(exception);
+      const status = statusOf(exception.code);
       return { status, body: errorBody(status, exception.code, exception.message) };
     }
     if (exception instanceof HttpException) {
@@ -64,10 +58,12 @@ export class LedgerErrorFilter implements ExceptionFilter {
     if (exception instanceof UnknownSchemaVersion) {
       // Not the request's fault: the store holds an event this release cannot read (written by a newer one). Said loudly, never misread.
       this.logger.error(`unreadable event: ${exception.message}`, exception.stack);
-      return { status: 500, body: errorBody(500, 'unknown-schema-version', exception.message) };
+      const status = statusOf('unknown-schema-version');
+      return { status, body: errorBody(status, 'unknown-schema-version', exception.message) };
     }
     this.logger.error(`unexpected error: ${(exception as Error)?.message}`, (exception as Error)?.stack);
-    return { status: 500, body: errorBody(500, 'internal-error', 'internal error; the request may be retried') };
+    const status = statusOf('internal-error');
+    return { status, body: errorBody(status, 'internal-error', 'internal error; the request may be retried') };
   }
 }
 

@@ -1,7 +1,18 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiHeader, ApiParam, ApiProperty, ApiPropertyOptional, ApiQuery, ApiResponse } from '@nestjs/swagger';
-import { ID_PATTERN, MAX_INTEGER_DIGITS, MINOR_DIGITS } from '#domain';
+import {
+  AMOUNT_PATTERN,
+  DATE_PATTERN as CALENDAR_DATE,
+  type DomainErrorCode,
+  ID_PATTERN,
+  MAX_ID_LENGTH,
+  MAX_INTEGER_DIGITS,
+  MAX_MINOR_DIGITS,
+  MINOR_DIGITS,
+} from '#domain';
+import { type ErrorCode, statusOf } from './error-codes.js';
 import { errorBody } from './error.filter.js';
+import { CORRELATION_ID, IF_MATCH } from './request-context.js';
 
 /**
  * What the OpenAPI document (served at /docs) says about the shapes every
@@ -11,15 +22,13 @@ import { errorBody } from './error.filter.js';
  */
 
 export const CURRENCIES = Object.keys(MINOR_DIGITS);
-/** A positive decimal string: at most 18 integer digits, at most the currency's minor digits (checked per currency). */
-export const AMOUNT_PATTERN = `^(0|[1-9][0-9]{0,${MAX_INTEGER_DIGITS - 1}})(\\.[0-9]{1,3})?$`;
 /** A real calendar date; the pattern is the shape, the server also refuses dates that do not exist (2023-02-29). */
-export const DATE_PATTERN = '^[0-9]{4}-[0-9]{2}-[0-9]{2}$';
+export const DATE_PATTERN = CALENDAR_DATE.source;
 /** A decimal amount printed with exactly the currency's minor digits. */
-export const PRINTED_AMOUNT_PATTERN = '^-?(0|[1-9][0-9]*)(\\.[0-9]{1,3})?$';
+export const PRINTED_AMOUNT_PATTERN = `^-?(0|[1-9][0-9]*)(\\.[0-9]{1,${MAX_MINOR_DIGITS}})?$`;
 
 export function ledgerIdProperty(description: string, example: string) {
-  return { type: String, pattern: ID_PATTERN.source, minLength: 1, maxLength: 128, description, example };
+  return { type: String, pattern: ID_PATTERN.source, minLength: 1, maxLength: MAX_ID_LENGTH, description, example };
 }
 
 export function dateProperty(description: string, example: string) {
@@ -44,9 +53,10 @@ export function perCurrencyProperty(description: string, example: Record<string,
 export class MoneyDto {
   @ApiProperty({
     type: String,
-    pattern: AMOUNT_PATTERN,
+    pattern: AMOUNT_PATTERN.source,
     description:
-      'Exact decimal string, greater than zero, no sign, exponent or leading zeros; at most 18 integer digits and at most the ' +
+      'Exact decimal string, greater than zero, no sign, exponent or leading zeros; ' +
+      `at most ${MAX_INTEGER_DIGITS} integer digits and at most the ` +
       "currency's minor digits (2 for CNY, 0 for JPY, 3 for KWD). A JSON number is refused. Responses print exactly the minor digits.",
     example: '3000000000.00',
   })
@@ -60,9 +70,10 @@ export class MoneyDto {
 export class MoneyOrZeroDto {
   @ApiProperty({
     type: String,
-    pattern: AMOUNT_PATTERN,
+    pattern: AMOUNT_PATTERN.source,
     description:
-      "Exact decimal string, zero or more, no sign, exponent or leading zeros; at most 18 integer digits and at most the currency's minor digits. A JSON number is refused.",
+      'Exact decimal string, zero or more, no sign, exponent or leading zeros; ' +
+      `at most ${MAX_INTEGER_DIGITS} integer digits and at most the currency's minor digits. A JSON number is refused.`,
     example: '400000000.00',
   })
   amount!: string;
@@ -97,59 +108,69 @@ export class ErrorResponseDto {
   fields?: FieldProblemDto[];
 }
 
-/** Every error code the ledger answers with, its status and an example message. */
-export const ERROR_CODES = {
-  'invalid-request': { status: 400, message: 'invalid field(s): pledged', fields: [{ field: 'pledged', problems: ['pledged amount must be a decimal string such as "1234.50", not a number'] }] },
-  'invalid-body': { status: 400, message: 'the request body must be a JSON object sent with Content-Type: application/json' },
-  'invalid-header': { status: 400, message: 'If-Match must be a quoted revision number, such as "3", as sent in ETag' },
-  unauthenticated: { status: 401, message: 'send an API key: Authorization: Bearer <key>' },
-  forbidden: { status: 403, message: 'this needs a key with the operator role; ops.reader has reader' },
-  'pair-not-found': { status: 404, message: 'partner pair shanghai-sanming is not registered' },
-  'parent-pair-not-found': { status: 404, message: 'parent partner pair fujian-changji is not registered' },
-  'project-not-found': { status: 404, message: 'project sm-graphite-anode has not been signed' },
-  'pair-has-no-projects': { status: 404, message: 'partner pair shanghai-sanming has no signed projects: an IATI file needs at least one activity' },
-  'pair-already-registered': { status: 409, message: 'partner pair shanghai-sanming is already registered with different details' },
-  'project-already-signed': { status: 409, message: 'project sm-graphite-anode is already signed with different details' },
-  'disbursement-id-reused': { status: 409, message: 'disbursement sm-ga-t1 was already recorded with different content' },
-  'report-id-reused': { status: 409, message: 'jobs report sm-ga-2024q4 was already recorded with different content' },
-  'revision-id-reused': { status: 409, message: 'pledge revision sm-ga-r1 was already recorded with different content' },
-  'milestone-already-reached': { status: 409, message: 'milestone landed was already reached on 2024-06-01' },
-  'project-already-cancelled': { status: 409, message: 'project sm-graphite-anode was already cancelled on 2025-01-15' },
-  'revision-mismatch': { status: 409, message: 'If-Match expected revision 2, but the stream is at revision 3' },
-  'concurrent-modification': { status: 409, message: 'project-sm-graphite-anode was changed by another command; read it again and retry' },
-  'payload-too-large': { status: 413, message: 'Request body is too large' },
-  'unsupported-media-type': { status: 415, message: 'Unsupported Media Type: application/x-www-form-urlencoded' },
-  'donor-is-recipient': { status: 422, message: 'the donor and the recipient must be different regions' },
-  'signed-before-pair-established': { status: 422, message: 'signing date 2021-05-01 is before the pair was established on 2022-01-01' },
-  'exceeds-remaining-pledge': { status: 422, message: 'disbursing 700.00 CNY would exceed the remaining pledge of 600.00 CNY' },
-  'currency-mismatch': { status: 422, message: 'the disbursement is in USD but the pledge is in CNY; currencies are never mixed' },
-  'project-cancelled': { status: 422, message: 'project sm-graphite-anode was cancelled' },
-  'project-completed': { status: 422, message: 'project sm-graphite-anode is completed and can no longer be cancelled' },
-  'dated-before-signing': { status: 422, message: 'disbursement date 2024-01-01 is before the project was signed on 2024-05-07' },
-  'jobs-not-positive-integer': { status: 422, message: 'jobs must be a whole number from 1 to 10000000' },
-  'pledge-below-delivered': { status: 422, message: 'the pledge may not be revised to 100.00 CNY, below the 450.00 already delivered' },
-  'pledge-unchanged': { status: 422, message: 'the pledge is already 3000000000.00 CNY' },
-  'disbursement-not-found': { status: 404, message: 'project sm-graphite-anode has no disbursement sm-ga-t9' },
-  'report-not-found': { status: 404, message: 'project sm-graphite-anode has no jobs report sm-ga-2023q4' },
-  'correction-id-reused': { status: 409, message: 'correction sm-ga-t1-fix1 was already recorded with different content' },
-  'correction-unchanged': { status: 422, message: 'disbursement sm-ga-t1 already stands at 450000000.00 CNY' },
-  'dated-before-original': { status: 422, message: 'a correction dated 2024-09-01 cannot precede disbursement sm-ga-t1, dated 2024-09-30' },
-  'jobs-out-of-range': { status: 422, message: 'corrected jobs must be a whole number from 0 to 10000000' },
+/** An example message for every error code the ledger answers with (the statuses are in error-codes.ts). */
+const ERROR_EXAMPLES = {
+  'invalid-request': {
+    message: 'invalid field(s): pledged',
+    fields: [{ field: 'pledged', problems: ['pledged amount must be a decimal string such as "1234.50", not a number'] }],
+  },
+  'invalid-body': { message: 'the request body must be a JSON object sent with Content-Type: application/json' },
+  'invalid-header': { message: 'If-Match must be a quoted revision number, such as "3", as sent in ETag' },
+  unauthenticated: { message: 'send an API key: Authorization: Bearer <key>' },
+  forbidden: { message: 'this needs a key with the operator role; ops.reader has reader' },
+  'pair-not-found': { message: 'partner pair shanghai-sanming is not registered' },
+  'parent-pair-not-found': { message: 'parent partner pair fujian-changji is not registered' },
+  'project-not-found': { message: 'project sm-graphite-anode has not been signed' },
+  'pair-has-no-projects': { message: 'partner pair shanghai-sanming has no signed projects: an IATI file needs at least one activity' },
+  'pair-already-registered': { message: 'partner pair shanghai-sanming is already registered with different details' },
+  'project-already-signed': { message: 'project sm-graphite-anode is already signed with different details' },
+  'disbursement-id-reused': { message: 'disbursement sm-ga-t1 was already recorded with different content' },
+  'report-id-reused': { message: 'jobs report sm-ga-2024q4 was already recorded with different content' },
+  'revision-id-reused': { message: 'pledge revision sm-ga-r1 was already recorded with different content' },
+  'milestone-already-reached': { message: 'milestone landed was already reached on 2024-06-01' },
+  'project-already-cancelled': { message: 'project sm-graphite-anode was already cancelled on 2025-01-15' },
+  'revision-mismatch': { message: 'If-Match expected revision 2, but the stream is at revision 3' },
+  'concurrent-modification': { message: 'project-sm-graphite-anode was changed by another command; read it again and retry' },
+  'payload-too-large': { message: 'Request body is too large' },
+  'unsupported-media-type': { message: 'Unsupported Media Type: application/x-www-form-urlencoded' },
+  'donor-is-recipient': { message: 'the donor and the recipient must be different regions' },
+  'signed-before-pair-established': { message: 'signing date 2021-05-01 is before the pair was established on 2022-01-01' },
+  'exceeds-remaining-pledge': { message: 'disbursing 700.00 CNY would exceed the remaining pledge of 600.00 CNY' },
+  'currency-mismatch': { message: 'the disbursement is in USD but the pledge is in CNY; currencies are never mixed' },
+  'project-cancelled': { message: 'project sm-graphite-anode was cancelled' },
+  'project-completed': { message: 'project sm-graphite-anode is completed and can no longer be cancelled' },
+  'dated-before-signing': { message: 'disbursement date 2024-01-01 is before the project was signed on 2024-05-07' },
+  'jobs-not-positive-integer': { message: 'jobs must be a whole number from 1 to 10000000' },
+  'pledge-below-delivered': { message: 'the pledge may not be revised to 100.00 CNY, below the 450.00 already delivered' },
+  'pledge-unchanged': { message: 'the pledge is already 3000000000.00 CNY' },
+  'disbursement-not-found': { message: 'project sm-graphite-anode has no disbursement sm-ga-t9' },
+  'report-not-found': { message: 'project sm-graphite-anode has no jobs report sm-ga-2023q4' },
+  'correction-id-reused': { message: 'correction sm-ga-t1-fix1 was already recorded with different content' },
+  'correction-unchanged': { message: 'disbursement sm-ga-t1 already stands at 450000000.00 CNY' },
+  'dated-before-original': { message: 'a correction dated 2024-09-01 cannot precede disbursement sm-ga-t1, dated 2024-09-30' },
+  'jobs-out-of-range': { message: 'corrected jobs must be a whole number from 0 to 10000000' },
   'as-of-too-large': {
-    status: 422,
     message: 'partner pair fujian-changji and its 5 sub-pair(s) hold 4000 project(s) with about 250000 events; an as-of answer folds at most 100000 (AS_OF_MAX_EVENTS): ask for a sub-pair or a project instead',
   },
-  'asset-not-found': { status: 404, message: 'no such dashboard file' },
-  'stream-not-found': { status: 404, message: 'stream project-sm-graphite-anode holds no events' },
-  'unknown-schema-version': { status: 500, message: 'FundsDisbursed schema version 3 cannot be read: this release reads versions 1 to 1 of FundsDisbursed' },
-  'projection-behind': { status: 503, message: 'the read models have reached position 3, not yet 4; retry shortly' },
-  'parked-event-not-found': { status: 404, message: 'no event is parked at position 1234' },
-  'parked-event-not-first': { status: 409, message: 'the event at position 1240 waits behind the parked event at position 1234 of the same stream: retry that one' },
-  'rebuild-in-progress': { status: 409, message: 'a rebuild of the read models is running (started 2026-01-01T10:00:00.000Z, at position 40000 of 150000)' },
-  'read-models-busy': { status: 503, message: 'another process holds the read models (npm run rebuild?); try again shortly' },
-} as const satisfies Record<string, { status: number; message: string; fields?: unknown }>;
-
-export type ErrorCode = keyof typeof ERROR_CODES;
+  'asset-not-found': { message: 'no such dashboard file' },
+  'stream-not-found': { message: 'stream project-sm-graphite-anode holds no events' },
+  'unknown-schema-version': {
+    message: 'FundsDisbursed schema version 3 cannot be read: this release reads versions 1 to 1 of FundsDisbursed',
+  },
+  'projection-behind': { message: 'the read models have reached position 3, not yet 4; retry shortly' },
+  'parked-event-not-found': { message: 'no event is parked at position 1234' },
+  'parked-event-not-first': {
+    message: 'the event at position 1240 waits behind the parked event at position 1234 of the same stream: retry that one',
+  },
+  'rebuild-in-progress': {
+    message: 'a rebuild of the read models is running (started 2026-01-01T10:00:00.000Z, at position 40000 of 150000)',
+  },
+  'read-models-busy': { message: 'another process holds the read models (npm run rebuild?); try again shortly' },
+  'access-undeclared': { message: 'this endpoint declares no access level, so nobody may call it' },
+  'request-timeout': { message: 'the request was not received in time' },
+  'headers-too-large': { message: 'the request headers exceed the size limit' },
+  'internal-error': { message: 'internal error; the request may be retried' },
+} satisfies Record<ErrorCode, { message: string; fields?: unknown }>;
 
 const WHEN: Record<number, string> = {
   400: 'Invalid request: malformed JSON, invalid or unknown fields (all listed in `fields`), bad path ids, query values or headers. Nothing was changed.',
@@ -172,19 +193,18 @@ function errorExample(status: number, code: string, message: string, fields?: un
 /** One documented error status with the codes it can carry (repeated uses for one status merge). */
 export function ApiErrorStatus(
   status: number,
-  codes: readonly string[],
+  codes: readonly ErrorCode[],
   options: { description?: string; message?: string; fields?: unknown; exampleName?: string } = {},
 ): MethodDecorator & ClassDecorator {
   const description = options.description ?? WHEN[status] ?? 'Refused.';
-  const known = ERROR_CODES as Record<string, { status: number; message: string; fields?: unknown }>;
   return ApiResponse({
     status,
     type: ErrorResponseDto,
     description: `${description} Codes: ${codes.map((code) => `\`${code}\``).join(', ')}.`,
     examples: Object.fromEntries(
       codes.map((code) => {
-        const entry = known[code];
-        const own = options.message === undefined && entry?.status === status ? entry : undefined;
+        const entry: { message: string; fields?: unknown } = ERROR_EXAMPLES[code];
+        const own = options.message === undefined && statusOf(code) === status ? entry : undefined;
         const value = errorExample(status, code, options.message ?? own?.message ?? code, options.fields ?? own?.fields);
         return [options.exampleName ?? `${status}-${code}`, { summary: options.exampleName ?? code, value }];
       }),
@@ -194,9 +214,9 @@ export function ApiErrorStatus(
 
 /** Documents the errors named by their codes, grouped by status. */
 export function ApiErrors(...codes: ErrorCode[]): MethodDecorator & ClassDecorator {
-  const byStatus = new Map<number, string[]>();
+  const byStatus = new Map<number, ErrorCode[]>();
   for (const code of new Set(codes)) {
-    const { status } = ERROR_CODES[code];
+    const status = statusOf(code);
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }
   return applyDecorators(...[...byStatus].map(([status, grouped]) => ApiErrorStatus(status, grouped)));
@@ -205,15 +225,15 @@ export function ApiErrors(...codes: ErrorCode[]): MethodDecorator & ClassDecorat
 /** What every command can be refused with, besides its own rules. */
 const COMMAND_REFUSALS: ErrorCode[] = ['invalid-request', 'invalid-body', 'invalid-header', 'payload-too-large', 'unsupported-media-type', 'revision-mismatch', 'concurrent-modification'];
 
-/** A command: the errors any command can get plus its own (not-found, conflicts, rules), and the headers it reads. */
-export function ApiCommandErrors(...own: ErrorCode[]): MethodDecorator {
+/** A command: the errors any command can get plus its own refusals (not-found, conflicts, rules), and the headers it reads. */
+export function ApiCommandErrors(...own: DomainErrorCode[]): MethodDecorator {
   return applyDecorators(
     ApiErrors(...COMMAND_REFUSALS, ...own),
     ApiHeader({
       name: 'If-Match',
       required: false,
       description: 'Refuse the command with 409 `revision-mismatch` unless the stream is at this revision (the `ETag` of `GET /projects/{projectId}`).',
-      schema: { type: 'string', pattern: '^"(0|[1-9][0-9]{0,14})"$', example: '"2"' },
+      schema: { type: 'string', pattern: IF_MATCH.source, example: '"2"' },
     }),
     ApiCorrelationIdHeader(),
   );
@@ -229,7 +249,7 @@ export function ApiCorrelationIdHeader(): MethodDecorator {
     name: 'X-Correlation-Id',
     required: false,
     description: "Recorded in the events' metadata and echoed in the response; one is generated otherwise. A malformed one is a 400 `invalid-header`.",
-    schema: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,128}$', example: 'import-2024-05-07' },
+    schema: { type: 'string', pattern: CORRELATION_ID.source, example: 'import-2024-05-07' },
   });
 }
 
@@ -245,7 +265,7 @@ export function ApiMinPositionQuery(): MethodDecorator {
 /** A client-chosen id in the path: malformed is a 400, over-long a 414. */
 export function ApiLedgerIdParam(name: string, description: string, example: string): MethodDecorator {
   return applyDecorators(
-    ApiParam({ name, description, schema: { type: 'string', pattern: ID_PATTERN.source, maxLength: 128, example } }),
+    ApiParam({ name, description, schema: { type: 'string', pattern: ID_PATTERN.source, maxLength: MAX_ID_LENGTH, example } }),
     ApiErrorStatus(400, ['invalid-request'], {
       description: 'A malformed id in the path.',
       message: `invalid id in path: it must match ${ID_PATTERN.source}`,

@@ -13,10 +13,13 @@ export class LedgerIdPipe implements PipeTransform<unknown, string> {
   }
 }
 
+/** A position in a query parameter: a whole number of at most 15 digits, so exact in a JS number. */
+export const POSITION_PATTERN = /^(0|[1-9][0-9]{0,14})$/;
+
 /** Parses an optional whole-number query parameter. */
 export function optionalPosition(value: unknown, name: string): number | undefined {
   if (value === undefined) return undefined;
-  if (typeof value === 'string' && /^(0|[1-9][0-9]{0,14})$/.test(value)) return Number(value);
+  if (typeof value === 'string' && POSITION_PATTERN.test(value)) return Number(value);
   throw new BadRequestException({
     code: 'invalid-request',
     message: `${name} must be a non-negative whole number`,

@@ -4,8 +4,8 @@ import type { FastifyRequest } from 'fastify';
 import type { CommandContext } from '#application';
 import type { AuthenticatedRequest } from './access.guard.js';
 
-const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-const IF_MATCH = /^"(0|[1-9][0-9]{0,14})"$/;
+export const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+export const IF_MATCH = /^"(0|[1-9][0-9]{0,14})"$/;
 
 /** The request's correlation id: the caller's `X-Correlation-Id`, a fresh one if none was sent, null if it is malformed. */
 export function correlationIdOf(request: FastifyRequest): string | null {

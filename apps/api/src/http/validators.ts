@@ -1,5 +1,5 @@
 import { ValidateBy, type ValidationOptions } from 'class-validator';
-import { ID_PATTERN, isCalendarDate, moneyProblem } from '#domain';
+import { DATE_RULE, ID_RULE, SLUG_PATTERN, isCalendarDate, isId, moneyProblem } from '#domain';
 
 /** Request-field validators shared by every DTO; each message names what a valid value looks like. */
 
@@ -8,8 +8,8 @@ export function IsLedgerId(options?: ValidationOptions): PropertyDecorator {
     {
       name: 'isLedgerId',
       validator: {
-        validate: (value) => typeof value === 'string' && ID_PATTERN.test(value),
-        defaultMessage: (args) => `${args?.property} must match ${ID_PATTERN.source} (lowercase letters, digits, '.', '_', '-'; at most 128)`,
+        validate: (value) => isId(value),
+        defaultMessage: (args) => `${args?.property} ${ID_RULE}`,
       },
     },
     options,
@@ -22,7 +22,7 @@ export function IsCalendarDate(options?: ValidationOptions): PropertyDecorator {
       name: 'isCalendarDate',
       validator: {
         validate: (value) => isCalendarDate(value),
-        defaultMessage: (args) => `${args?.property} must be a real calendar date written YYYY-MM-DD`,
+        defaultMessage: (args) => `${args?.property} ${DATE_RULE}`,
       },
     },
     options,
@@ -75,15 +75,13 @@ export function IsText(max: number, options?: ValidationOptions): PropertyDecora
   );
 }
 
-const SLUG = /^[a-z0-9][a-z0-9-]{0,63}$/;
-
 /** A grouping key such as a sector: lowercase words joined by dashes, so the same sector is always spelt the same. */
 export function IsSlug(options?: ValidationOptions): PropertyDecorator {
   return ValidateBy(
     {
       name: 'isSlug',
       validator: {
-        validate: (value) => typeof value === 'string' && SLUG.test(value),
+        validate: (value) => typeof value === 'string' && SLUG_PATTERN.test(value),
         defaultMessage: (args) => `${args?.property} must be lowercase words joined by dashes, such as "new-materials" (at most 64)`,
       },
     },

@@ -1,4 +1,4 @@
-import { add, compare, formatAmount, formatMinor, moneyProblem, parseMoney, subtract, toMoneyJson } from './money.js';
+import { AMOUNT_PATTERN, add, compare, formatAmount, formatMinor, moneyProblem, parseMoney, subtract, toMoneyJson } from './money.js';
 
 describe('money', () => {
   it('parses decimal strings into exact minor units', () => {
@@ -56,6 +56,17 @@ describe('money', () => {
   ])('refuses %j (%s)', (value, reason) => {
     expect(moneyProblem(value)).toContain(reason);
     expect(() => parseMoney(value)).toThrow(reason);
+  });
+
+  it('publishes in AMOUNT_PATTERN exactly the shapes it accepts in some currency: 18 integer digits, up to 3 decimals', () => {
+    for (const amount of ['1', '0.5', '999999999999999999', '999999999999999999.99', '1.005', '0']) {
+      expect(AMOUNT_PATTERN.test(amount)).toBe(true);
+      expect(moneyProblem({ amount, currency: 'KWD' }, { allowZero: true })).toBeNull();
+    }
+    for (const amount of ['1234567890123456789', '99999999999999999999', '1.0005', '-1', '05', '1e9', '5.', '.5', ' 5']) {
+      expect(AMOUNT_PATTERN.test(amount)).toBe(false);
+      expect(moneyProblem({ amount, currency: 'KWD' }, { allowZero: true })).not.toBeNull();
+    }
   });
 
   it('never combines two currencies', () => {

@@ -1,4 +1,4 @@
-import { type CurrencyCode, isCurrencyCode, minorDigits } from './currencies.js';
+import { type CurrencyCode, MINOR_DIGITS, isCurrencyCode, minorDigits } from './currencies.js';
 
 /**
  * Exact money: an integer count of the currency's minor units (fen for CNY).
@@ -17,7 +17,20 @@ export interface MoneyJson {
 
 export const MAX_INTEGER_DIGITS = 18;
 
-const AMOUNT_PATTERN = /^(0|[1-9][0-9]*)(?:\.([0-9]+))?$/;
+/** The most minor-unit digits any accepted currency has (3: KWD). */
+export const MAX_MINOR_DIGITS = Math.max(...Object.values(MINOR_DIGITS));
+
+/**
+ * Every amount the ledger accepts, as a schema can say it: a decimal string
+ * without sign, exponent or leading zeros, of at most MAX_INTEGER_DIGITS
+ * integer and MAX_MINOR_DIGITS decimal digits. What a pattern cannot say,
+ * moneyProblem adds: each currency's own minor digits, and zero refused
+ * unless allowed.
+ */
+export const AMOUNT_PATTERN = new RegExp(`^(0|[1-9][0-9]{0,${MAX_INTEGER_DIGITS - 1}})(\\.[0-9]{1,${MAX_MINOR_DIGITS}})?$`);
+
+/** Any plain decimal, however long: read first, so that a refusal can say which limit an amount is over. */
+const DECIMAL = /^(0|[1-9][0-9]*)(?:\.([0-9]+))?$/;
 
 export class MoneyFormatError extends Error {}
 
@@ -34,7 +47,7 @@ export function moneyProblem(value: unknown, { allowZero = false }: { allowZero?
   const { amount, currency } = value as Record<string, unknown>;
   if (!isCurrencyCode(currency)) return 'currency must be a supported ISO 4217 code such as "CNY"';
   if (typeof amount !== 'string') return 'amount must be a decimal string such as "1234.50", not a number';
-  const match = AMOUNT_PATTERN.exec(amount);
+  const match = DECIMAL.exec(amount);
   if (!match) return 'amount must be a plain decimal string such as "1234.50" (no sign, exponent, spaces or leading zeros)';
   if (match[1].length > MAX_INTEGER_DIGITS) return `amount may have at most ${MAX_INTEGER_DIGITS} integer digits`;
   const fraction = match[2] ?? '';

@@ -1,7 +1,9 @@
-import { Conflict, type DomainError, NotFound, RuleViolation } from '../shared/errors.js';
-import { cancelled, cny, disbursed, given, signed } from '../testing/fixtures.js';
+import { businessDateOf } from '../ledger-events.js';
+import { Conflict, NotFound, RuleViolation } from '../shared/errors.js';
+import { cancelled, cny, disbursed, signed } from '../testing/fixtures.js';
+import { given, thenEvents, thenRefused } from '../testing/given-when-then.js';
 import { type ProjectCommand, decideProject } from './project.decider.js';
-import { type ProjectEvent, businessDateOf } from './project.events.js';
+import type { ProjectEvent } from './project.events.js';
 import { type ProjectState, evolveProject, isSigned } from './project.state.js';
 
 const projectId = 'graphite-anode';
@@ -42,21 +44,6 @@ function disbursementCorrected(correctionId: string, disbursementId: string, amo
   };
 }
 
-function thenEvents(state: ProjectState, command: ProjectCommand): readonly ProjectEvent[] {
-  const decision = decideProject(command, state);
-  if (decision.kind !== 'append') throw new Error(`expected events, got ${JSON.stringify(decision)}`);
-  return decision.events;
-}
-function thenRefused(state: ProjectState, command: ProjectCommand, type: abstract new (...args: never[]) => DomainError, code: string): void {
-  let error: unknown;
-  try {
-    decideProject(command, state);
-  } catch (caught) {
-    error = caught;
-  }
-  expect(error).toBeInstanceOf(type);
-  expect((error as DomainError).code).toBe(code);
-}
 function delivered(state: ProjectState): string {
   if (!isSigned(state)) throw new Error('not signed');
   return state.delivered.minor.toString();

@@ -1,8 +1,9 @@
 import { LEDGER_UPCASTERS } from '../event-versions.js';
-import { Conflict, DomainError, NotFound, RuleViolation } from '../shared/errors.js';
+import { Conflict, NotFound, RuleViolation } from '../shared/errors.js';
 import type { Decision } from '../shared/decision.js';
 import { initialPartnerPairState } from '../partner-pairs/partner-pair.js';
-import { cancelled, cny, disbursed, given, registeredPair, signed } from '../testing/fixtures.js';
+import { cancelled, cny, disbursed, registeredPair, signed } from '../testing/fixtures.js';
+import { given, thenEvents, thenRefused } from '../testing/given-when-then.js';
 import { signProject, type SignProject } from './commands/sign-project.js';
 import { type ProjectCommand, decideProject } from './project.decider.js';
 import type { ProjectEvent } from './project.events.js';
@@ -25,22 +26,6 @@ function milestone(name: 'landed' | 'construction-started' | 'in-production' | '
 }
 function cancel(reason = 'investor withdrew', cancelledOn = '2024-09-01'): ProjectCommand {
   return { type: 'CancelProject', data: { projectId, reason, cancelledOn } };
-}
-
-function thenEvents(state: ProjectState, command: ProjectCommand): readonly ProjectEvent[] {
-  const decision = decideProject(command, state);
-  if (decision.kind !== 'append') throw new Error(`expected events, got ${JSON.stringify(decision)}`);
-  return decision.events;
-}
-function thenRefused(state: ProjectState, command: ProjectCommand, type: new (...args: never[]) => DomainError, code: string): void {
-  let error: unknown;
-  try {
-    decideProject(command, state);
-  } catch (caught) {
-    error = caught;
-  }
-  expect(error).toBeInstanceOf(type);
-  expect((error as DomainError).code).toBe(code);
 }
 
 describe('signing a project', () => {

@@ -1,5 +1,4 @@
 import type { MoneyJson } from '../money/money.js';
-import { assertNever } from '../shared/decision.js';
 
 export const CAPITAL_KINDS = ['investment', 'aid'] as const;
 export type CapitalKind = (typeof CAPITAL_KINDS)[number];
@@ -129,33 +128,6 @@ export const PROJECT_EVENT_TYPES: readonly ProjectEvent['type'][] = [
   'DisbursementCorrected',
   'JobsReportCorrected',
 ];
-
-/**
- * The business date of the fact an event records: what `asOf` compares.
- * A correction corrects its original, so it is dated on the original's date
- * (when the correction was made is `correctedOn`, and when it was recorded
- * is the event's `recordedAt`).
- */
-export function businessDateOf(event: ProjectEvent): string {
-  switch (event.type) {
-    case 'ProjectSigned':
-      return event.data.signedOn;
-    case 'PledgeRevised':
-      return event.data.revisedOn;
-    case 'FundsDisbursed':
-    case 'DisbursementCorrected':
-      return event.data.disbursedOn;
-    case 'JobsRecorded':
-    case 'JobsReportCorrected':
-      return event.data.reportedOn;
-    case 'MilestoneReached':
-      return event.data.reachedOn;
-    case 'ProjectCancelled':
-      return event.data.cancelledOn;
-    default:
-      return assertNever(event);
-  }
-}
 
 export function projectStreamId(projectId: string): string {
   return `project-${projectId}`;

@@ -1,24 +1,34 @@
+export const MAX_ID_LENGTH = 128;
+
 /** Client-supplied identifiers for pairs, projects, disbursements and reports. */
-export const ID_PATTERN = /^[a-z0-9][a-z0-9._-]{0,127}$/;
+export const ID_PATTERN = new RegExp(`^[a-z0-9][a-z0-9._-]{0,${MAX_ID_LENGTH - 1}}$`);
+
+/** What a refusal of an id says it should look like. */
+export const ID_RULE = `must match ${ID_PATTERN.source} (lowercase letters, digits, '.', '_', '-'; at most ${MAX_ID_LENGTH})`;
 
 export function isId(value: unknown): value is string {
   return typeof value === 'string' && ID_PATTERN.test(value);
 }
 
-const DATE_PATTERN = /^([0-9]{4})-([0-9]{2})-([0-9]{2})$/;
+/** The shape of a date, YYYY-MM-DD: what a schema can say; isCalendarDate also refuses dates that do not exist. */
+export const DATE_PATTERN = /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/;
 export const EARLIEST_YEAR = 1900;
 export const LATEST_YEAR = 2199;
 
+/** What a refusal of a date says it should be. */
+export const DATE_RULE = 'must be a real calendar date written YYYY-MM-DD';
+
 /** A real calendar date written YYYY-MM-DD (so 2023-02-29 is refused). */
 export function isCalendarDate(value: unknown): value is string {
-  if (typeof value !== 'string') return false;
-  const match = DATE_PATTERN.exec(value);
-  if (!match) return false;
-  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  if (typeof value !== 'string' || !DATE_PATTERN.test(value)) return false;
+  const [year, month, day] = value.split('-').map(Number);
   if (year < EARLIEST_YEAR || year > LATEST_YEAR || month < 1 || month > 12 || day < 1) return false;
   const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
   return day <= daysInMonth;
 }
+
+/** A grouping key such as a project's sector: lowercase words joined by dashes, so the same sector is always spelt the same. */
+export const SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
 const TIMESTAMP_PATTERN = /^([0-9]{4}-[0-9]{2}-[0-9]{2})T([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.([0-9]{1,9}))?)?(Z|[+-][0-9]{2}:[0-9]{2})$/;
 

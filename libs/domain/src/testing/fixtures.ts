@@ -1,9 +1,8 @@
 import { type Money, parseMoney } from '../money/money.js';
 import { type PartnerPairDetails, type PartnerPairState, evolvePartnerPair, initialPartnerPairState } from '../partner-pairs/partner-pair.js';
 import type { ProjectEvent, ProjectSignedData } from '../projects/project.events.js';
-import { type ProjectState, evolveProject, initialProjectState } from '../projects/project.state.js';
 
-/** Small builders for specs: given these events, what state results. */
+/** Small builders for specs: the values and events they start from. */
 
 export function cny(amount: string): Money {
   return parseMoney({ amount, currency: 'CNY' });
@@ -52,9 +51,4 @@ export function disbursed(disbursementId: string, amount: string, disbursedOn = 
 
 export function cancelled(reason = 'investor withdrew', cancelledOn = '2024-09-01'): ProjectEvent {
   return { type: 'ProjectCancelled', data: { projectId: 'graphite-anode', pairId: 'shanghai-sanming', reason, cancelledOn } };
-}
-
-/** Folds events as if they were the stream's first ones, at positions 10, 11, … */
-export function given(...events: ProjectEvent[]): ProjectState {
-  return events.reduce<ProjectState>((state, event, revision) => evolveProject(state, event, { revision, position: 10 + revision }), initialProjectState);
 }

@@ -2,6 +2,7 @@ import { BadRequestException } from '@nestjs/common';
 import { ID_PATTERN, NotFound, isCalendarDate, partnerPairStreamId, projectStreamId } from '#domain';
 import type { EventStore } from '#event-store';
 import type { EventExportOptions, EventExportScope, ExportFormat } from '#exports';
+import { POSITION_PATTERN } from '../../http/params.js';
 
 export const EXPORT_FORMATS = ['jsonl', 'csv'] as const;
 export const EXPORT_QUERY_PARAMETERS = ['format', 'pairId', 'includeSubPairs', 'projectId', 'from', 'to', 'afterPosition'] as const;
@@ -82,7 +83,7 @@ export function parseExportEventsQuery(query: Record<string, unknown>, accept: s
   const after = single('afterPosition');
   let afterPosition = 0;
   if (after !== undefined) {
-    if (/^(0|[1-9][0-9]{0,14})$/.test(after)) afterPosition = Number(after);
+    if (POSITION_PATTERN.test(after)) afterPosition = Number(after);
     else problem('afterPosition', 'must be a non-negative whole number');
   }
 

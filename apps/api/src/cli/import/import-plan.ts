@@ -2,6 +2,7 @@ import type { WriteSide } from '#application';
 import {
   type Decision,
   DomainError,
+  type DomainErrorCode,
   NotFound,
   type PartnerPairState,
   type ProjectState,
@@ -27,7 +28,7 @@ export interface ImportPlan {
 }
 
 /** The column a refusal is about, so the message points at the cell to fix. */
-const COLUMN_OF_CODE: Readonly<Record<string, Column>> = {
+const COLUMN_OF_CODE: Readonly<Partial<Record<DomainErrorCode, Column>>> = {
   'pair-not-found': 'pairId',
   'parent-pair-not-found': 'parentPairId',
   'project-not-found': 'projectId',

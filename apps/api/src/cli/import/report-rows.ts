@@ -7,7 +7,7 @@ import {
   type AnyProjectCommand,
   type CurrencyCode,
   type Money,
-  ID_PATTERN,
+  ID_RULE,
   type RegisterPartnerPair,
   ReportAmountError,
   formatAmount,
@@ -374,7 +374,7 @@ export function parseReportCsv(text: string, options: ParseOptions): ParsedRepor
     const inBody = new Set<string>(Object.values(spec.fields));
     for (const column of ['projectId', 'corrects'] as const) {
       if (spec.required.includes(column) && cells.get(column) !== '' && !inBody.has(column) && !isId(cells.get(column))) {
-        problem(column, `must match ${ID_PATTERN.source} (lowercase letters, digits, '.', '_', '-'; at most 128)`);
+        problem(column, ID_RULE);
       }
     }
 

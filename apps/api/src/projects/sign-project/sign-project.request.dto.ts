@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
-import { CAPITAL_KINDS, type CapitalKind, type MoneyJson } from '#domain';
+import { CAPITAL_KINDS, type CapitalKind, type MoneyJson, SLUG_PATTERN } from '#domain';
 import { MoneyDto, dateProperty, ledgerIdProperty, textProperty } from '../../http/openapi.js';
 import { IsCalendarDate, IsLedgerId, IsMoney, IsSlug, IsText } from '../../http/validators.js';
 
@@ -18,7 +18,12 @@ export class SignProjectRequestDto {
   @IsText(500)
   title!: string;
 
-  @ApiProperty({ type: String, pattern: '^[a-z0-9][a-z0-9-]{0,63}$', description: 'lowercase words joined by dashes, so one sector is always spelt the same', example: 'new-materials' })
+  @ApiProperty({
+    type: String,
+    pattern: SLUG_PATTERN.source,
+    description: 'lowercase words joined by dashes, so one sector is always spelt the same',
+    example: 'new-materials',
+  })
   @IsSlug()
   sector!: string;
 

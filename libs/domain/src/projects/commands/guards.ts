@@ -2,7 +2,7 @@ import type { Money } from '../../money/money.js';
 import type { Recorded } from '../project.state.js';
 import { type SignedProject, type ProjectState, isSigned } from '../project.state.js';
 import { type Decision, replayOf } from '../../shared/decision.js';
-import { Conflict, NotFound, RuleViolation } from '../../shared/errors.js';
+import { Conflict, type ConflictCode, NotFound, RuleViolation } from '../../shared/errors.js';
 import { sameJson } from '../../shared/values.js';
 import type { ProjectEvent } from '../project.events.js';
 
@@ -40,7 +40,7 @@ export function requireNotBeforeSigning(project: SignedProject, date: string, wh
 export function replayOrConflict<T>(
   previous: Recorded<T> | null | undefined,
   data: T,
-  conflictCode: string,
+  conflictCode: ConflictCode,
   conflictMessage: string,
 ): Decision<ProjectEvent> | null {
   if (!previous) return null;
