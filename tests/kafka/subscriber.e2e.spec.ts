@@ -8,7 +8,7 @@ import { toMessage } from '#contracts';
 import { RELAY_CHECKPOINT } from '#kafka-relay';
 import type { RecordedEvent } from '#event-store';
 import { randomUUID } from 'node:crypto';
-import { writeCheckpoint } from '#projections';
+import { writeCheckpoint } from '#background';
 import { LedgerUnderTest, removeDataDirs, tempDataDir } from '../support/ledger-harness.js';
 import { MockKafka } from '../support/kafka/mock-kafka.js';
 import { scenario } from '../support/scenario.js';

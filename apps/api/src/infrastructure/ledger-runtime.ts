@@ -4,7 +4,8 @@ import type Database from 'better-sqlite3';
 import { type CommandObserver, Ledger } from '#application';
 import { type EventStore, SqliteEventStore, UpcastingEventStore } from '#event-store';
 import { LEDGER_UPCASTERS, partnerPairStreamId, projectStreamId } from '#domain';
-import { AsOfQueries, LedgerProjection, LedgerQueries, ProjectionOperations, ProjectionRunner, openCheckpointDb, openReadModelDb } from '#projections';
+import { AsOfQueries, LedgerProjection, LedgerQueries, ProjectionOperations, ProjectionRunner, openReadModelDb } from '#projections';
+import { openCheckpointDb } from '#background';
 import { KafkaRelay } from '#kafka-relay';
 import type { LedgerConfig } from '../config.js';
 
