@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { SqliteEventStore } from '#event-store';
+import { SqliteEventStore } from '#event-store/sqlite';
 import { toMessage } from '#contracts';
 import { KafkaRelay } from '#kafka-relay';
 import { openReadModelDb } from '#projections';

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Ledger } from '#application';
 import { parseMoney } from '#domain';
-import { type EventStore, SqliteEventStore } from '#event-store';
+import type { EventStore } from '#event-store';
+import { SqliteEventStore } from '#event-store/sqlite';
 import { ImportInterrupted, applyImport } from './import-apply.js';
 import { planImport } from './import-plan.js';
 import { type ParsedReport, formatProblem, parseReportCsv } from './report-rows.js';
