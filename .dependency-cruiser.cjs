@@ -83,6 +83,15 @@ module.exports = {
       to: { path: '^(apps|bench|tests)/' },
     },
     {
+      name: 'apps-do-not-reach-bench-or-tests',
+      comment:
+        'What ships is built from apps/ and libs/: an app that imports the benchmarks or the test support for a helper ' +
+        '(as the contracts CLI once did for projectRoot) drags them into the build it runs from. The helper belongs in the app.',
+      severity: 'error',
+      from: { path: '^apps/' },
+      to: { path: '^(bench|tests)/' },
+    },
+    {
       name: 'relay-does-not-reach-projections',
       comment:
         'The Kafka relay and the projections are two independent followers of the log: the plumbing they share ' +

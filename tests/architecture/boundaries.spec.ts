@@ -74,6 +74,10 @@ const PROBES: Readonly<Record<string, Probe>> = {
     files: { 'libs/application/src/__boundary_probe_tests__.spec.ts': "import '#test-support/fixtures';" },
     rules: ['libs-do-not-reach-apps-bench-or-tests'],
   },
+  'an app importing the benchmarks': {
+    files: { 'apps/api/src/cli/__boundary_probe_bench__.ts': "import '#bench/server-process';" },
+    rules: ['apps-do-not-reach-bench-or-tests'],
+  },
   'a lib climbing into another lib by a relative path': {
     files: { 'libs/exports/src/__boundary_probe_climb__.ts': "import '../../domain/src/index.js';" },
     rules: ['no-relative-import-across-packages'],
