@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { SqliteEventStore } from '#event-store';
+import { SqliteEventStore } from '#event-store/sqlite';
 import { openReadModelDb, rebuildReadModels } from '#projections';
 import { rawScanRate } from './raw-limits.js';
 

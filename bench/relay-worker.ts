@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { SqliteEventStore } from '#event-store';
-import { KafkaRelay, toMessage } from '#kafka-relay';
+import { SqliteEventStore } from '#event-store/sqlite';
+import { toMessage } from '#contracts';
+import { KafkaRelay } from '#kafka-relay';
 import { openReadModelDb } from '#projections';
 
 /**

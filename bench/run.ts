@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { generateLedger } from './generate-ledger.js';
 import { rawInsertRate } from './raw-limits.js';
-import { HARNESS_AUTH, projectRoot, startProcess, startServerProcess } from './server-process.js';
+import { projectRoot } from '#api/project-root';
+import { HARNESS_AUTH, startProcess, startServerProcess } from './server-process.js';
 import { type BenchRequest, seedRequests } from './workload.js';
 import { MockKafka } from '#test-support/kafka/mock-kafka';
 

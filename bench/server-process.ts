@@ -1,14 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-/** The project root, found from this file whether it runs from source or from dist/. */
-export function projectRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
-  return dir;
-}
+import { join } from 'node:path';
+import { projectRoot } from '#api/project-root';
 
 export const BUILT_MAIN = join(projectRoot(), 'dist/apps/api/src/main.js');
 

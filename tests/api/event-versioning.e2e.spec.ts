@@ -2,9 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { EVENTS_FILE } from '#api/infrastructure/data-files';
-import { envelopeProblem } from '#contracts';
+import { envelopeProblem, toMessage } from '#contracts';
 import { type NewEvent, chainEvents } from '#event-store';
-import { toMessage } from '#kafka-relay';
 import { type LedgerUnderTest, ledgerPerSuite, sqliteOnly } from '../support/ledger-harness.js';
 import { pairBody, projectBody } from '../support/fixtures.js';
 

@@ -92,4 +92,18 @@ describe('health probes', () => {
       expect(metrics.body).toMatch(/^ledger_event_store_up 0$/m);
     }, 30_000);
   });
+
+  describe('the API on an unreachable EventStoreDB', () => {
+    // Starts its own EventStoreDB double, like the test above: one run is enough.
+    sqliteOnly('answers /health with 503', async () => {
+      const double = await EsdbDouble.start();
+      const api = await LedgerUnderTest.start(tempDataDir(), { EVENT_STORE: 'esdb', ESDB_CONNECTION_STRING: double.connectionString });
+      expect((await api.get('/health')).status).toBe(200);
+      await double.stop();
+      const health = await api.get('/health');
+      expect(health).toMatchObject({ status: 503, body: { status: 'unavailable', store: { kind: 'esdb', reachable: false } } });
+      await api.stop();
+      await removeDataDirs();
+    });
+  });
 });

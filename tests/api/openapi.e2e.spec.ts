@@ -5,7 +5,7 @@ import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum.js';
 import { ModulesContainer } from '@nestjs/core';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { getMetadataStorage } from 'class-validator';
-import { projectRoot } from '#bench/server-process';
+import { projectRoot } from '#api/project-root';
 import { disbursementBody, jobsBody, pairBody, projectBody } from '../support/fixtures.js';
 import { HARNESS_API_KEYS, type LedgerUnderTest, type Reply, ledgerPerSuite } from '../support/ledger-harness.js';
 

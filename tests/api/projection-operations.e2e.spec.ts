@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { READ_MODELS_FILE } from '#api/infrastructure/data-files';
 import { generateLedger } from '#bench/generate-ledger';
-import { SqliteEventStore } from '#event-store';
+import { SqliteEventStore } from '#event-store/sqlite';
 import { openReadModelDb, rebuildReadModels } from '#projections';
 import { append, fundsDisbursed, projectSigned } from '#projections/testing';
 import { disbursementBody, pairBody, projectBody } from '../support/fixtures.js';

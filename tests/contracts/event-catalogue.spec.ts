@@ -2,9 +2,8 @@ import { readFileSync } from 'node:fs';
 import asyncApiSpecs from '@asyncapi/specs';
 import { Ajv } from 'ajv';
 import { join } from 'node:path';
-import { projectRoot } from '#bench/server-process';
-import { EVENT_CATALOGUE, asyncApiDocument, contractFiles, envelopeProblem } from '#contracts';
-import { toMessage } from '#kafka-relay';
+import { projectRoot } from '#api/project-root';
+import { EVENT_CATALOGUE, asyncApiDocument, contractFiles, envelopeProblem, toMessage } from '#contracts';
 import { type LedgerUnderTest, ledgerPerSuite } from '../support/ledger-harness.js';
 import { scenario } from '../support/scenario.js';
 

@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import { RELAY_FILE } from '#api/infrastructure/data-files';
 import { startServerProcess } from '#bench/server-process';
 import { RELAY_CHECKPOINT } from '#kafka-relay';
-import { readCheckpoint } from '#projections';
+import { readCheckpoint } from '#background';
 import { scenario } from '../support/scenario.js';
 
 const TOPICS = ['commitments.partner-pairs', 'commitments.projects'];

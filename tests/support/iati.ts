@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { validateXML } from 'xmllint-wasm';
-import { projectRoot } from '#bench/server-process';
+import { projectRoot } from '#api/project-root';
 
 const SCHEMA_DIR = join(projectRoot(), 'contracts/iati/2.03');
 const schemaFile = (fileName: string) => ({ fileName, contents: readFileSync(join(SCHEMA_DIR, fileName), 'utf8') });

@@ -2,7 +2,8 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
-import { projectRoot, startServerProcess as startBuiltServer } from '#bench/server-process';
+import { projectRoot } from '#api/project-root';
+import { startServerProcess as startBuiltServer } from '#bench/server-process';
 import { storeEnv } from './ledger-harness.js';
 
 /** The built server as its own process, on the store under test. */

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { type DisbursementCorrectedData, type FundsDisbursedData, type Money, correctionDelta, formatMinor, isCurrencyCode, parseMoney, yearOf } from '#domain';
-import type { EventEnvelope } from '#kafka-relay';
+import type { EventEnvelope } from '#contracts';
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS processed (event_id TEXT PRIMARY KEY) STRICT, WITHOUT ROWID;

@@ -1,8 +1,7 @@
 import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { type Consumer, Kafka, logLevel } from 'kafkajs';
 import { join } from 'node:path';
-import { envelopeProblem } from '#contracts';
-import { type EventEnvelope, ledgerTopics } from '#kafka-relay';
+import { type EventEnvelope, envelopeProblem, ledgerTopics } from '#contracts';
 import type { SubscriberConfig } from './config.js';
 import { DeliveredView } from './delivered-view.js';
 

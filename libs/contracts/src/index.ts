@@ -1,4 +1,5 @@
 export * from './event-catalogue.js';
+export * from './event-envelope.js';
 export * from './asyncapi.js';
 export * from './validate-envelope.js';
 export * from './contract-files.js';

@@ -1,7 +1,7 @@
 export * from './event-store.port.js';
 export * from './catch-up-then-live.js';
-export * from './sqlite/sqlite-event-store.js';
-// The EventStoreDB adapter is imported from './esdb/esdb-event-store.js' where chosen, so that SQLite users never load its gRPC client.
+// The port only: the adapters are their own entry points (#event-store/sqlite, #event-store/esdb), imported by
+// the app that chooses one, so the libs that use a store cannot depend on either (see .dependency-cruiser.cjs).
 export * from './hash-chain.js';
 export * from './verify-chains.js';
 export * from './upcasting-event-store.js';

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { parse } from 'csv-parse/sync';
-import { type EventStore, type ReadAllOptions, SqliteEventStore } from '#event-store';
+import type { EventStore, ReadAllOptions } from '#event-store';
+import { SqliteEventStore } from '#event-store/sqlite';
 import { CSV_COLUMNS, exportEvents, scopeFilter } from './event-export.js';
 import { csvCell, unneutralise } from './csv.js';
 

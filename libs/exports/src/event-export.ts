@@ -1,7 +1,7 @@
 import type { Writable } from 'node:stream';
+import { envelopeOf } from '#contracts';
 import { businessDateOf, ledgerEventOf, partnerPairStreamId, projectStreamId } from '#domain';
 import type { EventStore, RecordedEvent } from '#event-store';
-import { envelopeOf } from '#kafka-relay';
 import { csvRow } from './csv.js';
 
 export type ExportFormat = 'jsonl' | 'csv';

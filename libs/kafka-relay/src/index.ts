@@ -1,2 +1,1 @@
-export * from './event-envelope.js';
 export * from './kafka-relay.js';

@@ -1,8 +1,8 @@
 import type Database from 'better-sqlite3';
 import { Kafka, type Producer, logLevel } from 'kafkajs';
+import { BackgroundLoop, readCheckpoint, writeCheckpoint } from '#background';
+import { ledgerTopics, toMessage } from '#contracts';
 import type { EventStore } from '#event-store';
-import { BackgroundLoop, readCheckpoint, writeCheckpoint } from '#projections';
-import { ledgerTopics, toMessage } from './event-envelope.js';
 
 export interface RelayOptions {
   readonly brokers: readonly string[];

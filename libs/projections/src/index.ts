@@ -1,4 +1,3 @@
-export * from './background-loop.js';
 export * from './counters.js';
 export * from './read-model-db.js';
 export * from './ledger-projection.js';

@@ -1,4 +1,5 @@
-import { type EventStore, SqliteEventStore } from '#event-store';
+import type { EventStore } from '#event-store';
+import { SqliteEventStore } from '#event-store/sqlite';
 import { LedgerProjection } from './ledger-projection.js';
 import { ProjectionRunner } from './projection-runner.js';
 import { LedgerQueries } from './queries.js';

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
+import { BackgroundLoop, readCheckpoint, writeCheckpoint } from '#background';
 import type { EventStore, RecordedEvent } from '#event-store';
-import { BackgroundLoop } from './background-loop.js';
 import { type ParkableProjection, ParkingLot, applyWithParking } from './parking.js';
 
 /** A projection the runner keeps up to date: applied with parking, its checkpoint stored under its name. */
@@ -17,29 +17,6 @@ export interface RunnerLogger {
 }
 
 const silentLogger: RunnerLogger = { log: () => undefined, error: () => undefined };
-
-const checkpointWriters = new WeakMap<Database.Database, Database.Statement<[string, number]>>();
-const checkpointReaders = new WeakMap<Database.Database, Database.Statement<[string], { position: number }>>();
-
-/** How far a projection (or the Kafka relay) has gone through the log; 0 if it has not started. */
-export function readCheckpoint(db: Database.Database, name: string): number {
-  let statement = checkpointReaders.get(db);
-  if (!statement) {
-    statement = db.prepare<[string], { position: number }>('SELECT position FROM checkpoints WHERE projection = ?');
-    checkpointReaders.set(db, statement);
-  }
-  return statement.get(name)?.position ?? 0;
-}
-
-/** Records how far a projection has applied the log; call inside the transaction that applied it. */
-export function writeCheckpoint(db: Database.Database, projection: string, position: number): void {
-  let statement = checkpointWriters.get(db);
-  if (!statement) {
-    statement = db.prepare<[string, number]>('INSERT INTO checkpoints (projection, position) VALUES (?, ?) ON CONFLICT DO UPDATE SET position = excluded.position');
-    checkpointWriters.set(db, statement);
-  }
-  statement.run(projection, position);
-}
 
 /**
  * Keeps a projection up to date: catches up from its stored checkpoint, then

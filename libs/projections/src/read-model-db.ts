@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { CHECKPOINTS_TABLE } from '#background';
 
 /**
  * The read models live in their own SQLite file, beside (not inside) the
@@ -13,10 +14,7 @@ import Database from 'better-sqlite3';
  * amounts can pass SQLite's 64-bit INTEGER range.
  */
 const SCHEMA = `
-  CREATE TABLE IF NOT EXISTS checkpoints (
-    projection TEXT PRIMARY KEY,
-    position   INTEGER NOT NULL
-  ) STRICT;
+  ${CHECKPOINTS_TABLE}
 
   CREATE TABLE IF NOT EXISTS pairs (
     pair_id          TEXT PRIMARY KEY,
@@ -130,18 +128,6 @@ export const LIVE_TABLES: ReadModelTables = { pairs: 'pairs', projects: 'project
 
 /** Where a blue/green rebuild builds, beside the live tables, until it swaps them in. */
 export const SHADOW_TABLES: ReadModelTables = { pairs: 'shadow_pairs', projects: 'shadow_projects', counters: 'shadow_counters' };
-
-const CHECKPOINTS = `CREATE TABLE IF NOT EXISTS checkpoints (projection TEXT PRIMARY KEY, position INTEGER NOT NULL) STRICT;`;
-
-/** A file holding only checkpoints (the Kafka relay's), fsynced on commit. */
-export function openCheckpointDb(file: string): Database.Database {
-  mkdirSync(dirname(file), { recursive: true });
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
-  db.exec(CHECKPOINTS);
-  return db;
-}
 
 /**
  * Opens the read-model file. `busyTimeoutMs` is how long a write waits for

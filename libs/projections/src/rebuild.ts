@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type Database from 'better-sqlite3';
+import { writeCheckpoint } from '#background';
 import type { EventStore } from '#event-store';
 import { LEDGER_PROJECTION_NAME, LedgerProjection } from './ledger-projection.js';
 import { ParkingLot, applyWithParking, isInfrastructureError, retryAllParked } from './parking.js';
-import { writeCheckpoint } from './projection-runner.js';
 import { READ_MODEL_TABLES, SHADOW_TABLES } from './read-model-db.js';
 
 export interface RebuildProgress {

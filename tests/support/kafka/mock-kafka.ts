@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Kafka, logLevel } from 'kafkajs';
-import { projectRoot } from '#bench/server-process';
+import { projectRoot } from '#api/project-root';
 
 // From the project root, so the benchmark (which runs from dist/) finds the source too.
 const SOURCE = join(projectRoot(), 'tests/support/kafka/mock-broker.c');

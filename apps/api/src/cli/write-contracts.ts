@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { projectRoot } from '#bench/server-process';
+import { projectRoot } from '#api/project-root';
 import { contractFiles } from '#contracts';
 
 /** `npm run contracts`: writes contracts/ from the event catalogue (a test checks they match). */

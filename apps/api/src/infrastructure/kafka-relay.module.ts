@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger, Module, type OnApplicationBootstrap, type O
 import type Database from 'better-sqlite3';
 import { UpcastingEventStore } from '#event-store';
 import { KafkaRelay } from '#kafka-relay';
-import { openCheckpointDb } from '#projections';
+import { openCheckpointDb } from '#background';
 import type { LedgerConfig } from '../config.js';
 import { RELAY_FILE } from './data-files.js';
 import { LEDGER_CONFIG } from './ledger-config.module.js';

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { LEDGER_UPCASTERS, partnerPairStreamId, projectStreamId } from '#domain';
-import { type EventStore, SqliteEventStore, UpcastingEventStore } from '#event-store';
+import { type EventStore, UpcastingEventStore } from '#event-store';
+import { SqliteEventStore } from '#event-store/sqlite';
 import type { LedgerConfig } from '../config.js';
 import { EVENTS_FILE } from './data-files.js';
 

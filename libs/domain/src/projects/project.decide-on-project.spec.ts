@@ -1,5 +1,6 @@
 import { initialPartnerPairState } from '../partner-pairs/partner-pair.js';
-import { cny, given, registeredPair, signed } from '../testing/fixtures.js';
+import { cny, registeredPair, signed } from '../testing/fixtures.js';
+import { given } from '../testing/given-when-then.js';
 import type { SignProject } from './commands/sign-project.js';
 import { decideOnProject } from './project.decider.js';
 import { initialProjectState } from './project.state.js';

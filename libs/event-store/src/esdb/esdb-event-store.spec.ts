@@ -91,17 +91,3 @@ describe('EventStoreDB adapter subscriptions', () => {
     await double.stop();
   });
 });
-
-describe('the API on an unreachable EventStoreDB', () => {
-  it('answers /health with 503', async () => {
-    const { LedgerUnderTest, tempDataDir, removeDataDirs } = await import('#test-support/ledger-harness');
-    const double = await EsdbDouble.start();
-    const api = await LedgerUnderTest.start(tempDataDir(), { EVENT_STORE: 'esdb', ESDB_CONNECTION_STRING: double.connectionString });
-    expect((await api.get('/health')).status).toBe(200);
-    await double.stop();
-    const health = await api.get('/health');
-    expect(health).toMatchObject({ status: 503, body: { status: 'unavailable', store: { kind: 'esdb', reachable: false } } });
-    await api.stop();
-    await removeDataDirs();
-  });
-});

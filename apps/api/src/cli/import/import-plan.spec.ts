@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { LEDGER_UPCASTERS, parseMoney } from '#domain';
-import { type EventStore, SqliteEventStore, UpcastingEventStore } from '#event-store';
+import { type EventStore, UpcastingEventStore } from '#event-store';
+import { SqliteEventStore } from '#event-store/sqlite';
 import { ImportInterrupted, applyImport } from './import-apply.js';
 import { ImportLedger } from './import-ledger.js';
 import { planImport } from './import-plan.js';

@@ -1,0 +1,2 @@
+export * from './background-loop.js';
+export * from './checkpoints.js';
