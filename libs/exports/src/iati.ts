@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import { type CurrencyCode, type MoneyJson, formatMinor, parseMoney } from '#domain';
+import { type CurrencyCode, type MoneyJson, formatMinor, ledgerEventOf, parseMoney } from '#domain';
 import type { RecordedEvent } from '#event-store';
 
 /**
@@ -72,8 +72,6 @@ export interface IatiActivitySummary {
 
 const STATUS_CODE = { active: '2', completed: '3', cancelled: '5' } as const;
 
-type Data = Record<string, any>;
-
 /** A recorded amount in minor units; zero is allowed (a tranche corrected to zero: it never arrived). */
 function minor(money: MoneyJson): bigint {
   return parseMoney(money, { allowZero: true }).minor;
@@ -81,9 +79,9 @@ function minor(money: MoneyJson): bigint {
 
 /** Folds a project's events into what its activity reports. */
 export function summariseProject(project: IatiProject): IatiActivitySummary {
-  const [first] = project.events;
-  if (first?.type !== 'ProjectSigned') throw new Error(`a project stream must start with ProjectSigned, not ${first?.type ?? 'nothing'}`);
-  const signing = first.data as Data;
+  const first = project.events[0] ? ledgerEventOf(project.events[0]) : null;
+  if (first?.type !== 'ProjectSigned') throw new Error(`a project stream must start with ProjectSigned, not ${project.events[0]?.type ?? 'nothing'}`);
+  const signing = first.data;
   const currency = signing.pledged.currency as CurrencyCode;
   const money = (value: bigint) => formatMinor(value, currency);
   const transactions: IatiTransaction[] = [];
@@ -92,9 +90,11 @@ export function summariseProject(project: IatiProject): IatiActivitySummary {
   let status: IatiActivitySummary['status'] = 'active';
   let endedOn: string | null = null;
   for (const event of project.events) {
-    const data = event.data as Data;
-    switch (event.type) {
-      case 'ProjectSigned':
+    const typed = ledgerEventOf(event);
+    if (typed === null) continue;
+    switch (typed.type) {
+      case 'ProjectSigned': {
+        const { data } = typed;
         transactions.push({
           kind: 'commitment',
           ref: event.id,
@@ -104,7 +104,9 @@ export function summariseProject(project: IatiProject): IatiActivitySummary {
           description: `Pledge signed${data.occasion ? ` at ${data.occasion}` : ''}`,
         });
         break;
-      case 'PledgeRevised':
+      }
+      case 'PledgeRevised': {
+        const { data } = typed;
         transactions.push({
           kind: 'commitment',
           ref: event.id,
@@ -114,7 +116,9 @@ export function summariseProject(project: IatiProject): IatiActivitySummary {
           description: `Pledge revised from ${data.previousPledged.amount} to ${data.pledged.amount} ${currency}: ${data.reason}`,
         });
         break;
-      case 'FundsDisbursed':
+      }
+      case 'FundsDisbursed': {
+        const { data } = typed;
         tranches.set(data.disbursementId, transactions.length);
         transactions.push({
           kind: 'disbursement',
@@ -125,7 +129,9 @@ export function summariseProject(project: IatiProject): IatiActivitySummary {
           description: `Tranche ${data.disbursementId}`,
         });
         break;
+      }
       case 'DisbursementCorrected': {
+        const { data } = typed;
         // The tranche is reported at its corrected amount (zero if it never arrived); the correction is told in its description.
         const index = tranches.get(data.disbursementId);
         if (index === undefined) throw new Error(`correction of unknown tranche ${data.disbursementId}`);
@@ -138,14 +144,14 @@ export function summariseProject(project: IatiProject): IatiActivitySummary {
         break;
       }
       case 'MilestoneReached':
-        if (data.milestone === 'completed') {
+        if (typed.data.milestone === 'completed') {
           status = 'completed';
-          endedOn = data.reachedOn;
+          endedOn = typed.data.reachedOn;
         }
         break;
       case 'ProjectCancelled':
         status = 'cancelled';
-        endedOn = data.cancelledOn;
+        endedOn = typed.data.cancelledOn;
         break;
       default:
         break;

@@ -57,6 +57,7 @@ export function IsMoneyOrZero(options?: ValidationOptions): PropertyDecorator {
 }
 
 // Control characters (other than none at all) have no place in names, titles or reasons.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 // A lone UTF-16 surrogate is not text: stored, it would read back as U+FFFD in one place and \ud800 in another.
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;

@@ -51,7 +51,7 @@ export function describeEventStoreContract(name: string, openStore: () => Promis
       await store.appendToStream(id, events, { expectedRevision: 'no_stream' });
       const read = await store.readStream(id);
       for (const [i, recorded] of read.entries()) {
-        const { recordedAt, ...rest } = recorded.metadata;
+        const { recordedAt: _recordedAt, ...rest } = recorded.metadata;
         expect(rest).toEqual(events[i].metadata);
         expect(recorded.schemaVersion).toBe(events[i].schemaVersion);
       }
