@@ -11,7 +11,8 @@ import {
 } from '#domain';
 import type { EventStore, RecordedEvent } from '#event-store';
 import { LEDGER_PROJECTION_NAME, LedgerProjection } from './ledger-projection.js';
-import { ParkingLot, applyWithParking } from './parking.js';
+import { applyWithParking } from './apply-with-parking.js';
+import { ParkingLot } from './parking-lot.js';
 import { LedgerQueries, type PairSummary, type ProjectView } from './queries.js';
 import { openReadModelDb } from './read-model-db.js';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { type EventStore, type RecordedEvent, SqliteEventStore } from '#event-store';
 import { LedgerProjection } from './ledger-projection.js';
-import { ParkedEventNotFirst, ParkedEventNotFound, retryAllParked, retryParked } from './parking.js';
+import { ParkedEventNotFirst, ParkedEventNotFound, retryAllParked, retryParked } from './parked-retry.js';
 import { ProjectionRunner } from './projection-runner.js';
 import { LedgerQueries } from './queries.js';
 import { openReadModelDb } from './read-model-db.js';

@@ -1,7 +1,8 @@
 import type Database from 'better-sqlite3';
 import type { EventStore, RecordedEvent } from '#event-store';
 import { BackgroundLoop } from './background-loop.js';
-import { type ParkableProjection, ParkingLot, applyWithParking } from './parking.js';
+import { type ParkableProjection, applyWithParking } from './apply-with-parking.js';
+import { ParkingLot } from './parking-lot.js';
 
 /** A projection the runner keeps up to date: applied with parking, its checkpoint stored under its name. */
 export interface Projection extends ParkableProjection {
