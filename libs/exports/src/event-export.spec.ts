@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { parse } from 'csv-parse/sync';
 import { type EventStore, type ReadAllOptions, SqliteEventStore } from '#event-store';
-import { CSV_COLUMNS, exportEvents, scopeFilter } from './event-export.js';
+import { exportEvents } from './event-export.js';
+import { CSV_COLUMNS } from './event-lines.js';
+import { scopeFilter } from './event-scope.js';
 import { csvCell, unneutralise } from './csv.js';
 
 const dirs: string[] = [];
