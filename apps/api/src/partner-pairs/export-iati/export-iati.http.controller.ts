@@ -13,7 +13,7 @@ import { LedgerRuntime } from '../../infrastructure/ledger-runtime.js';
 
 /**
  * A pair's projects as IATI activity XML (version 2.03, valid against the
- * official schema vendored in contracts/iati/2.03). Which projects: the read
+ * official schema vendored in vendor/iati-2.03). Which projects: the read
  * models list them (so `minPosition` applies); what each activity says: the
  * project's own events, read from the event store.
  */
