@@ -170,7 +170,7 @@ export class AsOfQueries {
  * each other and counters are sums, so this yields exactly what the live
  * projection built from the global order, while only the rows (not the
  * events) stay in memory. What cannot be applied is parked, with the rest of
- * its stream, exactly as the live projection parks it (parking.ts).
+ * its stream, exactly as the live projection parks it (apply-with-parking.ts).
  */
 async function fold<T>(
   pairRegistrations: RecordedEvent[],

@@ -48,7 +48,7 @@ export function writeCheckpoint(db: Database.Database, projection: string, posit
  * in one transaction, and events at or before the stored checkpoint are
  * skipped, so a crash, a restart or a concurrent rebuild never applies an
  * event twice or skips one. An event the projection cannot apply is parked
- * (see parking.ts) and the projection goes on.
+ * (see apply-with-parking.ts) and the projection goes on.
  */
 export class ProjectionRunner extends BackgroundLoop {
   private checkpoint = 0;
