@@ -5,8 +5,8 @@ import { startServerProcess } from '../support/processes.js';
 
 /** How the API serves the dashboard's files: types, caching, CSP, refusals; from the sources and from dist/. */
 
-const source = (name: string) => readFileSync(new URL(`../../dashboard/${name}`, import.meta.url));
-const ASSETS = readdirSync(new URL('../../dashboard/', import.meta.url)).filter((name) => name !== 'index.html');
+const source = (name: string) => readFileSync(new URL(`../../apps/dashboard/${name}`, import.meta.url));
+const ASSETS = readdirSync(new URL('../../apps/dashboard/', import.meta.url)).filter((name) => name !== 'index.html');
 
 describe('the dashboard files over HTTP', () => {
   const ledger = ledgerPerSuite();

@@ -1,5 +1,5 @@
 /**
- * The dashboard's money formatting (dashboard/money.js, a browser module with
+ * The dashboard's money formatting (apps/dashboard/money.js, a browser module with
  * no dependencies), run in node: exact decimal strings in, exact text out.
  */
 type MoneyModule = {
@@ -13,7 +13,7 @@ type MoneyModule = {
 };
 
 // A non-literal specifier: the module is plain JavaScript without type declarations.
-const modulePath = '../../dashboard/money.js';
+const modulePath = '../../apps/dashboard/money.js';
 let money: MoneyModule;
 beforeAll(async () => {
   money = (await import(modulePath)) as MoneyModule;

@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import { validateXML } from 'xmllint-wasm';
 import { projectRoot } from '#api/project-root';
 
-const SCHEMA_DIR = join(projectRoot(), 'contracts/iati/2.03');
+const SCHEMA_DIR = join(projectRoot(), 'vendor/iati-2.03');
 const schemaFile = (fileName: string) => ({ fileName, contents: readFileSync(join(SCHEMA_DIR, fileName), 'utf8') });
 
-/** Validates a document with xmllint against the official IATI 2.03 activity schema vendored in contracts/iati/2.03. */
+/** Validates a document with xmllint against the official IATI 2.03 activity schema vendored in vendor/iati-2.03. */
 export async function validateIatiActivities(xml: string): Promise<{ valid: boolean; errors: string[] }> {
   const result = await validateXML({
     xml: { fileName: 'export.xml', contents: xml },

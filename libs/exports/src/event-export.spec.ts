@@ -6,7 +6,9 @@ import { PassThrough, Writable } from 'node:stream';
 import { parse } from 'csv-parse/sync';
 import type { EventStore, ReadAllOptions } from '#event-store';
 import { SqliteEventStore } from '#event-store/sqlite';
-import { CSV_COLUMNS, exportEvents, scopeFilter } from './event-export.js';
+import { exportEvents } from './event-export.js';
+import { CSV_COLUMNS } from './event-lines.js';
+import { scopeFilter } from './event-scope.js';
 import { csvCell, unneutralise } from './csv.js';
 
 const dirs: string[] = [];

@@ -3,7 +3,8 @@ import type Database from 'better-sqlite3';
 import { type PartnerPairDetails, RuleViolation, businessDateOf, ledgerEventOf, partnerPairStreamId, projectStreamId } from '#domain';
 import type { EventStore, RecordedEvent } from '#event-store';
 import { LEDGER_PROJECTION_NAME, LedgerProjection } from './ledger-projection.js';
-import { ParkingLot, applyWithParking } from './parking.js';
+import { applyWithParking } from './apply-with-parking.js';
+import { ParkingLot } from './parking-lot.js';
 import { LedgerQueries, type PairSummary, type ProjectView } from './queries.js';
 import { openReadModelDb } from './read-model-db.js';
 
@@ -159,7 +160,7 @@ export class AsOfQueries {
  * each other and counters are sums, so this yields exactly what the live
  * projection built from the global order, while only the rows (not the
  * events) stay in memory. What cannot be applied is parked, with the rest of
- * its stream, exactly as the live projection parks it (parking.ts).
+ * its stream, exactly as the live projection parks it (apply-with-parking.ts).
  */
 async function fold<T>(
   pairRegistrations: RecordedEvent[],

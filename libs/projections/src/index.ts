@@ -1,9 +1,13 @@
 export * from './counters.js';
 export * from './read-model-db.js';
 export * from './ledger-projection.js';
-export * from './parking.js';
+export * from './parking-lot.js';
+export { type ParkableProjection, applyWithParking, isInfrastructureError } from './apply-with-parking.js';
+export * from './parked-retry.js';
 export * from './projection-runner.js';
 export * from './projection-operations.js';
 export * from './queries.js';
 export * from './rebuild.js';
+export { type RebuildStatus, RebuildInProgress, STALE_REBUILD_MS, readRebuildStatus } from './rebuild-status.js';
+export { shadowProjectionName } from './shadow-tables.js';
 export * from './as-of.js';

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import type { EventStore, RecordedEvent } from '#event-store';
 import { SqliteEventStore } from '#event-store/sqlite';
 import { LedgerProjection } from './ledger-projection.js';
-import { ParkedEventNotFirst, ParkedEventNotFound, retryAllParked, retryParked } from './parking.js';
+import { ParkedEventNotFirst, ParkedEventNotFound, retryAllParked, retryParked } from './parked-retry.js';
 import { ProjectionRunner } from './projection-runner.js';
 import { LedgerQueries } from './queries.js';
 import { openReadModelDb } from './read-model-db.js';

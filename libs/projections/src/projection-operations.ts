@@ -1,9 +1,11 @@
 import type Database from 'better-sqlite3';
 import type { EventStore } from '#event-store';
 import { LedgerProjection } from './ledger-projection.js';
-import { type ParkedEvent, type RetryResult, retryAllParked, retryParked } from './parking.js';
+import type { ParkedEvent } from './parking-lot.js';
+import { type RetryResult, retryAllParked, retryParked } from './parked-retry.js';
 import type { ProjectionRunner, RunnerLogger } from './projection-runner.js';
-import { RebuildInProgress, type RebuildStatus, readRebuildStatus, rebuildReadModels } from './rebuild.js';
+import { rebuildReadModels } from './rebuild.js';
+import { RebuildInProgress, type RebuildStatus, readRebuildStatus } from './rebuild-status.js';
 
 export interface ProjectionRebuildView extends RebuildStatus {
   /** How far the shadow has come towards the head the rebuild started at. */

@@ -1,7 +1,8 @@
 import type Database from 'better-sqlite3';
 import { BackgroundLoop, readCheckpoint, writeCheckpoint } from '#background';
 import type { EventStore, RecordedEvent } from '#event-store';
-import { type ParkableProjection, ParkingLot, applyWithParking } from './parking.js';
+import { type ParkableProjection, applyWithParking } from './apply-with-parking.js';
+import { ParkingLot } from './parking-lot.js';
 
 /** A projection the runner keeps up to date: applied with parking, its checkpoint stored under its name. */
 export interface Projection extends ParkableProjection {
@@ -24,7 +25,7 @@ const silentLogger: RunnerLogger = { log: () => undefined, error: () => undefine
  * in one transaction, and events at or before the stored checkpoint are
  * skipped, so a crash, a restart or a concurrent rebuild never applies an
  * event twice or skips one. An event the projection cannot apply is parked
- * (see parking.ts) and the projection goes on.
+ * (see apply-with-parking.ts) and the projection goes on.
  */
 export class ProjectionRunner extends BackgroundLoop {
   private checkpoint = 0;

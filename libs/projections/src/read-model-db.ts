@@ -62,7 +62,7 @@ const SCHEMA = `
   ) STRICT, WITHOUT ROWID;
 
   -- Events a projection could not apply, set aside with the reason instead of
-  -- stopping it (see parking.ts). blocked_by: the earlier parked event of the
+  -- stopping it (see apply-with-parking.ts). blocked_by: the earlier parked event of the
   -- same stream this one waits behind (it was not tried), null if it failed itself.
   CREATE TABLE IF NOT EXISTS parked_events (
     projection      TEXT NOT NULL,
@@ -81,7 +81,7 @@ const SCHEMA = `
   CREATE INDEX IF NOT EXISTS parked_events_by_stream ON parked_events (projection, stream_id, position);
 
   -- The last (or running) blue/green rebuild of each projection: its progress, written
-  -- in the same transaction as the shadow rows it covers (see rebuild.ts).
+  -- in the same transaction as the shadow rows it covers (see rebuild-status.ts, shadow-build.ts).
   CREATE TABLE IF NOT EXISTS projection_rebuilds (
     projection  TEXT PRIMARY KEY,
     rebuild_id  TEXT NOT NULL,

@@ -9,7 +9,8 @@ import { LedgerProjection } from './ledger-projection.js';
 import { ProjectionRunner } from './projection-runner.js';
 import { LedgerQueries } from './queries.js';
 import { openReadModelDb } from './read-model-db.js';
-import { type RebuildProgress, RebuildInProgress, STALE_REBUILD_MS, readRebuildStatus, rebuildReadModels } from './rebuild.js';
+import { type RebuildProgress, rebuildReadModels } from './rebuild.js';
+import { RebuildInProgress, STALE_REBUILD_MS, readRebuildStatus } from './rebuild-status.js';
 import { append, fundsDisbursed, jobsRecorded, pairRegistered, projectSigned } from './testing/ledger-events.js';
 
 function dump(db: Database.Database) {

@@ -22,15 +22,15 @@ const CONTENT_TYPES: Record<string, string> = {
 export const ASSET_NAME = /^[a-z0-9][a-z0-9-]{0,63}\.(html|js|css|svg)$/;
 
 /**
- * The top-level `dashboard/` folder, found by walking up from this module:
+ * The dashboard app's folder, `apps/dashboard/`, found by walking up from this module:
  * apps/api/src/dashboard/ when jest runs the sources, dist/apps/api/src/dashboard/
  * after the build (tsc does not copy non-TypeScript files, so the assets stay where they are).
  */
 export function dashboardDir(from = dirname(fileURLToPath(import.meta.url))): string {
   for (let dir = from; ; dir = dirname(dir)) {
-    const candidate = join(dir, 'dashboard');
+    const candidate = join(dir, 'apps', 'dashboard');
     if (existsSync(join(candidate, 'index.html'))) return candidate;
-    if (dirname(dir) === dir) throw new Error(`the dashboard's files (dashboard/index.html) were not found above ${from}`);
+    if (dirname(dir) === dir) throw new Error(`the dashboard's files (apps/dashboard/index.html) were not found above ${from}`);
   }
 }
 

@@ -110,7 +110,7 @@ export class HistoryEventDto {
   @ApiProperty({ format: 'uuid', example: '0f8b6c2e-4a53-4a0e-9d7e-1c2b3a4d5e6f' })
   eventId!: string;
 
-  @ApiProperty({ description: 'the event type (see contracts/events)', example: 'FundsDisbursed' })
+  @ApiProperty({ description: 'the event type (see published/events)', example: 'FundsDisbursed' })
   type!: string;
 
   @ApiProperty({ type: 'integer', minimum: 1, description: 'the current schema version of its type: `data` is upcast to it', example: 2 })
@@ -131,7 +131,7 @@ export class HistoryEventDto {
   @ApiProperty({
     type: 'object',
     additionalProperties: true,
-    description: "the event's data, as published (JSON Schema per type and version in contracts/events/)",
+    description: "the event's data, as published (JSON Schema per type and version in published/events/)",
     example: { projectId: 'sm-graphite-anode', pairId: 'shanghai-sanming', disbursementId: 'sm-ga-t1', amount: { amount: '450000000.00', currency: 'CNY' }, disbursedOn: '2024-09-30' },
   })
   data!: Record<string, unknown>;

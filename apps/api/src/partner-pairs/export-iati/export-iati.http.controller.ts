@@ -15,7 +15,7 @@ import { LEDGER_CONFIG } from '../../infrastructure/ledger-config.module.js';
 
 /**
  * A pair's projects as IATI activity XML (version 2.03, valid against the
- * official schema vendored in contracts/iati/2.03). Which projects: the read
+ * official schema vendored in vendor/iati-2.03). Which projects: the read
  * models list them (so `minPosition` applies); what each activity says: the
  * project's own events, read from the event store.
  */

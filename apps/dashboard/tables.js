@@ -1,0 +1,101 @@
+// The tables of figures: partner pairs (with what did not exist yet), a pair's projects, the figure cards.
+
+import { h } from './dom.js';
+import { moneyCell, one, percentCell } from './money-cells.js';
+import { pairHref, projectHref } from './routes.js';
+import { isSliced } from './address.js';
+import { slice, sliceWords } from './slice.js';
+
+export const pairName = (pair) => `${pair.donor.name} → ${pair.recipient.name}`;
+
+/** A row for a pair that did not exist at the slice's point in time (its summary was a 404). */
+function absentPairRow(pair) {
+  return h(
+    'tr',
+    { 'data-id': pair.pairId, 'data-absent': true, class: 'absent' },
+    h('th', { scope: 'row', 'data-field': 'pair' }, pairName(pair)),
+    h('td', { 'data-field': 'programme' }, pair.programme),
+    h('td', { colspan: 6, 'data-field': 'absent' }, `did not exist ${sliceWords()}`, pair.establishedOn ? ` (established ${pair.establishedOn})` : ''),
+  );
+}
+
+/** entries: [{pair (from the pair list), summary (null: it did not exist then)}]. */
+export function pairTable(entries, caption) {
+  return h(
+    'table',
+    { class: 'figures pairs-table' },
+    h('caption', {}, caption),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        ['Pair', 'Programme', 'Sub-pairs', 'Pledged', 'Delivered', 'Delivered %', 'Jobs', 'Projects (active / completed / cancelled)'].map((label) => h('th', { scope: 'col' }, label)),
+      ),
+    ),
+    h(
+      'tbody',
+      {},
+      entries.map(({ pair: listed, summary: pair }) =>
+        pair === null ? absentPairRow(listed) : h(
+          'tr',
+          { 'data-id': pair.pairId },
+          h('th', { scope: 'row', 'data-field': 'pair' }, h('a', { href: pairHref(pair.pairId) }, pairName(pair))),
+          h('td', { 'data-field': 'programme' }, pair.programme),
+          h('td', { class: 'num', 'data-field': 'subPairs' }, pair.subPairIds.length),
+          moneyCell('pledged', pair.total.pledged),
+          moneyCell('delivered', pair.total.delivered),
+          percentCell(pair.total.pledged, pair.total.delivered),
+          h('td', { class: 'num', 'data-field': 'jobs' }, pair.total.jobsCreated.toLocaleString('en')),
+          h('td', { class: 'num', 'data-field': 'projects' }, `${pair.total.projects.active} / ${pair.total.projects.completed} / ${pair.total.projects.cancelled}`),
+        ),
+      ),
+    ),
+  );
+}
+
+export function projectTable(projects) {
+  return h(
+    'table',
+    { class: 'figures projects-table' },
+    h('caption', {}, isSliced(slice) ? `Projects signed by this pair itself, ${sliceWords()}` : 'Projects signed by this pair itself'),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        ['Project', 'Sector', 'Capital', 'Status', 'Signed', 'Pledged', 'Delivered', 'Remaining', 'Delivered %', 'Jobs'].map((label) => h('th', { scope: 'col' }, label)),
+      ),
+    ),
+    h(
+      'tbody',
+      {},
+      projects.map((project) =>
+        h(
+          'tr',
+          { 'data-id': project.projectId },
+          h('th', { scope: 'row', 'data-field': 'project' }, h('a', { href: projectHref(project.projectId) }, project.title)),
+          h('td', { 'data-field': 'sector' }, project.sector),
+          h('td', { 'data-field': 'capitalKind' }, project.capitalKind),
+          h('td', { 'data-field': 'status' }, h('span', { class: `status status-${project.status}` }, project.status)),
+          h('td', { 'data-field': 'signedOn' }, project.signedOn),
+          moneyCell('pledged', one(project.pledged)),
+          moneyCell('delivered', one(project.delivered)),
+          moneyCell('remaining', one(project.remaining)),
+          percentCell(one(project.pledged), one(project.delivered)),
+          h('td', { class: 'num', 'data-field': 'jobs' }, project.jobsCreated.toLocaleString('en')),
+        ),
+      ),
+    ),
+  );
+}
+
+export function figureCards(cards) {
+  return h(
+    'dl',
+    { class: 'cards' },
+    cards.map(([label, field, value]) => h('div', { class: 'card', 'data-field': field }, h('dt', {}, label), h('dd', {}, value))),
+  );
+}
