@@ -1,24 +1,10 @@
 import { initialPartnerPairState } from '../partner-pairs/partner-pair.js';
-import { cny, registeredPair, signed } from '../testing/fixtures.js';
+import { cny, registeredPair, signed, signing as signingCommand } from '../testing/fixtures.js';
 import { given } from '../testing/given-when-then.js';
-import type { SignProject } from './commands/sign-project.js';
 import { decideOnProject } from './project.decider.js';
 import { initialProjectState } from './project.state.js';
 
-const signing: SignProject = {
-  type: 'SignProject',
-  data: {
-    projectId: 'graphite-anode',
-    pairId: 'shanghai-sanming',
-    title: 'Natural-graphite anode precursor',
-    sector: 'new-materials',
-    capitalKind: 'investment',
-    pledged: cny('3000000000'),
-    signedOn: '2024-05-07',
-    occasion: 'Second joint meeting',
-    investor: 'A Shanghai new materials company',
-  },
-};
+const signing = signingCommand();
 
 describe('decideOnProject: any command on a project', () => {
   it('decides a signing against the pair it names', async () => {

@@ -2,9 +2,9 @@ import { LEDGER_UPCASTERS } from '../event-versions.js';
 import { Conflict, NotFound, RuleViolation } from '../shared/errors.js';
 import type { Decision } from '../shared/decision.js';
 import { initialPartnerPairState } from '../partner-pairs/partner-pair.js';
-import { cancelled, cny, disbursed, registeredPair, signed } from '../testing/fixtures.js';
+import { cancelled, cny, disbursed, registeredPair, signed, signing as sign } from '../testing/fixtures.js';
 import { given, thenEvents, thenRefused } from '../testing/given-when-then.js';
-import { signProject, type SignProject } from './commands/sign-project.js';
+import { signProject } from './commands/sign-project.js';
 import { type ProjectCommand, decideProject } from './project.decider.js';
 import type { ProjectEvent } from './project.events.js';
 import { type ProjectState, evolveProject, initialProjectState } from './project.state.js';
@@ -29,22 +29,6 @@ function cancel(reason = 'investor withdrew', cancelledOn = '2024-09-01'): Proje
 }
 
 describe('signing a project', () => {
-  const sign = (overrides: Partial<SignProject['data']> = {}): SignProject => ({
-    type: 'SignProject',
-    data: {
-      projectId,
-      pairId,
-      title: 'Natural-graphite anode precursor',
-      sector: 'new-materials',
-      capitalKind: 'investment',
-      pledged: cny('3000000000'),
-      signedOn: '2024-05-07',
-      occasion: 'Second joint meeting',
-      investor: 'A Shanghai new materials company',
-      ...overrides,
-    },
-  });
-
   it('records ProjectSigned with the pledge in its exact decimal form', () => {
     expect(signProject(sign(), initialProjectState, registeredPair())).toEqual({ kind: 'append', events: [signed()] });
   });

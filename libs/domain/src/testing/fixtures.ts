@@ -1,5 +1,6 @@
 import { type Money, parseMoney } from '../money/money.js';
 import { type PartnerPairDetails, type PartnerPairState, evolvePartnerPair, initialPartnerPairState } from '../partner-pairs/partner-pair.js';
+import type { SignProject } from '../projects/commands/sign-project.js';
 import type { ProjectEvent, ProjectSignedData } from '../projects/project.events.js';
 
 /** Small builders for specs: the values and events they start from. */
@@ -34,6 +35,25 @@ export function signed(overrides: Partial<ProjectSignedData> = {}): ProjectEvent
       sector: 'new-materials',
       capitalKind: 'investment',
       pledged: { amount: '3000000000.00', currency: 'CNY' },
+      signedOn: '2024-05-07',
+      occasion: 'Second joint meeting',
+      investor: 'A Shanghai new materials company',
+      ...overrides,
+    },
+  };
+}
+
+/** The SignProject command that `signed()` records. */
+export function signing(overrides: Partial<SignProject['data']> = {}): SignProject {
+  return {
+    type: 'SignProject',
+    data: {
+      projectId: 'graphite-anode',
+      pairId: 'shanghai-sanming',
+      title: 'Natural-graphite anode precursor',
+      sector: 'new-materials',
+      capitalKind: 'investment',
+      pledged: cny('3000000000'),
       signedOn: '2024-05-07',
       occasion: 'Second joint meeting',
       investor: 'A Shanghai new materials company',
