@@ -37,7 +37,7 @@ export type LogFormat = 'json' | 'pretty';
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'verbose'] as const;
 export type LedgerLogLevel = (typeof LOG_LEVELS)[number];
 
-/** See README "As-of and known-at": folding runs at about 100k events/s, so about a second at the bound. */
+/** See docs/api.md "As-of and known-at": folding runs at about 100k events/s, so about a second at the bound. */
 export const DEFAULT_AS_OF_MAX_EVENTS = 100_000;
 
 export class ConfigError extends Error {}
