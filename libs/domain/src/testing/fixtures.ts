@@ -25,41 +25,25 @@ export function registeredPair(overrides: Partial<PartnerPairDetails> = {}): Par
   return evolvePartnerPair(initialPartnerPairState, { type: 'PartnerPairRegistered', data: pairDetails(overrides) }, { revision: 0, position: 1 });
 }
 
+/** The project the specs sign: everything but the pledge, which the event and the command write differently. */
+const SIGNED_PROJECT = {
+  projectId: 'graphite-anode',
+  pairId: 'shanghai-sanming',
+  title: 'Natural-graphite anode precursor',
+  sector: 'new-materials',
+  capitalKind: 'investment',
+  signedOn: '2024-05-07',
+  occasion: 'Second joint meeting',
+  investor: 'A Shanghai new materials company',
+} as const;
+
 export function signed(overrides: Partial<ProjectSignedData> = {}): ProjectEvent {
-  return {
-    type: 'ProjectSigned',
-    data: {
-      projectId: 'graphite-anode',
-      pairId: 'shanghai-sanming',
-      title: 'Natural-graphite anode precursor',
-      sector: 'new-materials',
-      capitalKind: 'investment',
-      pledged: { amount: '3000000000.00', currency: 'CNY' },
-      signedOn: '2024-05-07',
-      occasion: 'Second joint meeting',
-      investor: 'A Shanghai new materials company',
-      ...overrides,
-    },
-  };
+  return { type: 'ProjectSigned', data: { ...SIGNED_PROJECT, pledged: { amount: '3000000000.00', currency: 'CNY' }, ...overrides } };
 }
 
 /** The SignProject command that `signed()` records. */
 export function signing(overrides: Partial<SignProject['data']> = {}): SignProject {
-  return {
-    type: 'SignProject',
-    data: {
-      projectId: 'graphite-anode',
-      pairId: 'shanghai-sanming',
-      title: 'Natural-graphite anode precursor',
-      sector: 'new-materials',
-      capitalKind: 'investment',
-      pledged: cny('3000000000'),
-      signedOn: '2024-05-07',
-      occasion: 'Second joint meeting',
-      investor: 'A Shanghai new materials company',
-      ...overrides,
-    },
-  };
+  return { type: 'SignProject', data: { ...SIGNED_PROJECT, pledged: cny('3000000000'), ...overrides } };
 }
 
 export function disbursed(disbursementId: string, amount: string, disbursedOn = '2024-06-01'): ProjectEvent {
