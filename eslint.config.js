@@ -12,6 +12,8 @@ export default tseslint.config(
     rules: {
       // Unused names are errors, except the `_`-prefixed ones a signature needs.
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_' }],
+      // A `let` that a closure reads before its one assignment (a hook registered before the app exists) stays a `let`.
+      'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
     },
   },
   {

@@ -71,6 +71,7 @@ function iatiReportingOrg(env: NodeJS.ProcessEnv): LedgerConfig['iatiReportingOr
     throw new ConfigError(`IATI_REPORTING_ORG_REF must be an IATI organisation identifier such as CN-USCC-12345, got ${JSON.stringify(ref)}`);
   }
   const name = env.IATI_REPORTING_ORG_NAME || 'Paired-assistance commitment ledger';
+  // eslint-disable-next-line no-control-regex -- refusing control characters is the point
   if (name.trim() === '' || name.length > 200 || /[\u0000-\u001f\u007f]/.test(name)) {
     throw new ConfigError('IATI_REPORTING_ORG_NAME must be 1-200 characters without control characters');
   }
