@@ -28,7 +28,7 @@ module.exports = {
     {
       name: 'no-relative-import-across-packages',
       comment:
-        'A relative path that climbs out of its lib, app, bench or tests into another ties the two to today\'s folder layout ' +
+        "A relative path that climbs out of its lib, app, bench or tests into another ties the two to today's folder layout " +
         'and skips the entry point the other package chose to publish. Import it by its name (package.json "imports": #domain, …).',
       severity: 'error',
       from: { path: '^((?:libs|apps)/[^/]+|bench|tests)/' },

@@ -15,8 +15,15 @@ export async function generateLedger(file: string, totalEvents: number, pairs = 
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = OFF');
-  const insert = db.prepare('INSERT INTO events (event_id, stream_id, revision, type, schema_version, data, metadata) VALUES (?, ?, ?, ?, ?, ?, ?)');
-  const metadata = JSON.stringify({ correlationId: 'bench', causationId: 'bench', actor: 'bench-generator', recordedAt: '2026-01-01T00:00:00.000Z' });
+  const insert = db.prepare(
+    'INSERT INTO events (event_id, stream_id, revision, type, schema_version, data, metadata) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  );
+  const metadata = JSON.stringify({
+    correlationId: 'bench',
+    causationId: 'bench',
+    actor: 'bench-generator',
+    recordedAt: '2026-01-01T00:00:00.000Z',
+  });
   const revisions = new Int32Array(projects);
   const milestones = ['landed', 'construction-started', 'in-production', 'completed'];
   let written = 0;
@@ -70,9 +77,19 @@ export async function generateLedger(file: string, totalEvents: number, pairs = 
             revisedOn: `${year}-09-01`,
           });
         } else if (round % 4 === 3) {
-          write(streamId, revision, 'JobsRecorded', { ...base, reportId: `r-${j}-${round}`, jobs: 1 + (round % 50), reportedOn: `${year}-12-31` });
+          write(streamId, revision, 'JobsRecorded', {
+            ...base,
+            reportId: `r-${j}-${round}`,
+            jobs: 1 + (round % 50),
+            reportedOn: `${year}-12-31`,
+          });
         } else {
-          write(streamId, revision, 'FundsDisbursed', { ...base, disbursementId: `d-${j}-${round}`, amount: { amount: '1.25', currency: 'CNY' }, disbursedOn: `${year}-07-01` });
+          write(streamId, revision, 'FundsDisbursed', {
+            ...base,
+            disbursementId: `d-${j}-${round}`,
+            amount: { amount: '1.25', currency: 'CNY' },
+            disbursedOn: `${year}-07-01`,
+          });
         }
       }
     })();

@@ -44,7 +44,11 @@ async function lagProbe(until: number): Promise<number[]> {
   while (Date.now() < until) {
     let request = next();
     while (!request.path.endsWith('/jobs')) request = next();
-    const reply = await fetch(url + request.path, { method: 'POST', headers: { 'content-type': 'application/json', ...HARNESS_AUTH }, body: request.body });
+    const reply = await fetch(url + request.path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...HARNESS_AUTH },
+      body: request.body,
+    });
     const { position } = (await reply.json()) as { position: number };
     const acknowledged = performance.now();
     await (await fetch(`${url}/projects/bench-seed-0?minPosition=${position}`, { headers: HARNESS_AUTH })).arrayBuffer();

@@ -14,11 +14,24 @@ export async function rawInsertRate(dir: string, rows = 100_000): Promise<number
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
-  const insert = db.prepare('INSERT INTO events (event_id, stream_id, revision, type, schema_version, data, metadata) VALUES (?, ?, ?, ?, ?, ?, ?)');
-  const metadata = JSON.stringify({ correlationId: randomUUID(), causationId: randomUUID(), actor: 'anonymous', recordedAt: new Date().toISOString() });
+  const insert = db.prepare(
+    'INSERT INTO events (event_id, stream_id, revision, type, schema_version, data, metadata) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  );
+  const metadata = JSON.stringify({
+    correlationId: randomUUID(),
+    causationId: randomUUID(),
+    actor: 'anonymous',
+    recordedAt: new Date().toISOString(),
+  });
   const batch = db.transaction((start: number) => {
     for (let i = start; i < start + 100; i++) {
-      const data = { projectId: `p-${i}`, pairId: 'pair-1', disbursementId: `d-${i}`, amount: { amount: '1.25', currency: 'CNY' }, disbursedOn: '2024-06-01' };
+      const data = {
+        projectId: `p-${i}`,
+        pairId: 'pair-1',
+        disbursementId: `d-${i}`,
+        amount: { amount: '1.25', currency: 'CNY' },
+        disbursedOn: '2024-06-01',
+      };
       insert.run(randomUUID(), `project-p-${i}`, 0, 'FundsDisbursed', 1, JSON.stringify(data), metadata);
     }
   });

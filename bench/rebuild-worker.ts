@@ -23,7 +23,14 @@ async function main(): Promise<void> {
   const seconds = (performance.now() - started) / 1000;
   db.close();
   await store.close();
-  console.log(JSON.stringify({ events: result.events, seconds, eventsPerSecond: result.events / seconds, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
+  console.log(
+    JSON.stringify({
+      events: result.events,
+      seconds,
+      eventsPerSecond: result.events / seconds,
+      maxRssMb: process.resourceUsage().maxRSS / 1024,
+    }),
+  );
 }
 
 main().catch((error) => {

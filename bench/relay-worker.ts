@@ -17,14 +17,21 @@ async function main(): Promise<void> {
   const head = await store.headPosition();
   const started = performance.now();
   if (mode === 'raw') {
-    const producer = new Kafka({ clientId: 'bench-raw', brokers: brokers.split(','), logLevel: logLevel.NOTHING }).producer({ allowAutoTopicCreation: true, maxInFlightRequests: 1 });
+    const producer = new Kafka({ clientId: 'bench-raw', brokers: brokers.split(','), logLevel: logLevel.NOTHING }).producer({
+      allowAutoTopicCreation: true,
+      maxInFlightRequests: 1,
+    });
     await producer.connect();
     let sent = 0;
-    for (let after = 0; ; ) {
+    for (let after = 0; ;) {
       const page = await store.readAll({ after, maxCount: 500 });
       if (page.length === 0) break;
       const messages = page.map((event) => toMessage(event, 'bench-raw.')).filter((m) => m !== null);
-      await producer.send({ topic: 'bench-raw.projects', acks: -1, messages: messages.map(({ key, value, headers }) => ({ key, value, headers })) });
+      await producer.send({
+        topic: 'bench-raw.projects',
+        acks: -1,
+        messages: messages.map(({ key, value, headers }) => ({ key, value, headers })),
+      });
       sent += page.length;
       after = page[page.length - 1].position;
     }

@@ -43,14 +43,21 @@ function note(measure: string, value: string, limit: string, ratio: number | nul
 
 async function load(url: string, mode: string, seconds: number, connections = 64, rate?: number): Promise<Record<string, number>> {
   const args = [join(dist, 'load-generator.js'), url, mode, String(seconds), String(connections), ...(rate ? [String(rate)] : [])];
-  const { stdout } = await run(process.execPath, args, { env: { ...process.env, BENCH_PAIRS: String(PAIRS), BENCH_PROJECTS: String(PROJECTS) }, maxBuffer: 1 << 24 });
+  const { stdout } = await run(process.execPath, args, {
+    env: { ...process.env, BENCH_PAIRS: String(PAIRS), BENCH_PROJECTS: String(PROJECTS) },
+    maxBuffer: 1 << 24,
+  });
   return JSON.parse(stdout.trim().split('\n').pop() as string);
 }
 
 async function seed(url: string): Promise<void> {
   const requests = seedRequests();
   const send = async (request: BenchRequest): Promise<void> => {
-    const reply = await fetch(url + request.path, { method: request.method, headers: { 'content-type': 'application/json', ...HARNESS_AUTH }, body: request.body });
+    const reply = await fetch(url + request.path, {
+      method: request.method,
+      headers: { 'content-type': 'application/json', ...HARNESS_AUTH },
+      body: request.body,
+    });
     if (reply.status >= 300) throw new Error(`seeding ${request.path} answered ${reply.status}: ${await reply.text()}`);
   };
   const pairs = requests.filter((r) => r.path === '/partner-pairs');
@@ -82,14 +89,18 @@ async function stop(child: ChildProcess): Promise<void> {
 }
 
 async function worker(dataDir: string, mode: 'rebuild' | 'scan'): Promise<Record<string, number>> {
-  const { stdout } = await run(process.execPath, ['--max-old-space-size=4096', join(dist, 'rebuild-worker.js'), dataDir, mode], { maxBuffer: 1 << 24 });
+  const { stdout } = await run(process.execPath, ['--max-old-space-size=4096', join(dist, 'rebuild-worker.js'), dataDir, mode], {
+    maxBuffer: 1 << 24,
+  });
   return JSON.parse(stdout.trim().split('\n').pop() as string);
 }
 
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'ledger-bench-'));
   try {
-    console.error(`benchmarks on ${cpus().length} × ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
+    console.error(
+      `benchmarks on ${cpus().length} × ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
+    );
 
     console.error('1. commands over HTTP');
     const insertLimit = await rawInsertRate(work);
@@ -100,18 +111,40 @@ async function main(): Promise<void> {
     const api = await startServerProcess(smallDir);
     await seed(api.url);
     const commands = await load(api.url, 'commands', SECONDS);
-    if (commands.non2xx > 0 || commands.errors > 0) throw new Error(`the command load had ${commands.non2xx} non-2xx answers and ${commands.errors} errors`);
+    if (commands.non2xx > 0 || commands.errors > 0)
+      throw new Error(`the command load had ${commands.non2xx} non-2xx answers and ${commands.errors} errors`);
     results.commands = { ledger: commands, bareServer: bareResult, rawInsertEventsPerSecond: insertLimit };
     const ratio = commands.requestsPerSecond / bareResult.requestsPerSecond;
-    note('commands/s (64 connections, mix)', commands.requestsPerSecond.toFixed(0), `bare http ${bareResult.requestsPerSecond.toFixed(0)}/s`, ratio, '≥ 0.7× bare', ratio >= 0.7);
-    note('command latency p50 / p99', `${commands.p50Ms} / ${commands.p99Ms} ms`, `bare ${bareResult.p50Ms} / ${bareResult.p99Ms} ms`, null, 'p99 ≤ 50 ms', commands.p99Ms <= 50);
+    note(
+      'commands/s (64 connections, mix)',
+      commands.requestsPerSecond.toFixed(0),
+      `bare http ${bareResult.requestsPerSecond.toFixed(0)}/s`,
+      ratio,
+      '≥ 0.7× bare',
+      ratio >= 0.7,
+    );
+    note(
+      'command latency p50 / p99',
+      `${commands.p50Ms} / ${commands.p99Ms} ms`,
+      `bare ${bareResult.p50Ms} / ${bareResult.p99Ms} ms`,
+      null,
+      'p99 ≤ 50 ms',
+      commands.p99Ms <= 50,
+    );
     note('raw SQLite insert, batches of 100', `${insertLimit.toFixed(0)} events/s`, '', null, '', null);
 
     console.error('4. catch-up lag at 1k commands/s');
     const lag = await load(api.url, 'lag', Math.min(SECONDS, 10), 64, 1000);
     await stop(api.child);
     results.catchUpLag = lag;
-    note('201 → read model, p50 / p99', `${lag.lagP50Ms?.toFixed(1)} / ${lag.lagP99Ms?.toFixed(1)} ms`, `at ${lag.requestsPerSecond.toFixed(0)} commands/s`, null, 'p99 ≤ 100 ms', (lag.lagP99Ms ?? Infinity) <= 100);
+    note(
+      '201 → read model, p50 / p99',
+      `${lag.lagP50Ms?.toFixed(1)} / ${lag.lagP99Ms?.toFixed(1)} ms`,
+      `at ${lag.requestsPerSecond.toFixed(0)} commands/s`,
+      null,
+      'p99 ≤ 100 ms',
+      (lag.lagP99Ms ?? Infinity) <= 100,
+    );
 
     console.error(`2. rebuild of ${EVENTS} events`);
     const bigDir = join(work, 'big');
@@ -121,8 +154,22 @@ async function main(): Promise<void> {
     const rebuild = await worker(bigDir, 'rebuild');
     results.rebuild = { events: generated, rebuild, rawScan: scan };
     const rebuildRatio = rebuild.eventsPerSecond / scan.rowsPerSecond;
-    note('rebuild events/s', rebuild.eventsPerSecond.toFixed(0), `raw scan ${scan.rowsPerSecond.toFixed(0)} rows/s`, rebuildRatio, '≥ 0.5× scan', rebuildRatio >= 0.5);
-    note('rebuild peak RSS', `${rebuild.maxRssMb.toFixed(0)} MB`, `raw scan ${scan.maxRssMb.toFixed(0)} MB`, null, '≤ 300 MB', rebuild.maxRssMb <= 300);
+    note(
+      'rebuild events/s',
+      rebuild.eventsPerSecond.toFixed(0),
+      `raw scan ${scan.rowsPerSecond.toFixed(0)} rows/s`,
+      rebuildRatio,
+      '≥ 0.5× scan',
+      rebuildRatio >= 0.5,
+    );
+    note(
+      'rebuild peak RSS',
+      `${rebuild.maxRssMb.toFixed(0)} MB`,
+      `raw scan ${scan.maxRssMb.toFixed(0)} MB`,
+      null,
+      '≤ 300 MB',
+      rebuild.maxRssMb <= 300,
+    );
 
     console.error('5. start-up on the large store; 3. queries');
     const started = performance.now();
@@ -142,11 +189,39 @@ async function main(): Promise<void> {
     await stop(big.child);
     results.asOf = { summary: asOfSummary, project: asOfProject, subtreeEvents };
     const foldRate = subtreeEvents / (asOfSummary.p50Ms / 1000);
-    note('as-of pair summary p50 / p99', `${asOfSummary.p50Ms.toFixed(0)} / ${asOfSummary.p99Ms.toFixed(0)} ms`, `≈${subtreeEvents} events read, ${foldRate.toFixed(0)} events/s`, null, `≤ 1 s at AS_OF_MAX_EVENTS (100k)`, foldRate >= 100_000);
-    note('as-of project detail p50 / p99', `${asOfProject.p50Ms.toFixed(1)} / ${asOfProject.p99Ms.toFixed(1)} ms`, `≈${Math.round(EVENTS / PROJECTS)} events read`, null, 'p99 ≤ 50 ms', asOfProject.p99Ms <= 50);
+    note(
+      'as-of pair summary p50 / p99',
+      `${asOfSummary.p50Ms.toFixed(0)} / ${asOfSummary.p99Ms.toFixed(0)} ms`,
+      `≈${subtreeEvents} events read, ${foldRate.toFixed(0)} events/s`,
+      null,
+      `≤ 1 s at AS_OF_MAX_EVENTS (100k)`,
+      foldRate >= 100_000,
+    );
+    note(
+      'as-of project detail p50 / p99',
+      `${asOfProject.p50Ms.toFixed(1)} / ${asOfProject.p99Ms.toFixed(1)} ms`,
+      `≈${Math.round(EVENTS / PROJECTS)} events read`,
+      null,
+      'p99 ≤ 50 ms',
+      asOfProject.p99Ms <= 50,
+    );
     results.queries = { summary, project };
-    note('pair summary p50 / p99', `${summary.p50Ms} / ${summary.p99Ms} ms`, `${summary.requestsPerSecond.toFixed(0)} req/s`, null, 'p99 ≤ 5 ms', summary.p99Ms <= 5);
-    note('project detail p50 / p99', `${project.p50Ms} / ${project.p99Ms} ms`, `${project.requestsPerSecond.toFixed(0)} req/s`, null, 'p99 ≤ 5 ms', project.p99Ms <= 5);
+    note(
+      'pair summary p50 / p99',
+      `${summary.p50Ms} / ${summary.p99Ms} ms`,
+      `${summary.requestsPerSecond.toFixed(0)} req/s`,
+      null,
+      'p99 ≤ 5 ms',
+      summary.p99Ms <= 5,
+    );
+    note(
+      'project detail p50 / p99',
+      `${project.p50Ms} / ${project.p99Ms} ms`,
+      `${project.requestsPerSecond.toFixed(0)} req/s`,
+      null,
+      'p99 ≤ 5 ms',
+      project.p99Ms <= 5,
+    );
 
     console.error(`6. Kafka relay throughput (${RELAY_EVENTS} events, librdkafka mock broker)`);
     const relayDir = join(work, 'relay');
@@ -155,11 +230,25 @@ async function main(): Promise<void> {
     const kafka = await MockKafka.start();
     try {
       const relayRun = async (mode: 'relay' | 'raw') =>
-        JSON.parse((await run(process.execPath, [join(dist, 'relay-worker.js'), relayDir, kafka.brokers.join(','), mode], { maxBuffer: 1 << 24 })).stdout.trim().split('\n').pop() as string);
+        JSON.parse(
+          (
+            await run(process.execPath, [join(dist, 'relay-worker.js'), relayDir, kafka.brokers.join(','), mode], { maxBuffer: 1 << 24 })
+          ).stdout
+            .trim()
+            .split('\n')
+            .pop() as string,
+        );
       const raw = await relayRun('raw');
       const relay = await relayRun('relay');
       results.relay = { relay, rawProducer: raw };
-      note('relay events/s to the broker', relay.eventsPerSecond.toFixed(0), `bare producer ${raw.eventsPerSecond.toFixed(0)}/s`, relay.eventsPerSecond / raw.eventsPerSecond, '≥ 20k events/s', relay.eventsPerSecond >= 20_000);
+      note(
+        'relay events/s to the broker',
+        relay.eventsPerSecond.toFixed(0),
+        `bare producer ${raw.eventsPerSecond.toFixed(0)}/s`,
+        relay.eventsPerSecond / raw.eventsPerSecond,
+        '≥ 20k events/s',
+        relay.eventsPerSecond >= 20_000,
+      );
     } finally {
       await kafka.stop();
     }
@@ -171,7 +260,20 @@ async function main(): Promise<void> {
   const outDir = join(root, 'bench-results');
   mkdirSync(outDir, { recursive: true });
   const file = join(outDir, 'latest.json');
-  writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version }, seconds: SECONDS, rows, results }, null, 2));
+  writeFileSync(
+    file,
+    JSON.stringify(
+      {
+        at: new Date().toISOString(),
+        machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
+        seconds: SECONDS,
+        rows,
+        results,
+      },
+      null,
+      2,
+    ),
+  );
   console.log(`results written to bench-results/latest.json`);
 }
 

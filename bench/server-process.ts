@@ -22,7 +22,10 @@ export function startProcess(
   onOutput?: (chunk: string) => void,
 ): Promise<{ child: ChildProcess; url: string }> {
   if (!existsSync(script)) throw new Error(`${script} is missing: run \`npm run build\` first`);
-  const child = spawn(process.execPath, [script, ...args], { env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [script, ...args], {
+    env: { ...process.env, NO_COLOR: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   if (onOutput) {
     child.stdout?.on('data', (chunk: Buffer) => onOutput(chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => onOutput(chunk.toString()));

@@ -63,13 +63,21 @@ export function commandMix(prefix: string): () => BenchRequest {
       };
     }
     if (slot <= 8) {
-      return { method: 'POST', path: `/projects/${project}/jobs`, body: JSON.stringify({ reportId: `${prefix}-j${n}`, jobs: 3, reportedOn: '2024-07-01' }) };
+      return {
+        method: 'POST',
+        path: `/projects/${project}/jobs`,
+        body: JSON.stringify({ reportId: `${prefix}-j${n}`, jobs: 3, reportedOn: '2024-07-01' }),
+      };
     }
     // Each revision sets a pledge no other request sets, so it is never "unchanged".
     return {
       method: 'POST',
       path: `/projects/${project}/pledge-revisions`,
-      body: JSON.stringify({ pledged: { amount: `${2_000_000_000 + n}.00`, currency: 'CNY' }, reason: 'benchmark revision', revisedOn: '2024-08-01' }),
+      body: JSON.stringify({
+        pledged: { amount: `${2_000_000_000 + n}.00`, currency: 'CNY' },
+        reason: 'benchmark revision',
+        revisedOn: '2024-08-01',
+      }),
     };
   };
 }

@@ -69,7 +69,8 @@ function showSlice() {
 function goToSlice(next) {
   const address = readAddress(location.hash);
   const fragment = fragmentFor(address.path, next);
-  if (fragment === location.hash) void render(); // no hashchange for the same address
+  if (fragment === location.hash)
+    void render(); // no hashchange for the same address
   else location.hash = fragment;
 }
 
@@ -92,7 +93,11 @@ async function render() {
     const pairs = await api.pairs();
     const pairsById = new Map(pairs.map((pair) => [pair.pairId, pair]));
     const result =
-      view.kind === 'pair' ? await pairView(view.id, pairsById) : view.kind === 'project' ? await projectView(view.id, pairsById) : await pairsView(pairs);
+      view.kind === 'pair'
+        ? await pairView(view.id, pairsById)
+        : view.kind === 'project'
+          ? await projectView(view.id, pairsById)
+          : await pairsView(pairs);
     if (current !== renderCount) return; // a newer navigation took over
     showCrumbs(result.trail);
     main.replaceChildren(...result.content);
@@ -107,10 +112,19 @@ async function render() {
       showKeyForm(keyProblemMessage(error));
       return;
     }
-    const message = error instanceof ApiError ? `${error.message} (${error.status || 'no answer'} ${error.code})` : String(error?.message ?? error);
+    const message =
+      error instanceof ApiError ? `${error.message} (${error.status || 'no answer'} ${error.code})` : String(error?.message ?? error);
     crumbs.replaceChildren();
     showCrumbs([]);
-    main.replaceChildren(h('div', { class: 'error', role: 'alert' }, h('h2', {}, 'Could not load this view'), h('p', {}, message), h('p', {}, h('a', { href: homeHref() }, 'Back to all pairs'))));
+    main.replaceChildren(
+      h(
+        'div',
+        { class: 'error', role: 'alert' },
+        h('h2', {}, 'Could not load this view'),
+        h('p', {}, message),
+        h('p', {}, h('a', { href: homeHref() }, 'Back to all pairs')),
+      ),
+    );
     main.dataset.view = view.kind;
     main.dataset.state = 'error';
   } finally {

@@ -46,12 +46,19 @@ export function barChart(rows, currency, title) {
     'data-currency': currency,
   });
   svg.append(el('title', {}, title));
-  const scale = rows.flatMap((row) => [row.pledged, row.delivered]).filter((amount) => amount !== null).reduce(maxAmount, '0');
+  const scale = rows
+    .flatMap((row) => [row.pledged, row.delivered])
+    .filter((amount) => amount !== null)
+    .reduce(maxAmount, '0');
 
   rows.forEach((row, index) => {
     const y = TOP + index * ROW_HEIGHT;
     const group = el('g', { class: 'chart-row', 'data-row-id': row.id });
-    const label = el('text', { class: 'chart-label', x: LABEL_WIDTH, y: y + ROW_HEIGHT / 2, 'text-anchor': 'end', 'dominant-baseline': 'middle' }, truncate(row.label, 36));
+    const label = el(
+      'text',
+      { class: 'chart-label', x: LABEL_WIDTH, y: y + ROW_HEIGHT / 2, 'text-anchor': 'end', 'dominant-baseline': 'middle' },
+      truncate(row.label, 36),
+    );
     label.append(el('title', {}, row.label));
     if (row.href) {
       const link = el('a', { href: row.href, class: 'chart-link' });
@@ -82,7 +89,11 @@ export function barChart(rows, currency, title) {
       bar.append(el('title', {}, `${kind}: ${groupDigits(value)} ${currency}`));
       group.append(bar);
       group.append(
-        el('text', { class: `bar-value bar-value-${kind}`, x: PLOT_X + width + 6, y: barY + BAR_HEIGHT / 2, 'dominant-baseline': 'middle' }, barLabel(value, currency)),
+        el(
+          'text',
+          { class: `bar-value bar-value-${kind}`, x: PLOT_X + width + 6, y: barY + BAR_HEIGHT / 2, 'dominant-baseline': 'middle' },
+          barLabel(value, currency),
+        ),
       );
     });
     svg.append(group);

@@ -15,7 +15,12 @@ function absentPairRow(pair) {
     { 'data-id': pair.pairId, 'data-absent': true, class: 'absent' },
     h('th', { scope: 'row', 'data-field': 'pair' }, pairName(pair)),
     h('td', { 'data-field': 'programme' }, pair.programme),
-    h('td', { colspan: 6, 'data-field': 'absent' }, `did not exist ${sliceWords()}`, pair.establishedOn ? ` (established ${pair.establishedOn})` : ''),
+    h(
+      'td',
+      { colspan: 6, 'data-field': 'absent' },
+      `did not exist ${sliceWords()}`,
+      pair.establishedOn ? ` (established ${pair.establishedOn})` : '',
+    ),
   );
 }
 
@@ -31,25 +36,33 @@ export function pairTable(entries, caption) {
       h(
         'tr',
         {},
-        ['Pair', 'Programme', 'Sub-pairs', 'Pledged', 'Delivered', 'Delivered %', 'Jobs', 'Projects (active / completed / cancelled)'].map((label) => h('th', { scope: 'col' }, label)),
+        ['Pair', 'Programme', 'Sub-pairs', 'Pledged', 'Delivered', 'Delivered %', 'Jobs', 'Projects (active / completed / cancelled)'].map(
+          (label) => h('th', { scope: 'col' }, label),
+        ),
       ),
     ),
     h(
       'tbody',
       {},
       entries.map(({ pair: listed, summary: pair }) =>
-        pair === null ? absentPairRow(listed) : h(
-          'tr',
-          { 'data-id': pair.pairId },
-          h('th', { scope: 'row', 'data-field': 'pair' }, h('a', { href: pairHref(pair.pairId) }, pairName(pair))),
-          h('td', { 'data-field': 'programme' }, pair.programme),
-          h('td', { class: 'num', 'data-field': 'subPairs' }, pair.subPairIds.length),
-          moneyCell('pledged', pair.total.pledged),
-          moneyCell('delivered', pair.total.delivered),
-          percentCell(pair.total.pledged, pair.total.delivered),
-          h('td', { class: 'num', 'data-field': 'jobs' }, pair.total.jobsCreated.toLocaleString('en')),
-          h('td', { class: 'num', 'data-field': 'projects' }, `${pair.total.projects.active} / ${pair.total.projects.completed} / ${pair.total.projects.cancelled}`),
-        ),
+        pair === null
+          ? absentPairRow(listed)
+          : h(
+              'tr',
+              { 'data-id': pair.pairId },
+              h('th', { scope: 'row', 'data-field': 'pair' }, h('a', { href: pairHref(pair.pairId) }, pairName(pair))),
+              h('td', { 'data-field': 'programme' }, pair.programme),
+              h('td', { class: 'num', 'data-field': 'subPairs' }, pair.subPairIds.length),
+              moneyCell('pledged', pair.total.pledged),
+              moneyCell('delivered', pair.total.delivered),
+              percentCell(pair.total.pledged, pair.total.delivered),
+              h('td', { class: 'num', 'data-field': 'jobs' }, pair.total.jobsCreated.toLocaleString('en')),
+              h(
+                'td',
+                { class: 'num', 'data-field': 'projects' },
+                `${pair.total.projects.active} / ${pair.total.projects.completed} / ${pair.total.projects.cancelled}`,
+              ),
+            ),
       ),
     ),
   );
@@ -66,7 +79,9 @@ export function projectTable(projects) {
       h(
         'tr',
         {},
-        ['Project', 'Sector', 'Capital', 'Status', 'Signed', 'Pledged', 'Delivered', 'Remaining', 'Delivered %', 'Jobs'].map((label) => h('th', { scope: 'col' }, label)),
+        ['Project', 'Sector', 'Capital', 'Status', 'Signed', 'Pledged', 'Delivered', 'Remaining', 'Delivered %', 'Jobs'].map((label) =>
+          h('th', { scope: 'col' }, label),
+        ),
       ),
     ),
     h(

@@ -40,7 +40,15 @@ function trailTo(pairId, pairsById) {
 }
 
 function summaryRows(summaries) {
-  return summaries.filter((pair) => pair !== null).map((pair) => ({ id: pair.pairId, label: pairName(pair), href: pairHref(pair.pairId), pledged: pair.total.pledged, delivered: pair.total.delivered }));
+  return summaries
+    .filter((pair) => pair !== null)
+    .map((pair) => ({
+      id: pair.pairId,
+      label: pairName(pair),
+      href: pairHref(pair.pairId),
+      pledged: pair.total.pledged,
+      delivered: pair.total.delivered,
+    }));
 }
 
 export async function pairsView(pairs) {
@@ -52,9 +60,15 @@ export async function pairsView(pairs) {
     trail: [],
     content: [
       h('h2', {}, 'Partner pairs'),
-      h('p', { class: 'lede' }, 'Pledged vs delivered capital of each top-level pair, including its sub-pairs. Choose a pair to see its sub-pairs and projects.'),
+      h(
+        'p',
+        { class: 'lede' },
+        'Pledged vs delivered capital of each top-level pair, including its sub-pairs. Choose a pair to see its sub-pairs and projects.',
+      ),
       chartSection('Partner pairs', summaryRows(summaries)),
-      entries.length ? pairTable(entries, 'Top-level partner pairs (figures include sub-pairs)') : h('p', { class: 'empty' }, 'No partner pair is registered yet.'),
+      entries.length
+        ? pairTable(entries, 'Top-level partner pairs (figures include sub-pairs)')
+        : h('p', { class: 'empty' }, 'No partner pair is registered yet.'),
     ],
   };
 }
@@ -64,7 +78,10 @@ function absentView(title, trail, what, since) {
   return {
     title,
     trail,
-    content: [h('h2', {}, title), h('p', { class: 'absent', 'data-absent': what }, `This ${what} did not exist ${sliceWords()}`, since ? ` (${since}).` : '.')],
+    content: [
+      h('h2', {}, title),
+      h('p', { class: 'absent', 'data-absent': what }, `This ${what} did not exist ${sliceWords()}`, since ? ` (${since}).` : '.'),
+    ],
   };
 }
 
@@ -86,13 +103,21 @@ export async function pairView(pairId, pairsById) {
   const trail = trailTo(pairId, pairsById);
   if (summary === null) {
     const listed = pairsById.get(pairId);
-    return absentView(listed ? pairName(listed) : pairId, trail, 'pair', listed?.establishedOn ? `established ${listed.establishedOn}` : null);
+    return absentView(
+      listed ? pairName(listed) : pairId,
+      trail,
+      'pair',
+      listed?.establishedOn ? `established ${listed.establishedOn}` : null,
+    );
   }
   const [{ projects, later }, subSummaries] = await Promise.all([
     projectsOf(pairId),
     Promise.all(summary.subPairIds.map((id) => thenOrAbsent(() => api.summary(id, slice)))),
   ]);
-  const subEntries = summary.subPairIds.map((id, index) => ({ pair: pairsById.get(id) ?? { pairId: id, donor: { name: id }, recipient: { name: '?' }, programme: '' }, summary: subSummaries[index] }));
+  const subEntries = summary.subPairIds.map((id, index) => ({
+    pair: pairsById.get(id) ?? { pairId: id, donor: { name: id }, recipient: { name: '?' }, programme: '' },
+    summary: subSummaries[index],
+  }));
   const content = [
     h('h2', {}, pairName(summary)),
     h(
@@ -110,17 +135,39 @@ export async function pairView(pairId, pairsById) {
     ]),
   ];
   if (subSummaries.length) {
-    content.push(h('h3', {}, 'Sub-pairs'), chartSection('Sub-pairs', summaryRows(subSummaries)), pairTable(subEntries, 'Sub-pairs (figures include their own sub-pairs)'));
+    content.push(
+      h('h3', {}, 'Sub-pairs'),
+      chartSection('Sub-pairs', summaryRows(subSummaries)),
+      pairTable(subEntries, 'Sub-pairs (figures include their own sub-pairs)'),
+    );
   }
   content.push(h('h3', {}, 'Projects'));
   if (projects.length) {
-    const rows = projects.map((project) => ({ id: project.projectId, label: project.title, href: projectHref(project.projectId), pledged: one(project.pledged), delivered: one(project.delivered) }));
+    const rows = projects.map((project) => ({
+      id: project.projectId,
+      label: project.title,
+      href: projectHref(project.projectId),
+      pledged: one(project.pledged),
+      delivered: one(project.delivered),
+    }));
     content.push(chartSection('Projects', rows), projectTable(projects));
   } else {
-    content.push(h('p', { class: 'empty' }, isSliced(slice) ? `This pair had signed no project of its own ${sliceWords()}.` : 'This pair has signed no project of its own.'));
+    content.push(
+      h(
+        'p',
+        { class: 'empty' },
+        isSliced(slice) ? `This pair had signed no project of its own ${sliceWords()}.` : 'This pair has signed no project of its own.',
+      ),
+    );
   }
   if (later > 0) {
-    content.push(h('p', { class: 'later', 'data-later': later }, `${later} later project${later === 1 ? '' : 's'} of this pair ${later === 1 ? 'is' : 'are'} not shown: not yet signed ${sliceWords()}.`));
+    content.push(
+      h(
+        'p',
+        { class: 'later', 'data-later': later },
+        `${later} later project${later === 1 ? '' : 's'} of this pair ${later === 1 ? 'is' : 'are'} not shown: not yet signed ${sliceWords()}.`,
+      ),
+    );
   }
   return { title: pairName(summary), trail, content };
 }
@@ -132,7 +179,9 @@ export async function projectView(projectId, pairsById) {
   const trail = trailTo(project.pairId, pairsById);
   trail.push({ label: project.title, href: projectHref(projectId) });
   if (then === null) return absentView(project.title, trail, 'project', `signed ${project.signedOn}`);
-  const rows = [{ id: project.projectId, label: project.title, href: null, pledged: one(project.pledged), delivered: one(project.delivered) }];
+  const rows = [
+    { id: project.projectId, label: project.title, href: null, pledged: one(project.pledged), delivered: one(project.delivered) },
+  ];
   const detail = [
     ['Status', 'status', h('span', { class: `status status-${project.status}` }, project.status)],
     ['Sector', 'sector', project.sector],
@@ -148,11 +197,19 @@ export async function projectView(projectId, pairsById) {
   ];
   const content = [
     h('h2', {}, project.title),
-    h('dl', { class: 'detail' }, detail.map(([label, field, value]) => h('div', { 'data-field': field }, h('dt', {}, label), h('dd', {}, value)))),
+    h(
+      'dl',
+      { class: 'detail' },
+      detail.map(([label, field, value]) => h('div', { 'data-field': field }, h('dt', {}, label), h('dd', {}, value))),
+    ),
     chartSection('Project', rows),
     h('h3', {}, 'Milestones'),
     project.milestones.length
-      ? h('ol', { class: 'milestones' }, project.milestones.map((m) => h('li', { 'data-milestone': m.milestone }, `${m.milestone}: ${m.reachedOn}`)))
+      ? h(
+          'ol',
+          { class: 'milestones' },
+          project.milestones.map((m) => h('li', { 'data-milestone': m.milestone }, `${m.milestone}: ${m.reachedOn}`)),
+        )
       : h('p', { class: 'empty' }, 'No milestone reached yet.'),
   ];
   if (project.cancellation) {

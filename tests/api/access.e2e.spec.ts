@@ -136,7 +136,12 @@ describe('npm start without API_KEYS', () => {
     const keys = Object.fromEntries([...output.matchAll(/^ {2}(operator|auditor|reader) +(\S+)$/gm)].map((match) => [match[1], match[2]]));
     expect(Object.keys(keys).sort()).toEqual(['auditor', 'operator', 'reader']);
     const send = (path: string, headers: Record<string, string>, body?: unknown) =>
-      fetch(started.url + path, body === undefined ? { headers } : { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+      fetch(
+        started.url + path,
+        body === undefined
+          ? { headers }
+          : { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) },
+      );
     expect((await send('/partner-pairs', {}, pairBody('session-pair'))).status).toBe(401);
     expect((await send('/partner-pairs', bearer(keys.reader), pairBody('session-pair'))).status).toBe(403);
     expect((await send('/partner-pairs', bearer(keys.operator), pairBody('session-pair'))).status).toBe(201);

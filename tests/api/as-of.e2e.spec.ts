@@ -54,11 +54,23 @@ describe('as-of and known-at: a worked timeline', () => {
       ['sign', '/projects', projectBody('tt-anode', 'tt-sub', '1000', { signedOn: '2024-05-07' })],
       ['t1', '/projects/tt-anode/disbursements', disbursementBody('tt-t1', '400', '2024-06-01')],
       ['jobs', '/projects/tt-anode/jobs', jobsBody('tt-r1', 120, '2024-07-01')],
-      ['revise', '/projects/tt-anode/pledge-revisions', { revisionId: 'tt-rev1', pledged: { amount: '800', currency: 'CNY' }, reason: 'phase two dropped', revisedOn: '2024-08-01' }],
+      [
+        'revise',
+        '/projects/tt-anode/pledge-revisions',
+        { revisionId: 'tt-rev1', pledged: { amount: '800', currency: 'CNY' }, reason: 'phase two dropped', revisedOn: '2024-08-01' },
+      ],
       ['own', '/projects', projectBody('tt-own', 'tt-root', '50', { signedOn: '2024-01-10' })],
       ['cancel', '/projects/tt-own/cancellation', { reason: 'investor withdrew', cancelledOn: '2024-09-01' }],
-      ['fix', '/projects/tt-anode/disbursements/tt-t1/corrections', { correctionId: 'tt-c1', amount: { amount: '350', currency: 'CNY' }, reason: 'bank statement', correctedOn: '2025-03-01' }],
-      ['fixjobs', '/projects/tt-anode/jobs/tt-r1/corrections', { correctionId: 'tt-c2', jobs: 100, reason: 'counted twice', correctedOn: '2025-03-01' }],
+      [
+        'fix',
+        '/projects/tt-anode/disbursements/tt-t1/corrections',
+        { correctionId: 'tt-c1', amount: { amount: '350', currency: 'CNY' }, reason: 'bank statement', correctedOn: '2025-03-01' },
+      ],
+      [
+        'fixjobs',
+        '/projects/tt-anode/jobs/tt-r1/corrections',
+        { correctionId: 'tt-c2', jobs: 100, reason: 'counted twice', correctedOn: '2025-03-01' },
+      ],
       ['late', '/projects', projectBody('tt-late', 'tt-sub', '70', { signedOn: '2025-02-01' })],
     ];
     for (const [name, path, body] of steps) {
@@ -69,7 +81,15 @@ describe('as-of and known-at: a worked timeline', () => {
     }
     for (const projectId of ['tt-anode', 'tt-own', 'tt-late']) {
       for (const event of (await api.get(`/projects/${projectId}/history`)).body.events) {
-        const key = { ProjectSigned: `sign:${projectId}`, FundsDisbursed: 't1', JobsRecorded: 'jobs', PledgeRevised: 'revise', ProjectCancelled: 'cancel', DisbursementCorrected: 'fix', JobsReportCorrected: 'fixjobs' }[event.type as string];
+        const key = {
+          ProjectSigned: `sign:${projectId}`,
+          FundsDisbursed: 't1',
+          JobsRecorded: 'jobs',
+          PledgeRevised: 'revise',
+          ProjectCancelled: 'cancel',
+          DisbursementCorrected: 'fix',
+          JobsReportCorrected: 'fixjobs',
+        }[event.type as string];
         if (key) recorded[key] = event.recordedAt;
       }
     }
@@ -79,10 +99,13 @@ describe('as-of and known-at: a worked timeline', () => {
   const project = (id: string, query: string) => api.get(`/projects/${id}?${query}`);
   const justBefore = (iso: string) => enc(new Date(Date.parse(iso) - 1).toISOString());
 
-  it('counts a correction on the original disbursement\'s date when asked as of a business date', async () => {
+  it("counts a correction on the original disbursement's date when asked as of a business date", async () => {
     // The tranche was delivered on 2024-06-01 and corrected (in 2025) to 350: as of mid-2024 it was 350 all along.
     const june = await project('tt-anode', 'asOf=2024-06-30');
-    expect(june).toMatchObject({ status: 200, body: { asOf: '2024-06-30', knownAt: null, delivered: { amount: '350.00' }, pledged: { amount: '1000.00' }, jobsCreated: 0 } });
+    expect(june).toMatchObject({
+      status: 200,
+      body: { asOf: '2024-06-30', knownAt: null, delivered: { amount: '350.00' }, pledged: { amount: '1000.00' }, jobsCreated: 0 },
+    });
     expect(june.headers.get('etag')).toBeNull();
     expect((await project('tt-anode', 'asOf=2024-05-31')).body.delivered).toEqual({ amount: '0.00', currency: 'CNY' });
     expect((await project('tt-anode', 'asOf=2024-07-01')).body.jobsCreated).toBe(100);
@@ -110,32 +133,57 @@ describe('as-of and known-at: a worked timeline', () => {
 
     const mid2024 = (await summary('asOf=2024-08-15')).body;
     expect(mid2024.own).toMatchObject({ pledged: { CNY: '50.00' }, projects: { active: 1, cancelled: 0 } });
-    expect(mid2024.total).toMatchObject({ pledged: { CNY: '850.00' }, delivered: { CNY: '350.00' }, jobsCreated: 100, projects: { active: 2, completed: 0, cancelled: 0 } });
+    expect(mid2024.total).toMatchObject({
+      pledged: { CNY: '850.00' },
+      delivered: { CNY: '350.00' },
+      jobsCreated: 100,
+      projects: { active: 2, completed: 0, cancelled: 0 },
+    });
     const end2024 = (await summary('asOf=2024-12-31')).body;
     expect(end2024.total).toMatchObject({ pledged: { CNY: '800.00' }, projects: { active: 1, cancelled: 1 } });
     // tt-late was signed on 2025-02-01: it does not exist as of 2024, and shows up after.
-    expect((await project('tt-late', 'asOf=2024-12-31'))).toMatchObject({ status: 404, body: { code: 'project-not-found' } });
+    expect(await project('tt-late', 'asOf=2024-12-31')).toMatchObject({ status: 404, body: { code: 'project-not-found' } });
     expect((await project('tt-late', 'asOf=2025-02-01')).status).toBe(200);
-    expect((await summary('asOf=2025-02-01')).body.total).toMatchObject({ pledged: { CNY: '870.00' }, projects: { active: 2, cancelled: 1 } });
+    expect((await summary('asOf=2025-02-01')).body.total).toMatchObject({
+      pledged: { CNY: '870.00' },
+      projects: { active: 2, cancelled: 1 },
+    });
     // Before anything was signed: a pair with nothing.
-    expect((await summary('asOf=2024-01-01')).body.total).toEqual({ pledged: {}, delivered: {}, jobsCreated: 0, projects: { active: 0, completed: 0, cancelled: 0 } });
+    expect((await summary('asOf=2024-01-01')).body.total).toEqual({
+      pledged: {},
+      delivered: {},
+      jobsCreated: 0,
+      projects: { active: 0, completed: 0, cancelled: 0 },
+    });
     // Before the pair was established (2020-01-01) it did not exist.
     expect(await summary('asOf=2019-12-31')).toMatchObject({ status: 404, body: { code: 'pair-not-found' } });
     expect((await summary('asOf=2020-01-01')).body).toMatchObject({ pairId: 'tt-root', subPairIds: ['tt-sub'] });
   });
 
   it('knows nothing of what was recorded after knownAt', async () => {
-    expect((await project('tt-anode', `knownAt=${justBefore(recorded['sign:tt-anode'])}`))).toMatchObject({ status: 404, body: { code: 'project-not-found' } });
+    expect(await project('tt-anode', `knownAt=${justBefore(recorded['sign:tt-anode'])}`)).toMatchObject({
+      status: 404,
+      body: { code: 'project-not-found' },
+    });
     const early = await summary(`knownAt=${justBefore(recorded['sign:tt-anode'])}`);
     expect(early.body).toMatchObject({ pairId: 'tt-root', subPairIds: ['tt-sub'], total: { pledged: {}, projects: { active: 0 } } });
-    expect((await summary('knownAt=2000-01-01T00:00:00Z'))).toMatchObject({ status: 404, body: { code: 'pair-not-found' } });
+    expect(await summary('knownAt=2000-01-01T00:00:00Z')).toMatchObject({ status: 404, body: { code: 'pair-not-found' } });
     const cancelKnown = (await summary(`knownAt=${enc(recorded.cancel)}`)).body.total;
-    expect(cancelKnown).toMatchObject({ pledged: { CNY: '800.00' }, delivered: { CNY: '400.00' }, jobsCreated: 120, projects: { active: 1, cancelled: 1 } });
+    expect(cancelKnown).toMatchObject({
+      pledged: { CNY: '800.00' },
+      delivered: { CNY: '400.00' },
+      jobsCreated: 120,
+      projects: { active: 1, cancelled: 1 },
+    });
   });
 
   it('accepts any offset (also a + sent unencoded) and a future date or moment', async () => {
     const utc = recorded.fix;
-    const shifted = new Date(Date.parse(utc) + 8 * 3600_000).toISOString().replace('Z', '').replace(/\.\d+$/, (ms) => ms) + '+08:00';
+    const shifted =
+      new Date(Date.parse(utc) + 8 * 3600_000)
+        .toISOString()
+        .replace('Z', '')
+        .replace(/\.\d+$/, (ms) => ms) + '+08:00';
     const encoded = await project('tt-anode', `knownAt=${enc(shifted)}`);
     expect(encoded.body).toMatchObject({ knownAt: utc, delivered: { amount: '350.00' } });
     const unencoded = await project('tt-anode', `knownAt=${shifted}`);
@@ -145,7 +193,19 @@ describe('as-of and known-at: a worked timeline', () => {
   });
 
   it('refuses malformed values with a 400 that says what is expected, on both reads', async () => {
-    const bad = ['asOf=2024-13-01', 'asOf=2023-02-29', 'asOf=yesterday', 'asOf=', 'asOf=2024-05-07&asOf=2024-05-08', 'knownAt=2024-05-07T10:00:00', 'knownAt=2024-05-07', 'knownAt=now', 'knownAt=1714000000000', 'knownAt=2024-05-07T25:00:00Z', 'asOf=2024-05-07&knownAt=x'];
+    const bad = [
+      'asOf=2024-13-01',
+      'asOf=2023-02-29',
+      'asOf=yesterday',
+      'asOf=',
+      'asOf=2024-05-07&asOf=2024-05-08',
+      'knownAt=2024-05-07T10:00:00',
+      'knownAt=2024-05-07',
+      'knownAt=now',
+      'knownAt=1714000000000',
+      'knownAt=2024-05-07T25:00:00Z',
+      'asOf=2024-05-07&knownAt=x',
+    ];
     for (const query of bad) {
       for (const path of ['/partner-pairs/tt-root/summary', '/projects/tt-anode']) {
         const reply = await api.get(`${path}?${query}`);
@@ -153,8 +213,8 @@ describe('as-of and known-at: a worked timeline', () => {
         expect(reply.body.message).toMatch(/^(asOf|knownAt) must be/);
       }
     }
-    expect((await api.get('/partner-pairs/nobody/summary?asOf=2024-01-01'))).toMatchObject({ status: 404, body: { code: 'pair-not-found' } });
-    expect((await api.get('/projects/nobody?asOf=2024-01-01'))).toMatchObject({ status: 404, body: { code: 'project-not-found' } });
+    expect(await api.get('/partner-pairs/nobody/summary?asOf=2024-01-01')).toMatchObject({ status: 404, body: { code: 'pair-not-found' } });
+    expect(await api.get('/projects/nobody?asOf=2024-01-01')).toMatchObject({ status: 404, body: { code: 'project-not-found' } });
   });
 
   it('as of today and now equals the live read models', async () => {
@@ -175,7 +235,19 @@ describe('as-of and known-at equal the live read models today', () => {
     const api = ledger();
     for (const command of scenario(4, 5)) await api.post(command.path, command.body);
     const types = new Set((await api.events.readAll({ maxCount: 100_000 })).map((event) => event.type));
-    expect(types).toEqual(new Set(['PartnerPairRegistered', 'ProjectSigned', 'FundsDisbursed', 'JobsRecorded', 'PledgeRevised', 'MilestoneReached', 'ProjectCancelled', 'DisbursementCorrected', 'JobsReportCorrected']));
+    expect(types).toEqual(
+      new Set([
+        'PartnerPairRegistered',
+        'ProjectSigned',
+        'FundsDisbursed',
+        'JobsRecorded',
+        'PledgeRevised',
+        'MilestoneReached',
+        'ProjectCancelled',
+        'DisbursementCorrected',
+        'JobsReportCorrected',
+      ]),
+    );
     expect(await expectNowEqualsLive(api)).toBeGreaterThan(20);
   });
 });

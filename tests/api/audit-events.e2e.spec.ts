@@ -31,20 +31,30 @@ describe('GET /audit/events', () => {
     const correction = { correctionId: 'c1', amount: { amount: '0', currency: 'CNY' }, reason: 'never arrived', correctedOn: '2025-06-30' };
     expect((await api.post('/projects/proj-0-0/disbursements/proj-0-0-t0/corrections', correction)).status).toBe(201);
     expect((await api.post('/partner-pairs', pairBody('tricky', { establishedOn: '2020-01-01' }))).status).toBe(201);
-    const signed = await api.post('/projects', projectBody('tricky-project', 'tricky', '1234.56', { title: TRICKY_TITLE, signedOn: '2024-02-29' }), { 'x-correlation-id': '-starts-with-a-minus' });
+    const signed = await api.post(
+      '/projects',
+      projectBody('tricky-project', 'tricky', '1234.56', { title: TRICKY_TITLE, signedOn: '2024-02-29' }),
+      { 'x-correlation-id': '-starts-with-a-minus' },
+    );
     expect(signed.status).toBe(201);
     // Exactly as stored: the export does not upcast.
     events = await api.events.stored.readAll({ maxCount: 100_000 });
     expect(events.length).toBeGreaterThan(100);
   });
 
-  async function exported(query: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Headers; text: string }> {
+  async function exported(
+    query: string,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; headers: Headers; text: string }> {
     const reply = await api.get<string>(`/audit/events${query}`, headers);
     return { status: reply.status, headers: reply.headers, text: typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body) };
   }
 
   function jsonLines(text: string) {
-    return text.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line));
+    return text
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => JSON.parse(line));
   }
 
   it('streams the whole history as JSON Lines, each event exactly as stored, up to the head it started at', async () => {
@@ -75,7 +85,10 @@ describe('GET /audit/events', () => {
     // A correction is in the history beside what it corrects, dated on the corrected tranche's date.
     const tranche = lines.find((line) => line.type === 'FundsDisbursed' && line.data.disbursementId === 'proj-0-0-t0');
     const correction = lines.find((line) => line.type === 'DisbursementCorrected' && line.data.correctionId === 'c1');
-    expect(correction).toMatchObject({ businessDate: tranche.data.disbursedOn, data: { disbursementId: 'proj-0-0-t0', amount: { amount: '0.00', currency: 'CNY' }, correctedOn: '2025-06-30' } });
+    expect(correction).toMatchObject({
+      businessDate: tranche.data.disbursedOn,
+      data: { disbursementId: 'proj-0-0-t0', amount: { amount: '0.00', currency: 'CNY' }, correctedOn: '2025-06-30' },
+    });
   });
 
   it('streams CSV (format=csv, or Accept: text/csv) that parses back to the same events, with formulas neutralised', async () => {
@@ -121,7 +134,10 @@ describe('GET /audit/events', () => {
     expect(tricky[CSV_COLUMNS.indexOf('correlationId')]).toBe("'-starts-with-a-minus");
     expect(JSON.parse(tricky[CSV_COLUMNS.indexOf('data')]).title).toBe(TRICKY_TITLE);
     for (const row of rows) for (const cell of row) expect(/^[=+\-@\t\r]/.test(cell) ? cell : 'safe').toBe('safe');
-    const corrected = rows.find((row) => row[CSV_COLUMNS.indexOf('type')] === 'DisbursementCorrected' && JSON.parse(row[CSV_COLUMNS.indexOf('data')]).correctionId === 'c1')!;
+    const corrected = rows.find(
+      (row) =>
+        row[CSV_COLUMNS.indexOf('type')] === 'DisbursementCorrected' && JSON.parse(row[CSV_COLUMNS.indexOf('data')]).correctionId === 'c1',
+    )!;
     expect([corrected[CSV_COLUMNS.indexOf('amount')], corrected[CSV_COLUMNS.indexOf('currency')]]).toEqual(['0.00', 'CNY']);
   });
 
@@ -136,12 +152,16 @@ describe('GET /audit/events', () => {
     expect(tree.headers.get('content-disposition')).toBe('attachment; filename="ledger-events-pair-tree-pair-1.csv"');
     const treeRows: string[][] = parse(tree.text);
     const inTree = new Set(['pair-1', 'pair-3', 'pair-4']);
-    expect(treeRows.slice(1).map((row) => row[CSV_COLUMNS.indexOf('eventId')])).toEqual(events.filter((event) => inTree.has(pairOf(event) ?? '')).map((event) => event.id));
+    expect(treeRows.slice(1).map((row) => row[CSV_COLUMNS.indexOf('eventId')])).toEqual(
+      events.filter((event) => inTree.has(pairOf(event) ?? '')).map((event) => event.id),
+    );
   });
 
   it('filters by project, by business dates (inclusive) and after a position', async () => {
     const project = jsonLines((await exported('?projectId=proj-2-1')).text);
-    expect(project.map((line) => line.eventId)).toEqual(events.filter((event) => event.streamId === 'project-proj-2-1').map((event) => event.id));
+    expect(project.map((line) => line.eventId)).toEqual(
+      events.filter((event) => event.streamId === 'project-proj-2-1').map((event) => event.id),
+    );
     expect(project.length).toBeGreaterThan(3);
 
     const dated = jsonLines((await exported('?from=2025-01-10&to=2025-03-01')).text);
@@ -154,12 +174,16 @@ describe('GET /audit/events', () => {
 
     const pairDated = jsonLines((await exported('?pairId=pair-0&from=2025-02-10&to=2025-02-10')).text);
     expect(pairDated.length).toBeGreaterThan(0);
-    expect(pairDated.every((line) => line.data.pairId === 'pair-0' && line.type === 'FundsDisbursed' && line.data.disbursedOn === '2025-02-10')).toBe(true);
+    expect(
+      pairDated.every((line) => line.data.pairId === 'pair-0' && line.type === 'FundsDisbursed' && line.data.disbursedOn === '2025-02-10'),
+    ).toBe(true);
 
     const middle = events[Math.floor(events.length / 2)].position;
     const after = await exported(`?afterPosition=${middle}`);
     expect(after.headers.get('content-disposition')).toBe(`attachment; filename="ledger-events-after-${middle}.jsonl"`);
-    expect(jsonLines(after.text).map((line) => line.position)).toEqual(events.filter((event) => event.position > middle).map((event) => event.position));
+    expect(jsonLines(after.text).map((line) => line.position)).toEqual(
+      events.filter((event) => event.position > middle).map((event) => event.position),
+    );
   });
 
   it('refuses bad parameters with 400 before streaming anything, and unknown pairs or projects with 404', async () => {
@@ -183,14 +207,34 @@ describe('GET /audit/events', () => {
       expect([query, reply.body.fields.map((f: { field: string }) => f.field).sort()]).toEqual([query, [...fields].sort()]);
     }
     expect((await api.get('/audit/events?pairId=no-such-pair')).body).toMatchObject({ statusCode: 404, code: 'pair-not-found' });
-    expect((await api.get('/audit/events?projectId=no-such-project&format=csv')).body).toMatchObject({ statusCode: 404, code: 'project-not-found' });
+    expect((await api.get('/audit/events?projectId=no-such-project&format=csv')).body).toMatchObject({
+      statusCode: 404,
+      code: 'project-not-found',
+    });
   });
 
   it('exports events exactly as stored: an old schema version stays as written, where history shows it upcast', async () => {
     const meta = { correlationId: 'legacy-import', causationId: 'legacy-import', actor: 'legacy' };
-    const signing = { projectId: 'legacy', pairId: 'pair-0', title: 'Legacy', sector: 'textiles', capitalKind: 'aid', pledged: { amount: '100.00', currency: 'CNY' }, signedOn: '2021-01-01', occasion: null, investor: null };
+    const signing = {
+      projectId: 'legacy',
+      pairId: 'pair-0',
+      title: 'Legacy',
+      sector: 'textiles',
+      capitalKind: 'aid',
+      pledged: { amount: '100.00', currency: 'CNY' },
+      signedOn: '2021-01-01',
+      occasion: null,
+      investor: null,
+    };
     // PledgeRevised as schema version 1 wrote it, before revision ids existed.
-    const revisedV1 = { projectId: 'legacy', pairId: 'pair-0', pledged: { amount: '150.00', currency: 'CNY' }, previousPledged: { amount: '100.00', currency: 'CNY' }, reason: 'legacy', revisedOn: '2021-06-01' };
+    const revisedV1 = {
+      projectId: 'legacy',
+      pairId: 'pair-0',
+      pledged: { amount: '150.00', currency: 'CNY' },
+      previousPledged: { amount: '100.00', currency: 'CNY' },
+      reason: 'legacy',
+      revisedOn: '2021-06-01',
+    };
     await api.events.stored.appendToStream('project-legacy', [
       { id: randomUUID(), type: 'ProjectSigned', schemaVersion: 1, data: signing, metadata: meta },
       { id: randomUUID(), type: 'PledgeRevised', schemaVersion: 1, data: revisedV1, metadata: meta },
@@ -209,54 +253,61 @@ describe('GET /audit/events on a large ledger', () => {
   afterAll(() => removeDataDirs());
 
   // The generator writes the embedded store's file directly; on EventStoreDB the paging is the adapter's own readAll, covered above.
-  sqliteOnly('streams every event over many pages in order, and stops reading pages when the client goes away', async () => {
-    const dir = tempDataDir();
-    const total = 30_000;
-    await generateLedger(join(dir, 'events.sqlite'), total, 50, 1_000);
-    const api = await LedgerUnderTest.start(dir);
-    try {
-      expect(await api.runner.waitFor(total, 60_000)).toBe(true);
-      const store = api.events.stored;
-      const readAll = store.readAll.bind(store);
-      let pagesRead = 0;
-      // The export's pages (500 events); the status probe behind /metrics and /health reads single events meanwhile.
-      store.readAll = (options) => {
-        if (options?.maxCount === 500) pagesRead++;
-        return readAll(options);
-      };
+  sqliteOnly(
+    'streams every event over many pages in order, and stops reading pages when the client goes away',
+    async () => {
+      const dir = tempDataDir();
+      const total = 30_000;
+      await generateLedger(join(dir, 'events.sqlite'), total, 50, 1_000);
+      const api = await LedgerUnderTest.start(dir);
+      try {
+        expect(await api.runner.waitFor(total, 60_000)).toBe(true);
+        const store = api.events.stored;
+        const readAll = store.readAll.bind(store);
+        let pagesRead = 0;
+        // The export's pages (500 events); the status probe behind /metrics and /health reads single events meanwhile.
+        store.readAll = (options) => {
+          if (options?.maxCount === 500) pagesRead++;
+          return readAll(options);
+        };
 
-      const response = await fetch(`${api.url.replace('[::1]', '127.0.0.1')}/audit/events`, { headers: HARNESS_AUTH });
-      expect(response.status).toBe(200);
-      let expected = 1;
-      let buffered = '';
-      const decoder = new TextDecoder();
-      for await (const chunk of response.body!) {
-        buffered += decoder.decode(chunk, { stream: true });
-        const lines = buffered.split('\n');
-        buffered = lines.pop()!;
-        for (const line of lines) expect(JSON.parse(line).position).toBe(expected++);
+        const response = await fetch(`${api.url.replace('[::1]', '127.0.0.1')}/audit/events`, { headers: HARNESS_AUTH });
+        expect(response.status).toBe(200);
+        let expected = 1;
+        let buffered = '';
+        const decoder = new TextDecoder();
+        for await (const chunk of response.body!) {
+          buffered += decoder.decode(chunk, { stream: true });
+          const lines = buffered.split('\n');
+          buffered = lines.pop()!;
+          for (const line of lines) expect(JSON.parse(line).position).toBe(expected++);
+        }
+        expect(buffered).toBe('');
+        expect(expected - 1).toBe(total);
+        expect(pagesRead).toBe(Math.ceil(total / 500));
+
+        // A client that reads one chunk and hangs up: the export stops, far short of the whole log.
+        pagesRead = 0;
+        const abort = new AbortController();
+        const partial = await fetch(`${api.url.replace('[::1]', '127.0.0.1')}/audit/events`, {
+          headers: HARNESS_AUTH,
+          signal: abort.signal,
+        });
+        const reader = partial.body!.getReader();
+        await reader.read();
+        abort.abort();
+        await reader.cancel().catch(() => undefined);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        const afterHangUp = pagesRead;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        expect(pagesRead).toBe(afterHangUp);
+        expect(afterHangUp).toBeLessThan(Math.ceil(total / 500));
+      } finally {
+        // After the abort, fetch's pool opens a fresh connection that sends nothing; Node's server.close would wait for it until headersTimeout.
+        api.app.getHttpServer().closeAllConnections();
+        await api.stop();
       }
-      expect(buffered).toBe('');
-      expect(expected - 1).toBe(total);
-      expect(pagesRead).toBe(Math.ceil(total / 500));
-
-      // A client that reads one chunk and hangs up: the export stops, far short of the whole log.
-      pagesRead = 0;
-      const abort = new AbortController();
-      const partial = await fetch(`${api.url.replace('[::1]', '127.0.0.1')}/audit/events`, { headers: HARNESS_AUTH, signal: abort.signal });
-      const reader = partial.body!.getReader();
-      await reader.read();
-      abort.abort();
-      await reader.cancel().catch(() => undefined);
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      const afterHangUp = pagesRead;
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      expect(pagesRead).toBe(afterHangUp);
-      expect(afterHangUp).toBeLessThan(Math.ceil(total / 500));
-    } finally {
-      // After the abort, fetch's pool opens a fresh connection that sends nothing; Node's server.close would wait for it until headersTimeout.
-      api.app.getHttpServer().closeAllConnections();
-      await api.stop();
-    }
-  }, 120_000);
+    },
+    120_000,
+  );
 });

@@ -29,7 +29,15 @@ describe('tamper evidence: GET /audit/verify', () => {
   it('verifies a clean ledger: every event hashed and chained, nothing legacy', async () => {
     const reply = await api.get('/audit/verify');
     expect(reply.status).toBe(200);
-    expect(reply.body).toEqual({ ok: true, streams: 3 + 12, events: stored, legacy: 0, legacyUnchained: 0, brokenStreams: 0, firstBreak: null });
+    expect(reply.body).toEqual({
+      ok: true,
+      streams: 3 + 12,
+      events: stored,
+      legacy: 0,
+      legacyUnchained: 0,
+      brokenStreams: 0,
+      firstBreak: null,
+    });
     const history = (await api.get('/projects/proj-1-1/history')).body.events;
     for (const event of history) {
       expect(event.metadata.hash).toMatch(/^[0-9a-f]{64}$/);
@@ -75,7 +83,9 @@ describe('tamper evidence: GET /audit/verify', () => {
     } finally {
       db.transaction(() => {
         db.prepare('DELETE FROM events').run();
-        const insert = db.prepare('INSERT INTO events (position, event_id, stream_id, revision, type, schema_version, data, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+        const insert = db.prepare(
+          'INSERT INTO events (position, event_id, stream_id, revision, type, schema_version, data, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        );
         for (const r of rows) insert.run(r.position, r.event_id, r.stream_id, r.revision, r.type, r.schema_version, r.data, r.metadata);
       })();
       db.close();
@@ -152,7 +162,10 @@ describe('tamper evidence: GET /audit/verify', () => {
     const actor = await tampered(
       (db, rows) => {
         const target = rowOf(rows, 'project-proj-2-0', 0);
-        db.prepare('UPDATE events SET metadata = ? WHERE position = ?').run(JSON.stringify({ ...JSON.parse(target.metadata), actor: 'someone-else' }), target.position);
+        db.prepare('UPDATE events SET metadata = ? WHERE position = ?').run(
+          JSON.stringify({ ...JSON.parse(target.metadata), actor: 'someone-else' }),
+          target.position,
+        );
       },
       async () => (await api.get('/audit/verify')).body,
     );
@@ -169,26 +182,36 @@ describe('tamper evidence: GET /audit/verify', () => {
     expect(unhashed.firstBreak).toMatchObject({ streamId: 'project-proj-2-0', revision: 1, reason: 'hash-missing', found: 'none' });
   });
 
-  sqliteOnly('(SQLite file) reports the first break in log order when two streams are broken, and per-stream verify isolates them', async () => {
-    const reports = await tampered(
-      (db, rows) => {
-        for (const [stream, revision] of [['project-proj-2-1', 1], ['project-proj-0-0', 2]] as const) {
-          const target = rowOf(rows, stream, revision);
-          db.prepare('UPDATE events SET type = ? WHERE position = ?').run('JobsRecorded', target.position);
-        }
-      },
-      async () => ({
-        all: (await api.get('/audit/verify')).body,
-        other: (await api.get('/audit/verify?streamId=project-proj-1-0')).body,
-        broken: (await api.get('/audit/verify?streamId=project-proj-2-1')).body,
-      }),
-    );
-    const rows = await storedRows();
-    const first = [rowOf(rows, 'project-proj-2-1', 1), rowOf(rows, 'project-proj-0-0', 2)].sort((a, b) => a.position - b.position)[0];
-    expect(reports.all).toMatchObject({ ok: false, brokenStreams: 2, firstBreak: { streamId: first.stream_id, position: first.position } });
-    expect(reports.other.ok).toBe(true);
-    expect(reports.broken).toMatchObject({ ok: false, streams: 1, firstBreak: { streamId: 'project-proj-2-1', revision: 1 } });
-  });
+  sqliteOnly(
+    '(SQLite file) reports the first break in log order when two streams are broken, and per-stream verify isolates them',
+    async () => {
+      const reports = await tampered(
+        (db, rows) => {
+          for (const [stream, revision] of [
+            ['project-proj-2-1', 1],
+            ['project-proj-0-0', 2],
+          ] as const) {
+            const target = rowOf(rows, stream, revision);
+            db.prepare('UPDATE events SET type = ? WHERE position = ?').run('JobsRecorded', target.position);
+          }
+        },
+        async () => ({
+          all: (await api.get('/audit/verify')).body,
+          other: (await api.get('/audit/verify?streamId=project-proj-1-0')).body,
+          broken: (await api.get('/audit/verify?streamId=project-proj-2-1')).body,
+        }),
+      );
+      const rows = await storedRows();
+      const first = [rowOf(rows, 'project-proj-2-1', 1), rowOf(rows, 'project-proj-0-0', 2)].sort((a, b) => a.position - b.position)[0];
+      expect(reports.all).toMatchObject({
+        ok: false,
+        brokenStreams: 2,
+        firstBreak: { streamId: first.stream_id, position: first.position },
+      });
+      expect(reports.other.ok).toBe(true);
+      expect(reports.broken).toMatchObject({ ok: false, streams: 1, firstBreak: { streamId: 'project-proj-2-1', revision: 1 } });
+    },
+  );
 
   async function storedRows(): Promise<StoredRow[]> {
     const db = new Database(join(api.dataDir, EVENTS_FILE), { readonly: true });

@@ -12,7 +12,9 @@ import { BUILT_CLI, runCliProcess } from '../support/processes.js';
  * runs it), on a temporary DATA_DIR, beside the real API on the same store.
  */
 const DEMO_CSV = fileURLToPath(new URL('../../demo/report-figures.csv', import.meta.url));
-const DEMO_JSON = JSON.parse(readFileSync(new URL('../../demo/paired-assistance.json', import.meta.url), 'utf8')) as { commands: Array<{ path: string; body: unknown }> };
+const DEMO_JSON = JSON.parse(readFileSync(new URL('../../demo/paired-assistance.json', import.meta.url), 'utf8')) as {
+  commands: Array<{ path: string; body: unknown }>;
+};
 
 const running: LedgerUnderTest[] = [];
 async function startApi(dataDir = tempDataDir()): Promise<LedgerUnderTest> {
@@ -34,7 +36,7 @@ function writeCsv(dataDir: string, name: string, lines: string[]): string {
 /** How many events the store holds (positions are not counts on EventStoreDB). */
 async function eventCount(api: LedgerUnderTest): Promise<number> {
   let count = 0;
-  for (let after = 0; ; ) {
+  for (let after = 0; ;) {
     const page = await api.events.readAll({ after, maxCount: 1000 });
     if (page.length === 0) return count;
     count += page.length;
@@ -116,7 +118,9 @@ describe('npm run cli -- import', () => {
 
     const history = (await api.get('/projects/sm-2024-graphite-anode/history')).body.events;
     const correlationId = /correlation id ([0-9a-f-]{36})/.exec(run.stdout)?.[1];
-    expect(history.map((e: { metadata: { actor: string; correlationId: string } }) => [e.metadata.actor, e.metadata.correlationId])).toEqual([['cli-import', correlationId]]);
+    expect(
+      history.map((e: { metadata: { actor: string; correlationId: string } }) => [e.metadata.actor, e.metadata.correlationId]),
+    ).toEqual([['cli-import', correlationId]]);
   });
 
   it('imports every kind of row with report amounts exactly; importing the file again appends nothing', async () => {
@@ -157,7 +161,11 @@ describe('npm run cli -- import', () => {
     expect(fujian.own.projects).toEqual({ active: 0, completed: 0, cancelled: 1 });
     expect(fujian.total.pledged).toEqual({ CNY: '24000000000.00' });
     const project = (await api.get('/projects/jm-cotton')).body;
-    expect(project).toMatchObject({ pledged: { amount: '24000000000.00', currency: 'CNY' }, remaining: { amount: '23984899000.00', currency: 'CNY' }, milestones: [expect.objectContaining({ milestone: 'landed' })] });
+    expect(project).toMatchObject({
+      pledged: { amount: '24000000000.00', currency: 'CNY' },
+      remaining: { amount: '23984899000.00', currency: 'CNY' },
+      milestones: [expect.objectContaining({ milestone: 'landed' })],
+    });
 
     const again = await runCliProcess(dir, ['import', file]);
     expect(again.code).toBe(0);
@@ -224,7 +232,10 @@ describe('npm run cli -- import', () => {
     ]);
     const rows = 1 + 10 + tranches;
 
-    const child: ChildProcess = spawn(process.execPath, [BUILT_CLI, 'import', file], { env: { ...process.env, DATA_DIR: dir, ...(await storeEnv(dir)) }, stdio: 'ignore' });
+    const child: ChildProcess = spawn(process.execPath, [BUILT_CLI, 'import', file], {
+      env: { ...process.env, DATA_DIR: dir, ...(await storeEnv(dir)) },
+      stdio: 'ignore',
+    });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     // Count the events as they land; kill the import once 100 are stored.
     let seen = 0;
@@ -320,7 +331,9 @@ describe('npm run cli -- verify', () => {
     const dir = tempDataDir();
     expect((await runCliProcess(dir, ['import', DEMO_CSV])).code).toBe(0);
     const db = new Database(join(dir, EVENTS_FILE));
-    const target = db.prepare("SELECT position, stream_id, revision, data FROM events WHERE type = 'ProjectSigned' ORDER BY position LIMIT 1").get() as {
+    const target = db
+      .prepare("SELECT position, stream_id, revision, data FROM events WHERE type = 'ProjectSigned' ORDER BY position LIMIT 1")
+      .get() as {
       position: number;
       stream_id: string;
       revision: number;

@@ -21,18 +21,30 @@ describe('HTTP API: commands and read models', () => {
     expect((await api.post('/partner-pairs', pairBody('sanming-manas', { parentPairId: 'fujian-changji' }))).status).toBe(201);
 
     await api.post('/projects', projectBody('fj-own', 'fujian-changji', '100.10'));
-    await api.post('/projects', projectBody('qz-1', 'quanzhou-changji', '2380500000000.00', { signedOn: '2023-03-01', sector: 'textiles' }));
+    await api.post(
+      '/projects',
+      projectBody('qz-1', 'quanzhou-changji', '2380500000000.00', { signedOn: '2023-03-01', sector: 'textiles' }),
+    );
     await api.post('/projects', projectBody('qzd-1', 'quanzhou-district', '0.20', { capitalKind: 'aid' }));
     await api.post('/projects', projectBody('sm-usd', 'sanming-manas', '50', { pledged: { amount: '50', currency: 'USD' } }));
     await api.post('/projects/qz-1/disbursements', disbursementBody('qz-t1', '0.10', '2024-01-15'));
     await api.post('/projects/qzd-1/disbursements', disbursementBody('qzd-t1', '0.20'));
     await api.post('/projects/qzd-1/jobs', jobsBody('qzd-r1', 12));
-    const last = await api.post('/projects/sm-usd/disbursements', { disbursementId: 'usd-t1', amount: { amount: '7.5', currency: 'USD' }, disbursedOn: '2024-06-01' });
+    const last = await api.post('/projects/sm-usd/disbursements', {
+      disbursementId: 'usd-t1',
+      amount: { amount: '7.5', currency: 'USD' },
+      disbursedOn: '2024-06-01',
+    });
     expect(last.status).toBe(201);
 
     const root = await api.get(`/partner-pairs/fujian-changji/summary?minPosition=${last.body.position}`);
     expect(root.status).toBe(200);
-    expect(root.body.own).toEqual({ pledged: { CNY: '100.10' }, delivered: {}, jobsCreated: 0, projects: { active: 1, completed: 0, cancelled: 0 } });
+    expect(root.body.own).toEqual({
+      pledged: { CNY: '100.10' },
+      delivered: {},
+      jobsCreated: 0,
+      projects: { active: 1, completed: 0, cancelled: 0 },
+    });
     expect(root.body.total).toEqual({
       pledged: { CNY: '2380500000100.30', USD: '50.00' },
       delivered: { CNY: '0.30', USD: '7.50' },
@@ -51,12 +63,21 @@ describe('HTTP API: commands and read models', () => {
     expect(byYear.body.rows[0]).toMatchObject({ key: '2023', pledged: { CNY: '2380500000000.00' } });
     expect(byYear.body.rows[1]).toMatchObject({ key: '2024', delivered: { CNY: '0.30', USD: '7.50' }, jobsCreated: 12 });
     const byKind = await api.get('/partner-pairs/quanzhou-changji/breakdown?by=capitalKind&scope=own');
-    expect(byKind.body).toMatchObject({ by: 'capitalKind', scope: 'own', rows: [{ key: 'investment', pledged: { CNY: '2380500000000.00' } }] });
+    expect(byKind.body).toMatchObject({
+      by: 'capitalKind',
+      scope: 'own',
+      rows: [{ key: 'investment', pledged: { CNY: '2380500000000.00' } }],
+    });
     const bySector = await api.get('/partner-pairs/fujian-changji/breakdown?by=sector');
     expect(bySector.body.rows.map((r: { key: string }) => r.key)).toEqual(['new-materials', 'textiles']);
 
     const pairs = await api.get('/partner-pairs');
-    expect(pairs.body.pairs.map((p: { pairId: string }) => p.pairId)).toEqual(['fujian-changji', 'quanzhou-changji', 'quanzhou-district', 'sanming-manas']);
+    expect(pairs.body.pairs.map((p: { pairId: string }) => p.pairId)).toEqual([
+      'fujian-changji',
+      'quanzhou-changji',
+      'quanzhou-district',
+      'sanming-manas',
+    ]);
     const pairProjects = await api.get('/partner-pairs/quanzhou-changji/projects');
     expect(pairProjects.body.projects.map((p: { projectId: string }) => p.projectId)).toEqual(['qz-1']);
   });
@@ -68,7 +89,11 @@ describe('HTTP API: commands and read models', () => {
     const steps = [
       await api.post('/projects/graphite/disbursements', disbursementBody('t1', '1000000000')),
       await api.post('/projects/graphite/jobs', jobsBody('r1', 150)),
-      await api.post('/projects/graphite/pledge-revisions', { pledged: { amount: '2500000000', currency: 'CNY' }, reason: 'phase two dropped', revisedOn: '2024-08-01' }),
+      await api.post('/projects/graphite/pledge-revisions', {
+        pledged: { amount: '2500000000', currency: 'CNY' },
+        reason: 'phase two dropped',
+        revisedOn: '2024-08-01',
+      }),
       await api.post('/projects/graphite/milestones', { milestone: 'landed', reachedOn: '2024-06-01' }),
       await api.post('/projects/graphite/milestones', { milestone: 'completed', reachedOn: '2025-06-01' }),
     ];
@@ -132,10 +157,18 @@ describe('HTTP API: commands and read models', () => {
     const cancelled = await api.post('/projects/doomed/cancellation', { reason: 'investor withdrew', cancelledOn: '2024-09-01' });
     expect(cancelled.status).toBe(201);
     const summary = await api.get(`/partner-pairs/cancel-pair/summary?minPosition=${cancelled.body.position}`);
-    expect(summary.body.own).toEqual({ pledged: { CNY: '0.00' }, delivered: { CNY: '120.00' }, jobsCreated: 0, projects: { active: 0, completed: 0, cancelled: 1 } });
+    expect(summary.body.own).toEqual({
+      pledged: { CNY: '0.00' },
+      delivered: { CNY: '120.00' },
+      jobsCreated: 0,
+      projects: { active: 0, completed: 0, cancelled: 1 },
+    });
     const refused = await api.post('/projects/doomed/disbursements', disbursementBody('d2', '1'));
     expect(refused).toMatchObject({ status: 422, body: { code: 'project-cancelled' } });
-    expect((await api.get('/projects/doomed')).body).toMatchObject({ status: 'cancelled', cancellation: { reason: 'investor withdrew', cancelledOn: '2024-09-01' } });
+    expect((await api.get('/projects/doomed')).body).toMatchObject({
+      status: 'cancelled',
+      cancellation: { reason: 'investor withdrew', cancelledOn: '2024-09-01' },
+    });
   });
 
   describe('safe retries', () => {
@@ -155,24 +188,37 @@ describe('HTTP API: commands and read models', () => {
         { revisionId: 'rev-1', pledged: { amount: '2000', currency: 'CNY' }, reason: 'up', revisedOn: '2024-08-01' },
         { revisionId: 'rev-1', pledged: { amount: '2001', currency: 'CNY' }, reason: 'up', revisedOn: '2024-08-01' },
       ],
-      ['a milestone', '/projects/retry-project/milestones', { milestone: 'landed', reachedOn: '2024-06-01' }, { milestone: 'landed', reachedOn: '2024-06-02' }],
-    ])('answers a repeated %s with 200 and the original result, appending nothing; other content under the same id is 409', async (_, path, body, contradicting) => {
-      const first = await api.post(path, body);
-      expect([200, 201]).toContain(first.status);
-      const head = await api.head();
-      const again = await api.post(path, body);
-      expect(again.status).toBe(200);
-      expect(again.body).toMatchObject({ revision: first.body.revision, position: first.body.position, outcome: 'replayed' });
-      const conflicting = await api.post(path, contradicting);
-      expect(conflicting.status).toBe(409);
-      expect(await api.head()).toBe(head);
-    });
+      [
+        'a milestone',
+        '/projects/retry-project/milestones',
+        { milestone: 'landed', reachedOn: '2024-06-01' },
+        { milestone: 'landed', reachedOn: '2024-06-02' },
+      ],
+    ])(
+      'answers a repeated %s with 200 and the original result, appending nothing; other content under the same id is 409',
+      async (_, path, body, contradicting) => {
+        const first = await api.post(path, body);
+        expect([200, 201]).toContain(first.status);
+        const head = await api.head();
+        const again = await api.post(path, body);
+        expect(again.status).toBe(200);
+        expect(again.body).toMatchObject({ revision: first.body.revision, position: first.body.position, outcome: 'replayed' });
+        const conflicting = await api.post(path, contradicting);
+        expect(conflicting.status).toBe(409);
+        expect(await api.head()).toBe(head);
+      },
+    );
 
     it('answers a late retry of a pledge revision by its revision id, after a later revision', async () => {
       await api.post('/projects', projectBody('late-retry', 'retry-pair', '1000'));
       const up = { revisionId: 'late-up', pledged: { amount: '1500', currency: 'CNY' }, reason: 'up', revisedOn: '2024-08-01' };
       const first = await api.post('/projects/late-retry/pledge-revisions', up);
-      await api.post('/projects/late-retry/pledge-revisions', { revisionId: 'late-down', pledged: { amount: '1200', currency: 'CNY' }, reason: 'down', revisedOn: '2024-09-01' });
+      await api.post('/projects/late-retry/pledge-revisions', {
+        revisionId: 'late-down',
+        pledged: { amount: '1200', currency: 'CNY' },
+        reason: 'down',
+        revisedOn: '2024-09-01',
+      });
       const late = await api.post('/projects/late-retry/pledge-revisions', up);
       expect(late).toMatchObject({ status: 200, body: { revision: first.body.revision, position: first.body.position } });
       const head = await api.head();
@@ -182,7 +228,9 @@ describe('HTTP API: commands and read models', () => {
     it('answers a retried disbursement with its original result even when If-Match has moved on', async () => {
       const first = await api.post('/projects/retry-project/disbursements', disbursementBody('rt-if', '5'));
       await api.post('/projects/retry-project/jobs', jobsBody('rr-later', 1));
-      const again = await api.post('/projects/retry-project/disbursements', disbursementBody('rt-if', '5'), { 'if-match': `"${first.body.revision - 1}"` });
+      const again = await api.post('/projects/retry-project/disbursements', disbursementBody('rt-if', '5'), {
+        'if-match': `"${first.body.revision - 1}"`,
+      });
       expect(again).toMatchObject({ status: 200, body: { revision: first.body.revision, position: first.body.position } });
     });
   });

@@ -14,7 +14,9 @@ describe('concurrent commands', () => {
 
   it('never over-disburses a project when many tranches race for the remaining pledge', async () => {
     await api.post('/projects', projectBody('race', 'busy-pair', '500'));
-    const replies = await Promise.all(Array.from({ length: 40 }, (_, i) => api.post('/projects/race/disbursements', disbursementBody(`race-${i}`, '25'))));
+    const replies = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => api.post('/projects/race/disbursements', disbursementBody(`race-${i}`, '25'))),
+    );
     expect(replies.filter((r) => r.status === 201)).toHaveLength(20);
     expect(replies.filter((r) => r.status === 422).every((r) => r.body.code === 'exceeds-remaining-pledge')).toBe(true);
     expect(replies.filter((r) => r.status === 422)).toHaveLength(20);
@@ -26,7 +28,9 @@ describe('concurrent commands', () => {
 
   it('records a tranche once when the same request is retried concurrently', async () => {
     await api.post('/projects', projectBody('retry-race', 'busy-pair', '500'));
-    const replies = await Promise.all(Array.from({ length: 20 }, () => api.post('/projects/retry-race/disbursements', disbursementBody('only-once', '10'))));
+    const replies = await Promise.all(
+      Array.from({ length: 20 }, () => api.post('/projects/retry-race/disbursements', disbursementBody('only-once', '10'))),
+    );
     expect(replies.filter((r) => r.status === 201)).toHaveLength(1);
     expect(replies.filter((r) => r.status === 200)).toHaveLength(19);
     expect(new Set(replies.map((r) => r.body.position)).size).toBe(1);
@@ -34,7 +38,9 @@ describe('concurrent commands', () => {
   });
 
   it('accepts many signings at once, each at its own position', async () => {
-    const replies = await Promise.all(Array.from({ length: 100 }, (_, i) => api.post('/projects', projectBody(`bulk-${i}`, 'busy-pair', '1'))));
+    const replies = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => api.post('/projects', projectBody(`bulk-${i}`, 'busy-pair', '1'))),
+    );
     expect(replies.every((r) => r.status === 201 && r.body.revision === 0)).toBe(true);
     expect(new Set(replies.map((r) => r.body.position)).size).toBe(100);
   });

@@ -21,11 +21,18 @@ describe('HTTP API: corrections without erasure', () => {
 
   it('corrects a disbursement: figures change in the original year, and the history keeps both events', async () => {
     const corrected = await api.post(t1, correction('cx-c1', '350'));
-    expect(corrected).toMatchObject({ status: 201, body: { projectId: 'cx-anode', disbursementId: 'cx-t1', correctionId: 'cx-c1', outcome: 'created', revision: 4 } });
+    expect(corrected).toMatchObject({
+      status: 201,
+      body: { projectId: 'cx-anode', disbursementId: 'cx-t1', correctionId: 'cx-c1', outcome: 'created', revision: 4 },
+    });
     const at = `?minPosition=${corrected.body.position}`;
 
     const project = await api.get(`/projects/cx-anode${at}`);
-    expect(project.body).toMatchObject({ delivered: { amount: '450.00', currency: 'CNY' }, remaining: { amount: '550.00', currency: 'CNY' }, revision: 4 });
+    expect(project.body).toMatchObject({
+      delivered: { amount: '450.00', currency: 'CNY' },
+      remaining: { amount: '550.00', currency: 'CNY' },
+      revision: 4,
+    });
     const summary = await api.get(`/partner-pairs/cx-root/summary${at}`);
     expect(summary.body.total.delivered).toEqual({ CNY: '450.00' });
     // Corrected in 2025, but the tranche was delivered in 2024: the 2024 figure changes, 2025 keeps only t2.
@@ -65,7 +72,10 @@ describe('HTTP API: corrections without erasure', () => {
     const again = await api.post(t1, correction('cx-c2', '0', { reason: 'the tranche never arrived' }));
     expect(again.status).toBe(201);
     const history = await api.get('/projects/cx-anode/history');
-    expect(history.body.events.at(-1).data).toMatchObject({ amount: { amount: '0.00', currency: 'CNY' }, previousAmount: { amount: '350.00', currency: 'CNY' } });
+    expect(history.body.events.at(-1).data).toMatchObject({
+      amount: { amount: '0.00', currency: 'CNY' },
+      previousAmount: { amount: '350.00', currency: 'CNY' },
+    });
     const project = await api.get(`/projects/cx-anode?minPosition=${again.body.position}`);
     expect(project.body.delivered).toEqual({ amount: '100.00', currency: 'CNY' });
     // The retry of the first correction is still recognised.
@@ -103,7 +113,10 @@ describe('HTTP API: corrections without erasure', () => {
     const path = '/projects/cx-anode/jobs/cx-r1/corrections';
     const body = { correctionId: 'cx-j1', jobs: 80, reason: 'seasonal workers counted twice', correctedOn: '2025-01-20' };
     const corrected = await api.post(path, body);
-    expect(corrected).toMatchObject({ status: 201, body: { projectId: 'cx-anode', reportId: 'cx-r1', correctionId: 'cx-j1', outcome: 'created' } });
+    expect(corrected).toMatchObject({
+      status: 201,
+      body: { projectId: 'cx-anode', reportId: 'cx-r1', correctionId: 'cx-j1', outcome: 'created' },
+    });
     const project = await api.get(`/projects/cx-anode?minPosition=${corrected.body.position}`);
     expect(project.body.jobsCreated).toBe(80);
     const byYear = await api.get('/partner-pairs/cx-sub/breakdown?by=year&scope=own');
@@ -112,15 +125,31 @@ describe('HTTP API: corrections without erasure', () => {
 
     expect((await api.post(path, body)).status).toBe(200);
     expect(await api.post(path, { ...body, jobs: 81 })).toMatchObject({ status: 409, body: { code: 'correction-id-reused' } });
-    expect(await api.post('/projects/cx-anode/jobs/nope/corrections', { ...body, correctionId: 'cx-j2' })).toMatchObject({ status: 404, body: { code: 'report-not-found' } });
-    expect(await api.post(path, { ...body, correctionId: 'cx-j2', jobs: -1 })).toMatchObject({ status: 400, body: { code: 'invalid-request' } });
-    expect(await api.post(path, { ...body, correctionId: 'cx-j2', jobs: 2.5 })).toMatchObject({ status: 400, body: { code: 'invalid-request' } });
-    expect(await api.post(path, { ...body, correctionId: 'cx-j2', jobs: 80 })).toMatchObject({ status: 422, body: { code: 'correction-unchanged' } });
+    expect(await api.post('/projects/cx-anode/jobs/nope/corrections', { ...body, correctionId: 'cx-j2' })).toMatchObject({
+      status: 404,
+      body: { code: 'report-not-found' },
+    });
+    expect(await api.post(path, { ...body, correctionId: 'cx-j2', jobs: -1 })).toMatchObject({
+      status: 400,
+      body: { code: 'invalid-request' },
+    });
+    expect(await api.post(path, { ...body, correctionId: 'cx-j2', jobs: 2.5 })).toMatchObject({
+      status: 400,
+      body: { code: 'invalid-request' },
+    });
+    expect(await api.post(path, { ...body, correctionId: 'cx-j2', jobs: 80 })).toMatchObject({
+      status: 422,
+      body: { code: 'correction-unchanged' },
+    });
     const zero = await api.post(path, { ...body, correctionId: 'cx-j2', jobs: 0 });
     expect(zero.status).toBe(201);
     expect((await api.get(`/projects/cx-anode?minPosition=${zero.body.position}`)).body.jobsCreated).toBe(0);
     const types = (await api.get('/projects/cx-anode/history')).body.events.map((e: { type: string }) => e.type);
-    expect(types.filter((t: string) => t === 'JobsRecorded' || t === 'JobsReportCorrected')).toEqual(['JobsRecorded', 'JobsReportCorrected', 'JobsReportCorrected']);
+    expect(types.filter((t: string) => t === 'JobsRecorded' || t === 'JobsReportCorrected')).toEqual([
+      'JobsRecorded',
+      'JobsReportCorrected',
+      'JobsReportCorrected',
+    ]);
   });
 
   it('lowers a figure of a cancelled project, but refuses to raise one', async () => {
@@ -131,6 +160,9 @@ describe('HTTP API: corrections without erasure', () => {
     expect(await api.post(path, correction('g-c1', '61'))).toMatchObject({ status: 422, body: { code: 'project-cancelled' } });
     const lowered = await api.post(path, correction('g-c1', '50'));
     expect(lowered.status).toBe(201);
-    expect((await api.get(`/projects/cx-gone?minPosition=${lowered.body.position}`)).body).toMatchObject({ status: 'cancelled', delivered: { amount: '50.00' } });
+    expect((await api.get(`/projects/cx-gone?minPosition=${lowered.body.position}`)).body).toMatchObject({
+      status: 'cancelled',
+      delivered: { amount: '50.00' },
+    });
   });
 });

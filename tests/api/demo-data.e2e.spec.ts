@@ -22,9 +22,13 @@ describe('the demo data set', () => {
     const sanming = (await api.get(`/partner-pairs/shanghai-sanming/summary?minPosition=${last}`)).body;
     // 340.33亿: the 71 projects the Shanghai-Sanming pair had signed by 2024-05-07.
     expect(sanming.total.pledged).toEqual({ CNY: '34033000000.00' });
-    const byDay = (await api.get('/partner-pairs/shanghai-sanming/projects')).body.projects.filter((p: { signedOn: string }) => p.signedOn === '2024-05-07');
+    const byDay = (await api.get('/partner-pairs/shanghai-sanming/projects')).body.projects.filter(
+      (p: { signedOn: string }) => p.signedOn === '2024-05-07',
+    );
     // 109亿 signed at the second joint meeting, of which the graphite anode project's 30亿.
-    expect(byDay.reduce((sum: bigint, p: { pledged: { amount: string } }) => sum + BigInt(p.pledged.amount.replace('.', '')), 0n)).toBe(1090000000000n);
+    expect(byDay.reduce((sum: bigint, p: { pledged: { amount: string } }) => sum + BigInt(p.pledged.amount.replace('.', '')), 0n)).toBe(
+      1090000000000n,
+    );
     const fujian = (await api.get('/partner-pairs/fujian-changji/summary')).body;
     expect(fujian.subPairIds).toHaveLength(5);
 

@@ -37,7 +37,11 @@ describe('durability', () => {
     const dataDir = tempDataDir();
     const server = await startServerProcess(dataDir);
     const post = (path: string, body: unknown) =>
-      fetch(server.url + path, { method: 'POST', headers: { 'content-type': 'application/json', ...HARNESS_AUTH }, body: JSON.stringify(body) });
+      fetch(server.url + path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...HARNESS_AUTH },
+        body: JSON.stringify(body),
+      });
     await post('/partner-pairs', pairBody('crash-pair'));
     await post('/projects', projectBody('crash-project', 'crash-pair', '1000000'));
 

@@ -27,9 +27,17 @@ describe('HTTP API: refusals', () => {
   describe('400: malformed, invalid or unknown fields, each listed', () => {
     it('lists every offending field, nested ones by path', async () => {
       const body = await refused(400, () =>
-        api.post('/partner-pairs', { pairId: 'Bad Id', donor: { name: '', level: 'planet' }, recipient: 'x', programme: 'aid', colour: 'red' }),
+        api.post('/partner-pairs', {
+          pairId: 'Bad Id',
+          donor: { name: '', level: 'planet' },
+          recipient: 'x',
+          programme: 'aid',
+          colour: 'red',
+        }),
       );
-      expect(body.fields.map((f: { field: string }) => f.field).sort()).toEqual(['colour', 'donor.level', 'donor.name', 'pairId', 'programme', 'recipient'].sort());
+      expect(body.fields.map((f: { field: string }) => f.field).sort()).toEqual(
+        ['colour', 'donor.level', 'donor.name', 'pairId', 'programme', 'recipient'].sort(),
+      );
     });
 
     it.each([
@@ -61,7 +69,12 @@ describe('HTTP API: refusals', () => {
       ['unknown milestone', '/projects/err-project/milestones', { milestone: 'opened', reachedOn: '2024-06-01' }, 'milestone'],
       ['missing reason', '/projects/err-project/cancellation', { cancelledOn: '2024-06-01' }, 'reason'],
       ['missing amount', '/projects/err-project/disbursements', { disbursementId: 'x', disbursedOn: '2024-06-01' }, 'amount'],
-      ['a projectId in the body', '/projects/err-project/disbursements', { ...disbursementBody('x', '1'), projectId: 'other' }, 'projectId'],
+      [
+        'a projectId in the body',
+        '/projects/err-project/disbursements',
+        { ...disbursementBody('x', '1'), projectId: 'other' },
+        'projectId',
+      ],
     ])('refuses %s', async (_, path, payload, field) => {
       const body = await refused(400, () => api.post(path, payload));
       expect(body.fields.map((f: { field: string }) => f.field)).toContain(field);
@@ -75,7 +88,9 @@ describe('HTTP API: refusals', () => {
       ['an empty body', ''],
       ['a prototype-pollution key', '{"__proto__": {"admin": true}}'],
     ])('refuses %s as a body', async (_, raw) => {
-      expect((await refused(400, () => api.send('POST', '/partner-pairs', raw, { 'content-type': 'application/json' }))).code).toBe('invalid-body');
+      expect((await refused(400, () => api.send('POST', '/partner-pairs', raw, { 'content-type': 'application/json' }))).code).toBe(
+        'invalid-body',
+      );
     });
 
     it('refuses malformed path ids, query values and headers', async () => {
@@ -95,16 +110,29 @@ describe('HTTP API: refusals', () => {
 
   it('refuses a browser form post (no form can cancel a project)', async () => {
     await refused(415, () =>
-      api.send('POST', '/projects/err-project/cancellation', 'reason=csrf&cancelledOn=2024-09-01', { 'content-type': 'application/x-www-form-urlencoded' }),
+      api.send('POST', '/projects/err-project/cancellation', 'reason=csrf&cancelledOn=2024-09-01', {
+        'content-type': 'application/x-www-form-urlencoded',
+      }),
     );
-    expect((await api.get('/projects/err-project/history')).body.events.map((e: { type: string }) => e.type)).not.toContain('ProjectCancelled');
+    expect((await api.get('/projects/err-project/history')).body.events.map((e: { type: string }) => e.type)).not.toContain(
+      'ProjectCancelled',
+    );
   });
 
   it('refuses a deeply nested body with 400, not a stack overflow', async () => {
     const deep = '['.repeat(5000) + ']'.repeat(5000);
-    const body = await refused(400, () => api.send('POST', '/projects/err-project/milestones', `{"milestone":"landed","reachedOn":"2024-06-01","x":${deep}}`, { 'content-type': 'application/json' }));
+    const body = await refused(400, () =>
+      api.send('POST', '/projects/err-project/milestones', `{"milestone":"landed","reachedOn":"2024-06-01","x":${deep}}`, {
+        'content-type': 'application/json',
+      }),
+    );
     expect(body.code).toBe('invalid-body');
-    await refused(400, () => api.post('/projects/err-project/disbursements', { ...disbursementBody('deep', '1'), amount: JSON.parse('{"a":'.repeat(40) + '1' + '}'.repeat(40)) }));
+    await refused(400, () =>
+      api.post('/projects/err-project/disbursements', {
+        ...disbursementBody('deep', '1'),
+        amount: JSON.parse('{"a":'.repeat(40) + '1' + '}'.repeat(40)),
+      }),
+    );
   });
 
   it('answers malformed URLs and over-long path parameters in the ledger error shape; 128-character ids still route', async () => {
@@ -114,14 +142,24 @@ describe('HTTP API: refusals', () => {
   });
 
   it('refuses a malformed correlation id and text with lone surrogates', async () => {
-    expect((await refused(400, () => api.post('/projects/err-project/jobs', jobsBody('c', 1), { 'x-correlation-id': 'not valid!' }))).code).toBe('invalid-header');
-    await refused(400, () => api.send('POST', '/partner-pairs', JSON.stringify(pairBody('lone')).replace('Donor of lone', 'Donor \\ud800'), { 'content-type': 'application/json' }));
+    expect(
+      (await refused(400, () => api.post('/projects/err-project/jobs', jobsBody('c', 1), { 'x-correlation-id': 'not valid!' }))).code,
+    ).toBe('invalid-header');
+    await refused(400, () =>
+      api.send('POST', '/partner-pairs', JSON.stringify(pairBody('lone')).replace('Donor of lone', 'Donor \\ud800'), {
+        'content-type': 'application/json',
+      }),
+    );
   });
 
   it('404 for an unknown pair or project', async () => {
     expect((await refused(404, () => api.post('/projects', projectBody('orphan', 'no-such-pair', '1')))).code).toBe('pair-not-found');
-    expect((await refused(404, () => api.post('/partner-pairs', pairBody('child', { parentPairId: 'no-such-pair' })))).code).toBe('parent-pair-not-found');
-    expect((await refused(404, () => api.post('/projects/no-such-project/disbursements', disbursementBody('x', '1')))).code).toBe('project-not-found');
+    expect((await refused(404, () => api.post('/partner-pairs', pairBody('child', { parentPairId: 'no-such-pair' })))).code).toBe(
+      'parent-pair-not-found',
+    );
+    expect((await refused(404, () => api.post('/projects/no-such-project/disbursements', disbursementBody('x', '1')))).code).toBe(
+      'project-not-found',
+    );
     await refused(404, () => api.post('/projects/no-such-project/jobs', jobsBody('x', 1), { 'if-match': '"0"' }));
     await refused(404, () => api.get('/projects/no-such-project'));
     await refused(404, () => api.get('/projects/no-such-project/history'));
@@ -131,13 +169,48 @@ describe('HTTP API: refusals', () => {
   });
 
   it.each([
-    ['a tranche beyond the remaining pledge', '/projects/err-project/disbursements', disbursementBody('e-t2', '600.01'), 'exceeds-remaining-pledge'],
-    ['a tranche in another currency', '/projects/err-project/disbursements', { disbursementId: 'e-t3', amount: { amount: '1', currency: 'USD' }, disbursedOn: '2024-06-01' }, 'currency-mismatch'],
-    ['a tranche dated before signing', '/projects/err-project/disbursements', disbursementBody('e-t4', '1', '2024-05-06'), 'dated-before-signing'],
-    ['a pledge below what was delivered', '/projects/err-project/pledge-revisions', { pledged: { amount: '399.99', currency: 'CNY' }, reason: 'cut', revisedOn: '2024-08-01' }, 'pledge-below-delivered'],
-    ['an unchanged pledge', '/projects/err-project/pledge-revisions', { pledged: { amount: '1000', currency: 'CNY' }, reason: 'same', revisedOn: '2024-08-01' }, 'pledge-unchanged'],
-    ['a pair whose donor is its recipient', '/partner-pairs', pairBody('self', { recipient: { name: 'Donor of self', level: 'province' } }), 'donor-is-recipient'],
-    ['a signing before the pair was established', '/projects', projectBody('early', 'err-pair', '1', { signedOn: '2019-12-31' }), 'signed-before-pair-established'],
+    [
+      'a tranche beyond the remaining pledge',
+      '/projects/err-project/disbursements',
+      disbursementBody('e-t2', '600.01'),
+      'exceeds-remaining-pledge',
+    ],
+    [
+      'a tranche in another currency',
+      '/projects/err-project/disbursements',
+      { disbursementId: 'e-t3', amount: { amount: '1', currency: 'USD' }, disbursedOn: '2024-06-01' },
+      'currency-mismatch',
+    ],
+    [
+      'a tranche dated before signing',
+      '/projects/err-project/disbursements',
+      disbursementBody('e-t4', '1', '2024-05-06'),
+      'dated-before-signing',
+    ],
+    [
+      'a pledge below what was delivered',
+      '/projects/err-project/pledge-revisions',
+      { pledged: { amount: '399.99', currency: 'CNY' }, reason: 'cut', revisedOn: '2024-08-01' },
+      'pledge-below-delivered',
+    ],
+    [
+      'an unchanged pledge',
+      '/projects/err-project/pledge-revisions',
+      { pledged: { amount: '1000', currency: 'CNY' }, reason: 'same', revisedOn: '2024-08-01' },
+      'pledge-unchanged',
+    ],
+    [
+      'a pair whose donor is its recipient',
+      '/partner-pairs',
+      pairBody('self', { recipient: { name: 'Donor of self', level: 'province' } }),
+      'donor-is-recipient',
+    ],
+    [
+      'a signing before the pair was established',
+      '/projects',
+      projectBody('early', 'err-pair', '1', { signedOn: '2019-12-31' }),
+      'signed-before-pair-established',
+    ],
   ])('422 for %s', async (_, path, payload, code) => {
     expect((await refused(422, () => api.post(path, payload))).code).toBe(code);
   });
@@ -167,7 +240,8 @@ describe('HTTP API: refusals', () => {
         for (const value of oddValues) {
           const reply = await api.post(path, { ...template, [field]: value });
           statuses.set(reply.status, (statuses.get(reply.status) ?? 0) + 1);
-          if (reply.status < 400 || reply.status >= 500) throw new Error(`${path} with ${field}=${JSON.stringify(value)} answered ${reply.status}`);
+          if (reply.status < 400 || reply.status >= 500)
+            throw new Error(`${path} with ${field}=${JSON.stringify(value)} answered ${reply.status}`);
         }
       }
     }

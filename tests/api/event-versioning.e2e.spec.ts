@@ -9,14 +9,26 @@ import { pairBody, projectBody } from '../support/fixtures.js';
 
 /** An event as the release before hashes and PledgeRevised v2 wrote it: schema version 1, metadata without writtenAt or hash. */
 function oldRelease(type: string, data: unknown, schemaVersion = 1): NewEvent {
-  return { id: randomUUID(), type, schemaVersion, data, metadata: { correlationId: 'old-corr', causationId: 'old-cmd', actor: 'operator.old' } };
+  return {
+    id: randomUUID(),
+    type,
+    schemaVersion,
+    data,
+    metadata: { correlationId: 'old-corr', causationId: 'old-cmd', actor: 'operator.old' },
+  };
 }
 
 const cny = (amount: string) => ({ amount, currency: 'CNY' });
 const projectRef = { projectId: 'old-proj', pairId: 'old-pair' };
 const { projectId: _p, ...signedV1 } = { ...projectBody('old-proj', 'old-pair', '1000.00'), occasion: null, investor: null };
 /** PledgeRevised v1, recorded before revision ids existed: no revisionId at all. */
-const revisedV1 = { ...projectRef, pledged: cny('800.00'), previousPledged: cny('1000.00'), reason: 'scope reduced', revisedOn: '2024-06-01' };
+const revisedV1 = {
+  ...projectRef,
+  pledged: cny('800.00'),
+  previousPledged: cny('1000.00'),
+  reason: 'scope reduced',
+  revisedOn: '2024-06-01',
+};
 
 describe('event versioning: events stored by an older release are upcast on read', () => {
   const ledger = ledgerPerSuite();
@@ -26,7 +38,11 @@ describe('event versioning: events stored by an older release are upcast on read
     api = ledger();
     const stored = api.events.stored;
     const { pairId, ...pair } = pairBody('old-pair');
-    await stored.appendToStream('partner-pair-old-pair', [oldRelease('PartnerPairRegistered', { pairId, ...pair, parentPairId: null, establishedOn: null })], { expectedRevision: 'no_stream' });
+    await stored.appendToStream(
+      'partner-pair-old-pair',
+      [oldRelease('PartnerPairRegistered', { pairId, ...pair, parentPairId: null, establishedOn: null })],
+      { expectedRevision: 'no_stream' },
+    );
     await stored.appendToStream(
       'project-old-proj',
       [
@@ -54,14 +70,27 @@ describe('event versioning: events stored by an older release are upcast on read
   });
 
   it('as-of answers fold them too, read through the same upcasting store', async () => {
-    expect((await api.get('/projects/old-proj?asOf=2024-06-30')).body).toMatchObject({ pledged: cny('800.00'), delivered: cny('0.00'), asOf: '2024-06-30' });
+    expect((await api.get('/projects/old-proj?asOf=2024-06-30')).body).toMatchObject({
+      pledged: cny('800.00'),
+      delivered: cny('0.00'),
+      asOf: '2024-06-30',
+    });
     expect((await api.get('/projects/old-proj?asOf=2024-05-31')).body).toMatchObject({ pledged: cny('1000.00') });
-    expect((await api.get('/partner-pairs/old-pair/summary?asOf=2024-07-01')).body.own).toMatchObject({ pledged: { CNY: '800.00' }, delivered: { CNY: '300.00' } });
+    expect((await api.get('/partner-pairs/old-pair/summary?asOf=2024-07-01')).body.own).toMatchObject({
+      pledged: { CNY: '800.00' },
+      delivered: { CNY: '300.00' },
+    });
   });
 
   it('history shows the upcast event and the version it was stored with', async () => {
     const events = (await api.get('/projects/old-proj/history')).body.events;
-    expect(events.map((e: { type: string; schemaVersion: number; storedSchemaVersion: number }) => [e.type, e.schemaVersion, e.storedSchemaVersion])).toEqual([
+    expect(
+      events.map((e: { type: string; schemaVersion: number; storedSchemaVersion: number }) => [
+        e.type,
+        e.schemaVersion,
+        e.storedSchemaVersion,
+      ]),
+    ).toEqual([
       ['ProjectSigned', 1, 1],
       ['PledgeRevised', 2, 1],
       ['FundsDisbursed', 1, 1],
@@ -69,7 +98,7 @@ describe('event versioning: events stored by an older release are upcast on read
     expect(events[1].data).toEqual({ ...revisedV1, revisionId: null });
   });
 
-  it('the relay\'s envelope carries the upcast event, valid by the published v2 schema', async () => {
+  it("the relay's envelope carries the upcast event, valid by the published v2 schema", async () => {
     // What the relay reads: the app's event store, the same view it subscribes to.
     const revised = (await api.events.readAll({ maxCount: 1000 })).find((event) => event.type === 'PledgeRevised');
     const message = toMessage(revised!, 'commitments.');
@@ -85,32 +114,68 @@ describe('event versioning: events stored by an older release are upcast on read
   it('commands decide right on them, and new events chain onto the legacy ones', async () => {
     expect((await api.get('/audit/verify')).body).toMatchObject({ ok: true, streams: 2, events: 4, legacy: 4, legacyUnchained: 4 });
     // Repeating the legacy revision (no revisionId) is recognised as the same revision.
-    const repeat = await api.post('/projects/old-proj/pledge-revisions', { pledged: cny('800.00'), reason: 'scope reduced', revisedOn: '2024-06-01' });
+    const repeat = await api.post('/projects/old-proj/pledge-revisions', {
+      pledged: cny('800.00'),
+      reason: 'scope reduced',
+      revisedOn: '2024-06-01',
+    });
     expect([repeat.status, repeat.body.outcome, repeat.body.revision]).toEqual([200, 'replayed', 1]);
     // The remaining pledge is the revised one: 800 - 300.
-    const over = await api.post('/projects/old-proj/disbursements', { disbursementId: 'new-t2', amount: cny('500.01'), disbursedOn: '2024-08-01' });
+    const over = await api.post('/projects/old-proj/disbursements', {
+      disbursementId: 'new-t2',
+      amount: cny('500.01'),
+      disbursedOn: '2024-08-01',
+    });
     expect([over.status, over.body.code]).toEqual([422, 'exceeds-remaining-pledge']);
-    const within = await api.post('/projects/old-proj/disbursements', { disbursementId: 'new-t2', amount: cny('500.00'), disbursedOn: '2024-08-01' });
+    const within = await api.post('/projects/old-proj/disbursements', {
+      disbursementId: 'new-t2',
+      amount: cny('500.00'),
+      disbursedOn: '2024-08-01',
+    });
     expect([within.status, within.body.revision]).toEqual([201, 3]);
-    const revision = await api.post('/projects/old-proj/pledge-revisions', { revisionId: 'rev-up', pledged: cny('900.00'), reason: 'grown', revisedOn: '2024-09-01' });
+    const revision = await api.post('/projects/old-proj/pledge-revisions', {
+      revisionId: 'rev-up',
+      pledged: cny('900.00'),
+      reason: 'grown',
+      revisedOn: '2024-09-01',
+    });
     expect(revision.status).toBe(201);
 
     const events = (await api.get('/projects/old-proj/history')).body.events;
     expect(events[4]).toMatchObject({ type: 'PledgeRevised', schemaVersion: 2, storedSchemaVersion: 2, data: { revisionId: 'rev-up' } });
     expect(events[3].metadata.hash).toMatch(/^[0-9a-f]{64}$/);
     // The project's legacy events are now vouched for by the hashed ones after them; the pair's one is not yet.
-    expect((await api.get('/audit/verify')).body).toMatchObject({ ok: true, streams: 2, events: 6, legacy: 4, legacyUnchained: 1, firstBreak: null });
+    expect((await api.get('/audit/verify')).body).toMatchObject({
+      ok: true,
+      streams: 2,
+      events: 6,
+      legacy: 4,
+      legacyUnchained: 1,
+      firstBreak: null,
+    });
   });
 
   sqliteOnly('(SQLite file) an edit to a legacy event is caught by the first hashed event after it', async () => {
     const db = new Database(join(api.dataDir, EVENTS_FILE));
     db.pragma('busy_timeout = 10000');
-    const row = db.prepare<[], { position: number; data: string }>("SELECT position, data FROM events WHERE stream_id = 'project-old-proj' AND revision = 1").get()!;
+    const row = db
+      .prepare<[], { position: number; data: string }>(
+        "SELECT position, data FROM events WHERE stream_id = 'project-old-proj' AND revision = 1",
+      )
+      .get()!;
     try {
-      db.prepare('UPDATE events SET data = ? WHERE position = ?').run(JSON.stringify({ ...JSON.parse(row.data), pledged: cny('8000.00') }), row.position);
+      db.prepare('UPDATE events SET data = ? WHERE position = ?').run(
+        JSON.stringify({ ...JSON.parse(row.data), pledged: cny('8000.00') }),
+        row.position,
+      );
       const report = (await api.get('/audit/verify')).body;
       const firstHashed = (await api.get('/projects/old-proj/history')).body.events[3];
-      expect(report.firstBreak).toMatchObject({ streamId: 'project-old-proj', revision: 3, eventId: firstHashed.eventId, reason: 'hash-mismatch' });
+      expect(report.firstBreak).toMatchObject({
+        streamId: 'project-old-proj',
+        revision: 3,
+        eventId: firstHashed.eventId,
+        reason: 'hash-mismatch',
+      });
     } finally {
       db.prepare('UPDATE events SET data = ? WHERE position = ?').run(row.data, row.position);
       db.close();
@@ -130,7 +195,9 @@ describe('event versioning: a version from the future fails loudly', () => {
     const stored = api.events.stored;
     const [signed] = await stored.readStream('project-future-proj');
     const v3 = oldRelease('FundsDisbursed', { ...projectRef, projectId: 'future-proj', tranche: { id: 't1', amount: '1.00' } }, 3);
-    await stored.appendToStream('project-future-proj', chainEvents('project-future-proj', 1, signed.metadata.hash!, [v3]), { expectedRevision: 0 });
+    await stored.appendToStream('project-future-proj', chainEvents('project-future-proj', 1, signed.metadata.hash!, [v3]), {
+      expectedRevision: 0,
+    });
 
     const command = await api.post('/projects/future-proj/jobs', { reportId: 'r1', jobs: 5, reportedOn: '2024-07-01' });
     expect([command.status, command.body.code]).toEqual([500, 'unknown-schema-version']);

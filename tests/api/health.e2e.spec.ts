@@ -1,12 +1,20 @@
 import { EsdbDouble } from '#event-store/testing';
 import { pairBody } from '../support/fixtures.js';
-import { E2E_STORE, LedgerUnderTest, eventually, ledgerPerSuite, removeDataDirs, sqliteOnly, tempDataDir } from '../support/ledger-harness.js';
+import {
+  E2E_STORE,
+  LedgerUnderTest,
+  eventually,
+  ledgerPerSuite,
+  removeDataDirs,
+  sqliteOnly,
+  tempDataDir,
+} from '../support/ledger-harness.js';
 
 describe('health probes', () => {
   describe('on a healthy ledger', () => {
     const ledger = ledgerPerSuite();
 
-    it('answers /health/live with terminus\'s result, and no caching', async () => {
+    it("answers /health/live with terminus's result, and no caching", async () => {
       const live = await ledger().get('/health/live');
       expect(live.status).toBe(200);
       expect(live.body).toMatchObject({ status: 'ok', info: { process: { status: 'up', pid: expect.any(Number) } }, error: {} });
@@ -21,13 +29,20 @@ describe('health probes', () => {
       expect(ready.status).toBe(200);
       expect(ready.body.status).toBe('ok');
       expect(ready.body.details.store).toEqual({ status: 'up', kind: E2E_STORE, head: await api.head() });
-      expect(ready.body.details.projections).toMatchObject({ status: 'up', maxLagMs: 30_000, projections: [{ name: 'ledger-read-models', checkpoint: await api.head(), lag: 0, lagMs: 0 }] });
+      expect(ready.body.details.projections).toMatchObject({
+        status: 'up',
+        maxLagMs: 30_000,
+        projections: [{ name: 'ledger-read-models', checkpoint: await api.head(), lag: 0, lagMs: 0 }],
+      });
       // No Kafka indicator without KAFKA_BROKERS.
       expect(Object.keys(ready.body.details).sort()).toEqual(['projections', 'store']);
     });
 
     it('keeps the original /health', async () => {
-      expect(await ledger().get('/health')).toMatchObject({ status: 200, body: { status: 'ok', store: { kind: E2E_STORE, reachable: true } } });
+      expect(await ledger().get('/health')).toMatchObject({
+        status: 200,
+        body: { status: 'ok', store: { kind: E2E_STORE, reachable: true } },
+      });
     });
   });
 
@@ -46,7 +61,11 @@ describe('health probes', () => {
         expect(notReady.body.status).toBe('error');
         expect(notReady.body.info.store.status).toBe('up');
         const projections = notReady.body.error.projections;
-        expect(projections).toMatchObject({ status: 'down', maxLagMs: 300, message: expect.stringContaining('ledger-read-models behind the store') });
+        expect(projections).toMatchObject({
+          status: 'down',
+          maxLagMs: 300,
+          message: expect.stringContaining('ledger-read-models behind the store'),
+        });
         expect(projections.projections[0].lag).toBeGreaterThan(0);
         expect(projections.projections[0].lagMs).toBeGreaterThan(300);
         expect(notReady.body.details).toEqual({ ...notReady.body.info, ...notReady.body.error });
@@ -73,24 +92,28 @@ describe('health probes', () => {
     });
 
     // This test starts its own EventStoreDB double (whatever store the suite runs on), so one run of it is enough.
-    sqliteOnly('is not ready (503, store down) while the server is gone, and stays live', async () => {
-      double = await EsdbDouble.start();
-      api = await LedgerUnderTest.start(tempDataDir(), { EVENT_STORE: 'esdb', ESDB_CONNECTION_STRING: double.connectionString });
-      expect((await api.post('/partner-pairs', pairBody('health-esdb'))).status).toBe(201);
-      await eventually(api, '/health/ready', (reply) => reply.status === 200);
+    sqliteOnly(
+      'is not ready (503, store down) while the server is gone, and stays live',
+      async () => {
+        double = await EsdbDouble.start();
+        api = await LedgerUnderTest.start(tempDataDir(), { EVENT_STORE: 'esdb', ESDB_CONNECTION_STRING: double.connectionString });
+        expect((await api.post('/partner-pairs', pairBody('health-esdb'))).status).toBe(201);
+        await eventually(api, '/health/ready', (reply) => reply.status === 200);
 
-      await double.stop();
-      const notReady = await eventually(api, '/health/ready', (reply) => reply.status !== 200);
-      expect(notReady.status).toBe(503);
-      expect(notReady.body.error.store).toMatchObject({ status: 'down', kind: 'esdb', message: expect.any(String) });
-      expect(notReady.body.error.projections).toMatchObject({ status: 'down', message: expect.stringContaining('unknown') });
-      expect((await api.get('/health')).status).toBe(503);
-      expect((await api.get('/health/live')).status).toBe(200);
-      // Metrics still answer, and say the store is down.
-      const metrics = await api.get<string>('/metrics');
-      expect(metrics.status).toBe(200);
-      expect(metrics.body).toMatch(/^ledger_event_store_up 0$/m);
-    }, 30_000);
+        await double.stop();
+        const notReady = await eventually(api, '/health/ready', (reply) => reply.status !== 200);
+        expect(notReady.status).toBe(503);
+        expect(notReady.body.error.store).toMatchObject({ status: 'down', kind: 'esdb', message: expect.any(String) });
+        expect(notReady.body.error.projections).toMatchObject({ status: 'down', message: expect.stringContaining('unknown') });
+        expect((await api.get('/health')).status).toBe(503);
+        expect((await api.get('/health/live')).status).toBe(200);
+        // Metrics still answer, and say the store is down.
+        const metrics = await api.get<string>('/metrics');
+        expect(metrics.status).toBe(200);
+        expect(metrics.body).toMatch(/^ledger_event_store_up 0$/m);
+      },
+      30_000,
+    );
   });
 
   describe('the API on an unreachable EventStoreDB', () => {

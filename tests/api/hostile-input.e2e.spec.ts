@@ -34,7 +34,10 @@ interface Parameter {
 interface Operation {
   parameters?: Parameter[];
   requestBody?: { content: Record<string, { schema: Schema }> };
-  responses: Record<string, { content?: Record<string, { example?: { code?: string }; examples?: Record<string, { value: { code?: string } }> }> }>;
+  responses: Record<
+    string,
+    { content?: Record<string, { example?: { code?: string }; examples?: Record<string, { value: { code?: string } }> }> }
+  >;
   'x-access'?: string;
 }
 interface Document {
@@ -88,7 +91,7 @@ function parseResponse(response: Buffer): RawReply {
   let content = response.subarray(split + 4);
   if (headers['transfer-encoding'] === 'chunked') {
     const parts: Buffer[] = [];
-    for (let at = 0; ; ) {
+    for (let at = 0; ;) {
       const end = content.indexOf('\r\n', at);
       const size = parseInt(content.subarray(at, end).toString('latin1'), 16);
       if (!size) break;
@@ -109,7 +112,8 @@ function parseResponse(response: Buffer): RawReply {
 
 function resolveSchema(document: Document, schema: Schema): Schema {
   if (schema.$ref) return resolveSchema(document, document.components.schemas[schema.$ref.split('/').pop() as string]);
-  if (schema.allOf?.length === 1) return { ...resolveSchema(document, schema.allOf[0]), ...(schema.example !== undefined ? { example: schema.example } : {}) };
+  if (schema.allOf?.length === 1)
+    return { ...resolveSchema(document, schema.allOf[0]), ...(schema.example !== undefined ? { example: schema.example } : {}) };
   return schema;
 }
 
@@ -117,7 +121,8 @@ function resolveSchema(document: Document, schema: Schema): Schema {
 function exampleOf(document: Document, schema: Schema): unknown {
   const resolved = resolveSchema(document, schema);
   if (resolved.example !== undefined) return resolved.example;
-  if (resolved.properties) return Object.fromEntries(Object.entries(resolved.properties).map(([name, property]) => [name, exampleOf(document, property)]));
+  if (resolved.properties)
+    return Object.fromEntries(Object.entries(resolved.properties).map(([name, property]) => [name, exampleOf(document, property)]));
   if (resolved.enum) return resolved.enum[0];
   return resolved.type === 'integer' || resolved.type === 'number' ? 1 : 'x';
 }
@@ -193,9 +198,27 @@ const CONTENT_TYPES: Array<[string, Array<[string, string]>]> = [
   ['vendor json', [['Content-Type', 'application/vnd.ledger+json']]],
   ['empty media type', [['Content-Type', '']]],
   ['no media type', []],
-  ['two media types', [['Content-Type', 'application/json'], ['Content-Type', 'text/plain']]],
-  ['gzip', [['Content-Type', 'application/json'], ['Content-Encoding', 'gzip']]],
-  ['unknown encoding', [['Content-Type', 'application/json'], ['Content-Encoding', 'br, x-evil']]],
+  [
+    'two media types',
+    [
+      ['Content-Type', 'application/json'],
+      ['Content-Type', 'text/plain'],
+    ],
+  ],
+  [
+    'gzip',
+    [
+      ['Content-Type', 'application/json'],
+      ['Content-Encoding', 'gzip'],
+    ],
+  ],
+  [
+    'unknown encoding',
+    [
+      ['Content-Type', 'application/json'],
+      ['Content-Encoding', 'br, x-evil'],
+    ],
+  ],
 ];
 
 /** Path parameter values: not ids, encoded separators, NUL, unicode, prototype names, too long. */
@@ -259,7 +282,16 @@ function hostileQueries(name: string): string[] {
     `${name}=__proto__`,
   ];
 }
-const UNDOCUMENTED_QUERIES = ['__proto__=1', '__proto__[polluted]=1', 'constructor[prototype][polluted]=1', 'toString=1', `${'a'.repeat(2_000)}=1`, '&&&', '=1', '%00=1'];
+const UNDOCUMENTED_QUERIES = [
+  '__proto__=1',
+  '__proto__[polluted]=1',
+  'constructor[prototype][polluted]=1',
+  'toString=1',
+  `${'a'.repeat(2_000)}=1`,
+  '&&&',
+  '=1',
+  '%00=1',
+];
 
 /** Authorization values: none of them may pass as anything but what it is. */
 const ODD_AUTHORIZATION: Array<[string, Array<[string, string]>]> = [
@@ -277,14 +309,38 @@ const ODD_AUTHORIZATION: Array<[string, Array<[string, string]>]> = [
   ['the key without a scheme', [['Authorization', HARNESS_API_KEY]]],
   ['a prefix of the key', [['Authorization', `Bearer ${HARNESS_API_KEY.slice(0, -1)}`]]],
   ['the key twice', [['Authorization', `Bearer ${HARNESS_API_KEY}${HARNESS_API_KEY}`]]],
-  ['valid then invalid', [['Authorization', AUTH], ['Authorization', 'Bearer not-a-key-0123456789']]],
-  ['invalid then valid', [['Authorization', 'Bearer not-a-key-0123456789'], ['Authorization', AUTH]]],
-  ['valid twice', [['Authorization', AUTH], ['Authorization', AUTH]]],
+  [
+    'valid then invalid',
+    [
+      ['Authorization', AUTH],
+      ['Authorization', 'Bearer not-a-key-0123456789'],
+    ],
+  ],
+  [
+    'invalid then valid',
+    [
+      ['Authorization', 'Bearer not-a-key-0123456789'],
+      ['Authorization', AUTH],
+    ],
+  ],
+  [
+    'valid twice',
+    [
+      ['Authorization', AUTH],
+      ['Authorization', AUTH],
+    ],
+  ],
 ];
 
 /** Other headers: duplicated, malformed, oversized. Sent with a valid key. */
 const ODD_HEADERS: Array<[string, Array<[string, string]>]> = [
-  ['two If-Match', [['If-Match', '"0"'], ['If-Match', '"1"']]],
+  [
+    'two If-Match',
+    [
+      ['If-Match', '"0"'],
+      ['If-Match', '"1"'],
+    ],
+  ],
   ['If-Match list', [['If-Match', '"0", "1"']]],
   ['If-Match *', [['If-Match', '*']]],
   ['weak If-Match', [['If-Match', 'W/"0"']]],
@@ -292,7 +348,13 @@ const ODD_HEADERS: Array<[string, Array<[string, string]>]> = [
   ['huge If-Match', [['If-Match', `"${'9'.repeat(40)}"`]]],
   ['negative If-Match', [['If-Match', '"-1"']]],
   ['empty If-Match', [['If-Match', '']]],
-  ['two correlation ids', [['X-Correlation-Id', 'a'], ['X-Correlation-Id', 'b']]],
+  [
+    'two correlation ids',
+    [
+      ['X-Correlation-Id', 'a'],
+      ['X-Correlation-Id', 'b'],
+    ],
+  ],
   ['long correlation id', [['X-Correlation-Id', 'c'.repeat(5_000)]]],
   ['correlation id with latin-1', [['X-Correlation-Id', 'caf\xe9']]],
   ['empty correlation id', [['X-Correlation-Id', '']]],
@@ -304,7 +366,13 @@ const ODD_HEADERS: Array<[string, Array<[string, string]>]> = [
 ];
 
 /** The ids the seeded ledger knows, for the documented path parameters. */
-const KNOWN_PATH_VALUES: Record<string, string> = { pairId: 'hx-pair', projectId: 'hx-proj', disbursementId: 'hx-d1', reportId: 'hx-r1', position: '1' };
+const KNOWN_PATH_VALUES: Record<string, string> = {
+  pairId: 'hx-pair',
+  projectId: 'hx-proj',
+  disbursementId: 'hx-d1',
+  reportId: 'hx-r1',
+  position: '1',
+};
 
 /** Statuses the HTTP layer itself answers for any route (body, headers, URL), not listed per operation. */
 const TRANSPORT_STATUSES = new Set([431]);
@@ -342,7 +410,12 @@ describe('hostile input on every documented route (never a 5xx, always the error
     if (reply.status >= 400) {
       const body = reply.body as Record<string, unknown>;
       const shaped =
-        typeof body === 'object' && body !== null && body.statusCode === reply.status && typeof body.error === 'string' && typeof body.code === 'string' && typeof body.message === 'string';
+        typeof body === 'object' &&
+        body !== null &&
+        body.statusCode === reply.status &&
+        typeof body.error === 'string' &&
+        typeof body.code === 'string' &&
+        typeof body.message === 'string';
       if (!shaped) problems.push(`not the error shape: ${where}`);
       if (!(reply.headers['content-type'] ?? '').startsWith('application/json')) problems.push(`error not JSON: ${where}`);
       if (!TRANSPORT_STATUSES.has(reply.status)) {
@@ -350,7 +423,8 @@ describe('hostile input on every documented route (never a 5xx, always the error
         const media = documented?.content?.['application/json'];
         const codes = [...Object.values(media?.examples ?? {}).map((example) => example.value.code), media?.example?.code];
         if (!documented) problems.push(`status not documented for the operation: ${where}`);
-        else if (shaped && !codes.includes(body.code as string)) problems.push(`code ${String(body.code)} not documented for ${reply.status} (${codes.join(', ')}): ${where}`);
+        else if (shaped && !codes.includes(body.code as string))
+          problems.push(`code ${String(body.code)} not documented for ${reply.status} (${codes.join(', ')}): ${where}`);
       }
     }
     const now = await api.head();
@@ -377,12 +451,13 @@ describe('hostile input on every documented route (never a 5xx, always the error
 
   /** Sends each case for each operation, with the operation's example body (if it takes one). */
   async function battery(
-    cases: (op: {
-      method: string;
-      path: string;
-      operation: Operation;
-      body: Record<string, unknown> | null;
-    }) => Array<{ label: string; target: string; headers?: Array<[string, string]>; body?: string | Buffer; expect?: (reply: RawReply) => void }>,
+    cases: (op: { method: string; path: string; operation: Operation; body: Record<string, unknown> | null }) => Array<{
+      label: string;
+      target: string;
+      headers?: Array<[string, string]>;
+      body?: string | Buffer;
+      expect?: (reply: RawReply) => void;
+    }>,
   ): Promise<string[]> {
     const problems: string[] = [];
     for (const { method, path, operation } of operations) {
@@ -390,7 +465,10 @@ describe('hostile input on every documented route (never a 5xx, always the error
       for (const request of cases({ method, path, operation, body })) {
         const headers = request.headers ?? [['Authorization', AUTH]];
         const sent = request.body ?? (body ? JSON.stringify(body) : undefined);
-        const withType: Array<[string, string]> = sent !== undefined && !headers.some(([name]) => name.toLowerCase() === 'content-type') && request.headers === undefined ? [...headers, ['Content-Type', 'application/json']] : headers;
+        const withType: Array<[string, string]> =
+          sent !== undefined && !headers.some(([name]) => name.toLowerCase() === 'content-type') && request.headers === undefined
+            ? [...headers, ['Content-Type', 'application/json']]
+            : headers;
         const reply = await raw(api.url, method, request.target, withType, sent);
         request.expect?.(reply);
         await check(problems, `${method} ${path} [${request.label}] ${request.target.slice(0, 120)}`, operation, reply);
@@ -409,7 +487,16 @@ describe('hostile input on every documented route (never a 5xx, always the error
   it("each command's documented example body is refused on the seeded ledger, so no hostile variant of it can append", async () => {
     const problems: string[] = [];
     for (const { method, path, operation } of operations.filter(({ operation }) => operation.requestBody)) {
-      const reply = await raw(api.url, method, pathFor(path, {}, operation), [['Authorization', AUTH], ['Content-Type', 'application/json']], JSON.stringify(commandBody(operation)));
+      const reply = await raw(
+        api.url,
+        method,
+        pathFor(path, {}, operation),
+        [
+          ['Authorization', AUTH],
+          ['Content-Type', 'application/json'],
+        ],
+        JSON.stringify(commandBody(operation)),
+      );
       if (![404, 409, 422].includes(reply.status)) problems.push(`${method} ${path} → ${reply.status} ${reply.text.slice(0, 160)}`);
       await check(problems, `${method} ${path} [example body]`, operation, reply);
     }
@@ -418,7 +505,9 @@ describe('hostile input on every documented route (never a 5xx, always the error
 
   it('bad path parameters are refused with 400 or 404 (414 when too long), never reaching the store', async () => {
     const problems = await battery(({ path }) =>
-      [...path.matchAll(/\{([^}]+)\}/g)].flatMap(([, name]) => HOSTILE_PATH_VALUES.map((value) => ({ label: `${name}=${value.slice(0, 20)}`, target: pathFor(path, { [name]: value }) }))),
+      [...path.matchAll(/\{([^}]+)\}/g)].flatMap(([, name]) =>
+        HOSTILE_PATH_VALUES.map((value) => ({ label: `${name}=${value.slice(0, 20)}`, target: pathFor(path, { [name]: value }) })),
+      ),
     );
     expect(problems).toEqual([]);
   });
@@ -441,7 +530,10 @@ describe('hostile input on every documented route (never a 5xx, always the error
       }
     }
     // Declared parameters still work, and authentication still comes first.
-    expect((await api.get('/projects/hx-proj?asOf=2024-06-30&minPosition=1')).body).toMatchObject({ asOf: '2024-06-30', delivered: { amount: '100.00' } });
+    expect((await api.get('/projects/hx-proj?asOf=2024-06-30&minPosition=1')).body).toMatchObject({
+      asOf: '2024-06-30',
+      delivered: { amount: '100.00' },
+    });
     expect((await api.get('/projects/hx-proj?asof=2024-06-30', { authorization: '' })).status).toBe(401);
     expect((await api.get('/health/live?verbose=1')).status).toBe(400);
   });
@@ -462,7 +554,11 @@ describe('hostile input on every documented route (never a 5xx, always the error
         .filter(([, value]) => typeof value === 'object' && value !== null)
         .flatMap(([field, value]) =>
           Object.keys(value as object).flatMap((inner) =>
-            HOSTILE_VALUES.map(([label, hostile]) => ({ label: `${field}.${inner}: ${label}`, target, body: JSON.stringify({ ...body, [field]: { ...(value as object), [inner]: hostile } }) })),
+            HOSTILE_VALUES.map(([label, hostile]) => ({
+              label: `${field}.${inner}: ${label}`,
+              target,
+              body: JSON.stringify({ ...body, [field]: { ...(value as object), [inner]: hostile } }),
+            })),
           ),
         );
       const wholeBodies = hostileBodies(body).map(([label, text]) => ({ label: `body ${label}`, target, body: text }));
@@ -475,7 +571,12 @@ describe('hostile input on every documented route (never a 5xx, always the error
     const problems = await battery(({ path, method, operation, body }) =>
       method === 'GET'
         ? []
-        : CONTENT_TYPES.map(([label, headers]) => ({ label, target: pathFor(path, {}, operation), headers: [['Authorization', AUTH], ...headers] as Array<[string, string]>, body: JSON.stringify(body ?? {}) })),
+        : CONTENT_TYPES.map(([label, headers]) => ({
+            label,
+            target: pathFor(path, {}, operation),
+            headers: [['Authorization', AUTH], ...headers] as Array<[string, string]>,
+            body: JSON.stringify(body ?? {}),
+          })),
     );
     expect(problems).toEqual([]);
   });
@@ -507,10 +608,14 @@ describe('hostile input on every documented route (never a 5xx, always the error
         : accepted.map((authorization) => ({
             label: authorization.replace(HARNESS_API_KEY, '<key>'),
             target: pathFor(path, {}, operation),
-            headers: [['Authorization', authorization], ...(body ? ([['Content-Type', 'application/json']] as Array<[string, string]>) : [])],
+            headers: [
+              ['Authorization', authorization],
+              ...(body ? ([['Content-Type', 'application/json']] as Array<[string, string]>) : []),
+            ],
             body: body ? '{}' : undefined,
             expect: (reply: RawReply) => {
-              if (reply.status === 401 || reply.status === 403) misread.push(`${method} ${path} [${authorization.replace(HARNESS_API_KEY, '<key>')}] → ${reply.status}`);
+              if (reply.status === 401 || reply.status === 403)
+                misread.push(`${method} ${path} [${authorization.replace(HARNESS_API_KEY, '<key>')}] → ${reply.status}`);
             },
           })),
     );
@@ -522,7 +627,11 @@ describe('hostile input on every documented route (never a 5xx, always the error
       ODD_HEADERS.map(([label, headers]) => ({
         label,
         target: pathFor(path, {}, operation),
-        headers: [['Authorization', AUTH], ...(body ? ([['Content-Type', 'application/json']] as Array<[string, string]>) : []), ...headers],
+        headers: [
+          ['Authorization', AUTH],
+          ...(body ? ([['Content-Type', 'application/json']] as Array<[string, string]>) : []),
+          ...headers,
+        ],
         body: body ? JSON.stringify(body) : undefined,
       })),
     );
@@ -531,14 +640,59 @@ describe('hostile input on every documented route (never a 5xx, always the error
 
   it("what Node's HTTP parser refuses (headers over the limit, a request that is not HTTP) is answered in the error shape too", async () => {
     const refusals = [
-      { label: 'headers over the limit', reply: await raw(api.url, 'GET', '/partner-pairs', [['Authorization', AUTH], ['X-Padding', 'p'.repeat(20_000)]]), status: 431, code: 'headers-too-large' },
-      { label: 'a space in the target', reply: await raw(api.url, 'GET', '/partner-pairs/hx-pair/summary?asOf=2024-01-01 08:00', [['Authorization', AUTH]]), status: 400, code: 'invalid-request' },
-      { label: 'a control character in a header', reply: await raw(api.url, 'GET', '/partner-pairs', [['Authorization', `${AUTH}\u0001`]]), status: 400, code: 'invalid-request' },
-      { label: 'a header without a colon', reply: await raw(api.url, 'GET', '/partner-pairs', [['Authorization', AUTH], ['X-Broken\r\nno colon here', 'x']]), status: 400, code: 'invalid-request' },
-      { label: 'two Content-Length', reply: await raw(api.url, 'POST', '/partner-pairs', [['Authorization', AUTH], ['Content-Type', 'application/json'], ['Content-Length', '1']], '{}'), status: 400, code: 'invalid-request' },
+      {
+        label: 'headers over the limit',
+        reply: await raw(api.url, 'GET', '/partner-pairs', [
+          ['Authorization', AUTH],
+          ['X-Padding', 'p'.repeat(20_000)],
+        ]),
+        status: 431,
+        code: 'headers-too-large',
+      },
+      {
+        label: 'a space in the target',
+        reply: await raw(api.url, 'GET', '/partner-pairs/hx-pair/summary?asOf=2024-01-01 08:00', [['Authorization', AUTH]]),
+        status: 400,
+        code: 'invalid-request',
+      },
+      {
+        label: 'a control character in a header',
+        reply: await raw(api.url, 'GET', '/partner-pairs', [['Authorization', `${AUTH}\u0001`]]),
+        status: 400,
+        code: 'invalid-request',
+      },
+      {
+        label: 'a header without a colon',
+        reply: await raw(api.url, 'GET', '/partner-pairs', [
+          ['Authorization', AUTH],
+          ['X-Broken\r\nno colon here', 'x'],
+        ]),
+        status: 400,
+        code: 'invalid-request',
+      },
+      {
+        label: 'two Content-Length',
+        reply: await raw(
+          api.url,
+          'POST',
+          '/partner-pairs',
+          [
+            ['Authorization', AUTH],
+            ['Content-Type', 'application/json'],
+            ['Content-Length', '1'],
+          ],
+          '{}',
+        ),
+        status: 400,
+        code: 'invalid-request',
+      },
     ];
     for (const { label, reply, status, code } of refusals) {
-      expect({ label, status: reply.status, body: reply.body }).toEqual({ label, status, body: { statusCode: status, error: expect.any(String), code, message: expect.any(String) } });
+      expect({ label, status: reply.status, body: reply.body }).toEqual({
+        label,
+        status,
+        body: { statusCode: status, error: expect.any(String), code, message: expect.any(String) },
+      });
       expect(reply.headers['content-type']).toMatch(/^application\/json/);
     }
     expect(await api.head()).toBe(head);

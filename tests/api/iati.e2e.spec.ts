@@ -14,7 +14,8 @@ const DIGITS: Record<string, number> = { CNY: 2, USD: 2 };
 function sums(activities: ParsedActivity[], type: '2' | '3'): Record<string, bigint> {
   const total: Record<string, bigint> = {};
   for (const activity of activities) {
-    for (const t of activity.transactions.filter((t) => t.type === type)) total[t.currency] = (total[t.currency] ?? 0n) + minorUnits(t.value, DIGITS[t.currency]);
+    for (const t of activity.transactions.filter((t) => t.type === type))
+      total[t.currency] = (total[t.currency] ?? 0n) + minorUnits(t.value, DIGITS[t.currency]);
   }
   return total;
 }
@@ -49,14 +50,33 @@ describe('GET /partner-pairs/:pairId/iati', () => {
     await ok('/partner-pairs', pairBody('iati-empty'));
     // A: revised up, then down; two tranches; active.
     await ok('/projects', projectBody('iati-a', 'iati-root', '1000.00', { title: TITLE, occasion: 'Joint meeting' }));
-    await ok('/projects/iati-a/pledge-revisions', { revisionId: 'a-r1', pledged: { amount: '1500.00', currency: 'CNY' }, reason: 'expanded', revisedOn: '2024-06-01' });
+    await ok('/projects/iati-a/pledge-revisions', {
+      revisionId: 'a-r1',
+      pledged: { amount: '1500.00', currency: 'CNY' },
+      reason: 'expanded',
+      revisedOn: '2024-06-01',
+    });
     await ok('/projects/iati-a/disbursements', disbursementBody('a-t1', '300.00', '2024-07-01'));
-    await ok('/projects/iati-a/pledge-revisions', { revisionId: 'a-r2', pledged: { amount: '1200.00', currency: 'CNY' }, reason: 'scaled back', revisedOn: '2024-08-01' });
+    await ok('/projects/iati-a/pledge-revisions', {
+      revisionId: 'a-r2',
+      pledged: { amount: '1200.00', currency: 'CNY' },
+      reason: 'scaled back',
+      revisedOn: '2024-08-01',
+    });
     await ok('/projects/iati-a/disbursements', disbursementBody('a-t2', '200.50', '2024-09-01'));
-    await ok('/projects/iati-a/disbursements/a-t1/corrections', { correctionId: 'a-t1-c1', amount: { amount: '250.00', currency: 'CNY' }, reason: 'entered wrongly', correctedOn: '2024-10-01' });
+    await ok('/projects/iati-a/disbursements/a-t1/corrections', {
+      correctionId: 'a-t1-c1',
+      amount: { amount: '250.00', currency: 'CNY' },
+      reason: 'entered wrongly',
+      correctedOn: '2024-10-01',
+    });
     // B: in USD, completed.
     await ok('/projects', projectBody('iati-b', 'iati-root', '500', { pledged: { amount: '500', currency: 'USD' } }));
-    await ok('/projects/iati-b/disbursements', { disbursementId: 'b-t1', amount: { amount: '100.00', currency: 'USD' }, disbursedOn: '2024-06-15' });
+    await ok('/projects/iati-b/disbursements', {
+      disbursementId: 'b-t1',
+      amount: { amount: '100.00', currency: 'USD' },
+      disbursedOn: '2024-06-15',
+    });
     await ok('/projects/iati-b/milestones', { milestone: 'completed', reachedOn: '2025-05-01' });
     // C: cancelled after a tranche.
     await ok('/projects', projectBody('iati-c', 'iati-root', '800.00'));
@@ -84,11 +104,20 @@ describe('GET /partner-pairs/:pairId/iati', () => {
       if (projects.length === 0) continue;
       const { activities, headers } = await iati(`/partner-pairs/${pairId}/iati`);
       expect(headers.get('content-disposition')).toBe(`attachment; filename="iati-activities-${pairId}.xml"`);
-      expect(activities.map((a) => a.identifier).sort()).toEqual(projects.map((p: { projectId: string }) => `CN-TEST-1-${p.projectId}`).sort());
-      expect(sums(activities.filter((a) => a.status !== '5'), '2')).toEqual(figures(summary.own.pledged));
+      expect(activities.map((a) => a.identifier).sort()).toEqual(
+        projects.map((p: { projectId: string }) => `CN-TEST-1-${p.projectId}`).sort(),
+      );
+      expect(
+        sums(
+          activities.filter((a) => a.status !== '5'),
+          '2',
+        ),
+      ).toEqual(figures(summary.own.pledged));
       expect(sums(activities, '3')).toEqual(figures(summary.own.delivered));
     }
-    const graphite = (await iati('/partner-pairs/shanghai-sanming/iati')).activities.find((a) => a.identifier === 'CN-TEST-1-sm-2024-graphite-anode')!;
+    const graphite = (await iati('/partner-pairs/shanghai-sanming/iati')).activities.find(
+      (a) => a.identifier === 'CN-TEST-1-sm-2024-graphite-anode',
+    )!;
     expect(graphite.roles).toEqual({ '1': 'Shanghai Municipality', '4': 'A Shanghai new materials company' });
     expect(graphite.transactions).toEqual([
       expect.objectContaining({ type: '2', date: '2024-05-07', value: '3000000000.00', currency: 'CNY', valueDate: '2024-05-07' }),
@@ -118,15 +147,26 @@ describe('GET /partner-pairs/:pairId/iati', () => {
     expect(a.transactions[2].description).toBe('Tranche a-t1, corrected from 300.00 to 250.00 CNY on 2024-10-01: entered wrongly');
 
     expect(byId['iati-b']).toMatchObject({ status: '3', dates: { '2': '2024-05-07', '4': '2025-05-01' }, defaultCurrency: 'USD' });
-    expect(byId['iati-b'].transactions.map((t) => [t.type, t.value, t.currency])).toEqual([['2', '500.00', 'USD'], ['3', '100.00', 'USD']]);
+    expect(byId['iati-b'].transactions.map((t) => [t.type, t.value, t.currency])).toEqual([
+      ['2', '500.00', 'USD'],
+      ['3', '100.00', 'USD'],
+    ]);
     expect(byId['iati-c']).toMatchObject({ status: '5', dates: { '2': '2024-05-07', '4': '2024-12-01' } });
-    expect(byId['iati-c'].transactions.map((t) => [t.type, t.value])).toEqual([['2', '800.00'], ['3', '50.00']]);
+    expect(byId['iati-c'].transactions.map((t) => [t.type, t.value])).toEqual([
+      ['2', '800.00'],
+      ['3', '50.00'],
+    ]);
 
     // The ledger's pledged counts the current pledge of projects not cancelled; delivered, every tranche.
     const summary = (await api.get('/partner-pairs/iati-root/summary')).body;
     expect(summary.own.pledged).toEqual({ CNY: '1200.00', USD: '500.00' });
     expect(summary.own.delivered).toEqual({ CNY: '500.50', USD: '100.00' });
-    expect(sums(activities.filter((x) => x.status !== '5'), '2')).toEqual(figures(summary.own.pledged));
+    expect(
+      sums(
+        activities.filter((x) => x.status !== '5'),
+        '2',
+      ),
+    ).toEqual(figures(summary.own.pledged));
     expect(sums(activities, '3')).toEqual(figures(summary.own.delivered));
 
     const tree = await iati('/partner-pairs/iati-root/iati?includeSubPairs=true');
@@ -134,7 +174,12 @@ describe('GET /partner-pairs/:pairId/iati', () => {
     const d = tree.activities.find((x) => x.identifier === 'CN-TEST-1-iati-d')!;
     expect(d.roles).toEqual({ '1': 'Donor of iati-sub', '4': 'Investor & Sons' });
     expect(tree.activities).toHaveLength(4);
-    expect(sums(tree.activities.filter((x) => x.status !== '5'), '2')).toEqual(figures(summary.total.pledged));
+    expect(
+      sums(
+        tree.activities.filter((x) => x.status !== '5'),
+        '2',
+      ),
+    ).toEqual(figures(summary.total.pledged));
     expect(sums(tree.activities, '3')).toEqual(figures(summary.total.delivered));
   });
 
@@ -148,22 +193,44 @@ describe('GET /partner-pairs/:pairId/iati', () => {
   it('answers 404 for an unknown pair or one without projects, 400 for bad parameters', async () => {
     expect((await api.get('/partner-pairs/no-such-pair/iati')).body).toMatchObject({ statusCode: 404, code: 'pair-not-found' });
     expect((await api.get('/partner-pairs/iati-empty/iati')).body).toMatchObject({ statusCode: 404, code: 'pair-has-no-projects' });
-    expect((await api.get('/partner-pairs/iati-root/iati?includeSubPairs=yes')).body).toMatchObject({ statusCode: 400, code: 'invalid-request' });
+    expect((await api.get('/partner-pairs/iati-root/iati?includeSubPairs=yes')).body).toMatchObject({
+      statusCode: 400,
+      code: 'invalid-request',
+    });
     expect((await api.get('/partner-pairs/Not%20An%20Id/iati')).body).toMatchObject({ statusCode: 400, code: 'invalid-request' });
   });
 });
 
 describe('the IATI reporting organisation', () => {
   it('comes from IATI_REPORTING_ORG_REF / _NAME / _TYPE, with a documented default, and bad values are refused at start-up', () => {
-    expect(loadConfig({ API_KEYS: 'auditor:a:key-0123456789abcdef' }).iatiReportingOrg).toEqual({ ref: 'XX-COMMITMENT-LEDGER', name: 'Paired-assistance commitment ledger', type: '10' });
-    expect(loadConfig({ API_KEYS: 'auditor:a:key-0123456789abcdef', IATI_REPORTING_ORG_REF: 'CN-USCC-1234', IATI_REPORTING_ORG_NAME: ' Fujian office ', IATI_REPORTING_ORG_TYPE: '15' }).iatiReportingOrg).toEqual({
+    expect(loadConfig({ API_KEYS: 'auditor:a:key-0123456789abcdef' }).iatiReportingOrg).toEqual({
+      ref: 'XX-COMMITMENT-LEDGER',
+      name: 'Paired-assistance commitment ledger',
+      type: '10',
+    });
+    expect(
+      loadConfig({
+        API_KEYS: 'auditor:a:key-0123456789abcdef',
+        IATI_REPORTING_ORG_REF: 'CN-USCC-1234',
+        IATI_REPORTING_ORG_NAME: ' Fujian office ',
+        IATI_REPORTING_ORG_TYPE: '15',
+      }).iatiReportingOrg,
+    ).toEqual({
       ref: 'CN-USCC-1234',
       name: 'Fujian office',
       type: '15',
     });
-    expect(() => loadConfig({ API_KEYS: 'auditor:a:key-0123456789abcdef', IATI_REPORTING_ORG_REF: 'no hyphen or spaces' })).toThrow('IATI_REPORTING_ORG_REF');
-    expect(() => loadConfig({ API_KEYS: 'auditor:a:key-0123456789abcdef', IATI_REPORTING_ORG_REF: 'LEDGER' })).toThrow('IATI_REPORTING_ORG_REF');
-    expect(() => loadConfig({ API_KEYS: 'auditor:a:key-0123456789abcdef', IATI_REPORTING_ORG_NAME: 'bad\u0007name' })).toThrow('IATI_REPORTING_ORG_NAME');
-    expect(() => loadConfig({ API_KEYS: 'auditor:a:key-0123456789abcdef', IATI_REPORTING_ORG_TYPE: 'government' })).toThrow('IATI_REPORTING_ORG_TYPE');
+    expect(() => loadConfig({ API_KEYS: 'auditor:a:key-0123456789abcdef', IATI_REPORTING_ORG_REF: 'no hyphen or spaces' })).toThrow(
+      'IATI_REPORTING_ORG_REF',
+    );
+    expect(() => loadConfig({ API_KEYS: 'auditor:a:key-0123456789abcdef', IATI_REPORTING_ORG_REF: 'LEDGER' })).toThrow(
+      'IATI_REPORTING_ORG_REF',
+    );
+    expect(() => loadConfig({ API_KEYS: 'auditor:a:key-0123456789abcdef', IATI_REPORTING_ORG_NAME: 'bad\u0007name' })).toThrow(
+      'IATI_REPORTING_ORG_NAME',
+    );
+    expect(() => loadConfig({ API_KEYS: 'auditor:a:key-0123456789abcdef', IATI_REPORTING_ORG_TYPE: 'government' })).toThrow(
+      'IATI_REPORTING_ORG_TYPE',
+    );
   });
 });

@@ -125,7 +125,14 @@ describe('structured logs (LOG_FORMAT=json)', () => {
     expect(command).toMatchObject({ level: 'debug', command: 'RegisterPartnerPair', outcome: 'created', durationMs: expect.any(Number) });
 
     const access = await lineWhere((line) => line.context === 'HTTP' && line.correlationId === 'logs-corr-1');
-    expect(access).toMatchObject({ level: 'info', method: 'POST', route: '/partner-pairs', path: '/partner-pairs', status: 201, durationMs: expect.any(Number) });
+    expect(access).toMatchObject({
+      level: 'info',
+      method: 'POST',
+      route: '/partner-pairs',
+      path: '/partner-pairs',
+      status: 201,
+      durationMs: expect.any(Number),
+    });
     expect(parsed().filter((line) => line.context === 'HTTP' && line.correlationId === 'logs-corr-1')).toHaveLength(1);
   });
 
@@ -134,7 +141,15 @@ describe('structured logs (LOG_FORMAT=json)', () => {
     const status = await new Promise<number>((resolve, reject) => {
       const request = httpRequest(
         url + '/partner-pairs',
-        { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-correlation-id': 'logs-corr-slow' } },
+        {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${KEY}`,
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+            'x-correlation-id': 'logs-corr-slow',
+          },
+        },
         (response) => {
           response.resume();
           response.on('end', () => resolve(response.statusCode ?? 0));
@@ -146,7 +161,9 @@ describe('structured logs (LOG_FORMAT=json)', () => {
       setTimeout(() => request.end(body.slice(10)), 200);
     });
     expect(status).toBe(201);
-    expect(await lineWhere((line) => line.context === 'Commands' && line.correlationId === 'logs-corr-slow')).toMatchObject({ command: 'RegisterPartnerPair' });
+    expect(await lineWhere((line) => line.context === 'Commands' && line.correlationId === 'logs-corr-slow')).toMatchObject({
+      command: 'RegisterPartnerPair',
+    });
   });
 
   it('uses the generated correlation id (the one echoed in the response) when the caller sends none, and logs refusals with their code', async () => {
@@ -159,20 +176,35 @@ describe('structured logs (LOG_FORMAT=json)', () => {
     const command = await lineWhere((line) => line.context === 'Commands' && line.correlationId === correlationId);
     expect(command).toMatchObject({ command: 'DisburseFunds', outcome: 'refused', code: 'exceeds-remaining-pledge' });
     const access = await lineWhere((line) => line.context === 'HTTP' && line.correlationId === correlationId);
-    expect(access).toMatchObject({ route: '/projects/:projectId/disbursements', path: '/projects/logs-project/disbursements', status: 422 });
+    expect(access).toMatchObject({
+      route: '/projects/:projectId/disbursements',
+      path: '/projects/logs-project/disbursements',
+      status: 422,
+    });
     // The route template and the path without its query string (a command reads none: unknown query parameters are refused).
     const read = await send('GET', '/projects/logs-project?minPosition=0', undefined, { 'x-correlation-id': 'logs-corr-query' });
     expect(read.status).toBe(200);
-    expect(await lineWhere((line) => line.context === 'HTTP' && line.correlationId === 'logs-corr-query')).toMatchObject({ route: '/projects/:projectId', path: '/projects/logs-project', status: 200 });
+    expect(await lineWhere((line) => line.context === 'HTTP' && line.correlationId === 'logs-corr-query')).toMatchObject({
+      route: '/projects/:projectId',
+      path: '/projects/logs-project',
+      status: 200,
+    });
   });
 
   it('writes access lines for requests refused before routing, and probes at debug level', async () => {
     const unknown = await send('GET', '/no-such-route', undefined, { 'x-correlation-id': 'logs-corr-404' });
     expect(unknown.status).toBe(404);
-    expect(await lineWhere((line) => line.context === 'HTTP' && line.correlationId === 'logs-corr-404')).toMatchObject({ status: 404, route: null, path: '/no-such-route' });
+    expect(await lineWhere((line) => line.context === 'HTTP' && line.correlationId === 'logs-corr-404')).toMatchObject({
+      status: 404,
+      route: null,
+      path: '/no-such-route',
+    });
 
     await send('GET', '/health/ready', undefined, { 'x-correlation-id': 'logs-corr-probe' });
-    expect(await lineWhere((line) => line.context === 'HTTP' && line.correlationId === 'logs-corr-probe')).toMatchObject({ level: 'debug', route: '/health/ready' });
+    expect(await lineWhere((line) => line.context === 'HTTP' && line.correlationId === 'logs-corr-probe')).toMatchObject({
+      level: 'debug',
+      route: '/health/ready',
+    });
   });
 
   it('never writes the key or the Authorization header', async () => {

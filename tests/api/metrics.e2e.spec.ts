@@ -67,7 +67,12 @@ describe('GET /metrics', () => {
     // The relay is off without KAFKA_BROKERS: said once, and no relay figures that could pass for a healthy one.
     expect(valueOf(samples, 'ledger_kafka_relay_enabled')).toBe(0);
     expect(samples.some((s) => s.name.startsWith('ledger_kafka_relay_') && s.name !== 'ledger_kafka_relay_enabled')).toBe(false);
-    for (const name of ['process_cpu_user_seconds_total', 'process_resident_memory_bytes', 'nodejs_heap_size_used_bytes', 'nodejs_eventloop_lag_seconds']) {
+    for (const name of [
+      'process_cpu_user_seconds_total',
+      'process_resident_memory_bytes',
+      'nodejs_heap_size_used_bytes',
+      'nodejs_eventloop_lag_seconds',
+    ]) {
       expect(samples.some((s) => s.name === name)).toBe(true);
     }
   });

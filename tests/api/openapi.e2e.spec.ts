@@ -29,7 +29,10 @@ interface Operation {
 type Document = {
   openapi: string;
   paths: Record<string, Record<string, Operation>>;
-  components: { schemas: Record<string, { properties?: Record<string, Record<string, unknown>>; required?: string[]; additionalProperties?: unknown }>; securitySchemes: Record<string, unknown> };
+  components: {
+    schemas: Record<string, { properties?: Record<string, Record<string, unknown>>; required?: string[]; additionalProperties?: unknown }>;
+    securitySchemes: Record<string, unknown>;
+  };
 };
 
 const DOCS_PREFIX = '/docs';
@@ -92,7 +95,8 @@ function requestDtoClasses(api: LedgerUnderTest): Array<new () => object> {
         const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, controller, methodKey) ?? {}) as Record<string, { index: number }>;
         const types = (Reflect.getMetadata('design:paramtypes', controller.prototype, methodKey) ?? []) as Array<new () => object>;
         for (const [key, { index }] of Object.entries(args)) {
-          if (key.split(':')[0] === String(RouteParamtypes.BODY) && typeof types[index] === 'function' && types[index] !== Object) classes.add(types[index]);
+          if (key.split(':')[0] === String(RouteParamtypes.BODY) && typeof types[index] === 'function' && types[index] !== Object)
+            classes.add(types[index]);
         }
       }
     }
@@ -114,7 +118,11 @@ function validatedProperties(dto: new () => object): Map<string, { optional: boo
 
 describe('OpenAPI at /docs', () => {
   const READER_KEY = 'docs-reader-key-0123456789';
-  const ledger = ledgerPerSuite({ READ_WAIT_TIMEOUT_MS: '100', BODY_LIMIT_BYTES: '2048', API_KEYS: `${HARNESS_API_KEYS},reader:docs.reader:${READER_KEY}` });
+  const ledger = ledgerPerSuite({
+    READ_WAIT_TIMEOUT_MS: '100',
+    BODY_LIMIT_BYTES: '2048',
+    API_KEYS: `${HARNESS_API_KEYS},reader:docs.reader:${READER_KEY}`,
+  });
   let api: LedgerUnderTest;
   let document: Document;
   beforeAll(async () => {
@@ -161,11 +169,23 @@ describe('OpenAPI at /docs', () => {
       const statuses = Object.keys(operation.responses);
       const success = statuses.filter((s) => /^2\d\d$/.test(s));
       expect([where, success.length > 0]).toEqual([where, true]);
-      for (const status of success) expect([where, status, Object.values(operation.responses[status].content ?? {})[0]?.schema]).toEqual([where, status, expect.any(Object)]);
+      for (const status of success)
+        expect([where, status, Object.values(operation.responses[status].content ?? {})[0]?.schema]).toEqual([
+          where,
+          status,
+          expect.any(Object),
+        ]);
       const errors = statuses.filter((s) => /^[45]\d\d$/.test(s));
-      for (const status of errors) expect([where, status, Object.values(operation.responses[status].content ?? {})[0]?.schema]).toEqual([where, status, expect.any(Object)]);
+      for (const status of errors)
+        expect([where, status, Object.values(operation.responses[status].content ?? {})[0]?.schema]).toEqual([
+          where,
+          status,
+          expect.any(Object),
+        ]);
       // At least one error in the ledger's one error shape (a 503 from /health, say, may answer the health report instead).
-      const shared = errors.filter((status) => operation.responses[status].content?.['application/json']?.schema?.$ref === '#/components/schemas/ErrorResponseDto');
+      const shared = errors.filter(
+        (status) => operation.responses[status].content?.['application/json']?.schema?.$ref === '#/components/schemas/ErrorResponseDto',
+      );
       expect([where, shared.length > 0]).toEqual([where, true]);
     }
   });
@@ -193,7 +213,9 @@ describe('OpenAPI at /docs', () => {
 
   it('documents every property of every request DTO, required exactly when validation requires it, and no others', () => {
     const dtos = requestDtoClasses(api);
-    expect(dtos.map((dto) => dto.name)).toEqual(expect.arrayContaining(['RegisterPartnerPairRequestDto', 'SignProjectRequestDto', 'DisburseFundsRequestDto']));
+    expect(dtos.map((dto) => dto.name)).toEqual(
+      expect.arrayContaining(['RegisterPartnerPairRequestDto', 'SignProjectRequestDto', 'DisburseFundsRequestDto']),
+    );
     const bodies = new Set(
       operations(document)
         .map(({ operation }) => operation.requestBody?.content['application/json']?.schema.$ref)
@@ -204,11 +226,18 @@ describe('OpenAPI at /docs', () => {
       expect([dto.name, schema === undefined ? 'undocumented' : 'documented']).toEqual([dto.name, 'documented']);
       const validated = validatedProperties(dto);
       expect([dto.name, Object.keys(schema.properties ?? {}).sort()]).toEqual([dto.name, [...validated.keys()].sort()]);
-      expect([dto.name, (schema.required ?? []).sort()]).toEqual([dto.name, [...validated].filter(([, p]) => !p.optional).map(([name]) => name).sort()]);
+      expect([dto.name, (schema.required ?? []).sort()]).toEqual([
+        dto.name,
+        [...validated]
+          .filter(([, p]) => !p.optional)
+          .map(([name]) => name)
+          .sort(),
+      ]);
       expect([dto.name, schema.additionalProperties]).toEqual([dto.name, false]);
       for (const [name, property] of Object.entries(schema.properties ?? {})) {
         const described = typeof property.description === 'string' || property.example !== undefined;
-        const typed = property.type !== undefined || property.enum !== undefined || property.$ref !== undefined || property.allOf !== undefined;
+        const typed =
+          property.type !== undefined || property.enum !== undefined || property.$ref !== undefined || property.allOf !== undefined;
         expect([dto.name, name, described && typed]).toEqual([dto.name, name, true]);
       }
       for (const { nested } of validated.values()) if (nested) check(nested);
@@ -239,7 +268,10 @@ describe('OpenAPI at /docs', () => {
     beforeAll(() => {
       // The document's schemas, addressable as "doc#/components/schemas/…".
       ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true });
-      ajv.addSchema(JSON.parse(JSON.stringify({ $id: 'doc', components: document.components }).replaceAll('"#/components/', '"doc#/components/')), 'doc');
+      ajv.addSchema(
+        JSON.parse(JSON.stringify({ $id: 'doc', components: document.components }).replaceAll('"#/components/', '"doc#/components/')),
+        'doc',
+      );
     });
 
     function schemaValidator(schema: object): ValidateFunction {
@@ -297,7 +329,9 @@ describe('OpenAPI at /docs', () => {
       expect((await post('/partner-pairs', '/partner-pairs', { ...pair, programme: 'aid' })).status).toBe(400);
       expect((await post('/partner-pairs', '/partner-pairs', { ...pair, donor: { name: 'Other', level: 'city' } })).status).toBe(409);
       expect((await post('/partner-pairs', '/partner-pairs', pairBody('docs-sub', { parentPairId: 'docs-none' }))).status).toBe(404);
-      expect((await post('/partner-pairs', '/partner-pairs', pairBody('docs-self', { donor: pair.donor, recipient: pair.donor }))).status).toBe(422);
+      expect(
+        (await post('/partner-pairs', '/partner-pairs', pairBody('docs-self', { donor: pair.donor, recipient: pair.donor }))).status,
+      ).toBe(422);
       const form = await api.send('POST', '/partner-pairs', 'pairId=x', { 'content-type': 'application/x-www-form-urlencoded' });
       conforms('POST', '/partner-pairs', form);
       expect(form.status).toBe(415);
@@ -313,16 +347,34 @@ describe('OpenAPI at /docs', () => {
       const tranche = disbursementBody('docs-t1', '400.50');
       requestConforms('/projects/{projectId}/disbursements', tranche);
       expect((await post('/projects/docs-project/disbursements', '/projects/{projectId}/disbursements', tranche)).status).toBe(201);
-      expect((await post('/projects/docs-project/disbursements', '/projects/{projectId}/disbursements', disbursementBody('docs-t2', '700'))).status).toBe(422);
-      expect((await post('/projects/docs-project/disbursements', '/projects/{projectId}/disbursements', tranche, { 'if-match': '"0"' })).status).toBe(200);
-      expect((await post('/projects/docs-project/disbursements', '/projects/{projectId}/disbursements', disbursementBody('docs-t3', '1'), { 'if-match': '"0"' })).status).toBe(409);
-      expect((await post('/projects/docs-project/disbursements', '/projects/{projectId}/disbursements', tranche, { 'if-match': 'zero' })).status).toBe(400);
+      expect(
+        (await post('/projects/docs-project/disbursements', '/projects/{projectId}/disbursements', disbursementBody('docs-t2', '700')))
+          .status,
+      ).toBe(422);
+      expect(
+        (await post('/projects/docs-project/disbursements', '/projects/{projectId}/disbursements', tranche, { 'if-match': '"0"' })).status,
+      ).toBe(200);
+      expect(
+        (
+          await post('/projects/docs-project/disbursements', '/projects/{projectId}/disbursements', disbursementBody('docs-t3', '1'), {
+            'if-match': '"0"',
+          })
+        ).status,
+      ).toBe(409);
+      expect(
+        (await post('/projects/docs-project/disbursements', '/projects/{projectId}/disbursements', tranche, { 'if-match': 'zero' })).status,
+      ).toBe(400);
       expect((await post('/projects/Not-An-Id/disbursements', '/projects/{projectId}/disbursements', tranche)).status).toBe(400);
       expect((await post(`/projects/${'p'.repeat(300)}/disbursements`, '/projects/{projectId}/disbursements', tranche)).status).toBe(414);
       const jobs = jobsBody('docs-j1', 320);
       requestConforms('/projects/{projectId}/jobs', jobs);
       expect((await post('/projects/docs-project/jobs', '/projects/{projectId}/jobs', jobs)).status).toBe(201);
-      const revision = { revisionId: 'docs-r1', pledged: { amount: '1200.00', currency: 'CNY' }, reason: 'second phase', revisedOn: '2025-03-01' };
+      const revision = {
+        revisionId: 'docs-r1',
+        pledged: { amount: '1200.00', currency: 'CNY' },
+        reason: 'second phase',
+        revisedOn: '2025-03-01',
+      };
       requestConforms('/projects/{projectId}/pledge-revisions', revision);
       expect((await post('/projects/docs-project/pledge-revisions', '/projects/{projectId}/pledge-revisions', revision)).status).toBe(201);
       const milestone = { milestone: 'landed', reachedOn: '2024-06-01' };
@@ -337,14 +389,19 @@ describe('OpenAPI at /docs', () => {
     it('for reads: answers, not found, bad query values and a read that waited too long', async () => {
       await post('/projects/docs-project/jobs', '/projects/{projectId}/jobs', jobsBody('docs-j2', 5));
       expect((await get('/partner-pairs', '/partner-pairs')).body.pairs.map((p: { pairId: string }) => p.pairId)).toContain('docs-pair');
-      expect((await get('/partner-pairs/docs-pair/summary', '/partner-pairs/{pairId}/summary')).body.own.pledged).toEqual({ CNY: '1200.00' });
+      expect((await get('/partner-pairs/docs-pair/summary', '/partner-pairs/{pairId}/summary')).body.own.pledged).toEqual({
+        CNY: '1200.00',
+      });
       expect((await get('/partner-pairs/docs-none/summary', '/partner-pairs/{pairId}/summary')).status).toBe(404);
       expect((await get('/partner-pairs/docs-pair/breakdown?by=sector&scope=own', '/partner-pairs/{pairId}/breakdown')).status).toBe(200);
       expect((await get('/partner-pairs/docs-pair/breakdown?by=colour', '/partner-pairs/{pairId}/breakdown')).status).toBe(400);
       expect((await get('/partner-pairs/docs-pair/projects', '/partner-pairs/{pairId}/projects')).body.projects).toHaveLength(2);
       const project = await get('/projects/docs-project', '/projects/{projectId}');
       expect(project.body.status).toBe('active');
-      expect((await get('/projects/docs-cancelled', '/projects/{projectId}')).body.cancellation).toEqual({ reason: 'the investor withdrew', cancelledOn: '2025-01-15' });
+      expect((await get('/projects/docs-cancelled', '/projects/{projectId}')).body.cancellation).toEqual({
+        reason: 'the investor withdrew',
+        cancelledOn: '2025-01-15',
+      });
       expect((await get('/projects/docs-none', '/projects/{projectId}')).status).toBe(404);
       expect((await get('/projects/docs-project/history', '/projects/{projectId}/history')).body.events.length).toBeGreaterThan(3);
       expect((await get('/projects/docs-project/history?minPosition=999999', '/projects/{projectId}/history')).status).toBe(503);
@@ -391,19 +448,31 @@ describe('OpenAPI at /docs', () => {
       requestConforms(fixPath, fix);
       expect((await post('/projects/docs-project/disbursements/docs-t1/corrections', fixPath, fix)).status).toBe(201);
       expect((await post('/projects/docs-project/disbursements/docs-t1/corrections', fixPath, fix)).status).toBe(200);
-      expect((await post('/projects/docs-project/disbursements/docs-t1/corrections', fixPath, { ...fix, reason: 'other' })).status).toBe(409);
-      expect((await post('/projects/docs-project/disbursements/docs-none/corrections', fixPath, { ...fix, correctionId: 'docs-c2' })).status).toBe(404);
-      expect((await post('/projects/docs-project/disbursements/docs-t1/corrections', fixPath, { ...fix, correctionId: 'docs-c2' })).status).toBe(422);
+      expect((await post('/projects/docs-project/disbursements/docs-t1/corrections', fixPath, { ...fix, reason: 'other' })).status).toBe(
+        409,
+      );
+      expect(
+        (await post('/projects/docs-project/disbursements/docs-none/corrections', fixPath, { ...fix, correctionId: 'docs-c2' })).status,
+      ).toBe(404);
+      expect(
+        (await post('/projects/docs-project/disbursements/docs-t1/corrections', fixPath, { ...fix, correctionId: 'docs-c2' })).status,
+      ).toBe(422);
       const jobsFix = { correctionId: 'docs-c3', jobs: 300, reason: 'counted twice', correctedOn: '2025-03-01' };
       const jobsPath = '/projects/{projectId}/jobs/{reportId}/corrections';
       requestConforms(jobsPath, jobsFix);
       expect((await post('/projects/docs-project/jobs/docs-j1/corrections', jobsPath, jobsFix)).status).toBe(201);
       expect((await post('/projects/docs-project/jobs/docs-j1/corrections', jobsPath, { ...jobsFix, jobs: -1 })).status).toBe(400);
 
-      const summary = await get('/partner-pairs/docs-pair/summary?asOf=2024-12-31&knownAt=2030-01-01T00:00:00Z', '/partner-pairs/{pairId}/summary');
+      const summary = await get(
+        '/partner-pairs/docs-pair/summary?asOf=2024-12-31&knownAt=2030-01-01T00:00:00Z',
+        '/partner-pairs/{pairId}/summary',
+      );
       expect(summary.body).toMatchObject({ asOf: '2024-12-31', knownAt: '2030-01-01T00:00:00.000Z' });
       expect((await get('/partner-pairs/docs-pair/summary?asOf=someday', '/partner-pairs/{pairId}/summary')).status).toBe(400);
-      expect((await get('/projects/docs-project?asOf=2024-12-31', '/projects/{projectId}')).body.delivered).toEqual({ amount: '0.00', currency: 'CNY' });
+      expect((await get('/projects/docs-project?asOf=2024-12-31', '/projects/{projectId}')).body.delivered).toEqual({
+        amount: '0.00',
+        currency: 'CNY',
+      });
       expect((await get('/projects/docs-project?asOf=2024-01-01', '/projects/{projectId}')).status).toBe(404);
       expect((await get('/projects/docs-project?knownAt=2024-01-01T00:00:00', '/projects/{projectId}')).status).toBe(400);
     });

@@ -34,7 +34,16 @@ describe('projection operations: parked events', () => {
     expect(body).toEqual({
       head: await api.head(),
       projections: [
-        expect.objectContaining({ name: 'ledger-read-models', state: 'live', degraded: false, lag: 0, lastError: null, parkedCount: 0, parked: [], rebuild: null }),
+        expect.objectContaining({
+          name: 'ledger-read-models',
+          state: 'live',
+          degraded: false,
+          lag: 0,
+          lastError: null,
+          parkedCount: 0,
+          parked: [],
+          rebuild: null,
+        }),
       ],
       // Without KAFKA_BROKERS the relay is off; with it, its checkpoint and lag show here (tests/kafka/relay.e2e.spec.ts).
       relay: { enabled: false, head: await api.head() },
@@ -65,9 +74,28 @@ describe('projection operations: parked events', () => {
     const projection = await until(api, (p) => p.checkpoint >= tranche.body.position);
     expect(projection).toMatchObject({ state: 'degraded', degraded: true, lag: 0, lastError: null, parkedCount: 3 });
     expect(projection.parked).toEqual([
-      expect.objectContaining({ position: badTranche, streamId: 'project-bad', type: 'FundsDisbursed', blockedBy: null, attempts: 1, error: expect.stringContaining('amount must be') }),
-      expect.objectContaining({ position: lateSigning, streamId: 'project-late', type: 'ProjectSigned', blockedBy: null, error: 'unknown partner pair p-late' }),
-      expect.objectContaining({ position: lateTranche, streamId: 'project-late', type: 'FundsDisbursed', blockedBy: lateSigning, attempts: 0 }),
+      expect.objectContaining({
+        position: badTranche,
+        streamId: 'project-bad',
+        type: 'FundsDisbursed',
+        blockedBy: null,
+        attempts: 1,
+        error: expect.stringContaining('amount must be'),
+      }),
+      expect.objectContaining({
+        position: lateSigning,
+        streamId: 'project-late',
+        type: 'ProjectSigned',
+        blockedBy: null,
+        error: 'unknown partner pair p-late',
+      }),
+      expect.objectContaining({
+        position: lateTranche,
+        streamId: 'project-late',
+        type: 'FundsDisbursed',
+        blockedBy: lateSigning,
+        attempts: 0,
+      }),
     ]);
     for (const parked of projection.parked) {
       expect(parked.eventId).toMatch(/^[0-9a-f-]{36}$/);
@@ -88,9 +116,15 @@ describe('projection operations: parked events', () => {
     const before = (await api.get('/admin/projections')).body;
     const notFirst = await api.post(`/admin/projections/parked/${lateTranche}/retry`, {});
     expect(notFirst).toMatchObject({ status: 409, body: { code: 'parked-event-not-first', first: lateSigning } });
-    expect(await api.post('/admin/projections/parked/424242424242/retry', {})).toMatchObject({ status: 404, body: { code: 'parked-event-not-found' } });
+    expect(await api.post('/admin/projections/parked/424242424242/retry', {})).toMatchObject({
+      status: 404,
+      body: { code: 'parked-event-not-found' },
+    });
     for (const bad of ['abc', '0', '-1', '1.5', '9999999999999999']) {
-      expect(await api.post(`/admin/projections/parked/${bad}/retry`, {})).toMatchObject({ status: 400, body: { code: 'invalid-request' } });
+      expect(await api.post(`/admin/projections/parked/${bad}/retry`, {})).toMatchObject({
+        status: 400,
+        body: { code: 'invalid-request' },
+      });
     }
     expect((await api.get('/admin/projections')).body).toEqual(before);
   });
@@ -114,8 +148,16 @@ describe('projection operations: parked events', () => {
 
     const retry = await api.post(`/admin/projections/parked/${lateSigning}/retry`, {});
     expect(retry).toMatchObject({ status: 200, body: { applied: [lateSigning, lateTranche], stillParked: [], parkedCount: 1 } });
-    expect((await api.get('/projects/late')).body).toMatchObject({ pledged: { amount: '80.00' }, delivered: { amount: '20.00' }, remaining: { amount: '60.00' }, revision: 1 });
-    expect((await api.get('/partner-pairs/p-main/summary')).body.total).toMatchObject({ pledged: { CNY: '880.00' }, delivered: { CNY: '50.00' } });
+    expect((await api.get('/projects/late')).body).toMatchObject({
+      pledged: { amount: '80.00' },
+      delivered: { amount: '20.00' },
+      remaining: { amount: '60.00' },
+      revision: 1,
+    });
+    expect((await api.get('/partner-pairs/p-main/summary')).body.total).toMatchObject({
+      pledged: { CNY: '880.00' },
+      delivered: { CNY: '50.00' },
+    });
 
     // The bad amount fails again under retry-all; it stays parked and the projection degraded.
     const all = await api.post('/admin/projections/parked/retry', {});

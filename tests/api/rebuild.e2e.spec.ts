@@ -56,7 +56,11 @@ describe('npm run rebuild while the API runs', () => {
     let last = 0;
     for (let i = 0; rebuilding || i < 5; i++) {
       const started = performance.now();
-      const write = await api.post('/projects/project-1/disbursements', { disbursementId: `live-${i}`, amount: { amount: '1.00', currency: 'CNY' }, disbursedOn: '2024-06-01' });
+      const write = await api.post('/projects/project-1/disbursements', {
+        disbursementId: `live-${i}`,
+        amount: { amount: '1.00', currency: 'CNY' },
+        disbursedOn: '2024-06-01',
+      });
       const read = await api.get('/partner-pairs/pair-1/summary');
       slowest.push(performance.now() - started);
       expect([write.status, read.status]).toEqual([201, 200]);

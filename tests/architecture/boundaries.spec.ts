@@ -124,7 +124,10 @@ describe('the boundary check (npm run lint:deps)', () => {
       const { violations, cruised: seen } = await depcruise(probes.map(([file]) => file));
       cruised = seen;
       for (const [name, probe] of Object.entries(PROBES)) {
-        found.set(name, violations.filter((violation) => violation.from in probe.files));
+        found.set(
+          name,
+          violations.filter((violation) => violation.from in probe.files),
+        );
       }
     } finally {
       for (const [file] of probes) rmSync(join(root, file), { force: true });

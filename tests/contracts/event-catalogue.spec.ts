@@ -24,9 +24,17 @@ describe('the published event contract', () => {
   });
 
   it('describes both topics and every event type in an AsyncAPI 3 document', () => {
-    const document = asyncApiDocument() as { asyncapi: string; channels: Record<string, { address: string; messages: object }>; components: { messages: object } };
+    const document = asyncApiDocument() as {
+      asyncapi: string;
+      channels: Record<string, { address: string; messages: object }>;
+      components: { messages: object };
+    };
     expect(document.asyncapi).toBe('3.0.0');
-    expect(Object.values(document.channels).map((c) => c.address).sort()).toEqual(['commitments.partner-pairs', 'commitments.projects']);
+    expect(
+      Object.values(document.channels)
+        .map((c) => c.address)
+        .sort(),
+    ).toEqual(['commitments.partner-pairs', 'commitments.projects']);
     const inChannels = Object.values(document.channels).flatMap((c) => Object.keys(c.messages));
     expect(inChannels.sort()).toEqual(Object.keys(EVENT_CATALOGUE).sort());
     expect(Object.keys(document.components.messages).sort()).toEqual(Object.keys(EVENT_CATALOGUE).sort());
@@ -40,7 +48,7 @@ describe('the published event contract', () => {
       for (const command of scenario(3, 5)) await api.post(command.path, command.body);
     });
 
-    it('every published envelope validates against its event type\'s schema', async () => {
+    it("every published envelope validates against its event type's schema", async () => {
       const events = await api.events.readAll({ maxCount: 100_000 });
       const types = new Set(events.map((event) => event.type));
       expect([...types].sort()).toEqual(Object.keys(EVENT_CATALOGUE).sort());

@@ -40,13 +40,20 @@ describe('the dashboard files over HTTP', () => {
     const html = source('index.html').toString('utf8');
     const referenced = [...html.matchAll(/(?:src|href)="\/dashboard\/assets\/([^"]+)"/g)].map((m) => m[1]);
     for (const name of ASSETS.filter((file) => file.endsWith('.js'))) {
-      for (const m of source(name).toString('utf8').matchAll(/from '\.\/([^']+)'/g)) referenced.push(m[1]);
+      for (const m of source(name)
+        .toString('utf8')
+        .matchAll(/from '\.\/([^']+)'/g))
+        referenced.push(m[1]);
     }
     expect(new Set(referenced)).toEqual(new Set(ASSETS));
     const types: Record<string, string> = { js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8', svg: 'image/svg+xml' };
     for (const name of ASSETS) {
       const reply = await ledger().get(`/dashboard/assets/${name}`);
-      expect({ name, status: reply.status, type: reply.headers.get('content-type') }).toEqual({ name, status: 200, type: types[name.split('.').pop()!] });
+      expect({ name, status: reply.status, type: reply.headers.get('content-type') }).toEqual({
+        name,
+        status: 200,
+        type: types[name.split('.').pop()!],
+      });
       expect(reply.headers.get('etag')).toMatch(/^"/);
       expect(reply.headers.get('content-security-policy')).toContain("default-src 'none'");
       const etag = reply.headers.get('etag')!;
@@ -60,7 +67,12 @@ describe('the dashboard files over HTTP', () => {
     expect(html).not.toMatch(/<script\b[^>]*>\s*[^<\s]/);
     expect(html).not.toMatch(/<style\b|\sstyle="|\son[a-z]+=/i);
     for (const name of ASSETS.filter((file) => file.endsWith('.js'))) {
-      expect({ name, unsafe: /innerHTML|outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function|setAttribute\('style'/.test(source(name).toString('utf8')) }).toEqual({
+      expect({
+        name,
+        unsafe: /innerHTML|outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function|setAttribute\('style'/.test(
+          source(name).toString('utf8'),
+        ),
+      }).toEqual({
         name,
         unsafe: false,
       });
@@ -92,7 +104,11 @@ describe('the dashboard from the build', () => {
   it('is served by the built server in dist/ from the same files', async () => {
     const server = await startServerProcess(tempDataDir());
     try {
-      for (const [path, file] of [['/dashboard', 'index.html'], ['/dashboard/assets/app.js', 'app.js'], ['/dashboard/assets/chart.js', 'chart.js']]) {
+      for (const [path, file] of [
+        ['/dashboard', 'index.html'],
+        ['/dashboard/assets/app.js', 'app.js'],
+        ['/dashboard/assets/chart.js', 'chart.js'],
+      ]) {
         const response = await fetch(server.url + path);
         expect(response.status).toBe(200);
         expect(Buffer.from(await response.arrayBuffer()).equals(source(file))).toBe(true);

@@ -36,7 +36,10 @@ function chineseUnits(amount: string): string {
   const unit = minor >= 100_000_000n * one ? ['亿', 100_000_000n * one] : minor >= 10_000n * one ? ['万', 10_000n * one] : ['', one];
   const [suffix, size] = unit as [string, bigint];
   const integer = minor / size;
-  let rest = (minor % size).toString().padStart((size.toString().length - 1), '0').replace(/0+$/, '');
+  let rest = (minor % size)
+    .toString()
+    .padStart(size.toString().length - 1, '0')
+    .replace(/0+$/, '');
   if (size === 1n) rest = '';
   return `${integer}${rest ? `.${rest}` : ''}${suffix}`;
 }
@@ -60,7 +63,8 @@ describe('the dashboard in headless Chromium', () => {
   };
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium) or set CHROMIUM_PATH`);
+    if (!existsSync(CHROMIUM))
+      throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium) or set CHROMIUM_PATH`);
     api = await LedgerUnderTest.start(undefined, { API_KEYS });
     await loadDashboardData(api);
     browser = await chromium.launch({
@@ -140,7 +144,8 @@ describe('the dashboard in headless Chromium', () => {
     const chart = page.locator('.chart-section svg.chart').first();
     expect(await chart.getAttribute('data-currency')).toBe('CNY');
     const colours = await chart.evaluate((svg) => {
-      const rgb = (selector: string) => getComputedStyle(svg.querySelector(selector)!).fill.match(/\d+/g)!.map(Number) as [number, number, number];
+      const rgb = (selector: string) =>
+        getComputedStyle(svg.querySelector(selector)!).fill.match(/\d+/g)!.map(Number) as [number, number, number];
       return { pledged: rgb('.bar-pledged'), delivered: rgb('.bar-delivered') };
     });
     expect(colours.pledged).not.toEqual(colours.delivered);
@@ -159,7 +164,10 @@ describe('the dashboard in headless Chromium', () => {
     const full = Math.max(...all.map((band) => band.width));
     expect(full).toBeGreaterThan(300);
     expect(new Set(all.map((band) => band.left)).size).toBe(1);
-    for (const [kind, amounts] of [['pledged', pledged], ['delivered', delivered]] as const) {
+    for (const [kind, amounts] of [
+      ['pledged', pledged],
+      ['delivered', delivered],
+    ] as const) {
       // One bar per row that has an amount, top to bottom in the rows' order.
       const drawn = amounts.filter((amount) => amount > 0n);
       expect(bands[kind]).toHaveLength(drawn.length);
@@ -168,7 +176,12 @@ describe('the dashboard in headless Chromium', () => {
         expect(band.pixels).toBe(band.width * 15); // a solid rectangle
         // Length ∝ amount: within a pixel of the exact proportion of the longest bar.
         const expected = (Number((drawn[index] * 1_000_000n) / largest) / 1_000_000) * full;
-        expect({ kind, index, width: band.width, withinAPixel: Math.abs(band.width - expected) <= 1 }).toEqual({ kind, index, width: band.width, withinAPixel: true });
+        expect({ kind, index, width: band.width, withinAPixel: Math.abs(band.width - expected) <= 1 }).toEqual({
+          kind,
+          index,
+          width: band.width,
+          withinAPixel: true,
+        });
       }
     }
 
@@ -183,27 +196,34 @@ describe('the dashboard in headless Chromium', () => {
     await page.selectOption('.chart-section .currency-select', 'CNY');
   });
 
-  it('drills down from a pair to its sub-pairs, to a sub-pair\'s projects, to one project, with breadcrumbs', async () => {
+  it("drills down from a pair to its sub-pairs, to a sub-pair's projects, to one project, with breadcrumbs", async () => {
     await page.click('tr[data-id="fujian-changji"] [data-field="pair"] a');
     await ready('pair', 'fujian-changji');
     const fujian = await read('/partner-pairs/fujian-changji/summary');
-    expect(await page.locator('table.pairs-table tbody tr').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-id')))).toEqual(fujian.subPairIds);
+    expect(await page.locator('table.pairs-table tbody tr').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-id')))).toEqual(
+      fujian.subPairIds,
+    );
     for (const subPairId of fujian.subPairIds) await expectPairRow(subPairId);
     expect(await moneyTexts('.card[data-field="totalPledged"]')).toEqual(expectedMoney(fujian.total.pledged));
     expect(await moneyTexts('.card[data-field="ownDelivered"]')).toEqual(expectedMoney(fujian.own.delivered));
-    expect(await page.locator('#crumbs li').allTextContents()).toEqual(['All pairs', 'Fujian Province → Changji Hui Autonomous Prefecture']);
+    expect(await page.locator('#crumbs li').allTextContents()).toEqual([
+      'All pairs',
+      'Fujian Province → Changji Hui Autonomous Prefecture',
+    ]);
 
     await page.click('tr[data-id="quanzhou-changji"] [data-field="pair"] a');
     await ready('pair', 'quanzhou-changji');
     const projects = (await read('/partner-pairs/quanzhou-changji/projects')).projects;
     expect(projects.length).toBe(2);
-    expect(await page.locator('table.projects-table tbody tr').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-id')))).toEqual(
-      projects.map((project: { projectId: string }) => project.projectId),
-    );
+    expect(
+      await page.locator('table.projects-table tbody tr').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-id'))),
+    ).toEqual(projects.map((project: { projectId: string }) => project.projectId));
     for (const project of projects) {
       const row = `table.projects-table tr[data-id="${project.projectId}"]`;
       for (const field of ['pledged', 'delivered', 'remaining'] as const) {
-        expect(await moneyTexts(`${row} [data-field="${field}"]`)).toEqual(expectedMoney({ [project[field].currency]: project[field].amount }));
+        expect(await moneyTexts(`${row} [data-field="${field}"]`)).toEqual(
+          expectedMoney({ [project[field].currency]: project[field].amount }),
+        );
       }
       expect(await page.textContent(`${row} [data-field="status"]`)).toBe(project.status);
     }
@@ -280,7 +300,9 @@ describe('the dashboard in headless Chromium', () => {
       fresh.setDefaultTimeout(10_000);
       await fresh.goto(`${api.url}/dashboard#key=${wrong}`);
       await fresh.waitForSelector('#key-message', { state: 'visible' });
-      expect(await fresh.textContent('#key-message')).toContain('The API did not accept this key (401 Unauthorized: this API key is not valid)');
+      expect(await fresh.textContent('#key-message')).toContain(
+        'The API did not accept this key (401 Unauthorized: this API key is not valid)',
+      );
       expect(await fresh.isVisible('#key-form')).toBe(true);
       expect(await fresh.isVisible('#main')).toBe(false);
       expect(fresh.url()).not.toContain(wrong);
@@ -302,7 +324,12 @@ describe('the dashboard in headless Chromium', () => {
     const title = `<script>window.xss=2</script><b>bold</b> & "quotes"`;
     const pair = await api.post(
       '/partner-pairs',
-      { pairId: 'xss-pair', programme: 'paired-cooperation', donor: { name: donor, level: 'province' }, recipient: { name: '<svg onload=window.xss=3>', level: 'city' } },
+      {
+        pairId: 'xss-pair',
+        programme: 'paired-cooperation',
+        donor: { name: donor, level: 'province' },
+        recipient: { name: '<svg onload=window.xss=3>', level: 'city' },
+      },
       operator,
     );
     expect(pair.status).toBe(201);
@@ -330,12 +357,22 @@ describe('the dashboard in headless Chromium', () => {
     const readyAt = (view: string, id: string, when: string, on = page) =>
       on.waitForSelector(`main[data-state="ready"][data-view="${view}"][data-id="${id}"][data-as-of="${when}"]`);
     /** Chromium logs each refused fetch (a 404 for what did not exist then) as a console error: those are expected here. */
-    const unexpected = () => problems.filter((problem) => !/Failed to load resource: the server responded with a status of 404/.test(problem));
+    const unexpected = () =>
+      problems.filter((problem) => !/Failed to load resource: the server responded with a status of 404/.test(problem));
 
     beforeAll(async () => {
       // Facts after the as-of date: a pair established later (with a project), a project signed later in a pair that existed.
       const commands: Array<[string, unknown]> = [
-        ['/partner-pairs', { pairId: 'late-pair', programme: 'paired-assistance', donor: { name: 'Late Donor', level: 'province' }, recipient: { name: 'Late Recipient', level: 'city' }, establishedOn: '2024-08-01' }],
+        [
+          '/partner-pairs',
+          {
+            pairId: 'late-pair',
+            programme: 'paired-assistance',
+            donor: { name: 'Late Donor', level: 'province' },
+            recipient: { name: 'Late Recipient', level: 'city' },
+            establishedOn: '2024-08-01',
+          },
+        ],
         ['/projects', projectBody('late-pair-mill', 'late-pair', '5000000.00', { signedOn: '2024-08-15' })],
         ['/projects', projectBody('qz-late-dyeworks', 'quanzhou-changji', '70000000.00', { title: 'Dyeworks', signedOn: '2024-09-01' })],
       ];
@@ -360,16 +397,18 @@ describe('the dashboard in headless Chromium', () => {
       expect(await page.textContent('#slice-text')).toBe(`Figures as of ${asOf}`);
 
       const topLevel = (await read('/partner-pairs')).pairs.filter((pair: { parentPairId: string | null }) => pair.parentPairId === null);
-      expect(await page.locator('table.pairs-table tbody tr').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-id')))).toEqual(
-        topLevel.map((pair: { pairId: string }) => pair.pairId),
-      );
+      expect(
+        await page.locator('table.pairs-table tbody tr').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-id'))),
+      ).toEqual(topLevel.map((pair: { pairId: string }) => pair.pairId));
       let absent = 0;
       for (const { pairId } of topLevel) {
         const then = await api.get(`/partner-pairs/${pairId}/summary?asOf=${asOf}`, reader);
         if (then.status === 404) {
           absent++;
           expect(await page.getAttribute(`tr[data-id="${pairId}"]`, 'data-absent')).toBe('');
-          expect(await page.textContent(`tr[data-id="${pairId}"] [data-field="absent"]`)).toBe(`did not exist as of ${asOf} (established 2024-08-01)`);
+          expect(await page.textContent(`tr[data-id="${pairId}"] [data-field="absent"]`)).toBe(
+            `did not exist as of ${asOf} (established 2024-08-01)`,
+          );
         } else {
           expect(then.status).toBe(200);
           await expectPairRow(pairId, `?asOf=${asOf}`);
@@ -384,7 +423,7 @@ describe('the dashboard in headless Chromium', () => {
       expect(unexpected()).toEqual([]);
     });
 
-    it('drills down at the same date: pair, sub-pair and project figures equal the API\'s ?asOf answers; later projects are left out', async () => {
+    it("drills down at the same date: pair, sub-pair and project figures equal the API's ?asOf answers; later projects are left out", async () => {
       await page.click('tr[data-id="fujian-changji"] [data-field="pair"] a');
       await readyAt('pair', 'fujian-changji', asOf);
       expect(page.url()).toBe(`${api.url}/dashboard#/pairs/fujian-changji?asOf=${asOf}`);
@@ -405,12 +444,16 @@ describe('the dashboard in headless Chromium', () => {
         shown.push(projectId);
         const row = `table.projects-table tr[data-id="${projectId}"]`;
         for (const field of ['pledged', 'delivered', 'remaining'] as const) {
-          expect(await moneyTexts(`${row} [data-field="${field}"]`)).toEqual(expectedMoney({ [then.body[field].currency]: then.body[field].amount }));
+          expect(await moneyTexts(`${row} [data-field="${field}"]`)).toEqual(
+            expectedMoney({ [then.body[field].currency]: then.body[field].amount }),
+          );
         }
         expect(await page.textContent(`${row} [data-field="jobs"]`)).toBe(then.body.jobsCreated.toLocaleString('en'));
       }
       expect([...shown].sort()).toEqual(['qz-cotton-yarn', 'qz-textile-park']);
-      expect(await page.locator('table.projects-table tbody tr').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-id')))).toEqual(shown);
+      expect(
+        await page.locator('table.projects-table tbody tr').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-id'))),
+      ).toEqual(shown);
       expect(await page.textContent('.later')).toBe(`1 later project of this pair is not shown: not yet signed as of ${asOf}.`);
 
       await page.click('table.projects-table tr[data-id="qz-textile-park"] a');
@@ -432,7 +475,7 @@ describe('the dashboard in headless Chromium', () => {
       expect(unexpected()).toEqual([]);
     });
 
-    it('clearing the date returns to today\'s figures and removes the banner and the date from the URL', async () => {
+    it("clearing the date returns to today's figures and removes the banner and the date from the URL", async () => {
       await readyAt('pair', 'quanzhou-changji', asOf);
       await page.click('#slice-clear');
       await readyAt('pair', 'quanzhou-changji', '');
@@ -440,9 +483,9 @@ describe('the dashboard in headless Chromium', () => {
       expect(await page.isVisible('#slice-banner')).toBe(false);
       expect(await page.inputValue('#as-of-input')).toBe('');
       const projects = (await read('/partner-pairs/quanzhou-changji/projects')).projects;
-      expect(await page.locator('table.projects-table tbody tr').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-id')))).toEqual(
-        projects.map((project: { projectId: string }) => project.projectId),
-      );
+      expect(
+        await page.locator('table.projects-table tbody tr').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-id'))),
+      ).toEqual(projects.map((project: { projectId: string }) => project.projectId));
       for (const project of projects) {
         expect(await moneyTexts(`table.projects-table tr[data-id="${project.projectId}"] [data-field="delivered"]`)).toEqual(
           expectedMoney({ [project.delivered.currency]: project.delivered.amount }),
@@ -467,7 +510,12 @@ describe('the dashboard in headless Chromium', () => {
       await readyAt('project', 'qz-late-dyeworks', asOf);
       expect((await api.get(`/projects/qz-late-dyeworks?asOf=${asOf}`, reader)).status).toBe(404);
       expect(await page.textContent('[data-absent="project"]')).toBe(`This project did not exist as of ${asOf} (signed 2024-09-01).`);
-      expect(await page.locator('#crumbs li').allTextContents()).toEqual(['All pairs', 'Fujian Province → Changji Hui Autonomous Prefecture', 'Quanzhou City → Changji City', 'Dyeworks']);
+      expect(await page.locator('#crumbs li').allTextContents()).toEqual([
+        'All pairs',
+        'Fujian Province → Changji Hui Autonomous Prefecture',
+        'Quanzhou City → Changji City',
+        'Dyeworks',
+      ]);
 
       // A date the API refuses is its 400, said on the page (not a 500, not today's figures).
       await page.goto(`${api.url}/dashboard#/?asOf=2024-02-30`);
@@ -497,11 +545,17 @@ describe('the dashboard in headless Chromium', () => {
         // 08:00 on 1 January 2000 in Shanghai is midnight UTC; the ledger had recorded nothing by then.
         await fresh.fill('#known-at-input', '2000-01-01T08:00:00');
         await fresh.click('#slice-apply');
-        await fresh.waitForSelector('main[data-state="ready"][data-view="pair"][data-id="shanghai-sanming"][data-known-at="2000-01-01T00:00:00Z"]');
+        await fresh.waitForSelector(
+          'main[data-state="ready"][data-view="pair"][data-id="shanghai-sanming"][data-known-at="2000-01-01T00:00:00Z"]',
+        );
         expect(fresh.url()).toBe(`${api.url}/dashboard#/pairs/shanghai-sanming?asOf=${asOf}&knownAt=2000-01-01T00:00:00Z`);
         expect(await fresh.textContent('#slice-text')).toBe(`Figures as of ${asOf}, as known at 2000-01-01T00:00:00Z`);
-        expect((await api.get(`/partner-pairs/shanghai-sanming/summary?asOf=${asOf}&knownAt=2000-01-01T00:00:00Z`, reader)).status).toBe(404);
-        expect(await fresh.textContent('[data-absent="pair"]')).toBe(`This pair did not exist as of ${asOf}, as known at 2000-01-01T00:00:00Z.`);
+        expect((await api.get(`/partner-pairs/shanghai-sanming/summary?asOf=${asOf}&knownAt=2000-01-01T00:00:00Z`, reader)).status).toBe(
+          404,
+        );
+        expect(await fresh.textContent('[data-absent="pair"]')).toBe(
+          `This pair did not exist as of ${asOf}, as known at 2000-01-01T00:00:00Z.`,
+        );
         expect(await fresh.inputValue('#known-at-input')).toMatch(/^2000-01-01T08:00(:00)?$/); // shown again in local time
       } finally {
         await tab.close();

@@ -81,8 +81,17 @@ describe('configuration', () => {
   });
 
   it('reads the logging and readiness settings, with their documented defaults, and refuses bad values', () => {
-    expect(loadConfig({})).toMatchObject({ logFormat: 'json', logLevel: 'info', readyMaxProjectionLagMs: 30_000, readyMaxRelayLagMs: 60_000 });
-    expect(loadConfig({ LOG_FORMAT: 'pretty', LOG_LEVEL: 'debug', READY_MAX_PROJECTION_LAG_MS: '500' })).toMatchObject({ logFormat: 'pretty', logLevel: 'debug', readyMaxProjectionLagMs: 500 });
+    expect(loadConfig({})).toMatchObject({
+      logFormat: 'json',
+      logLevel: 'info',
+      readyMaxProjectionLagMs: 30_000,
+      readyMaxRelayLagMs: 60_000,
+    });
+    expect(loadConfig({ LOG_FORMAT: 'pretty', LOG_LEVEL: 'debug', READY_MAX_PROJECTION_LAG_MS: '500' })).toMatchObject({
+      logFormat: 'pretty',
+      logLevel: 'debug',
+      readyMaxProjectionLagMs: 500,
+    });
     expect(() => loadConfig({ LOG_FORMAT: 'xml' })).toThrow('LOG_FORMAT');
     expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow('LOG_LEVEL');
     expect(() => loadConfig({ READY_MAX_PROJECTION_LAG_MS: '-1' })).toThrow('READY_MAX_PROJECTION_LAG_MS');

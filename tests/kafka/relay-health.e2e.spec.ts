@@ -18,7 +18,12 @@ describe('readiness and metrics with the Kafka relay (KAFKA_BROKERS set)', () =>
 
   it('is ready once the relay is connected and caught up, and exposes the relay in /metrics', async () => {
     const written = await api.post('/partner-pairs', pairBody('kafka-health'));
-    const ready = await eventually(api, '/health/ready', (reply) => reply.status === 200 && reply.body.details.kafka?.checkpoint === written.body.position, 30_000);
+    const ready = await eventually(
+      api,
+      '/health/ready',
+      (reply) => reply.status === 200 && reply.body.details.kafka?.checkpoint === written.body.position,
+      30_000,
+    );
     expect(ready.body.details.kafka).toMatchObject({ status: 'up', connected: true, lag: 0, lagMs: 0, maxLagMs: 60_000, lastError: null });
 
     const samples = parseExposition((await api.get<string>('/metrics')).body);

@@ -79,7 +79,17 @@ describe('Kafka relay', () => {
     const signing = messages.find((m) => m.value.type === 'ProjectSigned') as ConsumedMessage;
     expect(signing.topic).toBe('commitments.projects');
     expect(signing.key).toBe((signing.value.data as { projectId: string }).projectId);
-    expect(Object.keys(signing.value).sort()).toEqual(['data', 'eventId', 'metadata', 'position', 'recordedAt', 'revision', 'schemaVersion', 'streamId', 'type']);
+    expect(Object.keys(signing.value).sort()).toEqual([
+      'data',
+      'eventId',
+      'metadata',
+      'position',
+      'recordedAt',
+      'revision',
+      'schemaVersion',
+      'streamId',
+      'type',
+    ]);
     expect(signing.headers).toEqual({
       'event-type': 'ProjectSigned',
       'event-id': signing.value.eventId,
@@ -97,7 +107,8 @@ describe('Kafka relay', () => {
     await api.post('/projects', projectBody('outage', 'outage-pair', '1000'));
     await relayCaughtUp(api);
     await kafka.down();
-    for (let i = 0; i < 20; i++) expect((await api.post('/projects/outage/disbursements', disbursementBody(`o-${i}`, '1'))).status).toBe(201);
+    for (let i = 0; i < 20; i++)
+      expect((await api.post('/projects/outage/disbursements', disbursementBody(`o-${i}`, '1'))).status).toBe(201);
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect((await api.get('/admin/relay')).body.lag).toBeGreaterThan(0);
     await kafka.up();
@@ -112,7 +123,11 @@ describe('Kafka relay', () => {
     const dataDir = tempDataDir();
     const server = await startServerProcess(dataDir, { KAFKA_BROKERS: kafka.brokers.join(',') });
     const post = (path: string, body: unknown) =>
-      fetch(server.url + path, { method: 'POST', headers: { 'content-type': 'application/json', ...HARNESS_AUTH }, body: JSON.stringify(body) });
+      fetch(server.url + path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...HARNESS_AUTH },
+        body: JSON.stringify(body),
+      });
     await post('/partner-pairs', pairBody('kill-pair'));
     await post('/projects', projectBody('kill', 'kill-pair', '100000'));
     children.push(server.child);

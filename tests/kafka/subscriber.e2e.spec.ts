@@ -44,13 +44,18 @@ describe('the example subscriber', () => {
     const events = (await api.events.readAll({ maxCount: 100_000 })).length;
 
     const subscriber: NestFastifyApplication = await createSubscriberApp(
-      loadSubscriberConfig({ KAFKA_BROKERS: brokers, SUBSCRIBER_DATA_DIR: join(tempDataDir(), 'subscriber'), SUBSCRIBER_GROUP_ID: 'test-view' }),
+      loadSubscriberConfig({
+        KAFKA_BROKERS: brokers,
+        SUBSCRIBER_DATA_DIR: join(tempDataDir(), 'subscriber'),
+        SUBSCRIBER_GROUP_ID: 'test-view',
+      }),
       false,
     );
     await subscriber.listen(0, '127.0.0.1');
     stops.push(() => subscriber.close());
     const url = (await subscriber.getUrl()).replace('[::1]', '127.0.0.1');
-    const status = () => fetch(`${url}/status`).then((r) => r.json() as Promise<{ applied: number; duplicate: number; rejected: number; parked: number }>);
+    const status = () =>
+      fetch(`${url}/status`).then((r) => r.json() as Promise<{ applied: number; duplicate: number; rejected: number; parked: number }>);
     await until(status, (s) => s.applied === events, 'applied events');
 
     const compare = async () => {
@@ -81,7 +86,13 @@ describe('the example subscriber', () => {
     db.close();
     api = await LedgerUnderTest.start(dataDir, { KAFKA_BROKERS: brokers });
     const after = await until(status, (s) => s.duplicate === events, 'duplicates recognised');
-    expect(after).toMatchObject({ applied: events, duplicate: events, rejected: 1, parked: 1, recentlyParked: [{ type: 'FundsDisbursed' }] });
+    expect(after).toMatchObject({
+      applied: events,
+      duplicate: events,
+      rejected: 1,
+      parked: 1,
+      recentlyParked: [{ type: 'FundsDisbursed' }],
+    });
     await compare();
   }, 120_000);
 });

@@ -37,7 +37,12 @@ export interface ParsedActivity {
 }
 
 export function xmlUnescape(text: string): string {
-  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+  return text
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, '&');
 }
 
 function one(pattern: RegExp, text: string): string {
@@ -53,7 +58,12 @@ export function parseIatiActivities(xml: string): ParsedActivity[] {
     title: one(/<title><narrative>(.*?)<\/narrative><\/title>/, activity),
     status: one(/<activity-status code="(\d)"\/>/, activity),
     dates: Object.fromEntries([...activity.matchAll(/<activity-date type="(\d)" iso-date="([0-9-]+)"\/>/g)].map((m) => [m[1], m[2]])),
-    roles: Object.fromEntries([...activity.matchAll(/<participating-org role="(\d)"><narrative>(.*?)<\/narrative><\/participating-org>/g)].map((m) => [m[1], xmlUnescape(m[2])])),
+    roles: Object.fromEntries(
+      [...activity.matchAll(/<participating-org role="(\d)"><narrative>(.*?)<\/narrative><\/participating-org>/g)].map((m) => [
+        m[1],
+        xmlUnescape(m[2]),
+      ]),
+    ),
     defaultCurrency: one(/default-currency="([A-Z]{3})"/, activity),
     transactions: [...activity.matchAll(/<transaction [^>]*>[\s\S]*?<\/transaction>/g)].map(([transaction]) => ({
       type: one(/<transaction-type code="(\d)"\/>/, transaction),

@@ -64,7 +64,14 @@ export class LedgerUnderTest {
   ) {}
 
   static async start(dataDir = tempDataDir(), env: Record<string, string> = {}): Promise<LedgerUnderTest> {
-    const config = loadConfig({ DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', API_KEYS: HARNESS_API_KEYS, ...(await storeEnv(dataDir)), ...env });
+    const config = loadConfig({
+      DATA_DIR: dataDir,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      API_KEYS: HARNESS_API_KEYS,
+      ...(await storeEnv(dataDir)),
+      ...env,
+    });
     const app = await createLedgerApp(config, false);
     await app.listen(0, '127.0.0.1');
     return new LedgerUnderTest(app, await app.getUrl(), dataDir);
@@ -85,7 +92,10 @@ export class LedgerUnderTest {
   }
 
   post<T = any>(path: string, body: unknown, headers: Record<string, string> = {}): Promise<Reply<T>> {
-    return this.send('POST', path, typeof body === 'string' ? body : JSON.stringify(body), { 'content-type': 'application/json', ...headers });
+    return this.send('POST', path, typeof body === 'string' ? body : JSON.stringify(body), {
+      'content-type': 'application/json',
+      ...headers,
+    });
   }
 
   get<T = any>(path: string, headers: Record<string, string> = {}): Promise<Reply<T>> {

@@ -19,7 +19,7 @@ export function decodePng(png: Buffer): Image {
   let height = 0;
   let colourType = -1;
   const idat: Buffer[] = [];
-  for (let offset = 8; offset < png.length; ) {
+  for (let offset = 8; offset < png.length;) {
     const length = png.readUInt32BE(offset);
     const type = png.toString('latin1', offset + 4, offset + 8);
     const data = png.subarray(offset + 8, offset + 8 + length);
@@ -54,12 +54,23 @@ export function decodePng(png: Buffer): Image {
       const upLeft = y > 0 && x >= channels ? pixels[out - stride + x - channels] : 0;
       let predicted: number;
       switch (filter) {
-        case 0: predicted = 0; break;
-        case 1: predicted = left; break;
-        case 2: predicted = up; break;
-        case 3: predicted = (left + up) >> 1; break;
-        case 4: predicted = paeth(left, up, upLeft); break;
-        default: throw new Error(`unknown PNG filter ${filter} on row ${y}`);
+        case 0:
+          predicted = 0;
+          break;
+        case 1:
+          predicted = left;
+          break;
+        case 2:
+          predicted = up;
+          break;
+        case 3:
+          predicted = (left + up) >> 1;
+          break;
+        case 4:
+          predicted = paeth(left, up, upLeft);
+          break;
+        default:
+          throw new Error(`unknown PNG filter ${filter} on row ${y}`);
       }
       pixels[out + x] = (line[x] + predicted) & 0xff;
     }

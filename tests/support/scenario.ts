@@ -41,18 +41,35 @@ export function scenario(pairs = 6, projectsPerPair = 5): Command[] {
         commands.push({ path: `/projects/${id}/disbursements`, body: { ...tranche, amount: { amount, currency } } });
       }
       // Beyond any pledge here: refused, so histories include refusals.
-      commands.push({ path: `/projects/${id}/disbursements`, body: { ...disbursementBody(`${id}-over`, '1'), amount: { amount: '99999999', currency } } });
+      commands.push({
+        path: `/projects/${id}/disbursements`,
+        body: { ...disbursementBody(`${id}-over`, '1'), amount: { amount: '99999999', currency } },
+      });
       commands.push({ path: `/projects/${id}/jobs`, body: jobsBody(`${id}-r1`, 1 + next(300), '2025-03-01') });
       // Figures entered wrongly, corrected by compensating events (a tranche down, then corrected again; a report to zero).
       if (j % 3 === 0) {
         const path = `/projects/${id}/disbursements/${id}-t0/corrections`;
-        commands.push({ path, body: { correctionId: `${id}-c1`, amount: { amount: '0.50', currency }, reason: 'entered wrongly', correctedOn: '2025-02-01' } });
-        if (j % 2 === 0) commands.push({ path, body: { correctionId: `${id}-c2`, amount: { amount: '0.75', currency }, reason: 'corrected again', correctedOn: '2025-02-02' } });
+        commands.push({
+          path,
+          body: { correctionId: `${id}-c1`, amount: { amount: '0.50', currency }, reason: 'entered wrongly', correctedOn: '2025-02-01' },
+        });
+        if (j % 2 === 0)
+          commands.push({
+            path,
+            body: { correctionId: `${id}-c2`, amount: { amount: '0.75', currency }, reason: 'corrected again', correctedOn: '2025-02-02' },
+          });
       }
       if (j % 3 === 2) {
-        commands.push({ path: `/projects/${id}/jobs/${id}-r1/corrections`, body: { correctionId: `${id}-c3`, jobs: 0, reason: 'not this project\'s jobs', correctedOn: '2025-03-02' } });
+        commands.push({
+          path: `/projects/${id}/jobs/${id}-r1/corrections`,
+          body: { correctionId: `${id}-c3`, jobs: 0, reason: "not this project's jobs", correctedOn: '2025-03-02' },
+        });
       }
-      if (j % 3 === 1) commands.push({ path: `/projects/${id}/pledge-revisions`, body: { pledged: { amount: `${2000 + next(5000)}.00`, currency }, reason: 'revised', revisedOn: '2025-04-01' } });
+      if (j % 3 === 1)
+        commands.push({
+          path: `/projects/${id}/pledge-revisions`,
+          body: { pledged: { amount: `${2000 + next(5000)}.00`, currency }, reason: 'revised', revisedOn: '2025-04-01' },
+        });
       if (j % 4 === 2) commands.push({ path: `/projects/${id}/milestones`, body: { milestone: 'completed', reachedOn: '2025-05-01' } });
       if (j % 5 === 4) commands.push({ path: `/projects/${id}/cancellation`, body: { reason: 'withdrawn', cancelledOn: '2025-06-01' } });
     }

@@ -52,15 +52,20 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
 }
 
 function brokers(raw: string | undefined): string[] {
-  const list = (raw ?? '').split(',').map((broker) => broker.trim()).filter(Boolean);
+  const list = (raw ?? '')
+    .split(',')
+    .map((broker) => broker.trim())
+    .filter(Boolean);
   for (const broker of list) {
-    if (!/^[A-Za-z0-9.-]+:[0-9]{1,5}$/.test(broker)) throw new ConfigError(`KAFKA_BROKERS must be comma-separated host:port pairs, got ${JSON.stringify(broker)}`);
+    if (!/^[A-Za-z0-9.-]+:[0-9]{1,5}$/.test(broker))
+      throw new ConfigError(`KAFKA_BROKERS must be comma-separated host:port pairs, got ${JSON.stringify(broker)}`);
   }
   return list;
 }
 
 function topicPrefix(raw: string): string {
-  if (!/^[A-Za-z0-9._-]{0,100}$/.test(raw)) throw new ConfigError(`KAFKA_TOPIC_PREFIX may only hold letters, digits, '.', '_' and '-', got ${JSON.stringify(raw)}`);
+  if (!/^[A-Za-z0-9._-]{0,100}$/.test(raw))
+    throw new ConfigError(`KAFKA_TOPIC_PREFIX may only hold letters, digits, '.', '_' and '-', got ${JSON.stringify(raw)}`);
   return raw;
 }
 
@@ -68,7 +73,9 @@ function topicPrefix(raw: string): string {
 function iatiReportingOrg(env: NodeJS.ProcessEnv): LedgerConfig['iatiReportingOrg'] {
   const ref = env.IATI_REPORTING_ORG_REF || 'XX-COMMITMENT-LEDGER';
   if (!/^[A-Za-z0-9][A-Za-z0-9._]*-[A-Za-z0-9._/-]{1,120}$/.test(ref)) {
-    throw new ConfigError(`IATI_REPORTING_ORG_REF must be an IATI organisation identifier such as CN-USCC-12345, got ${JSON.stringify(ref)}`);
+    throw new ConfigError(
+      `IATI_REPORTING_ORG_REF must be an IATI organisation identifier such as CN-USCC-12345, got ${JSON.stringify(ref)}`,
+    );
   }
   const name = env.IATI_REPORTING_ORG_NAME || 'Paired-assistance commitment ledger';
   // eslint-disable-next-line no-control-regex -- refusing control characters is the point
@@ -76,21 +83,26 @@ function iatiReportingOrg(env: NodeJS.ProcessEnv): LedgerConfig['iatiReportingOr
     throw new ConfigError('IATI_REPORTING_ORG_NAME must be 1-200 characters without control characters');
   }
   const type = env.IATI_REPORTING_ORG_TYPE || '10';
-  if (!/^[0-9]{1,3}$/.test(type)) throw new ConfigError(`IATI_REPORTING_ORG_TYPE must be an IATI OrganisationType code such as 10 (Government), got ${JSON.stringify(type)}`);
+  if (!/^[0-9]{1,3}$/.test(type))
+    throw new ConfigError(
+      `IATI_REPORTING_ORG_TYPE must be an IATI OrganisationType code such as 10 (Government), got ${JSON.stringify(type)}`,
+    );
   return { ref, name: name.trim(), type };
 }
 
 function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, values: readonly T[], fallback: T): T {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
-  if (!(values as readonly string[]).includes(raw)) throw new ConfigError(`${name} must be one of ${values.join(', ')}, got ${JSON.stringify(raw)}`);
+  if (!(values as readonly string[]).includes(raw))
+    throw new ConfigError(`${name} must be one of ${values.join(', ')}, got ${JSON.stringify(raw)}`);
   return raw as T;
 }
 
 /** Reads the configuration from environment variables, refusing bad values with a message that names them. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
   const eventStore = env.EVENT_STORE || 'sqlite';
-  if (eventStore !== 'sqlite' && eventStore !== 'esdb') throw new ConfigError(`EVENT_STORE must be "sqlite" or "esdb", got ${JSON.stringify(eventStore)}`);
+  if (eventStore !== 'sqlite' && eventStore !== 'esdb')
+    throw new ConfigError(`EVENT_STORE must be "sqlite" or "esdb", got ${JSON.stringify(eventStore)}`);
   const esdbConnectionString = env.ESDB_CONNECTION_STRING || null;
   if (eventStore === 'esdb' && !esdbConnectionString) {
     throw new ConfigError('EVENT_STORE=esdb needs ESDB_CONNECTION_STRING, e.g. esdb://localhost:2113?tls=false');

@@ -30,7 +30,10 @@ const PROBE_ROUTES = /^\/(health|metrics)(\/|$)/;
  * access line. Requests and commands are counted in the app's own metrics
  * registry.
  */
-export async function createLedgerApp(config: LedgerConfig, logger: LoggerService | false = new LedgerLogger({ format: config.logFormat, level: config.logLevel })): Promise<NestFastifyApplication> {
+export async function createLedgerApp(
+  config: LedgerConfig,
+  logger: LoggerService | false = new LedgerLogger({ format: config.logFormat, level: config.logLevel }),
+): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
     logger: false,
@@ -39,7 +42,9 @@ export async function createLedgerApp(config: LedgerConfig, logger: LoggerServic
     // The router's own refusals (malformed URL, over-long parameter) in the ledger's error shape.
     frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
       const status = error.statusCode ?? 400;
-      void reply.code(status).send(errorBody(status, 'invalid-request', error.code === 'FST_ERR_BAD_URL' ? 'malformed URL' : 'a path parameter is too long'));
+      void reply
+        .code(status)
+        .send(errorBody(status, 'invalid-request', error.code === 'FST_ERR_BAD_URL' ? 'malformed URL' : 'a path parameter is too long'));
     },
     // What Node's HTTP parser refuses before any route sees it (headers over the size limit, a malformed request line), in the ledger's error shape.
     clientErrorHandler: answerClientError,
@@ -74,7 +79,14 @@ export async function createLedgerApp(config: LedgerConfig, logger: LoggerServic
     const correlationId = (request as { correlationId?: string }).correlationId;
     // The path without its query string; headers (Authorization, keys) are never logged.
     const path = request.url.split('?')[0];
-    const line = { message: `${request.method} ${route ?? path} ${status} ${durationMs} ms`, method: request.method, route, path, status, durationMs };
+    const line = {
+      message: `${request.method} ${route ?? path} ${status} ${durationMs} ms`,
+      method: request.method,
+      route,
+      path,
+      status,
+      durationMs,
+    };
     const write = (): void => {
       if (status >= 500) accessLog.error(line);
       else if (PROBE_ROUTES.test(path)) accessLog.debug(line);

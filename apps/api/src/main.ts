@@ -9,7 +9,9 @@ async function main(): Promise<void> {
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   if (config.apiKeysGenerated) printSessionKeys(config);
-  new Logger('Ledger').log(`listening on http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port} (data in ${config.dataDir})`);
+  new Logger('Ledger').log(
+    `listening on http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port} (data in ${config.dataDir})`,
+  );
 }
 
 /**
@@ -19,7 +21,13 @@ async function main(): Promise<void> {
 function printSessionKeys(config: LedgerConfig): void {
   const lines = config.apiKeys.map(({ key, principal }) => `  ${[...principal.roles].join('+').padEnd(8)} ${key}`);
   process.stdout.write(
-    ['', 'API_KEYS is not set: keys for this session only (send "Authorization: Bearer <key>"):', ...lines, 'Set API_KEYS=role:name:key,... to choose your own.', ''].join('\n') + '\n',
+    [
+      '',
+      'API_KEYS is not set: keys for this session only (send "Authorization: Bearer <key>"):',
+      ...lines,
+      'Set API_KEYS=role:name:key,... to choose your own.',
+      '',
+    ].join('\n') + '\n',
   );
 }
 

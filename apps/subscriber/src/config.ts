@@ -13,12 +13,17 @@ export class SubscriberConfigError extends Error {}
 
 /** The subscriber's settings, from environment variables, refused with a message naming the variable. */
 export function loadSubscriberConfig(env: NodeJS.ProcessEnv = process.env): SubscriberConfig {
-  const brokers = (env.KAFKA_BROKERS ?? '').split(',').map((b) => b.trim()).filter(Boolean);
+  const brokers = (env.KAFKA_BROKERS ?? '')
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
   if (brokers.length === 0) throw new SubscriberConfigError('KAFKA_BROKERS must list the brokers to consume from, e.g. localhost:29092');
   const port = Number(env.SUBSCRIBER_PORT ?? 3100);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new SubscriberConfigError(`SUBSCRIBER_PORT must be a port number, got ${env.SUBSCRIBER_PORT}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new SubscriberConfigError(`SUBSCRIBER_PORT must be a port number, got ${env.SUBSCRIBER_PORT}`);
   const groupId = env.SUBSCRIBER_GROUP_ID || 'commitments-delivered-view';
-  if (!/^[A-Za-z0-9._-]{1,200}$/.test(groupId)) throw new SubscriberConfigError(`SUBSCRIBER_GROUP_ID may only hold letters, digits, '.', '_' and '-'`);
+  if (!/^[A-Za-z0-9._-]{1,200}$/.test(groupId))
+    throw new SubscriberConfigError(`SUBSCRIBER_GROUP_ID may only hold letters, digits, '.', '_' and '-'`);
   return {
     port,
     host: env.HOST || '0.0.0.0',

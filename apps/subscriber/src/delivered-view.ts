@@ -1,7 +1,16 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { type DisbursementCorrectedData, type FundsDisbursedData, type Money, correctionDelta, formatMinor, isCurrencyCode, parseMoney, yearOf } from '#domain';
+import {
+  type DisbursementCorrectedData,
+  type FundsDisbursedData,
+  type Money,
+  correctionDelta,
+  formatMinor,
+  isCurrencyCode,
+  parseMoney,
+  yearOf,
+} from '#domain';
 import type { EventEnvelope } from '#contracts';
 
 const SCHEMA = `
@@ -35,13 +44,19 @@ export class DeliveredView {
     this.db.exec(SCHEMA);
     this.statements = {
       markProcessed: this.db.prepare('INSERT OR IGNORE INTO processed (event_id) VALUES (?)'),
-      current: this.db.prepare<[string, string, string], { amount_minor: string }>('SELECT amount_minor FROM delivered WHERE pair_id = ? AND year = ? AND currency = ?'),
+      current: this.db.prepare<[string, string, string], { amount_minor: string }>(
+        'SELECT amount_minor FROM delivered WHERE pair_id = ? AND year = ? AND currency = ?',
+      ),
       upsert: this.db.prepare('INSERT INTO delivered VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET amount_minor = excluded.amount_minor'),
       count: this.db.prepare('INSERT INTO counts VALUES (?, 1) ON CONFLICT DO UPDATE SET value = value + 1'),
       counts: this.db.prepare<[], { name: string; value: number }>('SELECT name, value FROM counts'),
       park: this.db.prepare('INSERT OR REPLACE INTO parked VALUES (?, ?, ?, ?)'),
-      parked: this.db.prepare<[], { event_id: string; type: string; reason: string }>('SELECT event_id, type, reason FROM parked ORDER BY rowid DESC LIMIT 20'),
-      byPair: this.db.prepare<[string], { year: string; currency: string; amount_minor: string }>('SELECT year, currency, amount_minor FROM delivered WHERE pair_id = ? ORDER BY year, currency'),
+      parked: this.db.prepare<[], { event_id: string; type: string; reason: string }>(
+        'SELECT event_id, type, reason FROM parked ORDER BY rowid DESC LIMIT 20',
+      ),
+      byPair: this.db.prepare<[string], { year: string; currency: string; amount_minor: string }>(
+        'SELECT year, currency, amount_minor FROM delivered WHERE pair_id = ? ORDER BY year, currency',
+      ),
     };
   }
 

@@ -18,8 +18,15 @@ class SubscriberModule {
 }
 
 /** An example subscriber: what another team copies to build its own view of the ledger's events. */
-export async function createSubscriberApp(config: SubscriberConfig, logger: false | undefined = undefined): Promise<NestFastifyApplication> {
-  const app = await NestFactory.create<NestFastifyApplication>(SubscriberModule.forRoot(config), new FastifyAdapter(), logger === false ? { logger: false } : {});
+export async function createSubscriberApp(
+  config: SubscriberConfig,
+  logger: false | undefined = undefined,
+): Promise<NestFastifyApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(
+    SubscriberModule.forRoot(config),
+    new FastifyAdapter(),
+    logger === false ? { logger: false } : {},
+  );
   app.enableShutdownHooks();
   return app;
 }

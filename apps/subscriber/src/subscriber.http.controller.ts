@@ -9,7 +9,8 @@ export class SubscriberHttpController {
   /** Capital delivered to a pair's own projects, per year and currency, as this service has seen it. */
   @Get('pairs/:pairId/delivered')
   delivered(@Param('pairId') pairId: string) {
-    if (!ID_PATTERN.test(pairId)) throw new BadRequestException({ code: 'invalid-request', message: `pairId must match ${ID_PATTERN.source}` });
+    if (!ID_PATTERN.test(pairId))
+      throw new BadRequestException({ code: 'invalid-request', message: `pairId must match ${ID_PATTERN.source}` });
     return { pairId, byYear: this.consumer.view.deliveredByYear(pairId) };
   }
 

@@ -60,7 +60,10 @@ export class AggregateLoader<S, E extends { type: string; data: unknown }> {
     for (const event of stored) {
       if (!this.eventTypes.has(event.type)) throw new Error(`stream ${streamId} holds an unknown event type ${event.type}`);
       const recorded = this.events.upcast(event);
-      state = this.aggregate.evolve(state, { type: recorded.type, data: recorded.data } as E, { revision: recorded.revision, position: recorded.position });
+      state = this.aggregate.evolve(state, { type: recorded.type, data: recorded.data } as E, {
+        revision: recorded.revision,
+        position: recorded.position,
+      });
       revision = recorded.revision;
       head = chainLink(event, head);
     }

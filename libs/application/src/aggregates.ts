@@ -18,7 +18,12 @@ import { AggregateLoader } from './aggregate-loader.js';
 /** Partner pairs as the write side decides against them (cached, upcast). */
 export class PartnerPairLoader extends AggregateLoader<PartnerPairState, PartnerPairEvent> {
   constructor(events: UpcastingEventStore) {
-    super(events, { initial: initialPartnerPairState, evolve: evolvePartnerPair, eventTypes: PARTNER_PAIR_EVENT_TYPES, streamIdOf: partnerPairStreamId });
+    super(events, {
+      initial: initialPartnerPairState,
+      evolve: evolvePartnerPair,
+      eventTypes: PARTNER_PAIR_EVENT_TYPES,
+      streamIdOf: partnerPairStreamId,
+    });
   }
 }
 

@@ -57,7 +57,12 @@ export class CommandExecutor {
     } catch (error) {
       const refused = error instanceof DomainError;
       const outcome = refused ? 'refused' : 'failed';
-      this.observer?.commandHandled({ command: command.type, outcome, code: refused ? error.code : undefined, durationSeconds: secondsSince(start) });
+      this.observer?.commandHandled({
+        command: command.type,
+        outcome,
+        code: refused ? error.code : undefined,
+        durationSeconds: secondsSince(start),
+      });
       throw error;
     }
   }
@@ -82,7 +87,13 @@ export class CommandExecutor {
         streamId,
         revision + 1,
         head,
-        decision.events.map((event) => ({ id: randomUUID(), type: event.type, schemaVersion: this.schemaVersion(event.type), data: event.data, metadata })),
+        decision.events.map((event) => ({
+          id: randomUUID(),
+          type: event.type,
+          schemaVersion: this.schemaVersion(event.type),
+          data: event.data,
+          metadata,
+        })),
       );
       try {
         const result = await this.store.appendToStream(streamId, events, { expectedRevision: revision === -1 ? 'no_stream' : revision });
@@ -102,7 +113,11 @@ export class CommandExecutor {
  * says; an unknown stream is a 404 whatever If-Match says; otherwise a stale
  * If-Match wins over any business rule.
  */
-async function decideGuarded<E>(decide: () => Decision<E> | Promise<Decision<E>>, expected: number | undefined, actual: number): Promise<Decision<E>> {
+async function decideGuarded<E>(
+  decide: () => Decision<E> | Promise<Decision<E>>,
+  expected: number | undefined,
+  actual: number,
+): Promise<Decision<E>> {
   let decision: Decision<E> | undefined;
   let refusal: unknown;
   try {

@@ -21,7 +21,11 @@ export class ObservedEventStore implements EventStore {
     private readonly observer: CommandObserver,
   ) {}
 
-  async appendToStream(streamId: string, events: readonly NewEvent[], options?: { expectedRevision?: ExpectedRevision }): Promise<AppendResult> {
+  async appendToStream(
+    streamId: string,
+    events: readonly NewEvent[],
+    options?: { expectedRevision?: ExpectedRevision },
+  ): Promise<AppendResult> {
     const start = process.hrtime.bigint();
     try {
       const result = await this.store.appendToStream(streamId, events, options);

@@ -26,7 +26,9 @@ export function readCheckpoint(db: Database.Database, name: string): number {
 export function writeCheckpoint(db: Database.Database, projection: string, position: number): void {
   let statement = checkpointWriters.get(db);
   if (!statement) {
-    statement = db.prepare<[string, number]>('INSERT INTO checkpoints (projection, position) VALUES (?, ?) ON CONFLICT DO UPDATE SET position = excluded.position');
+    statement = db.prepare<[string, number]>(
+      'INSERT INTO checkpoints (projection, position) VALUES (?, ?) ON CONFLICT DO UPDATE SET position = excluded.position',
+    );
     checkpointWriters.set(db, statement);
   }
   statement.run(projection, position);

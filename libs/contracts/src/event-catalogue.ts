@@ -36,9 +36,9 @@ const money: JsonSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['amount', 'currency'],
-  description: 'exact money: a decimal string with exactly the currency\'s minor digits (never a JSON number)',
+  description: "exact money: a decimal string with exactly the currency's minor digits (never a JSON number)",
   properties: {
-    amount: { type: 'string', pattern: AMOUNT_PATTERN.source, description: 'positive; at most the currency\'s minor digits (0 to 3)' },
+    amount: { type: 'string', pattern: AMOUNT_PATTERN.source, description: "positive; at most the currency's minor digits (0 to 3)" },
     currency: { type: 'string', enum: Object.keys(MINOR_DIGITS) },
   },
 };
@@ -46,7 +46,13 @@ const money: JsonSchema = {
 const moneyOrZero: JsonSchema = {
   ...money,
   description: 'exact money as above, where zero is allowed',
-  properties: { ...(money.properties as Record<string, JsonSchema>), amount: { ...(money.properties as Record<string, JsonSchema>).amount, description: 'zero or positive; at most the currency\'s minor digits (0 to 3)' } },
+  properties: {
+    ...(money.properties as Record<string, JsonSchema>),
+    amount: {
+      ...(money.properties as Record<string, JsonSchema>).amount,
+      description: "zero or positive; at most the currency's minor digits (0 to 3)",
+    },
+  },
 };
 const region: JsonSchema = {
   type: 'object',
@@ -56,7 +62,12 @@ const region: JsonSchema = {
 };
 
 function object(properties: Record<string, JsonSchema>, optional: readonly string[] = []): JsonSchema {
-  return { type: 'object', additionalProperties: false, required: Object.keys(properties).filter((key) => !optional.includes(key)), properties };
+  return {
+    type: 'object',
+    additionalProperties: false,
+    required: Object.keys(properties).filter((key) => !optional.includes(key)),
+    properties,
+  };
 }
 
 const projectRef = { projectId: id, pairId: id };
@@ -93,8 +104,16 @@ export const EVENT_CATALOGUE = {
   PledgeRevised: {
     version: 2,
     topic: 'projects',
-    summary: 'The pledge of a project was revised up or down (never below what was delivered). v2: revisionId is always present (null when the client sent none).',
-    data: object({ ...projectRef, revisionId: { type: ['string', 'null'], pattern: ID_PATTERN.source }, pledged: money, previousPledged: money, reason: text, revisedOn: date }),
+    summary:
+      'The pledge of a project was revised up or down (never below what was delivered). v2: revisionId is always present (null when the client sent none).',
+    data: object({
+      ...projectRef,
+      revisionId: { type: ['string', 'null'], pattern: ID_PATTERN.source },
+      pledged: money,
+      previousPledged: money,
+      reason: text,
+      revisedOn: date,
+    }),
   },
   FundsDisbursed: {
     version: 1,
@@ -124,7 +143,7 @@ export const EVENT_CATALOGUE = {
     version: 1,
     topic: 'projects',
     summary:
-      'A disbursement entered wrongly was corrected (the original stays recorded). amount is the corrected amount, previousAmount what stood before; disbursedOn is the original disbursement\'s date: count amount − previousAmount in its year.',
+      "A disbursement entered wrongly was corrected (the original stays recorded). amount is the corrected amount, previousAmount what stood before; disbursedOn is the original disbursement's date: count amount − previousAmount in its year.",
     data: object({
       ...projectRef,
       correctionId: id,
@@ -140,7 +159,7 @@ export const EVENT_CATALOGUE = {
     version: 1,
     topic: 'projects',
     summary:
-      'A jobs report entered wrongly was corrected (the original stays recorded). jobs is the corrected figure, previousJobs what stood before; reportedOn is the original report\'s date.',
+      "A jobs report entered wrongly was corrected (the original stays recorded). jobs is the corrected figure, previousJobs what stood before; reportedOn is the original report's date.",
     data: object({
       ...projectRef,
       correctionId: id,
@@ -166,8 +185,19 @@ export const PREVIOUS_VERSIONS: Partial<Record<CatalogueEventType, readonly Even
     {
       version: 1,
       topic: 'projects',
-      summary: 'The pledge of a project was revised up or down. v1: revisionId may be absent (revisions recorded before revision ids existed).',
-      data: object({ ...projectRef, revisionId: { type: ['string', 'null'], pattern: ID_PATTERN.source }, pledged: money, previousPledged: money, reason: text, revisedOn: date }, ['revisionId']),
+      summary:
+        'The pledge of a project was revised up or down. v1: revisionId may be absent (revisions recorded before revision ids existed).',
+      data: object(
+        {
+          ...projectRef,
+          revisionId: { type: ['string', 'null'], pattern: ID_PATTERN.source },
+          pledged: money,
+          previousPledged: money,
+          reason: text,
+          revisedOn: date,
+        },
+        ['revisionId'],
+      ),
     },
   ],
 };
@@ -209,7 +239,8 @@ export function envelopeSchema(type: CatalogueEventType, version?: number): Json
           hash: {
             type: 'string',
             pattern: '^[0-9a-f]{64}$',
-            description: 'SHA-256 chaining the event to the previous one of its stream, over the event as stored (its stored schema version); absent on events recorded before hashes existed',
+            description:
+              'SHA-256 chaining the event to the previous one of its stream, over the event as stored (its stored schema version); absent on events recorded before hashes existed',
           },
         },
         ['writtenAt', 'hash'],
@@ -219,9 +250,9 @@ export function envelopeSchema(type: CatalogueEventType, version?: number): Json
 }
 
 export const MESSAGE_HEADERS: JsonSchema = object({
-  'event-type': { type: 'string', description: 'the envelope\'s type' },
-  'event-id': { type: 'string', description: 'the envelope\'s eventId: deduplicate on it' },
-  'schema-version': { type: 'string', description: 'the envelope\'s schemaVersion' },
+  'event-type': { type: 'string', description: "the envelope's type" },
+  'event-id': { type: 'string', description: "the envelope's eventId: deduplicate on it" },
+  'schema-version': { type: 'string', description: "the envelope's schemaVersion" },
   'correlation-id': { type: 'string' },
   'content-type': { const: 'application/json' },
 });

@@ -10,7 +10,9 @@ const event = (data: unknown, type = 'E'): NewEvent => ({ id: randomUUID(), type
 describe('hash chain', () => {
   it('serialises canonically: key order never matters, undefined keys are left out, values are JSON', () => {
     expect(canonicalJson({ b: 1, a: { d: [1, 'x', null], c: true } })).toBe('{"a":{"c":true,"d":[1,"x",null]},"b":1}');
-    expect(canonicalJson({ a: { c: true, d: [1, 'x', null] }, b: 1, e: undefined })).toBe(canonicalJson({ b: 1, a: { d: [1, 'x', null], c: true } }));
+    expect(canonicalJson({ a: { c: true, d: [1, 'x', null] }, b: 1, e: undefined })).toBe(
+      canonicalJson({ b: 1, a: { d: [1, 'x', null], c: true } }),
+    );
     expect(canonicalJson('亿 "quoted"')).toBe(JSON.stringify('亿 "quoted"'));
     expect(() => canonicalJson({ amount: 1n })).toThrow('bigint');
   });
@@ -57,7 +59,11 @@ describe('hash chain', () => {
     expect(progress).toEqual([7, 14, 21, 28, 30]);
     // An event appended without a hash after hashed ones, by a writer that does not chain.
     await store.appendToStream('s-1', [event({ i: 30 })], { expectedRevision: heads.get('s-1')!.revision });
-    expect((await verifyHashChains(store, { pageSize: 7 })).firstBreak).toMatchObject({ streamId: 's-1', revision: 8, reason: 'hash-missing' });
+    expect((await verifyHashChains(store, { pageSize: 7 })).firstBreak).toMatchObject({
+      streamId: 's-1',
+      revision: 8,
+      reason: 'hash-missing',
+    });
     await store.close();
   });
 

@@ -25,11 +25,14 @@ export function canonicalJson(value: unknown): string {
   if (value !== null && typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON === 'function') {
     return canonicalJson((value as { toJSON: () => unknown }).toJSON());
   }
-  if (Array.isArray(value)) return `[${value.map((item) => (item === undefined || typeof item === 'function' ? 'null' : canonicalJson(item))).join(',')}]`;
+  if (Array.isArray(value))
+    return `[${value.map((item) => (item === undefined || typeof item === 'function' ? 'null' : canonicalJson(item))).join(',')}]`;
   if (value !== null && typeof value === 'object') {
     const entries = Object.keys(value)
       .sort()
-      .filter((key) => (value as Record<string, unknown>)[key] !== undefined && typeof (value as Record<string, unknown>)[key] !== 'function')
+      .filter(
+        (key) => (value as Record<string, unknown>)[key] !== undefined && typeof (value as Record<string, unknown>)[key] !== 'function',
+      )
       .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`);
     return `{${entries.join(',')}}`;
   }
@@ -49,7 +52,16 @@ export interface HashedFields {
 /** The chain hash of an event at `revision` of `streamId` that follows an event whose chain hash is `previousHash`. */
 export function eventHash(streamId: string, revision: number, event: HashedFields, previousHash: string): string {
   const { hash: _hash, recordedAt: _recordedAt, ...metadata } = event.metadata as Record<string, unknown>;
-  const canonical = canonicalJson({ streamId, revision, id: event.id, type: event.type, schemaVersion: event.schemaVersion, data: event.data, metadata, previousHash });
+  const canonical = canonicalJson({
+    streamId,
+    revision,
+    id: event.id,
+    type: event.type,
+    schemaVersion: event.schemaVersion,
+    data: event.data,
+    metadata,
+    previousHash,
+  });
   return createHash('sha256').update(canonical).digest('hex');
 }
 

@@ -1,4 +1,12 @@
-import type { AppendResult, EventStore, ExpectedRevision, NewEvent, ReadAllOptions, RecordedEvent, SubscribeOptions } from './event-store.port.js';
+import type {
+  AppendResult,
+  EventStore,
+  ExpectedRevision,
+  NewEvent,
+  ReadAllOptions,
+  RecordedEvent,
+  SubscribeOptions,
+} from './event-store.port.js';
 
 /** Brings stored event data up to the current schema of its type (the domain's upcaster registry fits). */
 export interface EventUpcaster {

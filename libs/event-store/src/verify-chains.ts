@@ -72,7 +72,15 @@ export async function verifyHashChains(store: EventStore, options: VerifyOptions
     if (state.broken) return;
     const fail = (reason: ChainBreak['reason'], expected: string, found: string): void => {
       state.broken = true;
-      firstBreak ??= { streamId: event.streamId, revision: event.revision, eventId: event.id, position: event.position, reason, expected, found };
+      firstBreak ??= {
+        streamId: event.streamId,
+        revision: event.revision,
+        eventId: event.id,
+        position: event.position,
+        reason,
+        expected,
+        found,
+      };
     };
     if (event.revision !== state.revision + 1) return fail('revision-gap', `revision ${state.revision + 1}`, `revision ${event.revision}`);
     const computed = eventHash(event.streamId, event.revision, event, state.hash);
@@ -93,7 +101,7 @@ export async function verifyHashChains(store: EventStore, options: VerifyOptions
     for (const event of await store.readStream(options.streamId)) check(event);
   } else {
     const pageSize = options.pageSize ?? 1000;
-    for (let after = 0; ; ) {
+    for (let after = 0; ;) {
       const page = await store.readAll({ after, maxCount: pageSize });
       if (page.length === 0) break;
       for (const event of page) check(event);

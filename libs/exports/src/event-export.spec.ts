@@ -22,18 +22,35 @@ async function storeWith(projects: number, tranches: number): Promise<SqliteEven
   dirs.push(dir);
   const store = new SqliteEventStore(join(dir, 'events.sqlite'));
   await store.appendToStream('partner-pair-p', [
-    { id: randomUUID(), type: 'PartnerPairRegistered', schemaVersion: 1, metadata: meta, data: { pairId: 'p', parentPairId: null, establishedOn: '2020-01-01' } },
+    {
+      id: randomUUID(),
+      type: 'PartnerPairRegistered',
+      schemaVersion: 1,
+      metadata: meta,
+      data: { pairId: 'p', parentPairId: null, establishedOn: '2020-01-01' },
+    },
   ]);
   for (let j = 0; j < projects; j++) {
     const base = { projectId: `j${j}`, pairId: 'p' };
     await store.appendToStream(`project-j${j}`, [
-      { id: randomUUID(), type: 'ProjectSigned', schemaVersion: 1, metadata: meta, data: { ...base, title: `Project ${j}`, pledged: { amount: '1000000.00', currency: 'CNY' }, signedOn: '2024-01-01' } },
+      {
+        id: randomUUID(),
+        type: 'ProjectSigned',
+        schemaVersion: 1,
+        metadata: meta,
+        data: { ...base, title: `Project ${j}`, pledged: { amount: '1000000.00', currency: 'CNY' }, signedOn: '2024-01-01' },
+      },
       ...Array.from({ length: tranches }, (_, t) => ({
         id: randomUUID(),
         type: 'FundsDisbursed',
         schemaVersion: 1,
         metadata: meta,
-        data: { ...base, disbursementId: `j${j}-t${t}`, amount: { amount: `${t + 1}.05`, currency: 'CNY' }, disbursedOn: `2024-0${1 + (t % 9)}-10` },
+        data: {
+          ...base,
+          disbursementId: `j${j}-t${t}`,
+          amount: { amount: `${t + 1}.05`, currency: 'CNY' },
+          disbursedOn: `2024-0${1 + (t % 9)}-10`,
+        },
       })),
     ]);
   }
@@ -85,7 +102,11 @@ describe('exporting events', () => {
     const result = await done;
     clearInterval(drain);
     expect(result).toEqual({ events: 1001, pages: 21, untilPosition: 1001, completed: true });
-    const lines = reader.chunks.join('').trimEnd().split('\n').map((line) => JSON.parse(line));
+    const lines = reader.chunks
+      .join('')
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(lines.map((line) => line.position)).toEqual(Array.from({ length: 1001 }, (_, i) => i + 1));
   });
 
@@ -101,7 +122,12 @@ describe('exporting events', () => {
     const abort = new AbortController();
     const sink = new PassThrough({ highWaterMark: 10 });
     sink.resume();
-    const aborted = exportEvents(store, sink, { format: 'csv', pageSize: 50, signal: abort.signal, onPage: ({ pages }) => pages === 3 && abort.abort() });
+    const aborted = exportEvents(store, sink, {
+      format: 'csv',
+      pageSize: 50,
+      signal: abort.signal,
+      onPage: ({ pages }) => pages === 3 && abort.abort(),
+    });
     expect(await aborted).toMatchObject({ completed: false, pages: 3 });
   });
 
@@ -117,18 +143,34 @@ describe('exporting events', () => {
     const text = collect(first);
     const result = await exportEvents(store, first, { format: 'jsonl', untilPosition: 12 });
     expect(result.untilPosition).toBe(12);
-    expect((await text).trimEnd().split('\n').map((line) => JSON.parse(line).position)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    expect(
+      (await text)
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line).position),
+    ).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
     const rest = new PassThrough();
     const restText = collect(rest);
     await exportEvents(store, rest, { format: 'jsonl', afterPosition: 12, pageSize: 4 });
-    expect((await restText).trimEnd().split('\n').map((line) => JSON.parse(line).position)).toEqual(Array.from({ length: 19 }, (_, i) => i + 13));
+    expect(
+      (await restText)
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line).position),
+    ).toEqual(Array.from({ length: 19 }, (_, i) => i + 13));
   });
 
   it('writes one JSON Lines record per event, also when a text holds a character other readers take for a line break', async () => {
     const store = await storeWith(1, 0);
     const title = 'line\u2028separator\u2029paragraph\u0085next line';
     await store.appendToStream('project-odd', [
-      { id: randomUUID(), type: 'ProjectSigned', schemaVersion: 1, metadata: meta, data: { projectId: 'odd', pairId: 'p', title, pledged: { amount: '5.00', currency: 'CNY' }, signedOn: '2024-01-01' } },
+      {
+        id: randomUUID(),
+        type: 'ProjectSigned',
+        schemaVersion: 1,
+        metadata: meta,
+        data: { projectId: 'odd', pairId: 'p', title, pledged: { amount: '5.00', currency: 'CNY' }, signedOn: '2024-01-01' },
+      },
     ]);
     const out = new PassThrough();
     const text = collect(out);
@@ -169,7 +211,7 @@ describe('CSV cells', () => {
     expect(csvCell('-2')).toBe("'-2");
     expect(csvCell('@cmd')).toBe("'@cmd");
     expect(csvCell('\tx')).toBe("'\tx");
-    expect(csvCell('\rx')).toBe("\"'\rx\"");
+    expect(csvCell('\rx')).toBe('"\'\rx"');
     expect(csvCell('=HYPERLINK("x","y")')).toBe('"\'=HYPERLINK(""x"",""y"")"');
     expect(csvCell(null)).toBe('');
     expect(unneutralise("'=1")).toBe('=1');
@@ -177,22 +219,35 @@ describe('CSV cells', () => {
   });
 
   it('give back exactly the text, also one that starts with a quote before a formula character', () => {
-    for (const text of ["'=1", "''+x", "'", "'plain", '=1', '-5', "'-5", 'plain', '']) expect(unneutralise(csvCell(text).replace(/^"|"$/g, ''))).toBe(text);
+    for (const text of ["'=1", "''+x", "'", "'plain", '=1', '-5', "'-5", 'plain', ''])
+      expect(unneutralise(csvCell(text).replace(/^"|"$/g, ''))).toBe(text);
     expect(csvCell("'=1")).toBe("''=1");
   });
 });
 
 describe('the scope of an export', () => {
-  const event = (streamId: string, type: string, data: Record<string, unknown>) =>
-    ({ id: randomUUID(), streamId, type, revision: 0, position: 1, schemaVersion: 1, data, metadata: { ...meta, recordedAt: '2024-01-01T00:00:00.000Z' } });
+  const event = (streamId: string, type: string, data: Record<string, unknown>) => ({
+    id: randomUUID(),
+    streamId,
+    type,
+    revision: 0,
+    position: 1,
+    schemaVersion: 1,
+    data,
+    metadata: { ...meta, recordedAt: '2024-01-01T00:00:00.000Z' },
+  });
 
   it('follows sub-pairs registered while it streams, before filtering by date', () => {
     const inScope = scopeFilter({ pairIds: ['root'], followSubPairs: true, from: '2024-01-01' });
-    expect(inScope(event('partner-pair-child', 'PartnerPairRegistered', { pairId: 'child', parentPairId: 'root', establishedOn: '2019-01-01' }))).toBe(false);
+    expect(
+      inScope(event('partner-pair-child', 'PartnerPairRegistered', { pairId: 'child', parentPairId: 'root', establishedOn: '2019-01-01' })),
+    ).toBe(false);
     expect(inScope(event('project-x', 'ProjectSigned', { projectId: 'x', pairId: 'child', signedOn: '2024-05-07' }))).toBe(true);
     expect(inScope(event('project-y', 'ProjectSigned', { projectId: 'y', pairId: 'other', signedOn: '2024-05-07' }))).toBe(false);
     const ownOnly = scopeFilter({ pairIds: ['root'] });
-    expect(ownOnly(event('partner-pair-child', 'PartnerPairRegistered', { pairId: 'child', parentPairId: 'root', establishedOn: null }))).toBe(false);
+    expect(
+      ownOnly(event('partner-pair-child', 'PartnerPairRegistered', { pairId: 'child', parentPairId: 'root', establishedOn: null })),
+    ).toBe(false);
     expect(ownOnly(event('project-x', 'ProjectSigned', { projectId: 'x', pairId: 'child', signedOn: '2024-05-07' }))).toBe(false);
   });
 });

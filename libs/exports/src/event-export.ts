@@ -16,7 +16,12 @@ export interface EventExportOptions extends EventExportScope {
   /** End `out` when done (default true). */
   readonly end?: boolean;
   /** Called after each page is written: progress for the CLI, and what the tests watch. */
-  readonly onPage?: (progress: { readonly position: number; readonly until: number; readonly events: number; readonly pages: number }) => void;
+  readonly onPage?: (progress: {
+    readonly position: number;
+    readonly until: number;
+    readonly events: number;
+    readonly pages: number;
+  }) => void;
 }
 
 export interface EventExportResult {

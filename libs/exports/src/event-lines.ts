@@ -37,7 +37,12 @@ const LINE_BREAKS_JSON_KEEPS = /[\u0085\u2028\u2029]/g;
 export function jsonLine(event: RecordedEvent): string {
   const { data, metadata, ...head } = envelopeOf(event);
   // The envelope's fields in its order, the business date before the data.
-  return JSON.stringify({ ...head, businessDate: businessDateOfRecorded(event), data, metadata }).replace(LINE_BREAKS_JSON_KEEPS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) + '\n';
+  return (
+    JSON.stringify({ ...head, businessDate: businessDateOfRecorded(event), data, metadata }).replace(
+      LINE_BREAKS_JSON_KEEPS,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    ) + '\n'
+  );
 }
 
 export function csvHeader(): string {

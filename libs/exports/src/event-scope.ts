@@ -37,7 +37,8 @@ export function scopeFilter(scope: EventExportScope): (event: RecordedEvent) => 
       const data = dataOf(event);
       const pairId = event.streamId.startsWith(pairStreamPrefix) ? event.streamId.slice(pairStreamPrefix.length) : text(data.pairId);
       // Before the date filter: a sub-pair registered outside the dates still brings its projects into scope.
-      if (scope.followSubPairs && event.type === 'PartnerPairRegistered' && pairId !== null && pairs.has(text(data.parentPairId) ?? '')) pairs.add(pairId);
+      if (scope.followSubPairs && event.type === 'PartnerPairRegistered' && pairId !== null && pairs.has(text(data.parentPairId) ?? ''))
+        pairs.add(pairId);
       if (pairId === null || !pairs.has(pairId)) return false;
     }
     if (from !== null || to !== null) {

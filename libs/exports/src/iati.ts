@@ -80,7 +80,8 @@ function minor(money: MoneyJson): bigint {
 /** Folds a project's events into what its activity reports. */
 export function summariseProject(project: IatiProject): IatiActivitySummary {
   const first = project.events[0] ? ledgerEventOf(project.events[0]) : null;
-  if (first?.type !== 'ProjectSigned') throw new Error(`a project stream must start with ProjectSigned, not ${project.events[0]?.type ?? 'nothing'}`);
+  if (first?.type !== 'ProjectSigned')
+    throw new Error(`a project stream must start with ProjectSigned, not ${project.events[0]?.type ?? 'nothing'}`);
   const signing = first.data;
   const currency = signing.pledged.currency as CurrencyCode;
   const money = (value: bigint) => formatMinor(value, currency);
@@ -242,20 +243,23 @@ export async function writeIatiActivities(
 ): Promise<number> {
   const write = async (chunk: string) => {
     if (out.destroyed) throw new Error('the output was closed');
-    if (!out.write(chunk)) await new Promise<void>((resolve, reject) => {
-      const settle = (error?: Error) => {
-        out.off('drain', settle);
-        out.off('close', settle);
-        out.off('error', settle);
-        if (error instanceof Error || out.destroyed) reject(error ?? new Error('the output was closed'));
-        else resolve();
-      };
-      out.on('drain', settle);
-      out.on('close', settle);
-      out.on('error', settle);
-    });
+    if (!out.write(chunk))
+      await new Promise<void>((resolve, reject) => {
+        const settle = (error?: Error) => {
+          out.off('drain', settle);
+          out.off('close', settle);
+          out.off('error', settle);
+          if (error instanceof Error || out.destroyed) reject(error ?? new Error('the output was closed'));
+          else resolve();
+        };
+        out.on('drain', settle);
+        out.on('close', settle);
+        out.on('error', settle);
+      });
   };
-  await write(`<?xml version="1.0" encoding="UTF-8"?>\n<iati-activities version="2.03" generated-datetime="${generatedAt.toISOString()}">\n`);
+  await write(
+    `<?xml version="1.0" encoding="UTF-8"?>\n<iati-activities version="2.03" generated-datetime="${generatedAt.toISOString()}">\n`,
+  );
   let count = 0;
   for await (const project of projects) {
     await write(iatiActivityXml(project, org));

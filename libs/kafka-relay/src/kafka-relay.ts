@@ -145,7 +145,9 @@ export class KafkaRelay extends BackgroundLoop {
       }
       return true;
     } catch (error) {
-      this.logger.warn(`could not create topics ${topics.join(', ')} through the admin API (${(error as Error).message}); relying on the broker creating them on first publish`);
+      this.logger.warn(
+        `could not create topics ${topics.join(', ')} through the admin API (${(error as Error).message}); relying on the broker creating them on first publish`,
+      );
       return false;
     } finally {
       await admin.disconnect().catch(() => undefined);

@@ -46,7 +46,12 @@ const messageOf = (error: unknown): string => (error instanceof Error ? error.me
  * batch is tried at once first (the fast path); only if it fails is it
  * applied again event by event, each in its own savepoint.
  */
-export function applyWithParking(db: Database.Database, projection: ParkableProjection, parking: ParkingLot, events: readonly RecordedEvent[]): void {
+export function applyWithParking(
+  db: Database.Database,
+  projection: ParkableProjection,
+  parking: ParkingLot,
+  events: readonly RecordedEvent[],
+): void {
   if (events.length === 0) return;
   const blocked = parking.blockedStreams();
   if (!events.some((event) => blocked.has(event.streamId))) {

@@ -68,9 +68,18 @@ describe('as-of answers over a ledger the live projection could not wholly apply
   });
 
   it('knows no pair before its establishment date, nor the sub-pairs established later', async () => {
-    await append(store, 'partner-pair-p', { ...pairRegistered('p'), data: { ...(pairRegistered('p').data as object), establishedOn: '2020-01-01' } });
-    await append(store, 'partner-pair-old', { ...pairRegistered('old', 'p'), data: { ...(pairRegistered('old', 'p').data as object), establishedOn: '2020-06-01' } });
-    await append(store, 'partner-pair-new', { ...pairRegistered('new', 'p'), data: { ...(pairRegistered('new', 'p').data as object), establishedOn: '2023-01-01' } });
+    await append(store, 'partner-pair-p', {
+      ...pairRegistered('p'),
+      data: { ...(pairRegistered('p').data as object), establishedOn: '2020-01-01' },
+    });
+    await append(store, 'partner-pair-old', {
+      ...pairRegistered('old', 'p'),
+      data: { ...(pairRegistered('old', 'p').data as object), establishedOn: '2020-06-01' },
+    });
+    await append(store, 'partner-pair-new', {
+      ...pairRegistered('new', 'p'),
+      data: { ...(pairRegistered('new', 'p').data as object), establishedOn: '2023-01-01' },
+    });
     await append(store, 'partner-pair-undated', pairRegistered('undated', 'p'));
     await append(store, 'project-a', projectSigned('a', 'old', '10.00', '2021-01-01'));
     await applyAll();
@@ -85,7 +94,7 @@ describe('as-of answers over a ledger the live projection could not wholly apply
     expect((await asOf().pairSummary('p', { asOf: '2020-01-01' }))?.subPairIds).toEqual(['undated']);
   });
 
-  it("refuses a project beyond the bound before reading its stream", async () => {
+  it('refuses a project beyond the bound before reading its stream', async () => {
     await append(store, 'partner-pair-p', pairRegistered('p'));
     await append(store, 'project-a', projectSigned('a', 'p', '100.00'));
     for (let i = 0; i < 5; i++) await append(store, 'project-a', fundsDisbursed('a', 'p', '1.00'));
@@ -97,6 +106,8 @@ describe('as-of answers over a ledger the live projection could not wholly apply
     const bounded = new AsOfQueries(counting, db, { maxEvents: 5 });
     await expect(bounded.project('a', now)).rejects.toThrow(RuleViolation);
     expect(streamsRead).toBe(0);
-    await expect(new AsOfQueries(counting, db, { maxEvents: 6 }).project('a', now)).resolves.toMatchObject({ delivered: { amount: '5.00' } });
+    await expect(new AsOfQueries(counting, db, { maxEvents: 6 }).project('a', now)).resolves.toMatchObject({
+      delivered: { amount: '5.00' },
+    });
   });
 });

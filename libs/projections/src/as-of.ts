@@ -59,9 +59,13 @@ export class AsOfQueries {
       subtree: readModels.prepare<[string, string], { pair_id: string }>(
         `SELECT pair_id FROM pairs WHERE pair_id = ? OR EXISTS (SELECT 1 FROM json_each(pairs.ancestors) WHERE value = ?) ORDER BY pair_id`,
       ),
-      projects: readModels.prepare<[string], { project_id: string; revision: number }>('SELECT project_id, revision FROM projects WHERE pair_id = ?'),
+      projects: readModels.prepare<[string], { project_id: string; revision: number }>(
+        'SELECT project_id, revision FROM projects WHERE pair_id = ?',
+      ),
       project: readModels.prepare<[string], { revision: number }>('SELECT revision FROM projects WHERE project_id = ?'),
-      parkedOfStream: readModels.prepare<[string, string], { n: number }>('SELECT COUNT(*) AS n FROM parked_events WHERE projection = ? AND stream_id = ?'),
+      parkedOfStream: readModels.prepare<[string, string], { n: number }>(
+        'SELECT COUNT(*) AS n FROM parked_events WHERE projection = ? AND stream_id = ?',
+      ),
       parked: readModels.prepare<[string], { stream_id: string; n: number }>(
         'SELECT stream_id, COUNT(*) AS n FROM parked_events WHERE projection = ? GROUP BY stream_id',
       ),
@@ -74,20 +78,33 @@ export class AsOfQueries {
     if (!pairIds.includes(pairId)) return null;
     const projects = pairIds.flatMap((id) => this.statements.projects.all(id));
     const parked = this.parkedPerStream();
-    const events = projects.reduce((sum, project) => sum + project.revision + 1 + (parked.get(projectStreamId(project.project_id)) ?? 0), 0);
+    const events = projects.reduce(
+      (sum, project) => sum + project.revision + 1 + (parked.get(projectStreamId(project.project_id)) ?? 0),
+      0,
+    );
     this.refuseBeyondBound(events, `partner pair ${pairId} and its ${pairIds.length - 1} sub-pair(s) hold ${projects.length} project(s)`);
 
     const pairEvents = await this.pairRegistrations(pairId, pairIds, slice);
     if (!pairEvents.some((event) => (event.data as PartnerPairDetails).pairId === pairId)) return null;
-    return fold(pairEvents, (apply) => this.readInSlices(projects.map((project) => projectStreamId(project.project_id)), slice, apply), (queries) =>
-      queries.pairSummary(pairId),
+    return fold(
+      pairEvents,
+      (apply) =>
+        this.readInSlices(
+          projects.map((project) => projectStreamId(project.project_id)),
+          slice,
+          apply,
+        ),
+      (queries) => queries.pairSummary(pairId),
     );
   }
 
   /** The project at that time; null if it was not signed by `asOf`, or not yet recorded at `knownAt`. */
   async project(projectId: string, slice: TimeSlice): Promise<ProjectView | null> {
     // Bounded before the stream is read, from what the read models know of it (applied and parked events).
-    const known = (this.statements.project.get(projectId)?.revision ?? -1) + 1 + (this.statements.parkedOfStream.get(LEDGER_PROJECTION_NAME, projectStreamId(projectId))?.n ?? 0);
+    const known =
+      (this.statements.project.get(projectId)?.revision ?? -1) +
+      1 +
+      (this.statements.parkedOfStream.get(LEDGER_PROJECTION_NAME, projectStreamId(projectId))?.n ?? 0);
     this.refuseBeyondBound(known, `project ${projectId}`);
     const events: RecordedEvent[] = [];
     await this.readInSlices([projectStreamId(projectId)], slice, (kept) => events.push(...kept));
@@ -96,7 +113,11 @@ export class AsOfQueries {
     const pairId = (events[0].data as { pairId: unknown }).pairId;
     // A signing naming no pair cannot be applied: the fold parks it, and the project is not found.
     const pairEvents = typeof pairId === 'string' ? await this.pairRegistrations(pairId, [pairId], {}) : [];
-    return fold(pairEvents, async (apply) => apply(events), (queries) => queries.project(projectId));
+    return fold(
+      pairEvents,
+      async (apply) => apply(events),
+      (queries) => queries.project(projectId),
+    );
   }
 
   /** How many events of each stream the live projection has parked (they are read and folded too). */
@@ -140,7 +161,11 @@ export class AsOfQueries {
    * whose signing falls outside it is left out whole: the project did not
    * exist then (every later fact of it is dated and recorded after signing).
    */
-  private async readInSlices(streamIds: readonly string[], slice: TimeSlice, apply: (events: readonly RecordedEvent[]) => void): Promise<void> {
+  private async readInSlices(
+    streamIds: readonly string[],
+    slice: TimeSlice,
+    apply: (events: readonly RecordedEvent[]) => void,
+  ): Promise<void> {
     const batch = this.options.concurrency ?? 16;
     for (let i = 0; i < streamIds.length; i += batch) {
       const streams = await Promise.all(streamIds.slice(i, i + batch).map((id) => this.store.readStream(id)));
@@ -172,7 +197,12 @@ async function fold<T>(
     db.exec('BEGIN');
     const projection = new LedgerProjection(db);
     const parking = new ParkingLot(db, 'as-of');
-    applyWithParking(db, projection, parking, pairRegistrations.sort((a, b) => a.position - b.position));
+    applyWithParking(
+      db,
+      projection,
+      parking,
+      pairRegistrations.sort((a, b) => a.position - b.position),
+    );
     await feed((events) => applyWithParking(db, projection, parking, events));
     db.exec('COMMIT');
     return ask(new LedgerQueries(db));

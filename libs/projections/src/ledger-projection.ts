@@ -1,16 +1,8 @@
 import type Database from 'better-sqlite3';
-import {
-  type LedgerEvent,
-  assertNever,
-  correctionDelta,
-  ledgerEventOf,
-  parseMoney,
-  yearOf,
-} from '#domain';
+import { type LedgerEvent, assertNever, correctionDelta, ledgerEventOf, parseMoney, yearOf } from '#domain';
 import type { RecordedEvent } from '#event-store';
 import { LIVE_TABLES, type ProjectRow, type ReadModelTables } from './read-model-db.js';
 import { CounterDeltas, type Dimension, type Metric } from './counters.js';
-
 
 /** The name under which the ledger projection stores its checkpoint and parked events. */
 export const LEDGER_PROJECTION_NAME = 'ledger-read-models';

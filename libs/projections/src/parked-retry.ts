@@ -44,7 +44,7 @@ export async function retryParkedStream(
   let readUpTo = -1;
   // The live runner may park more events of the stream while it is read (its batches run between
   // the read and the transaction): those are read again, not reported missing from the store.
-  for (let done = false; !done; ) {
+  for (let done = false; !done;) {
     const parked = parking.ofStream(streamId);
     if (parked.length === 0) break;
     const read = await store.readStream(streamId, { fromRevision: parked[0].revision });
@@ -99,7 +99,12 @@ export async function retryParked(
  * something after its failure (an event can depend on one of another stream
  * parked after it, as a project on its pair).
  */
-export async function retryAllParked(store: EventStore, db: Database.Database, projection: ParkableProjection, parking: ParkingLot): Promise<RetryResult> {
+export async function retryAllParked(
+  store: EventStore,
+  db: Database.Database,
+  projection: ParkableProjection,
+  parking: ParkingLot,
+): Promise<RetryResult> {
   const applied: number[] = [];
   const failedAt = new Map<string, number>();
   for (;;) {

@@ -50,7 +50,9 @@ export class ParkingLot {
       list: db.prepare<[string, number], ParkedRow>('SELECT * FROM parked_events WHERE projection = ? ORDER BY position LIMIT ?'),
       count: db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM parked_events WHERE projection = ?'),
       one: db.prepare<[string, number], ParkedRow>('SELECT * FROM parked_events WHERE projection = ? AND position = ?'),
-      ofStream: db.prepare<[string, string], ParkedRow>('SELECT * FROM parked_events WHERE projection = ? AND stream_id = ? ORDER BY position'),
+      ofStream: db.prepare<[string, string], ParkedRow>(
+        'SELECT * FROM parked_events WHERE projection = ? AND stream_id = ? ORDER BY position',
+      ),
       remove: db.prepare<[string, number]>('DELETE FROM parked_events WHERE projection = ? AND position = ?'),
       failedAgain: db.prepare<[string, string, string, number]>(
         'UPDATE parked_events SET error = ?, blocked_by = NULL, attempts = attempts + 1, last_attempt_at = ? WHERE projection = ? AND position = ?',

@@ -57,7 +57,14 @@ describe('parking events a projection cannot apply', () => {
     expect(await applyAll()).toBe(head);
     const bad = await positionOf((e) => e.type === 'FundsDisbursed' && e.streamId === 'project-a');
     expect(runner.parking.list()).toEqual([
-      expect.objectContaining({ position: bad, streamId: 'project-a', type: 'FundsDisbursed', blockedBy: null, attempts: 1, error: expect.stringMatching(/amount/i) }),
+      expect.objectContaining({
+        position: bad,
+        streamId: 'project-a',
+        type: 'FundsDisbursed',
+        blockedBy: null,
+        attempts: 1,
+        error: expect.stringMatching(/amount/i),
+      }),
       expect.objectContaining({ position: head - 1, streamId: 'project-a', type: 'JobsRecorded', blockedBy: bad, attempts: 0 }),
     ]);
     const queries = new LedgerQueries(db);
@@ -130,10 +137,16 @@ describe('parking events a projection cannot apply', () => {
     const again = (await append(store, 'project-a', projectSigned('a', 'p', '100.00'))).position;
     await append(store, 'project-b', projectSigned('b', 'p', '1.00'));
     await applyAll();
-    expect(runner.parking.list()).toEqual([expect.objectContaining({ position: again, type: 'ProjectSigned', error: expect.stringMatching(/signed twice/) })]);
+    expect(runner.parking.list()).toEqual([
+      expect.objectContaining({ position: again, type: 'ProjectSigned', error: expect.stringMatching(/signed twice/) }),
+    ]);
     const queries = new LedgerQueries(db);
     expect(queries.project('a')).toMatchObject({ pledged: { amount: '100.00' }, delivered: { amount: '10.00' }, revision: 1 });
-    expect(queries.pairSummary('p')?.own).toMatchObject({ pledged: { CNY: '101.00' }, delivered: { CNY: '10.00' }, projects: { active: 2 } });
+    expect(queries.pairSummary('p')?.own).toMatchObject({
+      pledged: { CNY: '101.00' },
+      delivered: { CNY: '10.00' },
+      projects: { active: 2 },
+    });
     // The same in one batch with the first signing (the fast path), and in a rebuild.
     const fresh = openReadModelDb(join(dir, 'rebuilt.sqlite'));
     await rebuildReadModels(store, fresh);
@@ -165,12 +178,21 @@ describe('parking events a projection cannot apply', () => {
     });
     const result = await retryParked(racing, db, new LedgerProjection(db), runner.parking, signing);
     expect(result).toEqual({ applied: [signing, signing + 2], stillParked: [] });
-    expect(new LedgerQueries(db).project('late')).toMatchObject({ pledged: { amount: '80.00' }, delivered: { amount: '20.00' }, revision: 1 });
+    expect(new LedgerQueries(db).project('late')).toMatchObject({
+      pledged: { amount: '80.00' },
+      delivered: { amount: '20.00' },
+      revision: 1,
+    });
   });
 
   it('does not park events when the database itself fails: the batch is retried later', async () => {
     await append(store, 'partner-pair-p', pairRegistered('p'));
-    const failing = { name: 'failing', applyBatch: () => { throw new Database.SqliteError('disk I/O error', 'SQLITE_IOERR'); } };
+    const failing = {
+      name: 'failing',
+      applyBatch: () => {
+        throw new Database.SqliteError('disk I/O error', 'SQLITE_IOERR');
+      },
+    };
     const broken = new ProjectionRunner(store, db, failing);
     await expect(async () => broken.applyBatch(await store.readAll())).rejects.toThrow('disk I/O error');
     expect(broken.parking.count()).toBe(0);

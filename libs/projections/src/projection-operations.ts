@@ -68,7 +68,10 @@ export class ProjectionOperations {
         lastError: this.runner.lastError,
         parkedCount,
         parked: this.runner.parking.list(PARKED_SHOWN),
-        rebuild: rebuild && { ...rebuild, percent: rebuild.head === 0 ? 100 : Math.min(100, Math.floor((100 * rebuild.position) / rebuild.head)) },
+        rebuild: rebuild && {
+          ...rebuild,
+          percent: rebuild.head === 0 ? 100 : Math.min(100, Math.floor((100 * rebuild.position) / rebuild.head)),
+        },
       },
     ];
   }
@@ -96,7 +99,9 @@ export class ProjectionOperations {
       .then(
         (result) => {
           this.runner.refresh();
-          this.logger.log(`rebuilt the read models from ${result.events} events up to position ${result.position}; ${result.parked} parked`);
+          this.logger.log(
+            `rebuilt the read models from ${result.events} events up to position ${result.position}; ${result.parked} parked`,
+          );
         },
         (error: Error) => {
           refused(error); // ignored once claimed

@@ -28,7 +28,11 @@ describe('projection runner', () => {
     runner.applyBatch(await store.readAll());
     const queries = new LedgerQueries(db);
     expect(queries.pairSummary('root')?.own.pledged).toEqual({ CNY: '1.00' });
-    expect(queries.pairSummary('root')?.total).toMatchObject({ pledged: { CNY: '11.00' }, delivered: { CNY: '2.50' }, projects: { active: 2 } });
+    expect(queries.pairSummary('root')?.total).toMatchObject({
+      pledged: { CNY: '11.00' },
+      delivered: { CNY: '2.50' },
+      projects: { active: 2 },
+    });
     expect(queries.pairSummary('mid')?.own.pledged).toEqual({});
     expect(queries.pairSummary('mid')?.total.pledged).toEqual({ CNY: '10.00' });
     expect(queries.pairSummary('leaf')?.own.delivered).toEqual({ CNY: '2.50' });
@@ -43,7 +47,11 @@ describe('projection runner', () => {
     expect(runner.applyBatch(events.slice(0, 4))).toBe(events[3].position);
     expect(runner.applyBatch(events)).toBe(last);
     expect(runner.applyBatch(events)).toBe(last);
-    expect(new LedgerQueries(db).pairSummary('root')?.total).toMatchObject({ pledged: { CNY: '11.00' }, delivered: { CNY: '2.50' }, projects: { active: 2 } });
+    expect(new LedgerQueries(db).pairSummary('root')?.total).toMatchObject({
+      pledged: { CNY: '11.00' },
+      delivered: { CNY: '2.50' },
+      projects: { active: 2 },
+    });
   });
 
   it('catches up, follows live appends, and lets readers wait for a position', async () => {

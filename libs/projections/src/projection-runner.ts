@@ -129,13 +129,17 @@ export class ProjectionRunner extends BackgroundLoop {
         }
         if (err.code === 'SQLITE_BUSY') {
           // Another writer (a rebuild) holds the read models: wait without blocking, quietly.
-          if (!waitingForLock) this.logger.log(`projection ${this.projection.name}: read models are locked by another writer (a rebuild?); waiting`);
+          if (!waitingForLock)
+            this.logger.log(`projection ${this.projection.name}: read models are locked by another writer (a rebuild?); waiting`);
           waitingForLock = true;
           await new Promise((resolve) => setTimeout(resolve, 100));
           continue;
         }
         this.lastError = err.message;
-        this.logger.error(`projection ${this.projection.name} failed at checkpoint ${this.checkpoint}: ${err.message}; retrying in ${backoffMs} ms`, err.stack);
+        this.logger.error(
+          `projection ${this.projection.name} failed at checkpoint ${this.checkpoint}: ${err.message}; retrying in ${backoffMs} ms`,
+          err.stack,
+        );
         await new Promise((resolve) => setTimeout(resolve, backoffMs));
         backoffMs = Math.min(backoffMs * 2, 10_000);
       }

@@ -89,7 +89,12 @@ export class LedgerQueries {
 
   pair(pairId: string): PairView | null {
     const row = this.statements.pair.get(pairId);
-    return row ? toPairView(row, this.statements.subPairs.all(pairId).map((r) => r.pair_id)) : null;
+    return row
+      ? toPairView(
+          row,
+          this.statements.subPairs.all(pairId).map((r) => r.pair_id),
+        )
+      : null;
   }
 
   pairSummary(pairId: string): PairSummary | null {
@@ -130,7 +135,6 @@ interface PairRow {
   parent_pair_id: string | null;
   established_on: string | null;
 }
-
 
 function toPairView(row: PairRow, subPairIds: string[]): PairView {
   return {

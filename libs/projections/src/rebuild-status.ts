@@ -135,11 +135,8 @@ export class RebuildRecord {
   /** Marks the rebuild failed, with the error's message (the caller checks it still owns the row). */
   failed(error: unknown): void {
     const at = this.now().toISOString();
-    this.db.prepare("UPDATE projection_rebuilds SET state = 'failed', updated_at = ?, finished_at = ?, error = ? WHERE projection = ?").run(
-      at,
-      at,
-      error instanceof Error ? error.message : String(error),
-      this.projection,
-    );
+    this.db
+      .prepare("UPDATE projection_rebuilds SET state = 'failed', updated_at = ?, finished_at = ?, error = ? WHERE projection = ?")
+      .run(at, at, error instanceof Error ? error.message : String(error), this.projection);
   }
 }

@@ -25,7 +25,9 @@ function dump(db: Database.Database) {
 
 const tableNames = (db: Database.Database) =>
   db
-    .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type IN ('table', 'index') AND name NOT LIKE 'sqlite_%' ORDER BY name")
+    .prepare<[], { name: string }>(
+      "SELECT name FROM sqlite_master WHERE type IN ('table', 'index') AND name NOT LIKE 'sqlite_%' ORDER BY name",
+    )
     .all()
     .map((row) => row.name);
 
@@ -47,7 +49,12 @@ describe('blue/green rebuild', () => {
     await append(store, 'partner-pair-leaf', pairRegistered('leaf', 'root'));
     for (let i = 0; i < 40; i++) {
       await append(store, `project-p${i}`, projectSigned(`p${i}`, i % 2 ? 'leaf' : 'root', '100.00', `20${20 + (i % 5)}-03-01`));
-      await append(store, `project-p${i}`, fundsDisbursed(`p${i}`, i % 2 ? 'leaf' : 'root', '10.00'), jobsRecorded(`p${i}`, i % 2 ? 'leaf' : 'root', i + 1));
+      await append(
+        store,
+        `project-p${i}`,
+        fundsDisbursed(`p${i}`, i % 2 ? 'leaf' : 'root', '10.00'),
+        jobsRecorded(`p${i}`, i % 2 ? 'leaf' : 'root', i + 1),
+      );
     }
   });
   afterEach(async () => {
@@ -143,7 +150,9 @@ describe('blue/green rebuild', () => {
 
     // A rebuild whose process died: marked running, no progress for longer than STALE_REBUILD_MS.
     const stale = connect();
-    stale.prepare("UPDATE projection_rebuilds SET state = 'running', updated_at = ?").run(new Date(Date.now() - STALE_REBUILD_MS - 1000).toISOString());
+    stale
+      .prepare("UPDATE projection_rebuilds SET state = 'running', updated_at = ?")
+      .run(new Date(Date.now() - STALE_REBUILD_MS - 1000).toISOString());
     expect(readRebuildStatus(stale, 'ledger-read-models')?.state).toBe('interrupted');
     await expect(rebuildReadModels(store, stale)).resolves.toMatchObject({ position: 122 });
     expect(dump(stale)).toEqual(await fromScratch());
@@ -154,10 +163,12 @@ describe('blue/green rebuild', () => {
     await rebuildReadModels(store, live);
     const before = dump(live);
     const failing: EventStore = Object.create(store, {
-      readAll: { value: async (options: { after?: number }) => {
-        if ((options.after ?? 0) > 40) throw new Error('connection to the event store lost');
-        return store.readAll({ ...options, maxCount: 10 });
-      } },
+      readAll: {
+        value: async (options: { after?: number }) => {
+          if ((options.after ?? 0) > 40) throw new Error('connection to the event store lost');
+          return store.readAll({ ...options, maxCount: 10 });
+        },
+      },
     });
     await expect(rebuildReadModels(failing, live, { commitEvery: 20, pageSize: 10 })).rejects.toThrow('connection to the event store lost');
     expect(dump(live)).toEqual(before);
@@ -171,11 +182,17 @@ describe('blue/green rebuild', () => {
     await append(store, 'project-p3', fundsDisbursed('p3', 'leaf', 'ten'));
     runner.applyBatch(await store.readAll());
     // An event parked live whose cause is gone by now, and one that still fails.
-    live.prepare("INSERT INTO parked_events SELECT projection, 999, 'gone', 'project-gone', 0, 'FundsDisbursed', 'x', NULL, 'now', 1, NULL FROM parked_events").run();
+    live
+      .prepare(
+        "INSERT INTO parked_events SELECT projection, 999, 'gone', 'project-gone', 0, 'FundsDisbursed', 'x', NULL, 'now', 1, NULL FROM parked_events",
+      )
+      .run();
     expect(runner.parking.count()).toBe(2);
     const result = await rebuildReadModels(store, connect(), { commitEvery: 20, pageSize: 7 });
     expect(result.parked).toBe(1);
-    expect(runner.parking.list()).toEqual([expect.objectContaining({ position: 123, streamId: 'project-p3', error: expect.stringMatching(/amount/) })]);
+    expect(runner.parking.list()).toEqual([
+      expect.objectContaining({ position: 123, streamId: 'project-p3', error: expect.stringMatching(/amount/) }),
+    ]);
     expect(dump(live).projects).toEqual((await fromScratch()).projects);
   });
 });

@@ -54,7 +54,13 @@ export interface RebuildOptions {
  * read models, so GET /admin/projections shows either.
  */
 export async function rebuildReadModels(store: EventStore, db: Database.Database, options: RebuildOptions = {}): Promise<RebuildProgress> {
-  const { onProgress = () => undefined, pageSize = 5000, commitEvery = 200_000, yieldBetweenPages = false, now = () => new Date() } = options;
+  const {
+    onProgress = () => undefined,
+    pageSize = 5000,
+    commitEvery = 200_000,
+    yieldBetweenPages = false,
+    now = () => new Date(),
+  } = options;
   const live = LEDGER_PROJECTION_NAME;
   const shadow = shadowProjectionName(live);
   const parking = new ParkingLot(db, shadow, now);

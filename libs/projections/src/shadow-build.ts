@@ -115,7 +115,7 @@ export class ShadowBuild {
   /** Reads up to `commitEvery` events, page by page, and hands each page to `apply`; true once the store had no more. */
   private async pages(apply: (page: readonly RecordedEvent[]) => void): Promise<boolean> {
     const { pageSize, commitEvery, yieldBetweenPages, signal } = this.options;
-    for (let count = 0; count < commitEvery; ) {
+    for (let count = 0; count < commitEvery;) {
       const page = await this.store.readAll({ after: this.position, maxCount: pageSize });
       if (page.length === 0) return true;
       apply(page);

@@ -16,9 +16,12 @@ function compile(): void {
   try {
     execFileSync('gcc', ['-O1', '-o', BINARY, SOURCE, '-lrdkafka'], { stdio: 'pipe' });
   } catch (error) {
-    throw new Error(`could not build the Kafka mock broker (apt-get install librdkafka-dev gcc): ${(error as { stderr?: Buffer }).stderr?.toString() ?? error}`, {
-      cause: error,
-    });
+    throw new Error(
+      `could not build the Kafka mock broker (apt-get install librdkafka-dev gcc): ${(error as { stderr?: Buffer }).stderr?.toString() ?? error}`,
+      {
+        cause: error,
+      },
+    );
   }
 }
 
@@ -85,7 +88,9 @@ export class MockKafka {
 
   /** Sends raw messages, as a misbehaving producer would. */
   async produce(topic: string, values: string[]): Promise<void> {
-    const producer = new Kafka({ clientId: 'test-producer', brokers: this.brokers, logLevel: logLevel.NOTHING }).producer({ allowAutoTopicCreation: true });
+    const producer = new Kafka({ clientId: 'test-producer', brokers: this.brokers, logLevel: logLevel.NOTHING }).producer({
+      allowAutoTopicCreation: true,
+    });
     await producer.connect();
     await producer.send({ topic, messages: values.map((value) => ({ key: 'poison', value })) });
     await producer.disconnect();
@@ -94,7 +99,12 @@ export class MockKafka {
   /** Reads every message of `topics` from the beginning until `done` says so (or the time runs out). */
   async consume(topics: string[], done: (messages: ConsumedMessage[]) => boolean, timeoutMs = 30_000): Promise<ConsumedMessage[]> {
     const kafka = new Kafka({ clientId: 'test-consumer', brokers: this.brokers, logLevel: logLevel.NOTHING });
-    const consumer = kafka.consumer({ groupId: `test-${Math.random().toString(16).slice(2)}`, sessionTimeout: 6000, heartbeatInterval: 1000, maxWaitTimeInMs: 100 });
+    const consumer = kafka.consumer({
+      groupId: `test-${Math.random().toString(16).slice(2)}`,
+      sessionTimeout: 6000,
+      heartbeatInterval: 1000,
+      maxWaitTimeInMs: 100,
+    });
     const messages: ConsumedMessage[] = [];
     await consumer.connect();
     try {

@@ -17,7 +17,10 @@ export class AdminHttpController {
   ) {}
 
   @Get('relay')
-  @ApiOperation({ summary: "The Kafka relay's progress", description: 'How far the relay that publishes every event to Kafka is behind the event store.' })
+  @ApiOperation({
+    summary: "The Kafka relay's progress",
+    description: 'How far the relay that publishes every event to Kafka is behind the event store.',
+  })
   @ApiOkResponse({ type: RelayStatusDto, description: 'The relay, or `{enabled: false, head}` without KAFKA_BROKERS.' })
   @ApiErrors('invalid-header')
   @ApiCorrelationIdHeader()

@@ -37,7 +37,10 @@ export class HealthHttpController {
 
   @Get()
   @ApiOperation({ summary: 'Store reachability and projection lag (the original probe; prefer /health/ready)' })
-  @ApiOkResponse({ type: HealthDto, description: 'The event store answers (`status: "degraded"` while the projection has parked events: GET /admin/projections).' })
+  @ApiOkResponse({
+    type: HealthDto,
+    description: 'The event store answers (`status: "degraded"` while the projection has parked events: GET /admin/projections).',
+  })
   @ApiServiceUnavailableResponse({ type: HealthDto, description: 'The event store does not answer (`status: "unavailable"`).' })
   @ApiErrors('invalid-header')
   @ApiCorrelationIdHeader()
@@ -69,17 +72,23 @@ export class HealthHttpController {
   @ApiErrors('invalid-header')
   @ApiCorrelationIdHeader()
   live() {
-    return this.health.check([() => this.indicators.check('process').up({ pid: process.pid, uptimeSeconds: Math.round(process.uptime()) })]);
+    return this.health.check([
+      () => this.indicators.check('process').up({ pid: process.pid, uptimeSeconds: Math.round(process.uptime()) }),
+    ]);
   }
 
   @Get('ready')
   @HealthCheck()
   @ApiOperation({
     summary: 'Readiness: store reachable, projections caught up within READY_MAX_PROJECTION_LAG_MS, Kafka relay healthy when enabled',
-    description: 'Terminus result `{status, info, error, details}`; each indicator (`store`, `projections`, `kafka`) says `up` or `down` and why.',
+    description:
+      'Terminus result `{status, info, error, details}`; each indicator (`store`, `projections`, `kafka`) says `up` or `down` and why.',
   })
   @ApiOkResponse({ type: HealthCheckResultDto, description: 'Ready: every indicator is up.' })
-  @ApiServiceUnavailableResponse({ type: HealthCheckResultDto, description: 'Not ready: `error` names the indicators that are down, and why.' })
+  @ApiServiceUnavailableResponse({
+    type: HealthCheckResultDto,
+    description: 'Not ready: `error` names the indicators that are down, and why.',
+  })
   @ApiErrors('invalid-header')
   @ApiCorrelationIdHeader()
   async ready(@Res({ passthrough: true }) reply: FastifyReply) {
@@ -110,9 +119,21 @@ export class HealthHttpController {
     const maxLagMs = this.config.readyMaxProjectionLagMs;
     if (status.projections === null) return check.down({ message: 'unknown: the event store does not answer', maxLagMs });
     const behind = status.projections.filter((projection) => projection.lagSeconds * 1000 > maxLagMs);
-    const details = { maxLagMs, projections: status.projections.map(({ name, checkpoint, lag, lagSeconds, lastError }) => ({ name, checkpoint, lag, lagMs: Math.round(lagSeconds * 1000), lastError })) };
+    const details = {
+      maxLagMs,
+      projections: status.projections.map(({ name, checkpoint, lag, lagSeconds, lastError }) => ({
+        name,
+        checkpoint,
+        lag,
+        lagMs: Math.round(lagSeconds * 1000),
+        lastError,
+      })),
+    };
     if (behind.length === 0) return check.up(details);
-    return check.down({ message: `${behind.map((projection) => projection.name).join(', ')} behind the store by more than ${maxLagMs} ms`, ...details });
+    return check.down({
+      message: `${behind.map((projection) => projection.name).join(', ')} behind the store by more than ${maxLagMs} ms`,
+      ...details,
+    });
   }
 
   private kafka(status: LedgerStatus): HealthIndicatorResult<'kafka'> {
@@ -121,10 +142,19 @@ export class HealthHttpController {
     const maxLagMs = this.config.readyMaxRelayLagMs;
     if (!relay) return check.up({ enabled: false });
     const lagMs = relay.lagSeconds === null ? null : Math.round(relay.lagSeconds * 1000);
-    const details = { connected: relay.connected, checkpoint: relay.checkpoint, lag: relay.lag, lagMs, maxLagMs, published: relay.published, lastError: relay.lastError };
+    const details = {
+      connected: relay.connected,
+      checkpoint: relay.checkpoint,
+      lag: relay.lag,
+      lagMs,
+      maxLagMs,
+      published: relay.published,
+      lastError: relay.lastError,
+    };
     if (relay.lastError !== null) return check.down({ message: `the relay is failing: ${relay.lastError}`, ...details });
     if (!relay.connected) return check.down({ message: 'the relay is not connected to Kafka', ...details });
-    if (lagMs !== null && lagMs > maxLagMs) return check.down({ message: `the relay is behind the store by more than ${maxLagMs} ms`, ...details });
+    if (lagMs !== null && lagMs > maxLagMs)
+      return check.down({ message: `the relay is behind the store by more than ${maxLagMs} ms`, ...details });
     return check.up(details);
   }
 

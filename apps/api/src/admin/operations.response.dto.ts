@@ -14,7 +14,13 @@ export class ProjectionStatusDto {
   @ApiProperty({ type: 'integer', minimum: 0, description: 'the last position the read models applied', example: 4 })
   checkpoint!: number;
 
-  @ApiProperty({ type: 'integer', minimum: 0, nullable: true, description: "the store's last position (null when it does not answer)", example: 4 })
+  @ApiProperty({
+    type: 'integer',
+    minimum: 0,
+    nullable: true,
+    description: "the store's last position (null when it does not answer)",
+    example: 4,
+  })
   head!: number | null;
 
   @ApiProperty({ type: 'integer', minimum: 0, nullable: true, description: 'head minus checkpoint, in log positions', example: 0 })
@@ -23,7 +29,12 @@ export class ProjectionStatusDto {
   @ApiProperty({ type: String, nullable: true, description: "the projections' last error, if any", example: null })
   lastError!: string | null;
 
-  @ApiProperty({ type: 'integer', minimum: 0, description: 'events the projection could not apply and parked (GET /admin/projections)', example: 0 })
+  @ApiProperty({
+    type: 'integer',
+    minimum: 0,
+    description: 'events the projection could not apply and parked (GET /admin/projections)',
+    example: 0,
+  })
   parked!: number;
 
   @ApiProperty({ description: 'whether the read models lack parked events', example: false })
@@ -31,7 +42,11 @@ export class ProjectionStatusDto {
 }
 
 export class HealthDto {
-  @ApiProperty({ enum: ['ok', 'degraded', 'unavailable'], description: 'degraded: the store answers, but the projection has parked events', example: 'ok' })
+  @ApiProperty({
+    enum: ['ok', 'degraded', 'unavailable'],
+    description: 'degraded: the store answers, but the projection has parked events',
+    example: 'ok',
+  })
   status!: string;
 
   @ApiProperty({ type: () => StoreStatusDto })
@@ -63,8 +78,13 @@ export class RelayStatusDto {
 
 const INDICATORS = {
   type: 'object' as const,
-  description: 'by indicator name (`process`, or `store`, `projections` and, with KAFKA_BROKERS, `kafka`): `{status: "up" | "down", …details}`',
-  additionalProperties: { type: 'object' as const, properties: { status: { type: 'string' as const, enum: ['up', 'down'] } }, required: ['status'] },
+  description:
+    'by indicator name (`process`, or `store`, `projections` and, with KAFKA_BROKERS, `kafka`): `{status: "up" | "down", …details}`',
+  additionalProperties: {
+    type: 'object' as const,
+    properties: { status: { type: 'string' as const, enum: ['up', 'down'] } },
+    required: ['status'],
+  },
   example: { store: { status: 'up', kind: 'sqlite', head: 4 } },
 };
 
@@ -76,7 +96,12 @@ export class HealthCheckResultDto {
   @ApiPropertyOptional({ ...INDICATORS, nullable: true, description: `the indicators that are up, ${INDICATORS.description}` })
   info?: Record<string, unknown> | null;
 
-  @ApiPropertyOptional({ ...INDICATORS, nullable: true, description: `the indicators that are down, ${INDICATORS.description}`, example: {} })
+  @ApiPropertyOptional({
+    ...INDICATORS,
+    nullable: true,
+    description: `the indicators that are down, ${INDICATORS.description}`,
+    example: {},
+  })
   error?: Record<string, unknown> | null;
 
   @ApiProperty({ ...INDICATORS, description: `every indicator, ${INDICATORS.description}` })

@@ -87,7 +87,8 @@ export async function loadCommands(dir = new URL('./commands/', import.meta.url)
     const module = (await import(new URL(file, dir).href)) as { default?: CliCommand };
     const command = module.default;
     if (!command || typeof command.run !== 'function') throw new Error(`${file} must default-export defineCommand({...})`);
-    if (command.name !== COMMAND_FILE.exec(file)?.[1]) throw new Error(`${file} defines the command "${command.name}"; name the file after it`);
+    if (command.name !== COMMAND_FILE.exec(file)?.[1])
+      throw new Error(`${file} defines the command "${command.name}"; name the file after it`);
     commands.push(command);
   }
   return commands.sort((a, b) => a.name.localeCompare(b.name));
@@ -102,7 +103,7 @@ export function generalHelp(commands: readonly CliCommand[]): string {
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     `  ${'help'.padEnd(width)}  show help for a command: npm run cli -- help <command>`,
     '',
-    'Every command reads the API\'s configuration from the environment (DATA_DIR, EVENT_STORE, ESDB_CONNECTION_STRING).',
+    "Every command reads the API's configuration from the environment (DATA_DIR, EVENT_STORE, ESDB_CONNECTION_STRING).",
     'Exit codes: 0 done; 1 the work failed (bad rows, a refused command, the store failing); 2 wrong command line or configuration;',
     '3 busy (rebuild: another rebuild is running).',
     '',
@@ -116,7 +117,11 @@ export function commandHelp(command: CliCommand): string {
     const fallback = option.default !== undefined && option.type === 'string' ? ` (default ${option.default})` : '';
     return [flag, option.description + fallback] as const;
   });
-  const rows = [...(command.arguments ?? []).map((a) => [`<${a.name}>`, a.description] as const), ...options, ['-h, --help', 'show this help'] as const];
+  const rows = [
+    ...(command.arguments ?? []).map((a) => [`<${a.name}>`, a.description] as const),
+    ...options,
+    ['-h, --help', 'show this help'] as const,
+  ];
   const width = Math.max(...rows.map(([flag]) => flag.length));
   return [
     `Usage: npm run cli -- ${command.name}${args ? ` ${args}` : ''}${Object.keys(command.options ?? {}).length ? ' [options]' : ''}`,
@@ -132,7 +137,11 @@ export function commandHelp(command: CliCommand): string {
 }
 
 /** Runs one command line and resolves to its exit code; never throws. */
-export async function runCli(argv: readonly string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env }, commands?: readonly CliCommand[]): Promise<number> {
+export async function runCli(
+  argv: readonly string[],
+  io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env },
+  commands?: readonly CliCommand[],
+): Promise<number> {
   const out = (line: string) => void io.stdout.write(line + '\n');
   const err = (line: string) => void io.stderr.write(line + '\n');
   let all: readonly CliCommand[];
@@ -164,10 +173,19 @@ export async function runCli(argv: readonly string[], io: CliIo = { stdout: proc
     const options = Object.fromEntries(
       Object.entries(command.options ?? {}).map(([key, option]) => [
         key,
-        { type: option.type, ...(option.short ? { short: option.short } : {}), ...(option.default !== undefined ? { default: option.default } : {}) },
+        {
+          type: option.type,
+          ...(option.short ? { short: option.short } : {}),
+          ...(option.default !== undefined ? { default: option.default } : {}),
+        },
       ]),
     );
-    ({ values, positionals } = parseArgs({ args: [...rest], options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true }) as {
+    ({ values, positionals } = parseArgs({
+      args: [...rest],
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    }) as {
       values: Record<string, string | boolean | undefined>;
       positionals: string[];
     });
@@ -183,7 +201,9 @@ export async function runCli(argv: readonly string[], io: CliIo = { stdout: proc
   const allowed = (command.arguments ?? []).length;
   if (positionals.length < required || positionals.length > allowed) {
     const expected = (command.arguments ?? []).map((a) => `<${a.name}>`).join(' ') || 'no arguments';
-    err(`${command.name}: expected ${expected}, got ${positionals.length ? positionals.map((p) => JSON.stringify(p)).join(' ') : 'none'} (npm run cli -- ${command.name} --help)`);
+    err(
+      `${command.name}: expected ${expected}, got ${positionals.length ? positionals.map((p) => JSON.stringify(p)).join(' ') : 'none'} (npm run cli -- ${command.name} --help)`,
+    );
     return EXIT_USAGE;
   }
 

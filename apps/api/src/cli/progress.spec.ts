@@ -46,6 +46,10 @@ describe('progress', () => {
     every.update(5);
     every.update(12, 20);
     every.stop();
-    expect(eager.text.split('\n').filter(Boolean)).toEqual(['rebuilding: 5/10 (50%)', 'rebuilding: 12/20 (60%)', 'rebuilding: 12/20 (60%)']);
+    expect(eager.text.split('\n').filter(Boolean)).toEqual([
+      'rebuilding: 5/10 (50%)',
+      'rebuilding: 12/20 (60%)',
+      'rebuilding: 12/20 (60%)',
+    ]);
   });
 });

@@ -27,7 +27,11 @@ class BarProgress implements Progress {
   private readonly bar: cliProgress.SingleBar;
   private value = 0;
 
-  constructor(label: string, private total: number, stream: ProgressStream) {
+  constructor(
+    label: string,
+    private total: number,
+    stream: ProgressStream,
+  ) {
     this.bar = new cliProgress.SingleBar(
       {
         stream: stream as NodeJS.WritableStream,

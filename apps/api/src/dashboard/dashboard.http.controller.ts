@@ -20,7 +20,10 @@ export class DashboardHttpController {
   @Get()
   @ApiOperation({ summary: 'The dashboard page: pledged vs delivered per partner pair, with drill-down (HTML)' })
   // The page is HTML; its errors are the ledger's JSON error body (so no @ApiProduces for the whole operation).
-  @ApiOkResponse({ description: 'the page, with a strict Content-Security-Policy, `Cache-Control: no-cache` and an ETag', content: { 'text/html': { schema: { type: 'string' } } } })
+  @ApiOkResponse({
+    description: 'the page, with a strict Content-Security-Policy, `Cache-Control: no-cache` and an ETag',
+    content: { 'text/html': { schema: { type: 'string' } } },
+  })
   @ApiResponse({ status: 304, description: 'not modified (If-None-Match matched the ETag)' })
   @ApiErrors('invalid-header')
   @ApiCorrelationIdHeader()

@@ -49,7 +49,8 @@ export function accessByOperationId(app: INestApplication): Map<string, AccessLe
       for (const methodKey of Object.getOwnPropertyNames(prototype)) {
         const handler = prototype[methodKey];
         if (methodKey === 'constructor' || typeof handler !== 'function') continue;
-        const level = (Reflect.getMetadata(ACCESS_METADATA, handler) ?? Reflect.getMetadata(ACCESS_METADATA, controller)) as AccessLevel | undefined;
+        const level = (Reflect.getMetadata(ACCESS_METADATA, handler) ?? Reflect.getMetadata(ACCESS_METADATA, controller)) as
+          AccessLevel | undefined;
         access.set(operationIdOf(controller.name, methodKey), level);
       }
     }
@@ -110,7 +111,15 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addTag('partner pairs', 'Donor and recipient regions, and pledged vs delivered capital per pair')
     .addTag('projects', 'Signings, disbursements, jobs, pledge revisions, milestones, cancellations; project reads and history')
     .addTag('operations', 'For operators: health, relay and projection status')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'API key', description: 'An API key from `API_KEYS`, sent as `Authorization: Bearer <key>`.' }, API_KEY_SCHEME)
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'API key',
+        description: 'An API key from `API_KEYS`, sent as `Authorization: Bearer <key>`.',
+      },
+      API_KEY_SCHEME,
+    )
     .build();
   const document = SwaggerModule.createDocument(app, config, { operationIdFactory: operationIdOf, extraModels: [ErrorResponseDto] });
   return closeRequestSchemas(documentUnknownQueryRefusal(applyAccessToDocument(document, accessByOperationId(app))));
@@ -135,11 +144,13 @@ export function documentUnknownQueryRefusal(document: OpenAPIObject): OpenAPIObj
       const operation = pathItem[method];
       if (!operation) continue;
       const existing = operation.responses[status] as
-        | { description: string; content?: Record<string, { schema?: unknown; examples?: Record<string, unknown> }> }
-        | undefined;
-      const response = existing ?? { description, content: { 'application/json': { schema: { $ref: getSchemaPath(ErrorResponseDto) }, examples: {} } } };
+        { description: string; content?: Record<string, { schema?: unknown; examples?: Record<string, unknown> }> } | undefined;
+      const response = existing ?? {
+        description,
+        content: { 'application/json': { schema: { $ref: getSchemaPath(ErrorResponseDto) }, examples: {} } },
+      };
       if (existing) response.description = `${existing.description}\n\n${description}`;
-      const media = (response.content ??= {})['application/json'] ??= { schema: { $ref: getSchemaPath(ErrorResponseDto) } };
+      const media = ((response.content ??= {})['application/json'] ??= { schema: { $ref: getSchemaPath(ErrorResponseDto) } });
       media.examples = { ...media.examples, [`${status}-unknown-query-parameter`]: example };
       operation.responses[status] = response as (typeof operation.responses)[string];
     }
@@ -159,7 +170,8 @@ export function closeRequestSchemas(document: OpenAPIObject): OpenAPIObject {
     if (!schema || seen.has(name)) return;
     seen.add(name);
     schema.additionalProperties = false;
-    for (const ref of JSON.stringify(schema.properties ?? {}).match(/"#\/components\/schemas\/[^"]+"/g) ?? []) close(ref.slice(prefix.length + 1, -1), seen);
+    for (const ref of JSON.stringify(schema.properties ?? {}).match(/"#\/components\/schemas\/[^"]+"/g) ?? [])
+      close(ref.slice(prefix.length + 1, -1), seen);
   };
   const seen = new Set<string>();
   for (const pathItem of Object.values(document.paths)) {

@@ -31,14 +31,18 @@ export class AccessGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     const level = this.reflector.getAllAndOverride<AccessLevel | undefined>(ACCESS_METADATA, [context.getHandler(), context.getClass()]);
-    if (level === undefined) throw new ForbiddenException({ code: 'access-undeclared', message: 'this endpoint declares no access level, so nobody may call it' });
+    if (level === undefined)
+      throw new ForbiddenException({ code: 'access-undeclared', message: 'this endpoint declares no access level, so nobody may call it' });
     if (level === 'public') return true;
     const http = context.switchToHttp();
     const request = http.getRequest<AuthenticatedRequest>();
     const principal = this.authenticate(request, http.getResponse<FastifyReply>());
     const allowed = ALLOWED[level];
     if (!allowed.some((role) => principal.roles.has(role))) {
-      throw new ForbiddenException({ code: 'forbidden', message: `this needs a key with the ${allowed.join(' or ')} role; ${principal.name} has ${[...principal.roles].join(', ')}` });
+      throw new ForbiddenException({
+        code: 'forbidden',
+        message: `this needs a key with the ${allowed.join(' or ')} role; ${principal.name} has ${[...principal.roles].join(', ')}`,
+      });
     }
     request.principal = principal;
     return true;

@@ -32,7 +32,10 @@ export function fingerprint(key: string): string {
  */
 export function parseApiKeys(raw: string): ApiKey[] {
   const byKey = new Map<string, { name: string | null; roles: Set<Role> }>();
-  const entries = raw.split(',').map((entry) => entry.trim()).filter(Boolean);
+  const entries = raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
   if (entries.length === 0) throw new ApiKeysError('API_KEYS is set but lists no keys; use role:key or role:name:key, comma-separated');
   entries.forEach((entry, index) => {
     const parts = entry.split(':');
@@ -70,7 +73,10 @@ export function parseApiKeys(raw: string): ApiKey[] {
 
 /** One fresh key per role, for a session started without API_KEYS. */
 export function generateApiKeys(): ApiKey[] {
-  return ROLES.map((role) => ({ key: randomBytes(24).toString('base64url'), principal: { name: `${role}-session`, roles: new Set([role]) } }));
+  return ROLES.map((role) => ({
+    key: randomBytes(24).toString('base64url'),
+    principal: { name: `${role}-session`, roles: new Set([role]) },
+  }));
 }
 
 /** Looks keys up by their SHA-256 digest, so lookups do not compare key strings byte by byte. */

@@ -11,10 +11,20 @@ export class CommandResultDto {
   })
   outcome!: 'created' | 'replayed';
 
-  @ApiProperty({ type: 'integer', minimum: 0, description: 'the stream revision (0-based) of the last event written; send it back in If-Match', example: 2 })
+  @ApiProperty({
+    type: 'integer',
+    minimum: 0,
+    description: 'the stream revision (0-based) of the last event written; send it back in If-Match',
+    example: 2,
+  })
   revision!: number;
 
-  @ApiProperty({ type: 'integer', minimum: 0, description: 'the global position of the last event written; pass it as ?minPosition to read your own write', example: 4 })
+  @ApiProperty({
+    type: 'integer',
+    minimum: 0,
+    description: 'the global position of the last event written; pass it as ?minPosition to read your own write',
+    example: 4,
+  })
   position!: number;
 }
 

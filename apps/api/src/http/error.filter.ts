@@ -48,7 +48,15 @@ export class LedgerErrorFilter implements ExceptionFilter {
       const status = exception.getStatus();
       const response = exception.getResponse();
       const body = typeof response === 'object' && response !== null ? (response as Record<string, unknown>) : { message: response };
-      return { status, body: { statusCode: status, error: STATUS_TEXT[status] ?? exception.name, code: body.code ?? fastifyCode(exception.cause, status), ...body } };
+      return {
+        status,
+        body: {
+          statusCode: status,
+          error: STATUS_TEXT[status] ?? exception.name,
+          code: body.code ?? fastifyCode(exception.cause, status),
+          ...body,
+        },
+      };
     }
     // Errors raised by Fastify's body parsing (bad JSON, body too large, wrong media type).
     const fastifyStatus = (exception as { statusCode?: unknown })?.statusCode;

@@ -36,7 +36,13 @@ export function dateProperty(description: string, example: string) {
 }
 
 export function textProperty(max: number, description: string, example: string) {
-  return { type: String, minLength: 1, maxLength: max, description: `${description} (non-blank, no control characters, at most ${max} characters)`, example };
+  return {
+    type: String,
+    minLength: 1,
+    maxLength: max,
+    description: `${description} (non-blank, no control characters, at most ${max} characters)`,
+    example,
+  };
 }
 
 /** Sums per currency, as exact decimal strings: `{"CNY": "3000000000.00"}`. */
@@ -150,7 +156,8 @@ const ERROR_EXAMPLES = {
   'dated-before-original': { message: 'a correction dated 2024-09-01 cannot precede disbursement sm-ga-t1, dated 2024-09-30' },
   'jobs-out-of-range': { message: 'corrected jobs must be a whole number from 0 to 10000000' },
   'as-of-too-large': {
-    message: 'partner pair fujian-changji and its 5 sub-pair(s) hold 4000 project(s) with about 250000 events; an as-of answer folds at most 100000 (AS_OF_MAX_EVENTS): ask for a sub-pair or a project instead',
+    message:
+      'partner pair fujian-changji and its 5 sub-pair(s) hold 4000 project(s) with about 250000 events; an as-of answer folds at most 100000 (AS_OF_MAX_EVENTS): ask for a sub-pair or a project instead',
   },
   'asset-not-found': { message: 'no such dashboard file' },
   'stream-not-found': { message: 'stream project-sm-graphite-anode holds no events' },
@@ -223,7 +230,15 @@ export function ApiErrors(...codes: ErrorCode[]): MethodDecorator & ClassDecorat
 }
 
 /** What every command can be refused with, besides its own rules. */
-const COMMAND_REFUSALS: ErrorCode[] = ['invalid-request', 'invalid-body', 'invalid-header', 'payload-too-large', 'unsupported-media-type', 'revision-mismatch', 'concurrent-modification'];
+const COMMAND_REFUSALS: ErrorCode[] = [
+  'invalid-request',
+  'invalid-body',
+  'invalid-header',
+  'payload-too-large',
+  'unsupported-media-type',
+  'revision-mismatch',
+  'concurrent-modification',
+];
 
 /** A command: the errors any command can get plus its own refusals (not-found, conflicts, rules), and the headers it reads. */
 export function ApiCommandErrors(...own: DomainErrorCode[]): MethodDecorator {
@@ -232,7 +247,8 @@ export function ApiCommandErrors(...own: DomainErrorCode[]): MethodDecorator {
     ApiHeader({
       name: 'If-Match',
       required: false,
-      description: 'Refuse the command with 409 `revision-mismatch` unless the stream is at this revision (the `ETag` of `GET /projects/{projectId}`).',
+      description:
+        'Refuse the command with 409 `revision-mismatch` unless the stream is at this revision (the `ETag` of `GET /projects/{projectId}`).',
       schema: { type: 'string', pattern: IF_MATCH.source, example: '"2"' },
     }),
     ApiCorrelationIdHeader(),
@@ -241,14 +257,19 @@ export function ApiCommandErrors(...own: DomainErrorCode[]): MethodDecorator {
 
 /** A read: a bad query value or header, `minPosition` not reached in time, and its own not-found. */
 export function ApiReadErrors(...own: ErrorCode[]): MethodDecorator {
-  return applyDecorators(ApiErrors('invalid-request', 'invalid-header', 'projection-behind', ...own), ApiMinPositionQuery(), ApiCorrelationIdHeader());
+  return applyDecorators(
+    ApiErrors('invalid-request', 'invalid-header', 'projection-behind', ...own),
+    ApiMinPositionQuery(),
+    ApiCorrelationIdHeader(),
+  );
 }
 
 export function ApiCorrelationIdHeader(): MethodDecorator {
   return ApiHeader({
     name: 'X-Correlation-Id',
     required: false,
-    description: "Recorded in the events' metadata and echoed in the response; one is generated otherwise. A malformed one is a 400 `invalid-header`.",
+    description:
+      "Recorded in the events' metadata and echoed in the response; one is generated otherwise. A malformed one is a 400 `invalid-header`.",
     schema: { type: 'string', pattern: CORRELATION_ID.source, example: 'import-2024-05-07' },
   });
 }
@@ -257,7 +278,8 @@ export function ApiMinPositionQuery(): MethodDecorator {
   return ApiQuery({
     name: 'minPosition',
     required: false,
-    description: 'Read your own writes: answer once the read models reflect this global position (the `position` a command returned), or 503 `projection-behind`.',
+    description:
+      'Read your own writes: answer once the read models reflect this global position (the `position` a command returned), or 503 `projection-behind`.',
     schema: { type: 'integer', minimum: 0, maximum: 999_999_999_999_999, example: 4 },
   });
 }

@@ -35,7 +35,11 @@ export const CommandCtx = createParamDecorator((_: unknown, context: ExecutionCo
   let expectedRevision: number | undefined;
   if (ifMatch !== undefined) {
     const match = IF_MATCH.exec(ifMatch.trim());
-    if (!match) throw new BadRequestException({ code: 'invalid-header', message: 'If-Match must be a quoted revision number, such as "3", as sent in ETag' });
+    if (!match)
+      throw new BadRequestException({
+        code: 'invalid-header',
+        message: 'If-Match must be a quoted revision number, such as "3", as sent in ETag',
+      });
     expectedRevision = Number(match[1]);
   }
   return { correlationId: request.correlationId ?? randomUUID(), commandId: randomUUID(), actor, expectedRevision };

@@ -68,7 +68,12 @@ export function IsText(max: number, options?: ValidationOptions): PropertyDecora
     {
       name: 'isText',
       validator: {
-        validate: (value) => typeof value === 'string' && value.trim().length > 0 && [...value].length <= max && !CONTROL.test(value) && !LONE_SURROGATE.test(value),
+        validate: (value) =>
+          typeof value === 'string' &&
+          value.trim().length > 0 &&
+          [...value].length <= max &&
+          !CONTROL.test(value) &&
+          !LONE_SURROGATE.test(value),
         defaultMessage: (args) => `${args?.property} must be non-blank text of at most ${max} characters without control characters`,
       },
     },

@@ -17,7 +17,10 @@ class EventStoreCloser implements OnApplicationShutdown {
 /** The event store, as `UpcastingEventStore` (upcast on read; `.stored` is the store itself), for every module. */
 @Global()
 @Module({
-  providers: [{ provide: UpcastingEventStore, useFactory: (config: LedgerConfig) => openEventStore(config), inject: [LEDGER_CONFIG] }, EventStoreCloser],
+  providers: [
+    { provide: UpcastingEventStore, useFactory: (config: LedgerConfig) => openEventStore(config), inject: [LEDGER_CONFIG] },
+    EventStoreCloser,
+  ],
   exports: [UpcastingEventStore],
 })
 export class EventStoreModule {}

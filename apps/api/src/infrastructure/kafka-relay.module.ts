@@ -22,7 +22,11 @@ export class LedgerRelay implements OnApplicationBootstrap, OnApplicationShutdow
     this.relay =
       this.checkpointDb === null
         ? null
-        : new KafkaRelay(events, this.checkpointDb, { brokers: config.kafkaBrokers, topicPrefix: config.kafkaTopicPrefix, logger: new Logger('KafkaRelay') });
+        : new KafkaRelay(events, this.checkpointDb, {
+            brokers: config.kafkaBrokers,
+            topicPrefix: config.kafkaTopicPrefix,
+            logger: new Logger('KafkaRelay'),
+          });
   }
 
   /** The relay's progress against the store's head (`enabled: false` without KAFKA_BROKERS). */

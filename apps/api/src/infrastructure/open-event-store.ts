@@ -32,7 +32,8 @@ export async function openStoredEvents(config: StoreConfig): Promise<EventStore>
     return new EsdbEventStore({
       connectionString: config.esdbConnectionString,
       streamPrefixes: LEDGER_STREAM_PREFIXES,
-      onReconnect: (error, delayMs) => logger.warn(`subscription dropped (${error.message}); resubscribing from the last position in ${delayMs} ms`),
+      onReconnect: (error, delayMs) =>
+        logger.warn(`subscription dropped (${error.message}); resubscribing from the last position in ${delayMs} ms`),
     });
   }
   return new SqliteEventStore(join(config.dataDir, EVENTS_FILE));

@@ -46,24 +46,40 @@ class ReadModelsLifecycle implements OnApplicationBootstrap, OnApplicationShutdo
  */
 @Module({
   providers: [
-    { provide: READ_MODEL_WRITER, useFactory: (config: LedgerConfig) => openReadModelDb(join(config.dataDir, READ_MODELS_FILE), 0), inject: [LEDGER_CONFIG] },
-    { provide: READ_MODEL_READER, useFactory: (config: LedgerConfig) => openReadModelDb(join(config.dataDir, READ_MODELS_FILE)), inject: [LEDGER_CONFIG] },
+    {
+      provide: READ_MODEL_WRITER,
+      useFactory: (config: LedgerConfig) => openReadModelDb(join(config.dataDir, READ_MODELS_FILE), 0),
+      inject: [LEDGER_CONFIG],
+    },
+    {
+      provide: READ_MODEL_READER,
+      useFactory: (config: LedgerConfig) => openReadModelDb(join(config.dataDir, READ_MODELS_FILE)),
+      inject: [LEDGER_CONFIG],
+    },
     { provide: LedgerQueries, useFactory: (reader: Db) => new LedgerQueries(reader), inject: [READ_MODEL_READER] },
     {
       provide: AsOfQueries,
-      useFactory: (events: UpcastingEventStore, reader: Db, config: LedgerConfig) => new AsOfQueries(events, reader, { maxEvents: config.asOfMaxEvents }),
+      useFactory: (events: UpcastingEventStore, reader: Db, config: LedgerConfig) =>
+        new AsOfQueries(events, reader, { maxEvents: config.asOfMaxEvents }),
       inject: [UpcastingEventStore, READ_MODEL_READER, LEDGER_CONFIG],
     },
     {
       provide: ProjectionRunner,
-      useFactory: (events: UpcastingEventStore, writer: Db) => new ProjectionRunner(events, writer, new LedgerProjection(writer), projectionsLogger),
+      useFactory: (events: UpcastingEventStore, writer: Db) =>
+        new ProjectionRunner(events, writer, new LedgerProjection(writer), projectionsLogger),
       inject: [UpcastingEventStore, READ_MODEL_WRITER],
     },
     {
       provide: ProjectionOperations,
       // A rebuild's own connection waits at most a second for another process's lock (it never waits for this one's runner).
       useFactory: (events: UpcastingEventStore, runner: ProjectionRunner, writer: Db, config: LedgerConfig) =>
-        new ProjectionOperations(events, runner, writer, () => openReadModelDb(join(config.dataDir, READ_MODELS_FILE), 1000), projectionsLogger),
+        new ProjectionOperations(
+          events,
+          runner,
+          writer,
+          () => openReadModelDb(join(config.dataDir, READ_MODELS_FILE), 1000),
+          projectionsLogger,
+        ),
       inject: [UpcastingEventStore, ProjectionRunner, READ_MODEL_WRITER, LEDGER_CONFIG],
     },
     ReadConsistency,

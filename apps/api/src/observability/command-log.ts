@@ -11,7 +11,13 @@ export class CommandLog implements CommandObserver {
   private readonly logger = new Logger('Commands');
 
   commandHandled({ command, outcome, code, durationSeconds }: CommandReport): void {
-    const line = { message: `${command} ${outcome}${code ? ` (${code})` : ''}`, command, outcome, code, durationMs: Math.round(durationSeconds * 1e6) / 1000 };
+    const line = {
+      message: `${command} ${outcome}${code ? ` (${code})` : ''}`,
+      command,
+      outcome,
+      code,
+      durationMs: Math.round(durationSeconds * 1e6) / 1000,
+    };
     this.logger.debug(line);
   }
 

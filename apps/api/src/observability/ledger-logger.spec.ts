@@ -27,8 +27,19 @@ describe('LedgerLogger (json)', () => {
     const error = new Error('boom');
     logger.error('failed', error.stack, 'Projections');
     logger.error('failed quietly', undefined, 'Projections');
-    expect(lines[0]).toMatchObject({ level: 'error', context: 'Projections', message: 'failed', stack: expect.stringContaining('Error: boom\n    at ') });
-    expect(lines[1]).toEqual({ time: expect.any(String), level: 'error', pid: process.pid, context: 'Projections', message: 'failed quietly' });
+    expect(lines[0]).toMatchObject({
+      level: 'error',
+      context: 'Projections',
+      message: 'failed',
+      stack: expect.stringContaining('Error: boom\n    at '),
+    });
+    expect(lines[1]).toEqual({
+      time: expect.any(String),
+      level: 'error',
+      pid: process.pid,
+      context: 'Projections',
+      message: 'failed quietly',
+    });
   });
 
   it('writes only the levels at or above LOG_LEVEL', () => {
@@ -52,10 +63,22 @@ describe('LedgerLogger (json)', () => {
 
   it('redacts fields that could hold keys or credentials, at any depth, and never lets extra fields overwrite its own', () => {
     const { logger, lines } = capture();
-    logger.log({ message: 'request', headers: { authorization: 'Bearer k-1', accept: '*/*' }, apiKey: 'k-2', keys: ['k-3'], level: 'fake', nested: [{ password: 'p' }] });
+    logger.log({
+      message: 'request',
+      headers: { authorization: 'Bearer k-1', accept: '*/*' },
+      apiKey: 'k-2',
+      keys: ['k-3'],
+      level: 'fake',
+      nested: [{ password: 'p' }],
+    });
     const text = JSON.stringify(lines[0]);
     for (const secret of ['k-1', 'k-2', 'k-3', '"p"']) expect(text).not.toContain(secret);
-    expect(lines[0]).toMatchObject({ level: 'info', 'field.level': 'fake', headers: { authorization: '[redacted]', accept: '*/*' }, apiKey: '[redacted]' });
+    expect(lines[0]).toMatchObject({
+      level: 'info',
+      'field.level': 'fake',
+      headers: { authorization: '[redacted]', accept: '*/*' },
+      apiKey: '[redacted]',
+    });
   });
 
   it('serves Nest Logger instances once installed, and bigint values print as strings', () => {
@@ -66,7 +89,9 @@ describe('LedgerLogger (json)', () => {
     } finally {
       Logger.overrideLogger(false);
     }
-    expect(lines).toEqual([{ time: expect.any(String), level: 'info', pid: process.pid, context: 'Rebuild', message: 'done', events: '12' }]);
+    expect(lines).toEqual([
+      { time: expect.any(String), level: 'info', pid: process.pid, context: 'Rebuild', message: 'done', events: '12' },
+    ]);
   });
 });
 

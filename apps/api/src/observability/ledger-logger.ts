@@ -3,8 +3,22 @@ import { LOG_LEVELS, type LedgerLogLevel, type LogFormat } from '../config.js';
 import { currentRequestScope } from './request-scope.js';
 
 /** Nest's method names and the level each writes: Nest's `log` is `info`. */
-const NEST_LEVEL: Record<LogLevel, LedgerLogLevel> = { fatal: 'fatal', error: 'error', warn: 'warn', log: 'info', debug: 'debug', verbose: 'verbose' };
-const LEDGER_TO_NEST: Record<LedgerLogLevel, LogLevel> = { fatal: 'fatal', error: 'error', warn: 'warn', info: 'log', debug: 'debug', verbose: 'verbose' };
+const NEST_LEVEL: Record<LogLevel, LedgerLogLevel> = {
+  fatal: 'fatal',
+  error: 'error',
+  warn: 'warn',
+  log: 'info',
+  debug: 'debug',
+  verbose: 'verbose',
+};
+const LEDGER_TO_NEST: Record<LedgerLogLevel, LogLevel> = {
+  fatal: 'fatal',
+  error: 'error',
+  warn: 'warn',
+  info: 'log',
+  debug: 'debug',
+  verbose: 'verbose',
+};
 const STACK = /^.*\n\s+at .+/s;
 /** Field names never written as they are: keys and credentials. */
 const SECRET_FIELD = /authorization|api[-_]?keys?$|^keys?$|secret|password|token|cookie/i;
@@ -67,7 +81,8 @@ export class LedgerLogger implements LoggerService {
     this.allowed = new Set(LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(options.level) + 1));
     this.enabled = this.allowed;
     this.write = options.write ?? writeToStdout;
-    this.console = options.format === 'pretty' ? new ConsoleLogger({ logLevels: [...this.enabled].map((level) => LEDGER_TO_NEST[level]) }) : null;
+    this.console =
+      options.format === 'pretty' ? new ConsoleLogger({ logLevels: [...this.enabled].map((level) => LEDGER_TO_NEST[level]) }) : null;
   }
 
   isEnabled(level: LedgerLogLevel): boolean {
@@ -130,7 +145,8 @@ export class LedgerLogger implements LoggerService {
 }
 
 function takeStack(params: unknown[]): string | undefined {
-  if (params.length > 0 && typeof params[params.length - 1] === 'string' && STACK.test(params[params.length - 1] as string)) return params.pop() as string;
+  if (params.length > 0 && typeof params[params.length - 1] === 'string' && STACK.test(params[params.length - 1] as string))
+    return params.pop() as string;
   if (params.length === 1 && params[0] === undefined) params.pop();
   return undefined;
 }

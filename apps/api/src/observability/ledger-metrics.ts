@@ -56,10 +56,30 @@ export class LedgerMetrics implements CommandObserver {
   });
   private readonly storeUp = gauge(this.registry, 'ledger_event_store_up', '1 when the event store answered the last scrape, else 0');
   private readonly storeHead = gauge(this.registry, 'ledger_event_store_head_position', 'Global position of the last event in the store');
-  private readonly projectionCheckpoint = gauge(this.registry, 'ledger_projection_checkpoint_position', 'Position up to which a projection has applied the log', ['projection']);
-  private readonly projectionLag = gauge(this.registry, 'ledger_projection_lag_positions', 'Store head minus the projection checkpoint, in log positions', ['projection']);
-  private readonly projectionLagSeconds = gauge(this.registry, 'ledger_projection_lag_seconds', 'Age of the oldest event a projection has not applied yet; 0 when caught up', ['projection']);
-  private readonly projectionParked = gauge(this.registry, 'ledger_projection_parked_events', 'Events a projection could not apply and parked; above 0 its read models are degraded', ['projection']);
+  private readonly projectionCheckpoint = gauge(
+    this.registry,
+    'ledger_projection_checkpoint_position',
+    'Position up to which a projection has applied the log',
+    ['projection'],
+  );
+  private readonly projectionLag = gauge(
+    this.registry,
+    'ledger_projection_lag_positions',
+    'Store head minus the projection checkpoint, in log positions',
+    ['projection'],
+  );
+  private readonly projectionLagSeconds = gauge(
+    this.registry,
+    'ledger_projection_lag_seconds',
+    'Age of the oldest event a projection has not applied yet; 0 when caught up',
+    ['projection'],
+  );
+  private readonly projectionParked = gauge(
+    this.registry,
+    'ledger_projection_parked_events',
+    'Events a projection could not apply and parked; above 0 its read models are degraded',
+    ['projection'],
+  );
   private readonly relayEnabled = gauge(this.registry, 'ledger_kafka_relay_enabled', '1 when KAFKA_BROKERS is set and the relay runs');
   /** Only registered when the relay runs: no zeros that look like a healthy relay. */
   private readonly relay: RelayGauges | null;
@@ -68,10 +88,22 @@ export class LedgerMetrics implements CommandObserver {
     this.relay = options.relayEnabled
       ? {
           up: gauge(this.registry, 'ledger_kafka_relay_up', '1 when the relay is connected and not failing'),
-          checkpoint: gauge(this.registry, 'ledger_kafka_relay_checkpoint_position', 'Position up to which the relay has published the log'),
+          checkpoint: gauge(
+            this.registry,
+            'ledger_kafka_relay_checkpoint_position',
+            'Position up to which the relay has published the log',
+          ),
           lag: gauge(this.registry, 'ledger_kafka_relay_lag_positions', 'Store head minus the relay checkpoint, in log positions'),
-          lagSeconds: gauge(this.registry, 'ledger_kafka_relay_lag_seconds', 'Age of the oldest event the relay has not published yet; 0 when caught up'),
-          published: gauge(this.registry, 'ledger_kafka_relay_published_events', 'Events the relay has published since this process started'),
+          lagSeconds: gauge(
+            this.registry,
+            'ledger_kafka_relay_lag_seconds',
+            'Age of the oldest event the relay has not published yet; 0 when caught up',
+          ),
+          published: gauge(
+            this.registry,
+            'ledger_kafka_relay_published_events',
+            'Events the relay has published since this process started',
+          ),
         }
       : null;
   }

@@ -41,7 +41,9 @@ export const STORE_PROBE_TIMEOUT_MS = 2000;
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms)));
+  const timeout = new Promise<never>(
+    (_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms)),
+  );
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
@@ -74,7 +76,8 @@ export class LedgerStatusProbe {
     let head: number | null = null;
     let error: string | undefined;
     try {
-      if (!(await withTimeout(store.isReachable(), STORE_PROBE_TIMEOUT_MS + 500, 'the event store'))) throw new Error('the event store does not answer');
+      if (!(await withTimeout(store.isReachable(), STORE_PROBE_TIMEOUT_MS + 500, 'the event store')))
+        throw new Error('the event store does not answer');
       head = await withTimeout(store.headPosition(), STORE_PROBE_TIMEOUT_MS, 'the event store');
     } catch (failure) {
       error = (failure as Error).message;
@@ -84,7 +87,14 @@ export class LedgerStatusProbe {
     let relayLag: FollowerLag | null = null;
     if (head !== null) {
       try {
-        projections = [{ name: runner.name, lastError: runner.lastError, parked: runner.parking.count(), ...(await lagBehind(store, runner.position, head, now)) }];
+        projections = [
+          {
+            name: runner.name,
+            lastError: runner.lastError,
+            parked: runner.parking.count(),
+            ...(await lagBehind(store, runner.position, head, now)),
+          },
+        ];
         relayLag = relayState ? await lagBehind(store, relayState.checkpoint, head, now) : null;
       } catch (failure) {
         error = (failure as Error).message;

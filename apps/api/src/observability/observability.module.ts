@@ -16,8 +16,16 @@ export const COMMAND_OBSERVER = Symbol('CommandObserver');
 @Module({
   imports: [ReadModelsModule, KafkaRelayModule],
   providers: [
-    { provide: LedgerMetrics, useFactory: (config: LedgerConfig) => new LedgerMetrics({ relayEnabled: config.kafkaBrokers.length > 0 }), inject: [LEDGER_CONFIG] },
-    { provide: COMMAND_OBSERVER, useFactory: (metrics: LedgerMetrics): CommandObserver => observers(metrics, new CommandLog()), inject: [LedgerMetrics] },
+    {
+      provide: LedgerMetrics,
+      useFactory: (config: LedgerConfig) => new LedgerMetrics({ relayEnabled: config.kafkaBrokers.length > 0 }),
+      inject: [LEDGER_CONFIG],
+    },
+    {
+      provide: COMMAND_OBSERVER,
+      useFactory: (metrics: LedgerMetrics): CommandObserver => observers(metrics, new CommandLog()),
+      inject: [LedgerMetrics],
+    },
     LedgerStatusProbe,
   ],
   exports: [LedgerMetrics, COMMAND_OBSERVER, LedgerStatusProbe],

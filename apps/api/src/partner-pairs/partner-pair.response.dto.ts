@@ -65,10 +65,19 @@ export class PairSummaryDto extends PairViewDto {
   @ApiProperty({ type: () => FiguresDto, description: 'the pair and every descendant sub-pair' })
   total!: FiguresDto;
 
-  @ApiPropertyOptional({ ...dateProperty('only in answers to ?asOf/?knownAt: the business date asked for, or null', '2024-12-31'), nullable: true })
+  @ApiPropertyOptional({
+    ...dateProperty('only in answers to ?asOf/?knownAt: the business date asked for, or null', '2024-12-31'),
+    nullable: true,
+  })
   asOf?: string | null;
 
-  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true, description: 'only in answers to ?asOf/?knownAt: the moment asked for, in UTC, or null', example: '2025-01-01T00:00:00.000Z' })
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'only in answers to ?asOf/?knownAt: the moment asked for, in UTC, or null',
+    example: '2025-01-01T00:00:00.000Z',
+  })
   knownAt?: string | null;
 }
 

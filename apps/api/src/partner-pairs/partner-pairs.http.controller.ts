@@ -42,7 +42,8 @@ export class PartnerPairsHttpController {
   @Get(':pairId/summary')
   @ApiOperation({
     summary: 'Pledged vs delivered for a pair',
-    description: "The pair with its `own` figures and the `total` including every descendant sub-pair. Pledged counts the current pledge of projects not cancelled; delivered counts every disbursement. With `asOf` and/or `knownAt`: the figures as they stood then, recomputed from the events of the pair's subtree (projects not signed by then, and sub-pairs established after asOf, are left out; 404 for a pair established after asOf or registered after knownAt).",
+    description:
+      "The pair with its `own` figures and the `total` including every descendant sub-pair. Pledged counts the current pledge of projects not cancelled; delivered counts every disbursement. With `asOf` and/or `knownAt`: the figures as they stood then, recomputed from the events of the pair's subtree (projects not signed by then, and sub-pairs established after asOf, are left out; 404 for a pair established after asOf or registered after knownAt).",
   })
   @ApiOkResponse({ type: PairSummaryDto, description: 'The pair and its figures.' })
   @ApiLedgerIdParam('pairId', 'the pair', 'shanghai-sanming')
@@ -60,7 +61,10 @@ export class PartnerPairsHttpController {
     const summary = await this.asOf.pairSummary(pairId, requested.slice);
     if (summary === null) {
       const { asOf: on, knownAt: by } = requested.echo;
-      throw new NotFound('pair-not-found', `partner pair ${pairId} was not registered${by ? ` by ${by}` : ''}${on ? `, or not established by ${on}` : ''}`);
+      throw new NotFound(
+        'pair-not-found',
+        `partner pair ${pairId} was not registered${by ? ` by ${by}` : ''}${on ? `, or not established by ${on}` : ''}`,
+      );
     }
     return { ...summary, ...requested.echo };
   }
@@ -68,12 +72,18 @@ export class PartnerPairsHttpController {
   @Get(':pairId/breakdown')
   @ApiOperation({
     summary: 'Figures by year, sector or capital kind',
-    description: 'By year, pledges and project counts fall in the signing year, tranches in their disbursement year, jobs in their report year.',
+    description:
+      'By year, pledges and project counts fall in the signing year, tranches in their disbursement year, jobs in their report year.',
   })
   @ApiOkResponse({ type: PairBreakdownDto, description: 'One row per key, in key order.' })
   @ApiLedgerIdParam('pairId', 'the pair', 'shanghai-sanming')
   @ApiQuery({ name: 'by', required: false, enum: BREAKDOWNS, description: 'the grouping (default `year`)' })
-  @ApiQuery({ name: 'scope', required: false, enum: SCOPES, description: '`total` (default) includes every sub-pair; `own` only the pair itself' })
+  @ApiQuery({
+    name: 'scope',
+    required: false,
+    enum: SCOPES,
+    description: '`total` (default) includes every sub-pair; `own` only the pair itself',
+  })
   @ApiReadErrors('pair-not-found')
   async breakdown(
     @Param('pairId', LedgerIdPipe) pairId: string,

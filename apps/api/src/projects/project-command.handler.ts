@@ -18,6 +18,11 @@ export class ProjectCommandHandler implements ICommandHandler<ProjectCommand, Co
   execute({ command, context }: ProjectCommand): Promise<CommandResult> {
     // Pairs are immutable once registered, so a pair read here cannot change before the append.
     const pairOf = async (pairId: string) => (await this.pairs.load(pairId)).state;
-    return this.executor.execute(command, this.projects.stream(command.data.projectId), (state) => decideOnProject(command, state, pairOf), context);
+    return this.executor.execute(
+      command,
+      this.projects.stream(command.data.projectId),
+      (state) => decideOnProject(command, state, pairOf),
+      context,
+    );
   }
 }

@@ -75,10 +75,19 @@ export class ProjectViewDto {
   @ApiProperty({ type: 'integer', minimum: 0, description: 'the global position of its last event', example: 4 })
   position!: number;
 
-  @ApiPropertyOptional({ ...dateProperty('only in answers to ?asOf/?knownAt: the business date asked for, or null', '2024-12-31'), nullable: true })
+  @ApiPropertyOptional({
+    ...dateProperty('only in answers to ?asOf/?knownAt: the business date asked for, or null', '2024-12-31'),
+    nullable: true,
+  })
   asOf?: string | null;
 
-  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true, description: 'only in answers to ?asOf/?knownAt: the moment asked for, in UTC, or null', example: '2025-01-01T00:00:00.000Z' })
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'only in answers to ?asOf/?knownAt: the moment asked for, in UTC, or null',
+    example: '2025-01-01T00:00:00.000Z',
+  })
   knownAt?: string | null;
 }
 
@@ -92,15 +101,24 @@ export class EventMetadataDto {
   @ApiProperty({ description: 'who recorded it', example: 'operator.li' })
   actor!: string;
 
-  @ApiProperty({ format: 'date-time', description: 'when the store committed it (not covered by the hash)', example: '2024-09-30T08:15:00.000Z' })
+  @ApiProperty({
+    format: 'date-time',
+    description: 'when the store committed it (not covered by the hash)',
+    example: '2024-09-30T08:15:00.000Z',
+  })
   recordedAt!: string;
 
-  @ApiPropertyOptional({ format: 'date-time', description: 'when the writer built it, covered by the hash; absent on events recorded before hashes existed', example: '2024-09-30T08:15:00.000Z' })
+  @ApiPropertyOptional({
+    format: 'date-time',
+    description: 'when the writer built it, covered by the hash; absent on events recorded before hashes existed',
+    example: '2024-09-30T08:15:00.000Z',
+  })
   writtenAt?: string;
 
   @ApiPropertyOptional({
     pattern: '^[0-9a-f]{64}$',
-    description: "SHA-256 chaining the event to the previous one of its stream, over its stored form (GET /audit/verify checks it); absent on events recorded before hashes existed",
+    description:
+      'SHA-256 chaining the event to the previous one of its stream, over its stored form (GET /audit/verify checks it); absent on events recorded before hashes existed',
     example: '9f2c4e0b7a1d3c5e8f6a2b4d6c8e0a1b3d5f7a9c1e3b5d7f9a1c3e5b7d9f1a3c',
   })
   hash?: string;
@@ -132,7 +150,13 @@ export class HistoryEventDto {
     type: 'object',
     additionalProperties: true,
     description: "the event's data, as published (JSON Schema per type and version in published/events/)",
-    example: { projectId: 'sm-graphite-anode', pairId: 'shanghai-sanming', disbursementId: 'sm-ga-t1', amount: { amount: '450000000.00', currency: 'CNY' }, disbursedOn: '2024-09-30' },
+    example: {
+      projectId: 'sm-graphite-anode',
+      pairId: 'shanghai-sanming',
+      disbursementId: 'sm-ga-t1',
+      amount: { amount: '450000000.00', currency: 'CNY' },
+      disbursedOn: '2024-09-30',
+    },
   })
   data!: Record<string, unknown>;
 

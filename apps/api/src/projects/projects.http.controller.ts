@@ -47,7 +47,9 @@ export class ProjectsHttpController {
   @ApiOkResponse({
     type: ProjectViewDto,
     description: 'The project.',
-    headers: { ETag: { description: 'the project\'s revision, quoted: send it back in If-Match', schema: { type: 'string', example: '"2"' } } },
+    headers: {
+      ETag: { description: "the project's revision, quoted: send it back in If-Match", schema: { type: 'string', example: '"2"' } },
+    },
   })
   @ApiLedgerIdParam('projectId', 'the project', 'sm-graphite-anode')
   @ApiReadErrors('project-not-found')
@@ -75,7 +77,8 @@ export class ProjectsHttpController {
   @Get(':projectId/history')
   @ApiOperation({
     summary: "A project's history",
-    description: 'Every event of the project, with who recorded it and when, read from the event store itself; older schema versions upcast to the current one (`storedSchemaVersion` says which was stored).',
+    description:
+      'Every event of the project, with who recorded it and when, read from the event store itself; older schema versions upcast to the current one (`storedSchemaVersion` says which was stored).',
   })
   @ApiOkResponse({ type: ProjectHistoryDto, description: 'Every event, in order.' })
   @ApiLedgerIdParam('projectId', 'the project', 'sm-graphite-anode')

@@ -9,11 +9,23 @@ import { type ProjectState, evolveProject, isSigned } from './project.state.js';
 const projectId = 'graphite-anode';
 const pairId = 'shanghai-sanming';
 
-function correctDisbursement(correctionId: string, disbursementId: string, amount: string, overrides: { reason?: string; correctedOn?: string; currency?: 'CNY' | 'USD' } = {}): ProjectCommand {
+function correctDisbursement(
+  correctionId: string,
+  disbursementId: string,
+  amount: string,
+  overrides: { reason?: string; correctedOn?: string; currency?: 'CNY' | 'USD' } = {},
+): ProjectCommand {
   const money = { minor: minorOf(amount), currency: overrides.currency ?? 'CNY' };
   return {
     type: 'CorrectDisbursement',
-    data: { projectId, correctionId, disbursementId, amount: money, reason: overrides.reason ?? 'entered wrongly', correctedOn: overrides.correctedOn ?? '2024-10-01' },
+    data: {
+      projectId,
+      correctionId,
+      disbursementId,
+      amount: money,
+      reason: overrides.reason ?? 'entered wrongly',
+      correctedOn: overrides.correctedOn ?? '2024-10-01',
+    },
   };
 }
 /** CNY minor units of a decimal string, zero included (cny() refuses zero, as requests do). */
@@ -21,13 +33,34 @@ function minorOf(amount: string): bigint {
   const [whole, fraction = ''] = amount.split('.');
   return BigInt(whole + fraction.padEnd(2, '0'));
 }
-function correctJobs(correctionId: string, reportId: string, jobs: number, overrides: { reason?: string; correctedOn?: string } = {}): ProjectCommand {
-  return { type: 'CorrectJobsReport', data: { projectId, correctionId, reportId, jobs, reason: overrides.reason ?? 'double counted', correctedOn: overrides.correctedOn ?? '2024-10-01' } };
+function correctJobs(
+  correctionId: string,
+  reportId: string,
+  jobs: number,
+  overrides: { reason?: string; correctedOn?: string } = {},
+): ProjectCommand {
+  return {
+    type: 'CorrectJobsReport',
+    data: {
+      projectId,
+      correctionId,
+      reportId,
+      jobs,
+      reason: overrides.reason ?? 'double counted',
+      correctedOn: overrides.correctedOn ?? '2024-10-01',
+    },
+  };
 }
 function jobsRecorded(reportId: string, jobs: number, reportedOn = '2024-07-01'): ProjectEvent {
   return { type: 'JobsRecorded', data: { projectId, pairId, reportId, jobs, reportedOn } };
 }
-function disbursementCorrected(correctionId: string, disbursementId: string, amount: string, previousAmount: string, disbursedOn = '2024-06-01'): ProjectEvent {
+function disbursementCorrected(
+  correctionId: string,
+  disbursementId: string,
+  amount: string,
+  previousAmount: string,
+  disbursedOn = '2024-06-01',
+): ProjectEvent {
   return {
     type: 'DisbursementCorrected',
     data: {
@@ -50,7 +83,11 @@ function delivered(state: ProjectState): string {
 }
 
 describe('correcting a disbursement', () => {
-  const base = [signed({ pledged: { amount: '1000.00', currency: 'CNY' } }), disbursed('t1', '400.00', '2024-06-01'), disbursed('t2', '100.00', '2024-07-01')];
+  const base = [
+    signed({ pledged: { amount: '1000.00', currency: 'CNY' } }),
+    disbursed('t1', '400.00', '2024-06-01'),
+    disbursed('t2', '100.00', '2024-07-01'),
+  ];
 
   it('records DisbursementCorrected with the previous amount and the original date, and delivered follows', () => {
     const events = thenEvents(given(...base), correctDisbursement('c1', 't1', '350'));
@@ -85,7 +122,12 @@ describe('correcting a disbursement', () => {
   });
 
   it('refuses a correction dated before the disbursement it corrects', () => {
-    thenRefused(given(...base), correctDisbursement('c1', 't2', '90', { correctedOn: '2024-06-30' }), RuleViolation, 'dated-before-original');
+    thenRefused(
+      given(...base),
+      correctDisbursement('c1', 't2', '90', { correctedOn: '2024-06-30' }),
+      RuleViolation,
+      'dated-before-original',
+    );
     expect(thenEvents(given(...base), correctDisbursement('c1', 't2', '90', { correctedOn: '2024-07-01' }))).toHaveLength(1);
   });
 
@@ -98,7 +140,15 @@ describe('correcting a disbursement', () => {
   it('counts the pledge as revised', () => {
     const revised: ProjectEvent = {
       type: 'PledgeRevised',
-      data: { projectId, pairId, revisionId: null, pledged: { amount: '600.00', currency: 'CNY' }, previousPledged: { amount: '1000.00', currency: 'CNY' }, reason: 'cut', revisedOn: '2024-08-01' },
+      data: {
+        projectId,
+        pairId,
+        revisionId: null,
+        pledged: { amount: '600.00', currency: 'CNY' },
+        previousPledged: { amount: '1000.00', currency: 'CNY' },
+        reason: 'cut',
+        revisedOn: '2024-08-01',
+      },
     };
     thenRefused(given(...base, revised), correctDisbursement('c1', 't1', '500.01'), RuleViolation, 'exceeds-remaining-pledge');
     expect(thenEvents(given(...base, revised), correctDisbursement('c1', 't1', '500'))).toHaveLength(1);
@@ -127,7 +177,10 @@ describe('correcting a disbursement', () => {
 
   it('keeps recognising a retry of the original disbursement after it was corrected', () => {
     const state = given(...base, disbursementCorrected('c1', 't1', '350.00', '400.00'));
-    const retry: ProjectCommand = { type: 'DisburseFunds', data: { projectId, disbursementId: 't1', amount: cny('400'), disbursedOn: '2024-06-01' } };
+    const retry: ProjectCommand = {
+      type: 'DisburseFunds',
+      data: { projectId, disbursementId: 't1', amount: cny('400'), disbursedOn: '2024-06-01' },
+    };
     expect(decideProject(retry, state)).toEqual({ kind: 'replay', at: { revision: 1, position: 11 } });
   });
 });
@@ -141,7 +194,17 @@ describe('correcting a jobs report', () => {
     expect(events).toEqual([
       {
         type: 'JobsReportCorrected',
-        data: { projectId, pairId, correctionId: 'c1', reportId: 'r2', reportedOn: '2025-01-15', jobs: 25, previousJobs: 30, reason: 'double counted', correctedOn: '2025-02-01' },
+        data: {
+          projectId,
+          pairId,
+          correctionId: 'c1',
+          reportId: 'r2',
+          reportedOn: '2025-01-15',
+          jobs: 25,
+          previousJobs: 30,
+          reason: 'double counted',
+          correctedOn: '2025-02-01',
+        },
       },
     ]);
     expect(jobsCreated(given(...base, ...events))).toBe(145);
@@ -158,7 +221,8 @@ describe('correcting a jobs report', () => {
     thenRefused(given(), correctJobs('c1', 'r1', 1), NotFound, 'project-not-found');
     thenRefused(given(...base), correctJobs('c1', 'nope', 1), NotFound, 'report-not-found');
     thenRefused(given(...base), correctJobs('c1', 'r1', 120), RuleViolation, 'correction-unchanged');
-    for (const jobs of [-1, 1.5, Number.NaN, 10_000_001]) thenRefused(given(...base), correctJobs('c1', 'r1', jobs), RuleViolation, 'jobs-out-of-range');
+    for (const jobs of [-1, 1.5, Number.NaN, 10_000_001])
+      thenRefused(given(...base), correctJobs('c1', 'r1', jobs), RuleViolation, 'jobs-out-of-range');
     thenRefused(given(...base), correctJobs('c1', 'r2', 5, { correctedOn: '2025-01-14' }), RuleViolation, 'dated-before-original');
   });
 

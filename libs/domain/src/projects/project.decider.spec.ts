@@ -43,7 +43,10 @@ describe('signing a project', () => {
 
   it('answers a retry with the original result, and refuses different details under the same id', () => {
     const state = given(signed());
-    expect(signProject(sign({ pledged: cny('3000000000.00') }), state, registeredPair())).toEqual({ kind: 'replay', at: { revision: 0, position: 10 } });
+    expect(signProject(sign({ pledged: cny('3000000000.00') }), state, registeredPair())).toEqual({
+      kind: 'replay',
+      at: { revision: 0, position: 10 },
+    });
     expect(() => signProject(sign({ title: 'Something else' }), state, registeredPair())).toThrow(Conflict);
   });
 });
@@ -56,11 +59,19 @@ describe('disbursing funds', () => {
   });
 
   it('refuses a tranche that exceeds the remaining pledge by one fen', () => {
-    thenRefused(given(signed(), disbursed('t1', '1000000000.00')), disburse('t2', '2000000000.01'), RuleViolation, 'exceeds-remaining-pledge');
+    thenRefused(
+      given(signed(), disbursed('t1', '1000000000.00')),
+      disburse('t2', '2000000000.01'),
+      RuleViolation,
+      'exceeds-remaining-pledge',
+    );
   });
 
   it('refuses a tranche in another currency', () => {
-    const usd: ProjectCommand = { type: 'DisburseFunds', data: { projectId, disbursementId: 't1', amount: { minor: 100n, currency: 'USD' }, disbursedOn: '2024-06-01' } };
+    const usd: ProjectCommand = {
+      type: 'DisburseFunds',
+      data: { projectId, disbursementId: 't1', amount: { minor: 100n, currency: 'USD' }, disbursedOn: '2024-06-01' },
+    };
     thenRefused(given(signed()), usd, RuleViolation, 'currency-mismatch');
   });
 
@@ -134,7 +145,10 @@ describe('revising a pledge', () => {
 
   it('refuses an unchanged pledge, another currency, a cancelled project', () => {
     thenRefused(given(signed()), revise('3000000000'), RuleViolation, 'pledge-unchanged');
-    const usd: ProjectCommand = { type: 'RevisePledge', data: { projectId, revisionId: null, pledged: { minor: 1n, currency: 'USD' }, reason: 'x', revisedOn: '2024-08-01' } };
+    const usd: ProjectCommand = {
+      type: 'RevisePledge',
+      data: { projectId, revisionId: null, pledged: { minor: 1n, currency: 'USD' }, reason: 'x', revisedOn: '2024-08-01' },
+    };
     thenRefused(given(signed()), usd, RuleViolation, 'currency-mismatch');
     thenRefused(given(signed(), cancelled()), revise('1'), RuleViolation, 'project-cancelled');
   });
@@ -144,7 +158,10 @@ describe('revising a pledge', () => {
     const afterFirst = given(signed(), ...first);
     const second = thenEvents(afterFirst, revise('3200000000', 'down', '2024-09-01', 'rev-down'));
     const state = given(signed(), ...first, ...second);
-    expect(decideProject(revise('3500000000', 'up', '2024-08-01', 'rev-up'), state)).toEqual({ kind: 'replay', at: { revision: 1, position: 11 } });
+    expect(decideProject(revise('3500000000', 'up', '2024-08-01', 'rev-up'), state)).toEqual({
+      kind: 'replay',
+      at: { revision: 1, position: 11 },
+    });
     thenRefused(state, revise('3600000000', 'up', '2024-08-01', 'rev-up'), Conflict, 'revision-id-reused');
   });
 
@@ -193,7 +210,10 @@ describe('cancelling a project', () => {
   });
 
   it('refuses to cancel a completed project', () => {
-    const completed = given(signed(), { type: 'MilestoneReached', data: { projectId, pairId, milestone: 'completed', reachedOn: '2025-01-01' } });
+    const completed = given(signed(), {
+      type: 'MilestoneReached',
+      data: { projectId, pairId, milestone: 'completed', reachedOn: '2025-01-01' },
+    });
     thenRefused(completed, cancel(), RuleViolation, 'project-completed');
   });
 });

@@ -12,7 +12,8 @@ import type { ProjectEvent } from './project.events.js';
 import type { ProjectState } from './project.state.js';
 
 /** Commands on a project that already exists (signing also needs the pair, see signProject). */
-export type ProjectCommand = DisburseFunds | RecordJobs | RevisePledge | ReachMilestone | CancelProject | CorrectDisbursement | CorrectJobsReport;
+export type ProjectCommand =
+  DisburseFunds | RecordJobs | RevisePledge | ReachMilestone | CancelProject | CorrectDisbursement | CorrectJobsReport;
 export type AnyProjectCommand = SignProject | ProjectCommand;
 
 export function decideProject(command: ProjectCommand, state: ProjectState): Decision<ProjectEvent> {

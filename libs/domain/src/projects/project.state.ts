@@ -108,7 +108,10 @@ export function evolveProject(state: ProjectState, event: ProjectEvent, at: Reco
       return {
         ...state,
         delivered: add(state.delivered, correctionDelta(event.data)),
-        disbursedAmounts: new Map(state.disbursedAmounts).set(event.data.disbursementId, parseMoney(event.data.amount, { allowZero: true })),
+        disbursedAmounts: new Map(state.disbursedAmounts).set(
+          event.data.disbursementId,
+          parseMoney(event.data.amount, { allowZero: true }),
+        ),
         corrections: new Map(state.corrections).set(event.data.correctionId, { data: event, at }),
       };
     }

@@ -9,9 +9,7 @@ export interface RecordedAt {
  * retry of one already recorded (so the caller answers with the original
  * result and appends nothing).
  */
-export type Decision<E> =
-  | { readonly kind: 'append'; readonly events: readonly E[] }
-  | { readonly kind: 'replay'; readonly at: RecordedAt };
+export type Decision<E> = { readonly kind: 'append'; readonly events: readonly E[] } | { readonly kind: 'replay'; readonly at: RecordedAt };
 
 export function append<E>(...events: E[]): Decision<E> {
   return { kind: 'append', events };

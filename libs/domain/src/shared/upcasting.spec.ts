@@ -21,7 +21,9 @@ describe('upcaster registry', () => {
 
   it('fails loudly on a version from the future, zero, or a gap in the chain', () => {
     expect(() => registry.upcast('Renamed', 4, {})).toThrow(UnknownSchemaVersion);
-    expect(() => registry.upcast('Anything', 2, {})).toThrow('Anything schema version 2 cannot be read: this release reads versions 1 to 1');
+    expect(() => registry.upcast('Anything', 2, {})).toThrow(
+      'Anything schema version 2 cannot be read: this release reads versions 1 to 1',
+    );
     expect(() => registry.upcast('Renamed', 0, {})).toThrow(UnknownSchemaVersion);
     const gappy = new UpcasterRegistry().register('G', 2, (d) => d);
     expect(() => gappy.upcast('G', 1, {})).toThrow(UnknownSchemaVersion);
@@ -31,7 +33,14 @@ describe('upcaster registry', () => {
   it('PledgeRevised is at v2: a v1 revision without a revisionId gets null, one with an id keeps it', () => {
     expect(currentSchemaVersion('PledgeRevised')).toBe(2);
     expect(currentSchemaVersion('FundsDisbursed')).toBe(1);
-    const v1 = { projectId: 'p', pairId: 'q', pledged: { amount: '2.00', currency: 'CNY' }, previousPledged: { amount: '1.00', currency: 'CNY' }, reason: 'r', revisedOn: '2024-01-01' };
+    const v1 = {
+      projectId: 'p',
+      pairId: 'q',
+      pledged: { amount: '2.00', currency: 'CNY' },
+      previousPledged: { amount: '1.00', currency: 'CNY' },
+      reason: 'r',
+      revisedOn: '2024-01-01',
+    };
     expect(LEDGER_UPCASTERS.upcast('PledgeRevised', 1, v1).data).toEqual({ ...v1, revisionId: null });
     expect(LEDGER_UPCASTERS.upcast('PledgeRevised', 1, { ...v1, revisionId: 'rev-1' }).data).toEqual({ ...v1, revisionId: 'rev-1' });
   });

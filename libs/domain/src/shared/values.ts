@@ -30,7 +30,8 @@ export function isCalendarDate(value: unknown): value is string {
 /** A grouping key such as a project's sector: lowercase words joined by dashes, so the same sector is always spelt the same. */
 export const SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
-const TIMESTAMP_PATTERN = /^([0-9]{4}-[0-9]{2}-[0-9]{2})T([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.([0-9]{1,9}))?)?(Z|[+-][0-9]{2}:[0-9]{2})$/;
+const TIMESTAMP_PATTERN =
+  /^([0-9]{4}-[0-9]{2}-[0-9]{2})T([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.([0-9]{1,9}))?)?(Z|[+-][0-9]{2}:[0-9]{2})$/;
 
 /**
  * Parses an ISO-8601 timestamp that states its offset (`2024-05-07T10:00:00Z`,

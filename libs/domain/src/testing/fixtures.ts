@@ -1,5 +1,10 @@
 import { type Money, parseMoney } from '../money/money.js';
-import { type PartnerPairDetails, type PartnerPairState, evolvePartnerPair, initialPartnerPairState } from '../partner-pairs/partner-pair.js';
+import {
+  type PartnerPairDetails,
+  type PartnerPairState,
+  evolvePartnerPair,
+  initialPartnerPairState,
+} from '../partner-pairs/partner-pair.js';
 import type { SignProject } from '../projects/commands/sign-project.js';
 import type { ProjectEvent, ProjectSignedData } from '../projects/project.events.js';
 
@@ -22,7 +27,11 @@ export function pairDetails(overrides: Partial<PartnerPairDetails> = {}): Partne
 }
 
 export function registeredPair(overrides: Partial<PartnerPairDetails> = {}): PartnerPairState {
-  return evolvePartnerPair(initialPartnerPairState, { type: 'PartnerPairRegistered', data: pairDetails(overrides) }, { revision: 0, position: 1 });
+  return evolvePartnerPair(
+    initialPartnerPairState,
+    { type: 'PartnerPairRegistered', data: pairDetails(overrides) },
+    { revision: 0, position: 1 },
+  );
 }
 
 /** The project the specs sign: everything but the pledge, which the event and the command write differently. */

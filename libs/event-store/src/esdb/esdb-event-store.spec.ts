@@ -27,7 +27,10 @@ describeEventStoreContract('EventStoreDB adapter on the gRPC test double (Append
 
 const realServer = process.env.ESDB_CONNECTION_STRING;
 if (realServer) {
-  describeEventStoreContract(`EventStoreDB adapter on the real server at ${realServer}`, async () => new EsdbEventStore({ connectionString: realServer, streamPrefixes: ['test-'] }));
+  describeEventStoreContract(
+    `EventStoreDB adapter on the real server at ${realServer}`,
+    async () => new EsdbEventStore({ connectionString: realServer, streamPrefixes: ['test-'] }),
+  );
 } else {
   describe('EventStoreDB adapter on a real server', () => {
     it.skip('runs the same contract suite when ESDB_CONNECTION_STRING is set (e.g. esdb://localhost:2113?tls=false)', () => undefined);
@@ -39,18 +42,33 @@ describe('EventStoreDB adapter', () => {
   it.each([
     [true, 'batchAppend'],
     [false, 'append'],
-  ] as const)('appends through the RPC the server offers (ServerFeatures answered: %s → %s), wrong expected version included', async (serverFeatures, rpc) => {
-    const double = await EsdbDouble.start({ serverFeatures });
-    const store = new EsdbEventStore({ connectionString: double.connectionString, streamPrefixes: ['test-'] });
-    const event = () => ({ id: randomUUID(), type: 'E', schemaVersion: 1, data: {}, metadata: { correlationId: 'c', causationId: 'c', actor: 'a' } });
-    await store.appendToStream('test-rpc', [event()], { expectedRevision: 'no_stream' });
-    await expect(store.appendToStream('test-rpc', [event()], { expectedRevision: 5 })).rejects.toMatchObject({ name: 'WrongExpectedRevision', actual: 0 });
-    await expect(store.appendToStream('test-rpc', [event()], { expectedRevision: 'no_stream' })).rejects.toMatchObject({ name: 'WrongExpectedRevision', actual: 0 });
-    expect(double.calls[rpc]).toBe(3);
-    expect(double.calls[rpc === 'append' ? 'batchAppend' : 'append']).toBe(0);
-    await store.close();
-    await double.stop();
-  });
+  ] as const)(
+    'appends through the RPC the server offers (ServerFeatures answered: %s → %s), wrong expected version included',
+    async (serverFeatures, rpc) => {
+      const double = await EsdbDouble.start({ serverFeatures });
+      const store = new EsdbEventStore({ connectionString: double.connectionString, streamPrefixes: ['test-'] });
+      const event = () => ({
+        id: randomUUID(),
+        type: 'E',
+        schemaVersion: 1,
+        data: {},
+        metadata: { correlationId: 'c', causationId: 'c', actor: 'a' },
+      });
+      await store.appendToStream('test-rpc', [event()], { expectedRevision: 'no_stream' });
+      await expect(store.appendToStream('test-rpc', [event()], { expectedRevision: 5 })).rejects.toMatchObject({
+        name: 'WrongExpectedRevision',
+        actual: 0,
+      });
+      await expect(store.appendToStream('test-rpc', [event()], { expectedRevision: 'no_stream' })).rejects.toMatchObject({
+        name: 'WrongExpectedRevision',
+        actual: 0,
+      });
+      expect(double.calls[rpc]).toBe(3);
+      expect(double.calls[rpc === 'append' ? 'batchAppend' : 'append']).toBe(0);
+      await store.close();
+      await double.stop();
+    },
+  );
 
   it('reports whether the server is reachable', async () => {
     const double = await EsdbDouble.start();
@@ -66,9 +84,14 @@ describe('EventStoreDB adapter subscriptions', () => {
   it('resubscribe from the last delivered position after a dropped connection, skipping and repeating nothing', async () => {
     const double = await EsdbDouble.start();
     const reconnects: number[] = [];
-    const store = new EsdbEventStore({ connectionString: double.connectionString, streamPrefixes: ['test-'], onReconnect: (_, delayMs) => reconnects.push(delayMs) });
+    const store = new EsdbEventStore({
+      connectionString: double.connectionString,
+      streamPrefixes: ['test-'],
+      onReconnect: (_, delayMs) => reconnects.push(delayMs),
+    });
     const meta = { correlationId: 'c', causationId: 'c', actor: 'a' };
-    const append = (i: number) => store.appendToStream('test-drop', [{ id: randomUUID(), type: 'E', schemaVersion: 1, data: { i }, metadata: meta }]);
+    const append = (i: number) =>
+      store.appendToStream('test-drop', [{ id: randomUUID(), type: 'E', schemaVersion: 1, data: { i }, metadata: meta }]);
     for (let i = 0; i < 3; i++) await append(i);
     const controller = new AbortController();
     const seen: number[] = [];

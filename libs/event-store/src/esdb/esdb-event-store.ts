@@ -62,7 +62,11 @@ export class EsdbEventStore implements EventStore {
     this.client = EventStoreDBClient.connectionString(options.connectionString);
   }
 
-  async appendToStream(streamId: string, events: readonly NewEvent[], options: { expectedRevision?: ExpectedRevision } = {}): Promise<AppendResult> {
+  async appendToStream(
+    streamId: string,
+    events: readonly NewEvent[],
+    options: { expectedRevision?: ExpectedRevision } = {},
+  ): Promise<AppendResult> {
     const expected = options.expectedRevision ?? 'any';
     validateAppend(streamId, events, expected);
     const recordedAt = new Date().toISOString();
@@ -90,7 +94,10 @@ export class EsdbEventStore implements EventStore {
   async readStream(streamId: string, options: { fromRevision?: number } = {}): Promise<RecordedEvent[]> {
     const events: RecordedEvent[] = [];
     try {
-      for await (const resolved of this.client.readStream(streamId, { fromRevision: BigInt(options.fromRevision ?? 0), direction: FORWARDS })) {
+      for await (const resolved of this.client.readStream(streamId, {
+        fromRevision: BigInt(options.fromRevision ?? 0),
+        direction: FORWARDS,
+      })) {
         events.push(toRecordedEvent(resolved));
       }
     } catch (error) {

@@ -32,7 +32,9 @@ describe('embedded SQLite store', () => {
     const file = tempFile();
     const store = new SqliteEventStore(file);
     const results = await Promise.all(
-      Array.from({ length: 30 }, (_, i) => store.appendToStream(`s-${i % 3}`, [{ id: randomUUID(), type: 'E', schemaVersion: 1, data: { i }, metadata: meta }])),
+      Array.from({ length: 30 }, (_, i) =>
+        store.appendToStream(`s-${i % 3}`, [{ id: randomUUID(), type: 'E', schemaVersion: 1, data: { i }, metadata: meta }]),
+      ),
     );
     await store.close();
     const reopened = new SqliteEventStore(file);

@@ -76,7 +76,9 @@ export class SqliteEventStore implements EventStore {
     this.db.exec(SCHEMA);
     this.appended.setMaxListeners(0);
     this.statements = {
-      currentRevision: this.db.prepare<[string], { revision: number | null }>('SELECT max(revision) AS revision FROM events WHERE stream_id = ?'),
+      currentRevision: this.db.prepare<[string], { revision: number | null }>(
+        'SELECT max(revision) AS revision FROM events WHERE stream_id = ?',
+      ),
       insert: this.db.prepare(
         'INSERT INTO events (event_id, stream_id, revision, type, schema_version, data, metadata) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
@@ -86,13 +88,19 @@ export class SqliteEventStore implements EventStore {
       eventIdAt: this.db.prepare<[string, number], { event_id: string; position: number }>(
         'SELECT event_id, position FROM events WHERE stream_id = ? AND revision = ?',
       ),
-      readStream: this.db.prepare<[string, number], EventRow>('SELECT * FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision'),
+      readStream: this.db.prepare<[string, number], EventRow>(
+        'SELECT * FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision',
+      ),
       readAll: this.db.prepare<[number, number], EventRow>('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?'),
       head: this.db.prepare<[], { head: number | null }>('SELECT max(position) AS head FROM events'),
     };
   }
 
-  appendToStream(streamId: string, events: readonly NewEvent[], options: { expectedRevision?: ExpectedRevision } = {}): Promise<AppendResult> {
+  appendToStream(
+    streamId: string,
+    events: readonly NewEvent[],
+    options: { expectedRevision?: ExpectedRevision } = {},
+  ): Promise<AppendResult> {
     const expected = options.expectedRevision ?? 'any';
     return new Promise((resolve, reject) => {
       if (this.closed) return reject(new Error('the event store is closed'));
@@ -192,7 +200,15 @@ export class SqliteEventStore implements EventStore {
         revision += 1;
         const metadata = JSON.stringify({ ...event.metadata, recordedAt });
         try {
-          const info = this.statements.insert.run(event.id, pending.streamId, revision, event.type, event.schemaVersion, JSON.stringify(event.data), metadata);
+          const info = this.statements.insert.run(
+            event.id,
+            pending.streamId,
+            revision,
+            event.type,
+            event.schemaVersion,
+            JSON.stringify(event.data),
+            metadata,
+          );
           position = Number(info.lastInsertRowid);
         } catch (error) {
           if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new DuplicateEventId(event.id);

@@ -1,4 +1,11 @@
-import { Server, ServerCredentials, type ServerDuplexStream, type ServerReadableStream, type ServerWritableStream, status } from '@grpc/grpc-js';
+import {
+  Server,
+  ServerCredentials,
+  type ServerDuplexStream,
+  type ServerReadableStream,
+  type ServerWritableStream,
+  status,
+} from '@grpc/grpc-js';
 import serverFeaturesGrpc from '@eventstore/db-client/generated/serverfeatures_grpc_pb.js';
 import serverFeaturesPb from '@eventstore/db-client/generated/serverfeatures_pb.js';
 import sharedPb from '@eventstore/db-client/generated/shared_pb.js';
@@ -71,13 +78,17 @@ export class EsdbDouble {
 
   private constructor(serverFeatures: boolean) {
     this.server.addService(streamsGrpc.StreamsService, {
-      append: (call: ServerReadableStream<AppendReq, AppendResp>, callback: (error: null, response: AppendResp) => void) => this.append(call, callback),
+      append: (call: ServerReadableStream<AppendReq, AppendResp>, callback: (error: null, response: AppendResp) => void) =>
+        this.append(call, callback),
       read: (call: ServerWritableStream<ReadReq, ReadResp>) => this.read(call),
       batchAppend: (call: ServerDuplexStream<BatchAppendReq, BatchAppendResp>) => this.batchAppend(call),
     });
     if (serverFeatures) {
       this.server.addService(serverFeaturesGrpc.ServerFeaturesService, {
-        getSupportedMethods: (_call: unknown, callback: (error: null, response: InstanceType<typeof serverFeaturesPb.SupportedMethods>) => void) => {
+        getSupportedMethods: (
+          _call: unknown,
+          callback: (error: null, response: InstanceType<typeof serverFeaturesPb.SupportedMethods>) => void,
+        ) => {
           const methods = new serverFeaturesPb.SupportedMethods();
           const batchAppend = new serverFeaturesPb.SupportedMethod();
           // The client matches "/<service>/<method>" against the method's gRPC path.
@@ -91,7 +102,9 @@ export class EsdbDouble {
       });
     }
     // A real server starts with system events in its log; readers must skip them.
-    this.write('$settings', [{ id: uuid(), type: '$settings', contentType: 'application/json', data: Buffer.from('{}'), customMetadata: Buffer.alloc(0) }]);
+    this.write('$settings', [
+      { id: uuid(), type: '$settings', contentType: 'application/json', data: Buffer.from('{}'), customMetadata: Buffer.alloc(0) },
+    ]);
   }
 
   static async start(options: { serverFeatures?: boolean } = {}): Promise<EsdbDouble> {
@@ -109,7 +122,8 @@ export class EsdbDouble {
   /** Ends every open subscription with UNAVAILABLE, as a dropped connection would. */
   dropSubscriptions(): number {
     const dropped = this.subscriptionCalls.size;
-    for (const call of this.subscriptionCalls) call.emit('error', { code: status.UNAVAILABLE, details: 'connection dropped by the test double' });
+    for (const call of this.subscriptionCalls)
+      call.emit('error', { code: status.UNAVAILABLE, details: 'connection dropped by the test double' });
     this.subscriptionCalls.clear();
     return dropped;
   }
@@ -125,7 +139,8 @@ export class EsdbDouble {
     const proposed: InstanceType<typeof streamsPb.AppendReq.ProposedMessage>[] = [];
     call.on('data', (request: AppendReq) => {
       if (request.hasOptions()) options = request.getOptions();
-      else if (request.hasProposedMessage()) proposed.push(request.getProposedMessage() as InstanceType<typeof streamsPb.AppendReq.ProposedMessage>);
+      else if (request.hasProposedMessage())
+        proposed.push(request.getProposedMessage() as InstanceType<typeof streamsPb.AppendReq.ProposedMessage>);
     });
     call.on('end', () => {
       if (!options) return callback(null, new streamsPb.AppendResp());
@@ -133,10 +148,21 @@ export class EsdbDouble {
       const expectedCase = options.getExpectedStreamRevisionCase();
       const outcome = this.decideAppend({
         streamName: streamNameOf(options.getStreamIdentifier()),
-        expected: expectedCase === Case.REVISION ? Number(options.getRevision()) : expectedCase === Case.NO_STREAM ? 'no_stream' : expectedCase === Case.STREAM_EXISTS ? 'stream_exists' : 'any',
+        expected:
+          expectedCase === Case.REVISION
+            ? Number(options.getRevision())
+            : expectedCase === Case.NO_STREAM
+              ? 'no_stream'
+              : expectedCase === Case.STREAM_EXISTS
+                ? 'stream_exists'
+                : 'any',
         proposed: proposed.map(proposal),
       });
-      if (outcome === 'corrupted') return callback({ code: status.FAILED_PRECONDITION, details: 'corrupted idempotency: some of these event ids were written, not all' } as never, undefined as never);
+      if (outcome === 'corrupted')
+        return callback(
+          { code: status.FAILED_PRECONDITION, details: 'corrupted idempotency: some of these event ids were written, not all' } as never,
+          undefined as never,
+        );
       const response = new streamsPb.AppendResp();
       if ('ok' in outcome) {
         response.setSuccess(success(outcome.ok.revision, outcome.ok.position));
@@ -161,7 +187,10 @@ export class EsdbDouble {
    * event_store.client.WrongExpectedVersion.
    */
   private batchAppend(call: ServerDuplexStream<BatchAppendReq, BatchAppendResp>): void {
-    const pending = new Map<string, { options?: InstanceType<typeof streamsPb.BatchAppendReq.Options>; proposed: AppendRequest['proposed'][number][] }>();
+    const pending = new Map<
+      string,
+      { options?: InstanceType<typeof streamsPb.BatchAppendReq.Options>; proposed: AppendRequest['proposed'][number][] }
+    >();
     call.on('data', (request: BatchAppendReq) => {
       const correlation = request.getCorrelationId() as InstanceType<typeof sharedPb.UUID>;
       const key = correlation.getString() || JSON.stringify(correlation.toObject());
@@ -178,7 +207,14 @@ export class EsdbDouble {
       const streamName = streamNameOf(options.getStreamIdentifier());
       const outcome = this.decideAppend({
         streamName,
-        expected: expectedCase === Case.STREAM_POSITION ? Number(options.getStreamPosition()) : expectedCase === Case.NO_STREAM ? 'no_stream' : expectedCase === Case.STREAM_EXISTS ? 'stream_exists' : 'any',
+        expected:
+          expectedCase === Case.STREAM_POSITION
+            ? Number(options.getStreamPosition())
+            : expectedCase === Case.NO_STREAM
+              ? 'no_stream'
+              : expectedCase === Case.STREAM_EXISTS
+                ? 'stream_exists'
+                : 'any',
         proposed: entry.proposed,
       });
       const response = new streamsPb.BatchAppendResp();
@@ -222,7 +258,11 @@ export class EsdbDouble {
     const stream = this.streams.get(request.streamName) ?? [];
     const current = stream.length - 1;
     const { expected } = request;
-    const retried = this.identicalAppend(stream, request.proposed, typeof expected === 'number' ? expected + 1 : expected === 'no_stream' ? 0 : null);
+    const retried = this.identicalAppend(
+      stream,
+      request.proposed,
+      typeof expected === 'number' ? expected + 1 : expected === 'no_stream' ? 0 : null,
+    );
     if (retried) return retried === 'corrupted' ? 'corrupted' : { ok: retried };
     const ok =
       expected === 'any' ||
@@ -238,7 +278,11 @@ export class EsdbDouble {
    * ids at the revisions the append expected to write; with any it looks
    * them up wherever they are. Some ids written and some not is an error.
    */
-  private identicalAppend(stream: StoredEvent[], proposed: AppendRequest['proposed'], expectedFirstRevision: number | null): StoredEvent | 'corrupted' | null {
+  private identicalAppend(
+    stream: StoredEvent[],
+    proposed: AppendRequest['proposed'],
+    expectedFirstRevision: number | null,
+  ): StoredEvent | 'corrupted' | null {
     const idOf = (i: number) => proposed[i]?.id.getString();
     const first = expectedFirstRevision ?? stream.findIndex((event) => event.id.getString() === idOf(0));
     if (first < 0 || stream[first]?.id.getString() !== idOf(0)) return null;
@@ -398,7 +442,9 @@ function filterOf(options: InstanceType<typeof streamsPb.ReadReq.Options>): (eve
   if (!options.hasFilter()) return () => true;
   const filter = options.getFilter() as InstanceType<typeof streamsPb.ReadReq.Options.FilterOptions>;
   const byStream = filter.hasStreamIdentifier();
-  const expression = (byStream ? filter.getStreamIdentifier() : filter.getEventType()) as InstanceType<typeof streamsPb.ReadReq.Options.FilterOptions.Expression>;
+  const expression = (byStream ? filter.getStreamIdentifier() : filter.getEventType()) as InstanceType<
+    typeof streamsPb.ReadReq.Options.FilterOptions.Expression
+  >;
   const prefixes = expression.getPrefixList();
   const regex = expression.getRegex() ? new RegExp(expression.getRegex()) : null;
   return (event) => {

@@ -41,9 +41,15 @@ export function describeEventStoreContract(name: string, openStore: () => Promis
       expect(read[0].position).toBeLessThan(read[1].position);
     });
 
-    it('round-trips the writer\'s metadata exactly (writtenAt, hash, any other key), so hash chains verify on every store', async () => {
+    it("round-trips the writer's metadata exactly (writtenAt, hash, any other key), so hash chains verify on every store", async () => {
       const id = stream();
-      const metadata = { correlationId: 'corr-2', causationId: 'cause-2', actor: 'auditor.zhang', writtenAt: '2024-05-07T08:00:00.000Z', source: 'import' };
+      const metadata = {
+        correlationId: 'corr-2',
+        causationId: 'cause-2',
+        actor: 'auditor.zhang',
+        writtenAt: '2024-05-07T08:00:00.000Z',
+        source: 'import',
+      };
       const events = chainEvents(id, 0, GENESIS_HASH, [
         { ...event('ProjectSigned', { amount: '30.00', nested: { b: 1, a: [null, 'x'] } }), metadata },
         { ...event('FundsDisbursed', { z: 'last', a: 'first' }), schemaVersion: 2, metadata },
@@ -67,7 +73,9 @@ export function describeEventStoreContract(name: string, openStore: () => Promis
 
     it('enforces the expected revision: no_stream, stream_exists, exact and any', async () => {
       const id = stream();
-      await expect(store.appendToStream(id, [event()], { expectedRevision: 'stream_exists' })).rejects.toBeInstanceOf(WrongExpectedRevision);
+      await expect(store.appendToStream(id, [event()], { expectedRevision: 'stream_exists' })).rejects.toBeInstanceOf(
+        WrongExpectedRevision,
+      );
       await expect(store.appendToStream(id, [event()], { expectedRevision: 3 })).rejects.toBeInstanceOf(WrongExpectedRevision);
       await store.appendToStream(id, [event()], { expectedRevision: 'no_stream' });
       await expect(store.appendToStream(id, [event()], { expectedRevision: 'no_stream' })).rejects.toMatchObject({ actual: 0 });
@@ -111,7 +119,18 @@ export function describeEventStoreContract(name: string, openStore: () => Promis
         all.push(...page.filter((e) => e.streamId === a || e.streamId === b));
         after = page[page.length - 1].position;
       }
-      expect(all.map((e) => `${e.type}${(e.data as { i: number }).i}`)).toEqual(['A0', 'B0', 'A1', 'B1', 'A2', 'B2', 'A3', 'B3', 'A4', 'B4']);
+      expect(all.map((e) => `${e.type}${(e.data as { i: number }).i}`)).toEqual([
+        'A0',
+        'B0',
+        'A1',
+        'B1',
+        'A2',
+        'B2',
+        'A3',
+        'B3',
+        'A4',
+        'B4',
+      ]);
       const positions = all.map((e) => e.position);
       expect([...positions].sort((x, y) => x - y)).toEqual(positions);
       expect(new Set(positions).size).toBe(positions.length);
@@ -179,7 +198,9 @@ export function describeEventStoreContract(name: string, openStore: () => Promis
 
     it('keeps many streams apart', async () => {
       const ids = Array.from({ length: 200 }, stream);
-      await Promise.all(ids.map((id, i) => store.appendToStream(id, [event('E', { i }), event('E', { i })], { expectedRevision: 'no_stream' })));
+      await Promise.all(
+        ids.map((id, i) => store.appendToStream(id, [event('E', { i }), event('E', { i })], { expectedRevision: 'no_stream' })),
+      );
       for (const [i, id] of ids.entries()) {
         const read = await store.readStream(id);
         expect(read.map((e) => [e.revision, (e.data as { i: number }).i])).toEqual([
@@ -192,7 +213,9 @@ export function describeEventStoreContract(name: string, openStore: () => Promis
     it('lets exactly one of many concurrent appenders win each revision', async () => {
       const id = stream();
       await store.appendToStream(id, [event()]);
-      const attempts = await Promise.allSettled(Array.from({ length: 20 }, () => store.appendToStream(id, [event()], { expectedRevision: 0 })));
+      const attempts = await Promise.allSettled(
+        Array.from({ length: 20 }, () => store.appendToStream(id, [event()], { expectedRevision: 0 })),
+      );
       expect(attempts.filter((a) => a.status === 'fulfilled')).toHaveLength(1);
       for (const failed of attempts.filter((a) => a.status === 'rejected')) {
         expect((failed as PromiseRejectedResult).reason).toBeInstanceOf(WrongExpectedRevision);

@@ -1,7 +1,24 @@
-import { BadRequestException, ConflictException, Controller, Get, HttpCode, NotFoundException, Param, Post, ServiceUnavailableException } from '@nestjs/common';
+import {
+  BadRequestException,
+  ConflictException,
+  Controller,
+  Get,
+  HttpCode,
+  NotFoundException,
+  Param,
+  Post,
+  ServiceUnavailableException,
+} from '@nestjs/common';
 import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import Database from 'better-sqlite3';
-import { ParkedEventNotFirst, ParkedEventNotFound, ProjectionOperations, ProjectionRunner, RebuildInProgress, type RetryResult } from '#projections';
+import {
+  ParkedEventNotFirst,
+  ParkedEventNotFound,
+  ProjectionOperations,
+  ProjectionRunner,
+  RebuildInProgress,
+  type RetryResult,
+} from '#projections';
 import { Access } from '../../http/access.js';
 import { ApiCorrelationIdHeader, ApiErrorStatus, ApiErrors } from '../../http/openapi.js';
 import { LedgerRelay } from '../../infrastructure/kafka-relay.module.js';
@@ -28,7 +45,10 @@ export class ProjectionsHttpController {
   ) {}
 
   @Get()
-  @ApiOperation({ summary: "Each projection's checkpoint, the store's head, the lag, its state (live, degraded, rebuilding with progress), last error and parked events" })
+  @ApiOperation({
+    summary:
+      "Each projection's checkpoint, the store's head, the lag, its state (live, degraded, rebuilding with progress), last error and parked events",
+  })
   @ApiOkResponse({ type: ProjectionsOverviewDto })
   @ApiErrors('invalid-header')
   @ApiCorrelationIdHeader()
@@ -43,11 +63,13 @@ export class ProjectionsHttpController {
   @ApiOperation({
     summary: 'Rebuild the read models blue/green in the background',
     description:
-      'Builds shadow tables from the first event while the live ones keep answering, then swaps them in one transaction; the live projection continues from the shadow\'s checkpoint. Progress: GET /admin/projections.',
+      "Builds shadow tables from the first event while the live ones keep answering, then swaps them in one transaction; the live projection continues from the shadow's checkpoint. Progress: GET /admin/projections.",
   })
   @ApiAcceptedResponse({ type: ProjectionRebuildStartedDto, description: 'The rebuild has started; follow it in GET /admin/projections.' })
   @ApiErrors('invalid-header', ...BODY_REFUSALS)
-  @ApiErrorStatus(409, ['rebuild-in-progress'], { description: 'A rebuild runs already (from the API or from npm run rebuild). Nothing was started.' })
+  @ApiErrorStatus(409, ['rebuild-in-progress'], {
+    description: 'A rebuild runs already (from the API or from npm run rebuild). Nothing was started.',
+  })
   @ApiErrorStatus(503, ['read-models-busy'], { description: 'Another process holds the read models; try again shortly.' })
   @ApiCorrelationIdHeader()
   async rebuild() {
@@ -57,10 +79,15 @@ export class ProjectionsHttpController {
 
   @Post('parked/retry')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Retry every parked event, stream by stream in log order', description: 'Events that fail again stay parked with their new error.' })
+  @ApiOperation({
+    summary: 'Retry every parked event, stream by stream in log order',
+    description: 'Events that fail again stay parked with their new error.',
+  })
   @ApiOkResponse({ type: ParkedRetryResultDto })
   @ApiErrors('invalid-header', ...BODY_REFUSALS)
-  @ApiErrorStatus(409, ['rebuild-in-progress'], { description: 'A rebuild runs (its swap replaces the parked events); retry after it. Nothing was changed.' })
+  @ApiErrorStatus(409, ['rebuild-in-progress'], {
+    description: 'A rebuild runs (its swap replaces the parked events); retry after it. Nothing was changed.',
+  })
   @ApiErrorStatus(503, ['read-models-busy'], { description: 'Another process holds the read models; try again shortly.' })
   @ApiCorrelationIdHeader()
   async retryAll() {
@@ -71,16 +98,28 @@ export class ProjectionsHttpController {
   @HttpCode(200)
   @ApiOperation({
     summary: 'Retry a parked event, then the events of its stream parked behind it',
-    description: 'It must be the first parked event of its stream (a stream applies in order). One that fails again stays parked with its new error.',
+    description:
+      'It must be the first parked event of its stream (a stream applies in order). One that fails again stays parked with its new error.',
   })
-  @ApiParam({ name: 'position', description: "the parked event's global position", schema: { type: 'integer', minimum: 1, maximum: 999_999_999_999_999, example: 1234 } })
-  @ApiOkResponse({ type: ParkedRetryResultDto, description: 'Retried: `applied` lists what applied; an event that failed again is in `stillParked` with its new error.' })
-  @ApiErrorStatus(400, ['invalid-request'], { description: 'The position is not a positive whole number.', message: 'position must be a positive whole number' })
+  @ApiParam({
+    name: 'position',
+    description: "the parked event's global position",
+    schema: { type: 'integer', minimum: 1, maximum: 999_999_999_999_999, example: 1234 },
+  })
+  @ApiOkResponse({
+    type: ParkedRetryResultDto,
+    description: 'Retried: `applied` lists what applied; an event that failed again is in `stillParked` with its new error.',
+  })
+  @ApiErrorStatus(400, ['invalid-request'], {
+    description: 'The position is not a positive whole number.',
+    message: 'position must be a positive whole number',
+  })
   @ApiErrorStatus(414, ['invalid-request'], { message: 'a path parameter is too long' })
   @ApiErrors('invalid-header', ...BODY_REFUSALS)
   @ApiErrorStatus(404, ['parked-event-not-found'], { description: 'No event is parked at that position.' })
   @ApiErrorStatus(409, ['parked-event-not-first', 'rebuild-in-progress'], {
-    description: 'An earlier event of the same stream is parked (retry that one: its position is in `first`), or a rebuild runs. Nothing was changed.',
+    description:
+      'An earlier event of the same stream is parked (retry that one: its position is in `first`), or a rebuild runs. Nothing was changed.',
   })
   @ApiErrorStatus(503, ['read-models-busy'], { description: 'Another process holds the read models; try again shortly.' })
   @ApiCorrelationIdHeader()
@@ -106,9 +145,13 @@ export class ProjectionsHttpController {
     } catch (error) {
       if (error instanceof RebuildInProgress) throw new ConflictException({ code: 'rebuild-in-progress', message: error.message });
       if (error instanceof ParkedEventNotFound) throw new NotFoundException({ code: 'parked-event-not-found', message: error.message });
-      if (error instanceof ParkedEventNotFirst) throw new ConflictException({ code: 'parked-event-not-first', message: error.message, first: error.first });
+      if (error instanceof ParkedEventNotFirst)
+        throw new ConflictException({ code: 'parked-event-not-first', message: error.message, first: error.first });
       if (error instanceof Database.SqliteError && error.code.startsWith('SQLITE_BUSY')) {
-        throw new ServiceUnavailableException({ code: 'read-models-busy', message: 'another process holds the read models (npm run rebuild?); try again shortly' });
+        throw new ServiceUnavailableException({
+          code: 'read-models-busy',
+          message: 'another process holds the read models (npm run rebuild?); try again shortly',
+        });
       }
       throw error;
     }

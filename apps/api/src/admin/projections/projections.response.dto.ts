@@ -16,7 +16,11 @@ export class ParkedEventDto {
   type!: string;
   @ApiProperty({ description: 'why the projection could not apply it (or which parked event it waits behind)' })
   error!: string;
-  @ApiProperty({ type: Number, nullable: true, description: 'the earlier parked event of the same stream this one waits behind (it was not tried); null if it failed itself' })
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description: 'the earlier parked event of the same stream this one waits behind (it was not tried); null if it failed itself',
+  })
   blockedBy!: number | null;
   @ApiProperty({ format: 'date-time' })
   parkedAt!: string;
@@ -29,7 +33,10 @@ export class ParkedEventDto {
 export class ProjectionRebuildDto {
   @ApiProperty({ format: 'uuid' })
   rebuildId!: string;
-  @ApiProperty({ enum: ['running', 'completed', 'failed', 'interrupted'], description: 'interrupted: marked running but without progress for a minute (its process ended)' })
+  @ApiProperty({
+    enum: ['running', 'completed', 'failed', 'interrupted'],
+    description: 'interrupted: marked running but without progress for a minute (its process ended)',
+  })
   state!: string;
   @ApiProperty({ format: 'date-time' })
   startedAt!: string;
@@ -54,7 +61,10 @@ export class ProjectionRebuildDto {
 export class ProjectionStateDto {
   @ApiProperty({ example: 'ledger-read-models' })
   name!: string;
-  @ApiProperty({ enum: ['live', 'degraded', 'rebuilding'], description: 'rebuilding: a blue/green rebuild runs while the live tables answer; degraded: events are parked' })
+  @ApiProperty({
+    enum: ['live', 'degraded', 'rebuilding'],
+    description: 'rebuilding: a blue/green rebuild runs while the live tables answer; degraded: events are parked',
+  })
   state!: string;
   @ApiProperty({ description: 'whether the read models lack parked events' })
   degraded!: boolean;
@@ -64,13 +74,21 @@ export class ProjectionStateDto {
   head!: number;
   @ApiProperty({ description: 'head - checkpoint, in log positions' })
   lag!: number;
-  @ApiProperty({ type: String, nullable: true, description: "the last database error that held the projection up (an event's own errors park it instead)" })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: "the last database error that held the projection up (an event's own errors park it instead)",
+  })
   lastError!: string | null;
   @ApiProperty()
   parkedCount!: number;
   @ApiProperty({ type: [ParkedEventDto], description: 'the first 100 parked events, in log order' })
   parked!: ParkedEventDto[];
-  @ApiPropertyOptional({ type: ProjectionRebuildDto, nullable: true, description: 'the running or last rebuild (also one run by npm run rebuild)' })
+  @ApiPropertyOptional({
+    type: ProjectionRebuildDto,
+    nullable: true,
+    description: 'the running or last rebuild (also one run by npm run rebuild)',
+  })
   rebuild!: ProjectionRebuildDto | null;
 }
 
@@ -91,7 +109,10 @@ export class ProjectionRebuildStartedDto {
 export class ParkedRetryResultDto {
   @ApiProperty({ type: [Number], description: 'positions applied by this retry, in order' })
   applied!: number[];
-  @ApiProperty({ type: [ParkedEventDto], description: 'of the retried streams, the first event still parked (it failed again), with its new error' })
+  @ApiProperty({
+    type: [ParkedEventDto],
+    description: 'of the retried streams, the first event still parked (it failed again), with its new error',
+  })
   stillParked!: ParkedEventDto[];
   @ApiProperty({ description: 'events parked in all, after the retry' })
   parkedCount!: number;

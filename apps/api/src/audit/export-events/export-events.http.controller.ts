@@ -7,7 +7,14 @@ import { CSV_COLUMNS, exportEvents } from '#exports';
 import { LedgerQueries } from '#projections';
 import { Access } from '../../http/access.js';
 import { ApiCorrelationIdHeader, ApiErrors, DATE_PATTERN } from '../../http/openapi.js';
-import { EXPORT_FORMATS, exportFileName, exportOptionsOf, parseExportEventsQuery, resolveExportScope, subPairsByPair } from './export-events.request.js';
+import {
+  EXPORT_FORMATS,
+  exportFileName,
+  exportOptionsOf,
+  parseExportEventsQuery,
+  resolveExportScope,
+  subPairsByPair,
+} from './export-events.request.js';
 
 const CONTENT_TYPES = { jsonl: 'application/x-ndjson; charset=utf-8', csv: 'text/csv; charset=utf-8; header=present' } as const;
 
@@ -45,29 +52,63 @@ export class ExportEventsHttpController {
       "the corrected tranche's date), reportedOn (JobsRecorded, JobsReportCorrected), reachedOn, cancelledOn. " +
       'The export ends at the head the store had when it started (header `X-Ledger-Until-Position`). Bad parameters are refused before anything is streamed.',
   })
-  @ApiQuery({ name: 'format', required: false, enum: EXPORT_FORMATS, description: '`jsonl` (default) or `csv`; without it, `Accept: text/csv` chooses CSV' })
+  @ApiQuery({
+    name: 'format',
+    required: false,
+    enum: EXPORT_FORMATS,
+    description: '`jsonl` (default) or `csv`; without it, `Accept: text/csv` chooses CSV',
+  })
   @ApiQuery({
     name: 'pairId',
     required: false,
     description: "Only this pair's events: its registration and its own projects' events (not its sub-pairs', unless includeSubPairs=true)",
     schema: { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{0,127}$', example: 'shanghai-sanming' },
   })
-  @ApiQuery({ name: 'includeSubPairs', required: false, enum: ['true', 'false'], description: 'With pairId: also every descendant sub-pair and its projects (default false)' })
+  @ApiQuery({
+    name: 'includeSubPairs',
+    required: false,
+    enum: ['true', 'false'],
+    description: 'With pairId: also every descendant sub-pair and its projects (default false)',
+  })
   @ApiQuery({
     name: 'projectId',
     required: false,
     description: "Only this project's events (not together with pairId)",
     schema: { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{0,127}$', example: 'sm-graphite-anode' },
   })
-  @ApiQuery({ name: 'from', required: false, description: 'Business dates from this day, inclusive; events without a business date are left out', schema: { type: 'string', format: 'date', pattern: DATE_PATTERN, example: '2024-01-01' } })
-  @ApiQuery({ name: 'to', required: false, description: 'Business dates up to this day, inclusive', schema: { type: 'string', format: 'date', pattern: DATE_PATTERN, example: '2024-12-31' } })
-  @ApiQuery({ name: 'afterPosition', required: false, description: 'Only events after this global position (the `X-Ledger-Until-Position` of an earlier export)', schema: { type: 'integer', minimum: 0, example: 0 } })
-  @ApiHeader({ name: 'Accept', required: false, description: '`text/csv` chooses CSV when `format` is not given', schema: { type: 'string', example: 'text/csv' } })
+  @ApiQuery({
+    name: 'from',
+    required: false,
+    description: 'Business dates from this day, inclusive; events without a business date are left out',
+    schema: { type: 'string', format: 'date', pattern: DATE_PATTERN, example: '2024-01-01' },
+  })
+  @ApiQuery({
+    name: 'to',
+    required: false,
+    description: 'Business dates up to this day, inclusive',
+    schema: { type: 'string', format: 'date', pattern: DATE_PATTERN, example: '2024-12-31' },
+  })
+  @ApiQuery({
+    name: 'afterPosition',
+    required: false,
+    description: 'Only events after this global position (the `X-Ledger-Until-Position` of an earlier export)',
+    schema: { type: 'integer', minimum: 0, example: 0 },
+  })
+  @ApiHeader({
+    name: 'Accept',
+    required: false,
+    description: '`text/csv` chooses CSV when `format` is not given',
+    schema: { type: 'string', example: 'text/csv' },
+  })
   @ApiOkResponse({
-    description: 'The events, streamed (chunked). `Content-Disposition` names the file; `X-Ledger-Until-Position` is the last position the export covers.',
+    description:
+      'The events, streamed (chunked). `Content-Disposition` names the file; `X-Ledger-Until-Position` is the last position the export covers.',
     headers: {
       'Content-Disposition': { description: 'attachment; filename="ledger-events….jsonl|csv"', schema: { type: 'string' } },
-      'X-Ledger-Until-Position': { description: 'the export holds every matching event up to this global position', schema: { type: 'integer' } },
+      'X-Ledger-Until-Position': {
+        description: 'the export holds every matching event up to this global position',
+        schema: { type: 'integer' },
+      },
     },
     content: {
       'application/x-ndjson': { schema: { type: 'string', description: 'one JSON object per line' } },
@@ -76,7 +117,11 @@ export class ExportEventsHttpController {
   })
   @ApiErrors('invalid-request', 'invalid-header', 'pair-not-found', 'project-not-found')
   @ApiCorrelationIdHeader()
-  async export(@Query() query: Record<string, unknown>, @Headers('accept') accept: string | undefined, @Res() reply: FastifyReply): Promise<void> {
+  async export(
+    @Query() query: Record<string, unknown>,
+    @Headers('accept') accept: string | undefined,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     const request = parseExportEventsQuery(query, accept);
     // The events as stored: auditors get what was recorded, each with the schema version it was stored with.
     const store = this.events.stored;
@@ -93,7 +138,8 @@ export class ExportEventsHttpController {
     // Fastify pipes `body` to the client with backpressure, and destroys it if the client goes away: the export then stops.
     exportEvents(store, body, exportOptionsOf(request, pairIds, until)).then(
       (result) => {
-        if (!result.completed) this.logger.warn(`export stopped early (the client went away) after ${result.events} events, ${result.pages} pages`);
+        if (!result.completed)
+          this.logger.warn(`export stopped early (the client went away) after ${result.events} events, ${result.pages} pages`);
       },
       (error: Error) => {
         // The status is sent: cut the response short, so the client sees an incomplete transfer rather than a complete-looking file.

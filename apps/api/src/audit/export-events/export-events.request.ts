@@ -36,7 +36,8 @@ export function parseExportEventsQuery(query: Record<string, unknown>, accept: s
   };
 
   for (const name of Object.keys(query)) {
-    if (!(EXPORT_QUERY_PARAMETERS as readonly string[]).includes(name)) problem(name, `is not a parameter of this export (${EXPORT_QUERY_PARAMETERS.join(', ')})`);
+    if (!(EXPORT_QUERY_PARAMETERS as readonly string[]).includes(name))
+      problem(name, `is not a parameter of this export (${EXPORT_QUERY_PARAMETERS.join(', ')})`);
   }
 
   const formatValue = single('format');
@@ -137,7 +138,9 @@ export async function resolveExportScope(
 }
 
 /** Each pair's direct sub-pairs, as the read models know them. */
-export function subPairsByPair(queries: { listPairs(): ReadonlyArray<{ pairId: string; subPairIds: readonly string[] }> }): Map<string, readonly string[]> {
+export function subPairsByPair(queries: {
+  listPairs(): ReadonlyArray<{ pairId: string; subPairIds: readonly string[] }>;
+}): Map<string, readonly string[]> {
   return new Map(queries.listPairs().map((pair) => [pair.pairId, pair.subPairIds]));
 }
 

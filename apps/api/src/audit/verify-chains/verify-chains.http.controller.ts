@@ -18,7 +18,11 @@ function streamIdParam(value: unknown): string | undefined {
   if (value === undefined) return undefined;
   const problem = ledgerStreamIdProblem(value);
   if (problem === null) return value as string;
-  throw new BadRequestException({ code: 'invalid-request', message: `streamId ${problem}`, fields: [{ field: 'streamId', problems: [problem] }] });
+  throw new BadRequestException({
+    code: 'invalid-request',
+    message: `streamId ${problem}`,
+    fields: [{ field: 'streamId', problems: [problem] }],
+  });
 }
 
 @ApiTags('audit')
@@ -31,10 +35,14 @@ export class VerifyChainsHttpController {
   @ApiOperation({
     summary: 'Verify the hash chains of the event store',
     description:
-      'Recomputes every stream\'s hash chain (or one stream\'s) from the events as stored, reading the log page by page, ' +
+      "Recomputes every stream's hash chain (or one stream's) from the events as stored, reading the log page by page, " +
       'and reports the first break. Events stored before hashes existed are counted as legacy and chained by their computed hash.',
   })
-  @ApiQuery({ name: 'streamId', required: false, description: 'verify only this stream, e.g. project-sm-graphite-anode or partner-pair-shanghai-sanming' })
+  @ApiQuery({
+    name: 'streamId',
+    required: false,
+    description: 'verify only this stream, e.g. project-sm-graphite-anode or partner-pair-shanghai-sanming',
+  })
   @ApiOkResponse({ type: ChainVerificationDto, description: 'the verification; ok is false when a chain is broken' })
   @ApiErrorStatus(400, ['invalid-request'], {
     description: 'streamId is not a ledger stream id (or a bad header).',

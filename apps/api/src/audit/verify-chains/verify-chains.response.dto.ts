@@ -12,10 +12,20 @@ export class ChainVerificationDto {
   @ApiProperty({ type: 'integer', minimum: 0, description: 'events verified', example: 69 })
   events!: number;
 
-  @ApiProperty({ type: 'integer', minimum: 0, description: 'events stored before hashes existed (no hash in their metadata); the chain runs through them by their computed hash', example: 0 })
+  @ApiProperty({
+    type: 'integer',
+    minimum: 0,
+    description: 'events stored before hashes existed (no hash in their metadata); the chain runs through them by their computed hash',
+    example: 0,
+  })
   legacy!: number;
 
-  @ApiProperty({ type: 'integer', minimum: 0, description: 'legacy events no later hashed event vouches for yet: a change to them cannot be detected', example: 0 })
+  @ApiProperty({
+    type: 'integer',
+    minimum: 0,
+    description: 'legacy events no later hashed event vouches for yet: a change to them cannot be detected',
+    example: 0,
+  })
   legacyUnchained!: number;
 
   @ApiProperty({ type: 'integer', minimum: 0, description: 'streams with a break', example: 0 })
@@ -41,7 +51,11 @@ export class ChainVerificationDto {
           'revision-gap: the event does not follow the previous one of its stream (events were removed); ' +
           'hash-missing: an event without a hash after hashed ones',
       },
-      expected: { type: 'string', description: `the recomputed hash (${HASH.pattern}), or for a gap the revision that should come next`, example: 'revision 1' },
+      expected: {
+        type: 'string',
+        description: `the recomputed hash (${HASH.pattern}), or for a gap the revision that should come next`,
+        example: 'revision 1',
+      },
       found: { type: 'string', description: "the stored hash ('none' if missing), or for a gap the revision found", example: 'revision 2' },
     },
   })

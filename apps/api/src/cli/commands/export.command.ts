@@ -5,13 +5,25 @@ import { BadRequestException } from '@nestjs/common';
 import { DomainError } from '#domain';
 import { exportEvents } from '#exports';
 import { LedgerQueries, openReadModelDb } from '#projections';
-import { exportOptionsOf, parseExportEventsQuery, resolveExportScope, subPairsByPair } from '../../audit/export-events/export-events.request.js';
+import {
+  exportOptionsOf,
+  parseExportEventsQuery,
+  resolveExportScope,
+  subPairsByPair,
+} from '../../audit/export-events/export-events.request.js';
 import { READ_MODELS_FILE } from '../../infrastructure/data-files.js';
 import { openStoredEvents } from '../../infrastructure/open-event-store.js';
 import { EXIT_FAILED, UsageError, defineCommand } from '../cli.js';
 
 /** Each option and the GET /audit/events parameter it stands for. */
-const PARAMETERS = { format: 'format', pair: 'pairId', project: 'projectId', from: 'from', to: 'to', 'after-position': 'afterPosition' } as const;
+const PARAMETERS = {
+  format: 'format',
+  pair: 'pairId',
+  project: 'projectId',
+  from: 'from',
+  to: 'to',
+  'after-position': 'afterPosition',
+} as const;
 
 /**
  * `npm run cli -- export`: the history as JSON Lines or CSV, exactly as
@@ -37,7 +49,10 @@ is printed on stderr, to pass as --after-position next time.`,
     'after-position': { type: 'string', valueName: 'n', description: 'only events after this global position' },
     out: { type: 'string', short: 'o', valueName: 'file', description: 'write to this file instead of stdout' },
   },
-  examples: ['npm run -s cli -- export > history.jsonl', 'npm run -s cli -- export --format csv --pair shanghai-sanming --include-sub-pairs -o sanming.csv'],
+  examples: [
+    'npm run -s cli -- export > history.jsonl',
+    'npm run -s cli -- export --format csv --pair shanghai-sanming --include-sub-pairs -o sanming.csv',
+  ],
   async run(context) {
     const query: Record<string, string> = {};
     for (const [option, parameter] of Object.entries(PARAMETERS)) {
@@ -51,7 +66,8 @@ is printed on stderr, to pass as --after-position next time.`,
     } catch (error) {
       if (!(error instanceof BadRequestException)) throw error;
       const { fields } = error.getResponse() as { fields: Array<{ field: string; problems: string[] }> };
-      const optionOf = (field: string) => Object.entries(PARAMETERS).find(([, parameter]) => parameter === field)?.[0] ?? 'include-sub-pairs';
+      const optionOf = (field: string) =>
+        Object.entries(PARAMETERS).find(([, parameter]) => parameter === field)?.[0] ?? 'include-sub-pairs';
       throw new UsageError(fields.map(({ field, problems }) => `--${optionOf(field)} ${problems.join('; ')}`).join('\n'));
     }
 

@@ -22,7 +22,8 @@ const kinds = KIND_NAMES.map((kind) => {
  */
 export default defineCommand({
   name: 'import',
-  summary: 'import a CSV of report figures (pairs, signings, disbursements, jobs, milestones, pledge revisions, corrections, cancellations)',
+  summary:
+    'import a CSV of report figures (pairs, signings, disbursements, jobs, milestones, pledge revisions, corrections, cancellations)',
   description: `
 The file is CSV (UTF-8, comma-separated, a header row; lines starting with # are comments).
 The kind column says what each row records; a row fills the columns of its kind and leaves
@@ -48,12 +49,15 @@ Works while the API runs on the same DATA_DIR.`,
   async run(context) {
     const [file] = context.positionals;
     const currency = context.values.currency as string;
-    if (!isCurrencyCode(currency)) throw new UsageError(`--currency must be a supported ISO 4217 code such as CNY, got ${JSON.stringify(currency)}`);
+    if (!isCurrencyCode(currency))
+      throw new UsageError(`--currency must be a supported ISO 4217 code such as CNY, got ${JSON.stringify(currency)}`);
     let bytes: Buffer;
     try {
       bytes = readFileSync(file);
     } catch (error) {
-      throw new UsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+      throw new UsageError(
+        `cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
+      );
     }
     let text: string;
     try {
@@ -84,7 +88,9 @@ Works while the API runs on the same DATA_DIR.`,
     const toAppend = plan.planned.filter((p) => p.outcome === 'append');
     const known = plan.planned.length - toAppend.length;
     if (context.values['dry-run']) {
-      context.out(`${file}: ${total} row(s) checked against ${config.eventStore === 'esdb' ? 'EventStoreDB' : config.dataDir}: ${toAppend.length} to append, ${known} already recorded (dry run: nothing appended)`);
+      context.out(
+        `${file}: ${total} row(s) checked against ${config.eventStore === 'esdb' ? 'EventStoreDB' : config.dataDir}: ${toAppend.length} to append, ${known} already recorded (dry run: nothing appended)`,
+      );
       return;
     }
     const correlationId = randomUUID();
@@ -92,13 +98,19 @@ Works while the API runs on the same DATA_DIR.`,
     try {
       const applied = await applyImport(ledger, toAppend, { correlationId, actor: IMPORT_ACTOR }, () => appending.increment());
       appending.stop();
-      context.out(`${file}: ${total} row(s): ${applied.appended} appended, ${known + applied.replayed} already recorded (correlation id ${correlationId})`);
+      context.out(
+        `${file}: ${total} row(s): ${applied.appended} appended, ${known + applied.replayed} already recorded (correlation id ${correlationId})`,
+      );
     } catch (error) {
       appending.stop();
       if (!(error instanceof ImportInterrupted)) throw error;
       context.err(`stopped at line ${error.line}: ${error.cause instanceof Error ? error.cause.message : String(error.cause)}`);
-      context.err('the ledger changed since the rows were checked; fix the file or wait, then run the same import again (rows already appended are recognised)');
-      context.out(`${file}: stopped: ${error.applied.appended} appended, ${error.applied.replayed + known} already recorded, the rest not imported (correlation id ${correlationId})`);
+      context.err(
+        'the ledger changed since the rows were checked; fix the file or wait, then run the same import again (rows already appended are recognised)',
+      );
+      context.out(
+        `${file}: stopped: ${error.applied.appended} appended, ${error.applied.replayed + known} already recorded, the rest not imported (correlation id ${correlationId})`,
+      );
       return EXIT_FAILED;
     }
   },

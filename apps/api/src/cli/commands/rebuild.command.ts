@@ -26,7 +26,9 @@ Exits ${EXIT_BUSY} if another rebuild is running.`,
     const started = process.hrtime.bigint();
     const progress = context.progress('rebuilding', await store.headPosition());
     try {
-      const result = await rebuildReadModels(store, db, { onProgress: ({ position, head }) => progress.update(position, Math.max(head, position)) });
+      const result = await rebuildReadModels(store, db, {
+        onProgress: ({ position, head }) => progress.update(position, Math.max(head, position)),
+      });
       progress.stop();
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       context.out(`rebuilt read models from ${result.events} events up to position ${result.position} in ${seconds.toFixed(2)} s`);

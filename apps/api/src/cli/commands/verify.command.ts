@@ -36,8 +36,14 @@ ${EXIT_FAILED} at the first break (its stream, revision, position and reason are
         context.err(`stream ${streamId} holds no events`);
         return EXIT_FAILED;
       }
-      const where = result.firstBreak && `${result.firstBreak.streamId} revision ${result.firstBreak.revision} (position ${result.firstBreak.position}): ${result.firstBreak.reason}`;
-      context.err(result.ok ? `ok: ${result.events} events in ${result.streams} streams, every chain holds` : `BROKEN: first break at ${where}; ${result.brokenStreams} stream(s) broken`);
+      const where =
+        result.firstBreak &&
+        `${result.firstBreak.streamId} revision ${result.firstBreak.revision} (position ${result.firstBreak.position}): ${result.firstBreak.reason}`;
+      context.err(
+        result.ok
+          ? `ok: ${result.events} events in ${result.streams} streams, every chain holds`
+          : `BROKEN: first break at ${where}; ${result.brokenStreams} stream(s) broken`,
+      );
       return result.ok ? undefined : EXIT_FAILED;
     } finally {
       await store.close();

@@ -37,7 +37,12 @@ export class ImportInterrupted extends Error {
  * order. On a refusal nothing more is started, and no later row of that
  * project runs.
  */
-export async function applyImport(ledger: ImportLedger, planned: readonly PlannedRow[], run: ImportRun, onRow: () => void = () => undefined): Promise<AppliedImport> {
+export async function applyImport(
+  ledger: ImportLedger,
+  planned: readonly PlannedRow[],
+  run: ImportRun,
+  onRow: () => void = () => undefined,
+): Promise<AppliedImport> {
   let appended = 0;
   let replayed = 0;
   let failure: { line: number; error: unknown } | null = null;

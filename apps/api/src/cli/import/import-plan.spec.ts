@@ -7,7 +7,8 @@ import { ImportLedger } from './import-ledger.js';
 import { planImport } from './import-plan.js';
 import { type ParsedReport, formatProblem, parseReportCsv } from './report-rows.js';
 
-const HEADER = 'kind,pairId,parentPairId,projectId,id,corrects,date,amount,jobs,milestone,title,sector,capitalKind,donor,donorLevel,recipient,recipientLevel,programme,reason';
+const HEADER =
+  'kind,pairId,parentPairId,projectId,id,corrects,date,amount,jobs,milestone,title,sector,capitalKind,donor,donorLevel,recipient,recipientLevel,programme,reason';
 
 function csv(...rows: Array<Record<string, string | undefined>>): string {
   const columns = HEADER.split(',');
@@ -35,7 +36,13 @@ const signing = (projectId: string, amount: string, extra: Record<string, string
   date: '2024-05-07',
   ...extra,
 });
-const disbursement = (projectId: string, amount: string, date = '2024-06-01', id = '') => ({ kind: 'disbursement', projectId, amount, date, id });
+const disbursement = (projectId: string, amount: string, date = '2024-06-01', id = '') => ({
+  kind: 'disbursement',
+  projectId,
+  amount,
+  date,
+  id,
+});
 
 function parsed(text: string): ParsedReport {
   const result = parseReportCsv(text, { defaultCurrency: 'CNY' });
@@ -55,7 +62,14 @@ describe('planning an import against the ledger', () => {
     await ledger.registerPartnerPair(
       {
         type: 'RegisterPartnerPair',
-        data: { pairId: 'fj', donor: { name: 'Fujian', level: 'province' }, recipient: { name: 'Changji', level: 'prefecture' }, programme: 'paired-assistance', parentPairId: null, establishedOn: '2020-01-01' },
+        data: {
+          pairId: 'fj',
+          donor: { name: 'Fujian', level: 'province' },
+          recipient: { name: 'Changji', level: 'prefecture' },
+          programme: 'paired-assistance',
+          parentPairId: null,
+          establishedOn: '2020-01-01',
+        },
       },
       context,
     );
@@ -69,7 +83,14 @@ describe('planning an import against the ledger', () => {
 
   it('decides each row against what the ledger holds and the rows above it, and writes nothing', async () => {
     const head = await store.headPosition();
-    const result = await plan(csv(signing('p1', '1亿'), disbursement('p1', '0.6亿'), disbursement('p1', '4000万', '2024-07-01'), disbursement('p1', '0.01', '2024-08-01')));
+    const result = await plan(
+      csv(
+        signing('p1', '1亿'),
+        disbursement('p1', '0.6亿'),
+        disbursement('p1', '4000万', '2024-07-01'),
+        disbursement('p1', '0.01', '2024-08-01'),
+      ),
+    );
     expect(result.planned.map((p) => [p.row.line, p.outcome])).toEqual([
       [2, 'append'],
       [3, 'append'],
@@ -121,7 +142,14 @@ describe('planning an import against the ledger', () => {
         { kind: 'disbursement-correction', projectId: 'p1', corrects: 't1', amount: '0', date: '2024-06-10', reason: 'never arrived' },
         // With t1 corrected to nothing, the whole pledge is left again.
         disbursement('p1', '100', '2024-06-11', 't2'),
-        { kind: 'disbursement-correction', projectId: 'p1', corrects: 't1', amount: '1', date: '2024-06-12', reason: 'one arrived after all' },
+        {
+          kind: 'disbursement-correction',
+          projectId: 'p1',
+          corrects: 't1',
+          amount: '1',
+          date: '2024-06-12',
+          reason: 'one arrived after all',
+        },
         { kind: 'disbursement-correction', projectId: 'p1', corrects: 't9', amount: '1', date: '2024-06-12', reason: 'typo' },
         { kind: 'jobs', projectId: 'p1', id: 'q1', jobs: '10', date: '2024-07-01' },
         { kind: 'jobs-correction', projectId: 'p1', corrects: 'q1', jobs: '0', date: '2024-06-30', reason: 'early' },
@@ -203,18 +231,37 @@ describe('appending a planned import', () => {
     await applyImport(ledger, all.slice(0, 32), { correlationId: randomUUID(), actor: 'cli-import' });
     const resumed = await planned();
     expect(resumed.filter((p) => p.outcome === 'replay')).toHaveLength(32);
-    const applied = await applyImport(ledger, resumed.filter((p) => p.outcome === 'append'), { correlationId: randomUUID(), actor: 'cli-import' });
+    const applied = await applyImport(
+      ledger,
+      resumed.filter((p) => p.outcome === 'append'),
+      { correlationId: randomUUID(), actor: 'cli-import' },
+    );
     expect(applied.appended).toBe(all.length - 32);
     expect(await store.headPosition()).toBe(all.length);
     expect((await planned()).every((p) => p.outcome === 'replay')).toBe(true);
   });
 
   it('stops at a row the ledger refuses when it changed after planning, and runs no later row of that project', async () => {
-    const plan = await planned(csv(pair('fj'), signing('p1', '100'), disbursement('p1', '60'), disbursement('p1', '30', '2024-06-02'), { kind: 'jobs', projectId: 'p1', jobs: '5', date: '2024-07-01' }));
+    const plan = await planned(
+      csv(pair('fj'), signing('p1', '100'), disbursement('p1', '60'), disbursement('p1', '30', '2024-06-02'), {
+        kind: 'jobs',
+        projectId: 'p1',
+        jobs: '5',
+        date: '2024-07-01',
+      }),
+    );
     await applyImport(ledger, plan.slice(0, 2), { correlationId: 'first', actor: 'cli-import' });
     // Someone else disburses through the API in between: the first tranche no longer fits.
-    await ledger.executeProjectCommand({ type: 'DisburseFunds', data: { projectId: 'p1', disbursementId: 'api', amount: parseMoney({ amount: '50', currency: 'CNY' }), disbursedOn: '2024-06-01' } }, context);
-    const error = await applyImport(ledger, plan.slice(2), { correlationId: 'second', actor: 'cli-import' }).catch((caught: unknown) => caught);
+    await ledger.executeProjectCommand(
+      {
+        type: 'DisburseFunds',
+        data: { projectId: 'p1', disbursementId: 'api', amount: parseMoney({ amount: '50', currency: 'CNY' }), disbursedOn: '2024-06-01' },
+      },
+      context,
+    );
+    const error = await applyImport(ledger, plan.slice(2), { correlationId: 'second', actor: 'cli-import' }).catch(
+      (caught: unknown) => caught,
+    );
     expect(error).toBeInstanceOf(ImportInterrupted);
     expect((error as ImportInterrupted).line).toBe(4);
     expect((error as ImportInterrupted).message).toContain('exceed the remaining pledge');

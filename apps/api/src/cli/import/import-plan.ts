@@ -99,15 +99,29 @@ export async function planImport(
       }
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
-      const creates = command.type === 'RegisterPartnerPair' ? `pair:${command.data.pairId}` : command.type === 'SignProject' ? `project:${command.data.projectId}` : null;
+      const creates =
+        command.type === 'RegisterPartnerPair'
+          ? `pair:${command.data.pairId}`
+          : command.type === 'SignProject'
+            ? `project:${command.data.projectId}`
+            : null;
       if (creates && !refused.has(creates)) refused.set(creates, row.line);
-      problems.push({ line: row.line, column: COLUMN_OF_CODE[error.code] ?? null, message: `${error.message}${hint(error, command, refused)} (${error.code})` });
+      problems.push({
+        line: row.line,
+        column: COLUMN_OF_CODE[error.code] ?? null,
+        message: `${error.message}${hint(error, command, refused)} (${error.code})`,
+      });
     }
     onRow();
   }
   return { planned, problems };
 
-  function record<S, E>(row: ImportRow, decision: Decision<E>, target: Simulated<S>, evolve: (state: S, event: E, at: { revision: number; position: number }) => S): void {
+  function record<S, E>(
+    row: ImportRow,
+    decision: Decision<E>,
+    target: Simulated<S>,
+    evolve: (state: S, event: E, at: { revision: number; position: number }) => S,
+  ): void {
     if (decision.kind === 'replay') {
       planned.push({ row, outcome: 'replay' });
       return;

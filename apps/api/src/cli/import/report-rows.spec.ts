@@ -1,7 +1,8 @@
 import { parseMoney } from '#domain';
 import { type RowProblem, formatProblem, parseReportCsv } from './report-rows.js';
 
-const HEADER = 'kind,pairId,parentPairId,projectId,id,corrects,date,amount,currency,jobs,milestone,title,sector,capitalKind,donor,donorLevel,recipient,recipientLevel,programme,reason';
+const HEADER =
+  'kind,pairId,parentPairId,projectId,id,corrects,date,amount,currency,jobs,milestone,title,sector,capitalKind,donor,donorLevel,recipient,recipientLevel,programme,reason';
 
 /** A CSV with the header above; each row given as its non-empty cells by column name. */
 function csv(...rows: Array<Record<string, string>>): string {
@@ -10,8 +11,25 @@ function csv(...rows: Array<Record<string, string>>): string {
   return [HEADER, ...rows.map((row) => columns.map((c) => quote(row[c] ?? '')).join(','))].join('\n') + '\n';
 }
 
-const pair = { kind: 'pair', pairId: 'shanghai-sanming', donor: 'Shanghai Municipality', donorLevel: 'province', recipient: 'Sanming City', recipientLevel: 'city', programme: 'paired-cooperation' };
-const signing = { kind: 'signing', pairId: 'shanghai-sanming', projectId: 'graphite', title: 'Graphite anode', sector: 'new-materials', capitalKind: 'investment', amount: '30亿', date: '2024-05-07' };
+const pair = {
+  kind: 'pair',
+  pairId: 'shanghai-sanming',
+  donor: 'Shanghai Municipality',
+  donorLevel: 'province',
+  recipient: 'Sanming City',
+  recipientLevel: 'city',
+  programme: 'paired-cooperation',
+};
+const signing = {
+  kind: 'signing',
+  pairId: 'shanghai-sanming',
+  projectId: 'graphite',
+  title: 'Graphite anode',
+  sector: 'new-materials',
+  capitalKind: 'investment',
+  amount: '30亿',
+  date: '2024-05-07',
+};
 
 function parse(text: string) {
   return parseReportCsv(text, { defaultCurrency: 'CNY' });
@@ -26,14 +44,40 @@ describe('the report-figures CSV', () => {
     const { rows, problems } = parse(
       csv(
         pair,
-        { kind: 'pair', pairId: 'sub', parentPairId: 'shanghai-sanming', donor: 'A', donorLevel: 'city', recipient: 'B', recipientLevel: 'county', programme: 'paired-assistance', date: '2023-01-01' },
+        {
+          kind: 'pair',
+          pairId: 'sub',
+          parentPairId: 'shanghai-sanming',
+          donor: 'A',
+          donorLevel: 'city',
+          recipient: 'B',
+          recipientLevel: 'county',
+          programme: 'paired-assistance',
+          date: '2023-01-01',
+        },
         signing,
         { kind: 'disbursement', projectId: 'graphite', id: 't1', amount: '1510万', date: '2024-06-01' },
         { kind: 'jobs', projectId: 'graphite', jobs: '1,200', date: '2024-07-01', id: 'q3' },
         { kind: 'milestone', projectId: 'graphite', milestone: 'landed', date: '2024-06-15' },
         { kind: 'pledge-revision', projectId: 'graphite', amount: '238.05亿', date: '2024-08-01', reason: 'scope grew', id: 'r1' },
-        { kind: 'disbursement-correction', projectId: 'graphite', corrects: 't1', amount: '0', date: '2024-08-15', reason: 'never arrived', id: 'fix1' },
-        { kind: 'jobs-correction', projectId: 'graphite', corrects: 'q3', jobs: '1,150', date: '2024-08-16', reason: 'counted twice', id: 'fix2' },
+        {
+          kind: 'disbursement-correction',
+          projectId: 'graphite',
+          corrects: 't1',
+          amount: '0',
+          date: '2024-08-15',
+          reason: 'never arrived',
+          id: 'fix1',
+        },
+        {
+          kind: 'jobs-correction',
+          projectId: 'graphite',
+          corrects: 'q3',
+          jobs: '1,150',
+          date: '2024-08-16',
+          reason: 'counted twice',
+          id: 'fix2',
+        },
         { kind: 'cancellation', projectId: 'graphite', date: '2024-09-01', reason: 'investor withdrew' },
       ),
     );
@@ -70,15 +114,35 @@ describe('the report-figures CSV', () => {
       occasion: null,
       investor: null,
     });
-    expect(rows[3].command.data).toEqual({ projectId: 'graphite', disbursementId: 't1', amount: { minor: 1_510_000_000n, currency: 'CNY' }, disbursedOn: '2024-06-01' });
+    expect(rows[3].command.data).toEqual({
+      projectId: 'graphite',
+      disbursementId: 't1',
+      amount: { minor: 1_510_000_000n, currency: 'CNY' },
+      disbursedOn: '2024-06-01',
+    });
     expect(rows[4].command.data).toEqual({ projectId: 'graphite', reportId: 'q3', jobs: 1200, reportedOn: '2024-07-01' });
     expect(rows[6].command.data).toMatchObject({ revisionId: 'r1', pledged: { minor: 2_380_500_000_000n, currency: 'CNY' } });
-    expect(rows[7].command.data).toEqual({ projectId: 'graphite', correctionId: 'fix1', disbursementId: 't1', amount: { minor: 0n, currency: 'CNY' }, reason: 'never arrived', correctedOn: '2024-08-15' });
-    expect(rows[8].command.data).toEqual({ projectId: 'graphite', correctionId: 'fix2', reportId: 'q3', jobs: 1150, reason: 'counted twice', correctedOn: '2024-08-16' });
+    expect(rows[7].command.data).toEqual({
+      projectId: 'graphite',
+      correctionId: 'fix1',
+      disbursementId: 't1',
+      amount: { minor: 0n, currency: 'CNY' },
+      reason: 'never arrived',
+      correctedOn: '2024-08-15',
+    });
+    expect(rows[8].command.data).toEqual({
+      projectId: 'graphite',
+      correctionId: 'fix2',
+      reportId: 'q3',
+      jobs: 1150,
+      reason: 'counted twice',
+      correctedOn: '2024-08-16',
+    });
   });
 
   it('accepts columns in any order, left out when unused, a BOM, comments, CRLF, quoted cells and blank rows', () => {
-    const text = '\ufeff# figures from the 2024 report\r\nkind,amount,projectId,date,id\r\n\r\ndisbursement,"1,234.56",graphite,2024-06-01,t1\r\n,,,,\r\ndisbursement,12万,graphite,2024-06-02,t2\r\n';
+    const text =
+      '\ufeff# figures from the 2024 report\r\nkind,amount,projectId,date,id\r\n\r\ndisbursement,"1,234.56",graphite,2024-06-01,t1\r\n,,,,\r\ndisbursement,12万,graphite,2024-06-02,t2\r\n';
     const { rows, problems } = parse(text);
     expect(problems).toEqual([]);
     expect(rows.map((r) => [r.line, (r.command.data as { amount: { minor: bigint } }).amount.minor])).toEqual([
@@ -89,7 +153,11 @@ describe('the report-figures CSV', () => {
 
   it('uses the currency column, else the default currency', () => {
     const text = 'kind,projectId,id,date,amount,currency\ndisbursement,p,t1,2024-06-01,5,USD\ndisbursement,p,t2,2024-06-01,5,\n';
-    expect(parseReportCsv(text, { defaultCurrency: 'EUR' }).rows.map((r) => (r.command.data as { amount: { currency: string } }).amount.currency)).toEqual(['USD', 'EUR']);
+    expect(
+      parseReportCsv(text, { defaultCurrency: 'EUR' }).rows.map(
+        (r) => (r.command.data as { amount: { currency: string } }).amount.currency,
+      ),
+    ).toEqual(['USD', 'EUR']);
   });
 
   it('derives the same id for the same figure, however it is spelt, and a different one for another figure', () => {
@@ -154,7 +222,9 @@ describe('the report-figures CSV', () => {
   });
 
   it('remembers which pairs and projects a refused row would have created', () => {
-    const { refusedCreations } = parse(csv({ ...pair, programme: 'friendship' }, { ...signing, title: '' }, { ...signing, projectId: 'other' }));
+    const { refusedCreations } = parse(
+      csv({ ...pair, programme: 'friendship' }, { ...signing, title: '' }, { ...signing, projectId: 'other' }),
+    );
     expect([...refusedCreations]).toEqual([
       ['pair:shanghai-sanming', 2],
       ['project:graphite', 3],
@@ -167,7 +237,10 @@ describe('the report-figures CSV', () => {
     ['kind,amount,colour\ndisbursement,5,red\n', 'line 1: unknown column "colour"'],
     ['kind,date,date\n', 'line 1, column date: column date appears twice'],
     ['projectId,amount\np,5\n', 'line 1: the header needs a kind column'],
-    ['kind,projectId,date,amount\ndisbursement,p,2024-01-01,5\ndisbursement,p,2024-01-01,5,6\n', 'line 3: has 5 cells but the header has 4'],
+    [
+      'kind,projectId,date,amount\ndisbursement,p,2024-01-01,5\ndisbursement,p,2024-01-01,5,6\n',
+      'line 3: has 5 cells but the header has 4',
+    ],
     ['kind,title\nsigning,"unclosed\n', 'not readable as CSV'],
   ])('refuses the file %j as a whole where it cannot be read', (text, expected) => {
     const found = problems(text);

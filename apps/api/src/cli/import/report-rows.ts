@@ -90,7 +90,16 @@ export const ROW_KINDS = {
     required: ['pairId', 'donor', 'donorLevel', 'recipient', 'recipientLevel', 'programme'],
     optional: ['parentPairId', 'date'],
     dto: RegisterPartnerPairRequestDto,
-    fields: { pairId: 'pairId', 'donor.name': 'donor', 'donor.level': 'donorLevel', 'recipient.name': 'recipient', 'recipient.level': 'recipientLevel', programme: 'programme', parentPairId: 'parentPairId', establishedOn: 'date' },
+    fields: {
+      pairId: 'pairId',
+      'donor.name': 'donor',
+      'donor.level': 'donorLevel',
+      'recipient.name': 'recipient',
+      'recipient.level': 'recipientLevel',
+      programme: 'programme',
+      parentPairId: 'parentPairId',
+      establishedOn: 'date',
+    },
     body: (c) => ({
       pairId: c.get('pairId'),
       donor: { name: c.get('donor'), level: c.get('donorLevel') },
@@ -116,7 +125,17 @@ export const ROW_KINDS = {
     required: ['projectId', 'pairId', 'title', 'sector', 'capitalKind', 'amount', 'date'],
     optional: ['currency', 'occasion', 'investor'],
     dto: SignProjectRequestDto,
-    fields: { projectId: 'projectId', pairId: 'pairId', title: 'title', sector: 'sector', capitalKind: 'capitalKind', pledged: 'amount', signedOn: 'date', occasion: 'occasion', investor: 'investor' },
+    fields: {
+      projectId: 'projectId',
+      pairId: 'pairId',
+      title: 'title',
+      sector: 'sector',
+      capitalKind: 'capitalKind',
+      pledged: 'amount',
+      signedOn: 'date',
+      occasion: 'occasion',
+      investor: 'investor',
+    },
     body: (c, money) => ({
       projectId: c.get('projectId'),
       pairId: c.get('pairId'),
@@ -151,7 +170,10 @@ export const ROW_KINDS = {
     dto: DisburseFundsRequestDto,
     fields: { disbursementId: 'id', amount: 'amount', disbursedOn: 'date' },
     body: (c, money, id) => ({ disbursementId: id, amount: toMoneyJson(money as Money), disbursedOn: c.get('date') }),
-    command: (c, money, id) => ({ type: 'DisburseFunds', data: { projectId: c.get('projectId'), disbursementId: id, amount: money as Money, disbursedOn: c.get('date') } }),
+    command: (c, money, id) => ({
+      type: 'DisburseFunds',
+      data: { projectId: c.get('projectId'), disbursementId: id, amount: money as Money, disbursedOn: c.get('date') },
+    }),
   },
   jobs: {
     meaning: 'records jobs created (吸纳就业)',
@@ -161,7 +183,10 @@ export const ROW_KINDS = {
     dto: RecordJobsRequestDto,
     fields: { reportId: 'id', jobs: 'jobs', reportedOn: 'date' },
     body: (c, _money, id) => ({ reportId: id, jobs: wholeNumber(c.get('jobs')), reportedOn: c.get('date') }),
-    command: (c, _money, id) => ({ type: 'RecordJobs', data: { projectId: c.get('projectId'), reportId: id, jobs: wholeNumber(c.get('jobs')) as number, reportedOn: c.get('date') } }),
+    command: (c, _money, id) => ({
+      type: 'RecordJobs',
+      data: { projectId: c.get('projectId'), reportId: id, jobs: wholeNumber(c.get('jobs')) as number, reportedOn: c.get('date') },
+    }),
   },
   milestone: {
     meaning: 'records a milestone: landed, construction-started, in-production or completed (落地 / 开工 / 投产)',
@@ -170,10 +195,13 @@ export const ROW_KINDS = {
     dto: ReachMilestoneRequestDto,
     fields: { milestone: 'milestone', reachedOn: 'date' },
     body: (c) => ({ milestone: c.get('milestone'), reachedOn: c.get('date') }),
-    command: (c) => ({ type: 'ReachMilestone', data: { projectId: c.get('projectId'), milestone: c.get('milestone') as never, reachedOn: c.get('date') } }),
+    command: (c) => ({
+      type: 'ReachMilestone',
+      data: { projectId: c.get('projectId'), milestone: c.get('milestone') as never, reachedOn: c.get('date') },
+    }),
   },
   'pledge-revision': {
-    meaning: 'revises a project\'s pledge to a new total',
+    meaning: "revises a project's pledge to a new total",
     required: ['projectId', 'amount', 'date', 'reason'],
     optional: ['id', 'currency'],
     derivesIdFrom: ['projectId', 'date', 'amount', 'currency', 'reason'],
@@ -193,10 +221,22 @@ export const ROW_KINDS = {
     zeroAmount: true,
     dto: CorrectDisbursementRequestDto,
     fields: { correctionId: 'id', amount: 'amount', reason: 'reason', correctedOn: 'date' },
-    body: (c, money, id) => ({ correctionId: id, amount: toMoneyJson(money as Money), reason: c.get('reason'), correctedOn: c.get('date') }),
+    body: (c, money, id) => ({
+      correctionId: id,
+      amount: toMoneyJson(money as Money),
+      reason: c.get('reason'),
+      correctedOn: c.get('date'),
+    }),
     command: (c, money, id) => ({
       type: 'CorrectDisbursement',
-      data: { projectId: c.get('projectId'), correctionId: id, disbursementId: c.get('corrects'), amount: money as Money, reason: c.get('reason'), correctedOn: c.get('date') },
+      data: {
+        projectId: c.get('projectId'),
+        correctionId: id,
+        disbursementId: c.get('corrects'),
+        amount: money as Money,
+        reason: c.get('reason'),
+        correctedOn: c.get('date'),
+      },
     }),
   },
   'jobs-correction': {
@@ -209,7 +249,14 @@ export const ROW_KINDS = {
     body: (c, _money, id) => ({ correctionId: id, jobs: wholeNumber(c.get('jobs')), reason: c.get('reason'), correctedOn: c.get('date') }),
     command: (c, _money, id) => ({
       type: 'CorrectJobsReport',
-      data: { projectId: c.get('projectId'), correctionId: id, reportId: c.get('corrects'), jobs: wholeNumber(c.get('jobs')) as number, reason: c.get('reason'), correctedOn: c.get('date') },
+      data: {
+        projectId: c.get('projectId'),
+        correctionId: id,
+        reportId: c.get('corrects'),
+        jobs: wholeNumber(c.get('jobs')) as number,
+        reason: c.get('reason'),
+        correctedOn: c.get('date'),
+      },
     }),
   },
   cancellation: {
@@ -219,7 +266,10 @@ export const ROW_KINDS = {
     dto: CancelProjectRequestDto,
     fields: { reason: 'reason', cancelledOn: 'date' },
     body: (c) => ({ reason: c.get('reason'), cancelledOn: c.get('date') }),
-    command: (c) => ({ type: 'CancelProject', data: { projectId: c.get('projectId'), reason: c.get('reason'), cancelledOn: c.get('date') } }),
+    command: (c) => ({
+      type: 'CancelProject',
+      data: { projectId: c.get('projectId'), reason: c.get('reason'), cancelledOn: c.get('date') },
+    }),
   },
 } satisfies Record<string, KindSpec>;
 
@@ -272,11 +322,18 @@ function derivedId(kind: RowKind, cells: Cells, columns: readonly Column[], mone
     if (column === 'jobs') return String(wholeNumber(cells.get(column)));
     return cells.get(column);
   });
-  return `csv-${createHash('sha256').update(JSON.stringify([kind, ...key])).digest('hex').slice(0, 24)}`;
+  return `csv-${createHash('sha256')
+    .update(JSON.stringify([kind, ...key]))
+    .digest('hex')
+    .slice(0, 24)}`;
 }
 
 /** Flattens class-validator's errors into (column, message), naming the CSV column rather than the API field. */
-function validationProblems(errors: readonly ValidationError[], fields: Readonly<Record<string, Column>>, prefix = ''): Array<{ column: Column | null; message: string }> {
+function validationProblems(
+  errors: readonly ValidationError[],
+  fields: Readonly<Record<string, Column>>,
+  prefix = '',
+): Array<{ column: Column | null; message: string }> {
   return errors.flatMap((error) => {
     const path = prefix + error.property;
     const column = fields[path] ?? null;
@@ -317,7 +374,14 @@ export function parseReportCsv(text: string, options: ParseOptions): ParsedRepor
   let records: Array<{ record: string[]; info: { lines: number } }>;
   try {
     // With info, csv-parse gives each record with the line it ends on.
-    records = parse(text, { bom: true, info: true, relax_column_count: true, skip_empty_lines: true, comment: '#', comment_no_infix: true }) as unknown as typeof records;
+    records = parse(text, {
+      bom: true,
+      info: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      comment: '#',
+      comment_no_infix: true,
+    }) as unknown as typeof records;
   } catch (error) {
     // A broken quote or the like: the file cannot be read row by row.
     const line = (error as { lines?: number }).lines ?? 1;
@@ -325,20 +389,31 @@ export function parseReportCsv(text: string, options: ParseOptions): ParsedRepor
   }
   const startLines = lineNumbers(records);
   const startLine = (entry: (typeof records)[number]) => startLines.get(entry) as number;
-  if (records.length === 0) return { rows, problems: [{ line: 1, column: null, message: 'the file is empty: it needs a header row and at least one row' }], refusedCreations };
+  if (records.length === 0)
+    return {
+      rows,
+      problems: [{ line: 1, column: null, message: 'the file is empty: it needs a header row and at least one row' }],
+      refusedCreations,
+    };
 
   const [header, ...body] = records;
   const headerLine = startLine(header);
   const names = header.record.map((name) => name.trim());
   const seen = new Set<string>();
   for (const name of names) {
-    if (!(COLUMNS as readonly string[]).includes(name)) problems.push({ line: headerLine, column: null, message: `unknown column ${JSON.stringify(name)}; the columns are ${COLUMNS.join(', ')}` });
+    if (!(COLUMNS as readonly string[]).includes(name))
+      problems.push({
+        line: headerLine,
+        column: null,
+        message: `unknown column ${JSON.stringify(name)}; the columns are ${COLUMNS.join(', ')}`,
+      });
     else if (seen.has(name)) problems.push({ line: headerLine, column: name as Column, message: `column ${name} appears twice` });
     seen.add(name);
   }
   if (!seen.has('kind')) problems.push({ line: headerLine, column: null, message: 'the header needs a kind column' });
   if (problems.length > 0) return { rows, problems, refusedCreations };
-  if (body.length === 0) return { rows, problems: [{ line: headerLine, column: null, message: 'the file has a header but no rows' }], refusedCreations };
+  if (body.length === 0)
+    return { rows, problems: [{ line: headerLine, column: null, message: 'the file has a header but no rows' }], refusedCreations };
 
   const derived = new Map<string, number>();
   for (const entry of body) {
@@ -356,7 +431,12 @@ export function parseReportCsv(text: string, options: ParseOptions): ParsedRepor
 
     const kindName = cells.get('kind');
     if (!Object.prototype.hasOwnProperty.call(ROW_KINDS, kindName)) {
-      problem('kind', kindName === '' ? `is empty; it must be one of ${KIND_NAMES.join(', ')}` : `${JSON.stringify(kindName)} is not a kind; it must be one of ${KIND_NAMES.join(', ')}`);
+      problem(
+        'kind',
+        kindName === ''
+          ? `is empty; it must be one of ${KIND_NAMES.join(', ')}`
+          : `${JSON.stringify(kindName)} is not a kind; it must be one of ${KIND_NAMES.join(', ')}`,
+      );
       problems.push(...rowProblems);
       continue;
     }
@@ -405,7 +485,10 @@ export function parseReportCsv(text: string, options: ParseOptions): ParsedRepor
       const key = `${kind}|${cells.get('projectId')}|${id}`;
       const earlier = derived.get(key);
       if (earlier !== undefined) {
-        problem('id', `repeats line ${earlier} (the same ${spec.derivesIdFrom.join(', ')}); if both happened, give each its own id in the id column, else delete one`);
+        problem(
+          'id',
+          `repeats line ${earlier} (the same ${spec.derivesIdFrom.join(', ')}); if both happened, give each its own id in the id column, else delete one`,
+        );
       } else derived.set(key, line);
     }
     if (rowProblems.length === 0) rows.push({ line, kind, command: spec.command(cells, money, id) });

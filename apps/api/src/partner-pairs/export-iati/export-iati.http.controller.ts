@@ -43,7 +43,12 @@ export class ExportIatiHttpController {
       '(at its corrected amount when corrected), each with its date, exact decimal value, currency and value-date.',
   })
   @ApiLedgerIdParam('pairId', 'the pair', 'shanghai-sanming')
-  @ApiQuery({ name: 'includeSubPairs', required: false, enum: ['true', 'false'], description: 'also the projects of every descendant sub-pair (default false)' })
+  @ApiQuery({
+    name: 'includeSubPairs',
+    required: false,
+    enum: ['true', 'false'],
+    description: 'also the projects of every descendant sub-pair (default false)',
+  })
   @ApiOkResponse({
     description: 'An iati-activities document, version 2.03, streamed. `Content-Disposition` names the file.',
     content: { 'application/xml': { schema: { type: 'string', description: 'IATI 2.03 iati-activities XML' } } },
@@ -65,9 +70,14 @@ export class ExportIatiHttpController {
       const byId = new Map(queries.listPairs().map((pair) => [pair.pairId, pair]));
       for (let i = 0; i < pairs.length; i++) pairs.push(...pairs[i].subPairIds.flatMap((id) => byId.get(id) ?? []));
     }
-    const projects = pairs.flatMap((pair) => (queries.pairProjects(pair.pairId) ?? []).map((project) => ({ pair, projectId: project.projectId })));
+    const projects = pairs.flatMap((pair) =>
+      (queries.pairProjects(pair.pairId) ?? []).map((project) => ({ pair, projectId: project.projectId })),
+    );
     if (projects.length === 0) {
-      throw new NotFound('pair-has-no-projects', `partner pair ${pairId} has no signed projects${withSubPairs ? ', nor have its sub-pairs' : ''}: an IATI file needs at least one activity`);
+      throw new NotFound(
+        'pair-has-no-projects',
+        `partner pair ${pairId} has no signed projects${withSubPairs ? ', nor have its sub-pairs' : ''}: an IATI file needs at least one activity`,
+      );
     }
 
     const body = new PassThrough();

@@ -18,9 +18,15 @@ export class RegisterPartnerPairHttpController {
   constructor(private readonly commandBus: CommandBus) {}
 
   @Post()
-  @ApiOperation({ summary: 'Register a partner pair', description: 'A donor region paired with a recipient region, optionally as a sub-pair of a registered pair.' })
+  @ApiOperation({
+    summary: 'Register a partner pair',
+    description: 'A donor region paired with a recipient region, optionally as a sub-pair of a registered pair.',
+  })
   @ApiCreatedResponse({ type: PairCommandResultDto, description: 'Registered.' })
-  @ApiOkResponse({ type: PairCommandResultDto, description: 'The same registration was already recorded: nothing appended (`outcome: "replayed"`).' })
+  @ApiOkResponse({
+    type: PairCommandResultDto,
+    description: 'The same registration was already recorded: nothing appended (`outcome: "replayed"`).',
+  })
   @ApiCommandErrors('parent-pair-not-found', 'pair-already-registered', 'donor-is-recipient')
   async register(
     @Body() body: RegisterPartnerPairRequestDto,

@@ -17,7 +17,9 @@ export class RegionDto {
 
 /** POST /partner-pairs */
 export class RegisterPartnerPairRequestDto {
-  @ApiProperty(ledgerIdProperty('chosen by the client; a retry with the same id and content is answered 200 "replayed"', 'shanghai-sanming'))
+  @ApiProperty(
+    ledgerIdProperty('chosen by the client; a retry with the same id and content is answered 200 "replayed"', 'shanghai-sanming'),
+  )
   @IsLedgerId()
   pairId!: string;
 
@@ -27,7 +29,11 @@ export class RegisterPartnerPairRequestDto {
   @Type(() => RegionDto)
   donor!: RegionDto;
 
-  @ApiProperty({ type: () => RegionDto, description: 'the recipient region; must differ from the donor (422 donor-is-recipient)', example: { name: 'Sanming City', level: 'city' } })
+  @ApiProperty({
+    type: () => RegionDto,
+    description: 'the recipient region; must differ from the donor (422 donor-is-recipient)',
+    example: { name: 'Sanming City', level: 'city' },
+  })
   @IsObject()
   @ValidateNested()
   @Type(() => RegionDto)
@@ -37,7 +43,10 @@ export class RegisterPartnerPairRequestDto {
   @IsIn(PROGRAMMES, { message: `programme must be one of ${PROGRAMMES.join(', ')}` })
   programme!: Programme;
 
-  @ApiPropertyOptional({ ...ledgerIdProperty('makes this a sub-pair of a registered pair (404 parent-pair-not-found otherwise)', 'fujian-changji'), nullable: true })
+  @ApiPropertyOptional({
+    ...ledgerIdProperty('makes this a sub-pair of a registered pair (404 parent-pair-not-found otherwise)', 'fujian-changji'),
+    nullable: true,
+  })
   @IsOptional()
   @IsLedgerId()
   parentPairId?: string | null;

@@ -19,9 +19,15 @@ export class CancelProjectHttpController {
   constructor(private readonly commandBus: CommandBus) {}
 
   @Post()
-  @ApiOperation({ summary: 'Cancel the project', description: 'A cancelled project no longer counts as pledged; what was delivered stays delivered. Not for a completed project.' })
+  @ApiOperation({
+    summary: 'Cancel the project',
+    description: 'A cancelled project no longer counts as pledged; what was delivered stays delivered. Not for a completed project.',
+  })
   @ApiCreatedResponse({ type: ProjectCommandResultDto, description: 'Recorded.' })
-  @ApiOkResponse({ type: ProjectCommandResultDto, description: 'The same command was already recorded: nothing appended (`outcome: "replayed"`).' })
+  @ApiOkResponse({
+    type: ProjectCommandResultDto,
+    description: 'The same command was already recorded: nothing appended (`outcome: "replayed"`).',
+  })
   @ApiLedgerIdParam('projectId', 'the project', 'sm-graphite-anode')
   @ApiCommandErrors('project-not-found', 'project-already-cancelled', 'project-completed', 'dated-before-signing')
   async cancel(

@@ -23,10 +23,13 @@ export class CorrectDisbursementHttpController {
   @ApiOperation({
     summary: 'Correct a disbursement entered wrongly',
     description:
-      'Records DisbursementCorrected with the corrected amount and the one it replaces; the original FundsDisbursed stays in the history. Delivered figures change in the original disbursement\'s year.',
+      "Records DisbursementCorrected with the corrected amount and the one it replaces; the original FundsDisbursed stays in the history. Delivered figures change in the original disbursement's year.",
   })
   @ApiCreatedResponse({ type: DisbursementCorrectionResultDto, description: 'Recorded.' })
-  @ApiOkResponse({ type: DisbursementCorrectionResultDto, description: 'The same correction was already recorded: nothing appended (`outcome: "replayed"`).' })
+  @ApiOkResponse({
+    type: DisbursementCorrectionResultDto,
+    description: 'The same correction was already recorded: nothing appended (`outcome: "replayed"`).',
+  })
   @ApiLedgerIdParam('projectId', 'the project', 'sm-graphite-anode')
   @ApiLedgerIdParam('disbursementId', 'the disbursement to correct', 'sm-ga-t1')
   @ApiCommandErrors(

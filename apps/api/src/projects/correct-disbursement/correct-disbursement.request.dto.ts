@@ -5,13 +5,19 @@ import { IsCalendarDate, IsLedgerId, IsMoneyOrZero, IsText } from '../../http/va
 
 /** POST /projects/:projectId/disbursements/:disbursementId/corrections */
 export class CorrectDisbursementRequestDto {
-  @ApiProperty(ledgerIdProperty('the correction, chosen by the client; a retry with the same id and content is answered 200 "replayed", other content 409', 'sm-ga-t1-fix1'))
+  @ApiProperty(
+    ledgerIdProperty(
+      'the correction, chosen by the client; a retry with the same id and content is answered 200 "replayed", other content 409',
+      'sm-ga-t1-fix1',
+    ),
+  )
   @IsLedgerId()
   correctionId!: string;
 
   @ApiProperty({
     type: () => MoneyOrZeroDto,
-    description: "the disbursement's corrected amount (not a difference), in the pledge's currency; zero if the tranche never arrived. Raising it obeys the disbursement rules.",
+    description:
+      "the disbursement's corrected amount (not a difference), in the pledge's currency; zero if the tranche never arrived. Raising it obeys the disbursement rules.",
     example: { amount: '400000000.00', currency: 'CNY' },
   })
   @IsMoneyOrZero()

@@ -21,13 +21,25 @@ export class CorrectJobsReportHttpController {
   @Post()
   @ApiOperation({
     summary: 'Correct a jobs report entered wrongly',
-    description: 'Records JobsReportCorrected with the corrected figure and the one it replaces; the original JobsRecorded stays in the history.',
+    description:
+      'Records JobsReportCorrected with the corrected figure and the one it replaces; the original JobsRecorded stays in the history.',
   })
   @ApiCreatedResponse({ type: JobsReportCorrectionResultDto, description: 'Recorded.' })
-  @ApiOkResponse({ type: JobsReportCorrectionResultDto, description: 'The same correction was already recorded: nothing appended (`outcome: "replayed"`).' })
+  @ApiOkResponse({
+    type: JobsReportCorrectionResultDto,
+    description: 'The same correction was already recorded: nothing appended (`outcome: "replayed"`).',
+  })
   @ApiLedgerIdParam('projectId', 'the project', 'sm-graphite-anode')
   @ApiLedgerIdParam('reportId', 'the jobs report to correct', 'sm-ga-2024q4')
-  @ApiCommandErrors('project-not-found', 'report-not-found', 'correction-id-reused', 'correction-unchanged', 'jobs-out-of-range', 'dated-before-original', 'project-cancelled')
+  @ApiCommandErrors(
+    'project-not-found',
+    'report-not-found',
+    'correction-id-reused',
+    'correction-unchanged',
+    'jobs-out-of-range',
+    'dated-before-original',
+    'project-cancelled',
+  )
   async correct(
     @Param('projectId', LedgerIdPipe) projectId: string,
     @Param('reportId', LedgerIdPipe) reportId: string,
@@ -35,7 +47,14 @@ export class CorrectJobsReportHttpController {
     @CommandCtx() context: CommandContext,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const data = { projectId, correctionId: body.correctionId, reportId, jobs: body.jobs, reason: body.reason, correctedOn: body.correctedOn };
+    const data = {
+      projectId,
+      correctionId: body.correctionId,
+      reportId,
+      jobs: body.jobs,
+      reason: body.reason,
+      correctedOn: body.correctedOn,
+    };
     const result = await this.commandBus.execute(new ProjectCommand({ type: 'CorrectJobsReport', data }, context));
     return commandResponse(reply, result, { projectId, reportId, correctionId: body.correctionId });
   }

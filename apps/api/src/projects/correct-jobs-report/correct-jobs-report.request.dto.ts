@@ -6,11 +6,22 @@ import { IsCalendarDate, IsLedgerId, IsText } from '../../http/validators.js';
 
 /** POST /projects/:projectId/jobs/:reportId/corrections */
 export class CorrectJobsReportRequestDto {
-  @ApiProperty(ledgerIdProperty('the correction, chosen by the client; a retry with the same id and content is answered 200 "replayed", other content 409', 'sm-ga-2024q4-fix1'))
+  @ApiProperty(
+    ledgerIdProperty(
+      'the correction, chosen by the client; a retry with the same id and content is answered 200 "replayed", other content 409',
+      'sm-ga-2024q4-fix1',
+    ),
+  )
   @IsLedgerId()
   correctionId!: string;
 
-  @ApiProperty({ type: 'integer', minimum: 0, maximum: MAX_JOBS_PER_REPORT, description: "the report's corrected number of jobs (not a difference); zero allowed", example: 280 })
+  @ApiProperty({
+    type: 'integer',
+    minimum: 0,
+    maximum: MAX_JOBS_PER_REPORT,
+    description: "the report's corrected number of jobs (not a difference); zero allowed",
+    example: 280,
+  })
   @IsInt({ message: 'jobs must be a whole number' })
   @Min(0, { message: 'jobs must be at least 0' })
   @Max(MAX_JOBS_PER_REPORT, { message: `jobs may be at most ${MAX_JOBS_PER_REPORT}` })

@@ -20,11 +20,24 @@ export class DisburseFundsHttpController {
   constructor(private readonly commandBus: CommandBus) {}
 
   @Post()
-  @ApiOperation({ summary: 'Record a disbursement', description: 'A tranche of the pledge delivered (到位资金); never more than what remains pledged.' })
+  @ApiOperation({
+    summary: 'Record a disbursement',
+    description: 'A tranche of the pledge delivered (到位资金); never more than what remains pledged.',
+  })
   @ApiCreatedResponse({ type: DisbursementResultDto, description: 'Recorded.' })
-  @ApiOkResponse({ type: DisbursementResultDto, description: 'The same command was already recorded: nothing appended (`outcome: "replayed"`).' })
+  @ApiOkResponse({
+    type: DisbursementResultDto,
+    description: 'The same command was already recorded: nothing appended (`outcome: "replayed"`).',
+  })
   @ApiLedgerIdParam('projectId', 'the project', 'sm-graphite-anode')
-  @ApiCommandErrors('project-not-found', 'disbursement-id-reused', 'project-cancelled', 'currency-mismatch', 'dated-before-signing', 'exceeds-remaining-pledge')
+  @ApiCommandErrors(
+    'project-not-found',
+    'disbursement-id-reused',
+    'project-cancelled',
+    'currency-mismatch',
+    'dated-before-signing',
+    'exceeds-remaining-pledge',
+  )
   async disburse(
     @Param('projectId', LedgerIdPipe) projectId: string,
     @Body() body: DisburseFundsRequestDto,

@@ -5,7 +5,9 @@ import { IsCalendarDate, IsLedgerId, IsMoney } from '../../http/validators.js';
 
 /** POST /projects/:projectId/disbursements */
 export class DisburseFundsRequestDto {
-  @ApiProperty(ledgerIdProperty('the tranche, chosen by the client; a retry with the same id and content is answered 200 "replayed"', 'sm-ga-t1'))
+  @ApiProperty(
+    ledgerIdProperty('the tranche, chosen by the client; a retry with the same id and content is answered 200 "replayed"', 'sm-ga-t1'),
+  )
   @IsLedgerId()
   disbursementId!: string;
 

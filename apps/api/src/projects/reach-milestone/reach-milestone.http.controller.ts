@@ -21,7 +21,10 @@ export class ReachMilestoneHttpController {
   @Post()
   @ApiOperation({ summary: 'Record a milestone', description: 'Each milestone is reached once; `completed` completes the project.' })
   @ApiCreatedResponse({ type: MilestoneResultDto, description: 'Recorded.' })
-  @ApiOkResponse({ type: MilestoneResultDto, description: 'The same command was already recorded: nothing appended (`outcome: "replayed"`).' })
+  @ApiOkResponse({
+    type: MilestoneResultDto,
+    description: 'The same command was already recorded: nothing appended (`outcome: "replayed"`).',
+  })
   @ApiLedgerIdParam('projectId', 'the project', 'sm-graphite-anode')
   @ApiCommandErrors('project-not-found', 'milestone-already-reached', 'project-cancelled', 'dated-before-signing')
   async reach(

@@ -21,7 +21,10 @@ export class RecordJobsHttpController {
   @Post()
   @ApiOperation({ summary: 'Record jobs created', description: 'Jobs created by the project (吸纳就业), reported as a whole number.' })
   @ApiCreatedResponse({ type: JobsReportResultDto, description: 'Recorded.' })
-  @ApiOkResponse({ type: JobsReportResultDto, description: 'The same command was already recorded: nothing appended (`outcome: "replayed"`).' })
+  @ApiOkResponse({
+    type: JobsReportResultDto,
+    description: 'The same command was already recorded: nothing appended (`outcome: "replayed"`).',
+  })
   @ApiLedgerIdParam('projectId', 'the project', 'sm-graphite-anode')
   @ApiCommandErrors('project-not-found', 'report-id-reused', 'jobs-not-positive-integer', 'project-cancelled', 'dated-before-signing')
   async record(

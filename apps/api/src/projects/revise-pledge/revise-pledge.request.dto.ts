@@ -8,7 +8,10 @@ import { IsCalendarDate, IsLedgerId, IsMoney, IsText } from '../../http/validato
 export class RevisePledgeRequestDto {
   /** Optional, recommended: makes a late retry of this revision recognisable. */
   @ApiPropertyOptional({
-    ...ledgerIdProperty('recommended: makes a late retry of this revision recognisable (without one, only a repeat of the latest revision is)', 'sm-ga-r1'),
+    ...ledgerIdProperty(
+      'recommended: makes a late retry of this revision recognisable (without one, only a repeat of the latest revision is)',
+      'sm-ga-r1',
+    ),
     nullable: true,
   })
   @IsOptional()

@@ -19,9 +19,15 @@ export class SignProjectHttpController {
   constructor(private readonly commandBus: CommandBus) {}
 
   @Post()
-  @ApiOperation({ summary: 'Sign a project', description: 'A project signed (签约) for a partner pair, with its pledged total investment.' })
+  @ApiOperation({
+    summary: 'Sign a project',
+    description: 'A project signed (签约) for a partner pair, with its pledged total investment.',
+  })
   @ApiCreatedResponse({ type: ProjectCommandResultDto, description: 'Recorded.' })
-  @ApiOkResponse({ type: ProjectCommandResultDto, description: 'The same command was already recorded: nothing appended (`outcome: "replayed"`).' })
+  @ApiOkResponse({
+    type: ProjectCommandResultDto,
+    description: 'The same command was already recorded: nothing appended (`outcome: "replayed"`).',
+  })
   @ApiCommandErrors('pair-not-found', 'project-already-signed', 'signed-before-pair-established')
   async sign(@Body() body: SignProjectRequestDto, @CommandCtx() context: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
     const result = await this.commandBus.execute(

@@ -6,7 +6,9 @@ import { IsCalendarDate, IsLedgerId, IsMoney, IsSlug, IsText } from '../../http/
 
 /** POST /projects */
 export class SignProjectRequestDto {
-  @ApiProperty(ledgerIdProperty('chosen by the client; a retry with the same id and content is answered 200 "replayed"', 'sm-graphite-anode'))
+  @ApiProperty(
+    ledgerIdProperty('chosen by the client; a retry with the same id and content is answered 200 "replayed"', 'sm-graphite-anode'),
+  )
   @IsLedgerId()
   projectId!: string;
 
@@ -27,11 +29,19 @@ export class SignProjectRequestDto {
   @IsSlug()
   sector!: string;
 
-  @ApiProperty({ enum: CAPITAL_KINDS, description: '`investment` (enterprise investment) or `aid` (援疆资金, government assistance)', example: 'investment' })
+  @ApiProperty({
+    enum: CAPITAL_KINDS,
+    description: '`investment` (enterprise investment) or `aid` (援疆资金, government assistance)',
+    example: 'investment',
+  })
   @IsIn(CAPITAL_KINDS, { message: `capitalKind must be one of ${CAPITAL_KINDS.join(', ')}` })
   capitalKind!: CapitalKind;
 
-  @ApiProperty({ type: () => MoneyDto, description: 'the pledged total investment (签约金额)', example: { amount: '3000000000.00', currency: 'CNY' } })
+  @ApiProperty({
+    type: () => MoneyDto,
+    description: 'the pledged total investment (签约金额)',
+    example: { amount: '3000000000.00', currency: 'CNY' },
+  })
   @IsMoney()
   pledged!: MoneyJson;
 

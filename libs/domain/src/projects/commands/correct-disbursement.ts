@@ -27,7 +27,13 @@ export type CorrectDisbursement = {
 export function correctDisbursement(command: CorrectDisbursement, state: ProjectState): Decision<ProjectEvent> {
   const { projectId, correctionId, disbursementId, amount, reason, correctedOn } = command.data;
   const project = requireSigned(state, projectId);
-  const replay = replayOfCorrection(project, correctionId, { type: 'DisbursementCorrected', disbursementId, amount: toMoneyJson(amount), reason, correctedOn });
+  const replay = replayOfCorrection(project, correctionId, {
+    type: 'DisbursementCorrected',
+    disbursementId,
+    amount: toMoneyJson(amount),
+    reason,
+    correctedOn,
+  });
   if (replay) return replay;
   const original = project.disbursements.get(disbursementId);
   const current = project.disbursedAmounts.get(disbursementId);
@@ -36,7 +42,10 @@ export function correctDisbursement(command: CorrectDisbursement, state: Project
   }
   requireSameCurrency(project, amount, 'the corrected amount');
   if (compare(amount, current) === 0) {
-    throw new RuleViolation('correction-unchanged', `disbursement ${disbursementId} already stands at ${formatAmount(current)} ${current.currency}`);
+    throw new RuleViolation(
+      'correction-unchanged',
+      `disbursement ${disbursementId} already stands at ${formatAmount(current)} ${current.currency}`,
+    );
   }
   requireNotBeforeOriginal(correctedOn, original.data.disbursedOn, `disbursement ${disbursementId}`);
   if (compare(amount, current) > 0) {
