@@ -13,6 +13,7 @@ import { VerifyChainsHandler } from './audit/verify-chains/verify-chains.query.j
 import { MetricsHttpController } from './admin/metrics.http.controller.js';
 import { DashboardHttpController } from './dashboard/dashboard.http.controller.js';
 import type { LedgerConfig } from './config.js';
+import { ledgerConfigModule } from './config.module.js';
 import { AccessGuard } from './http/access.guard.js';
 import { KnownQueryParameters } from './http/known-query.guard.js';
 import { ApiKeyRing } from './http/api-keys.js';
@@ -42,8 +43,13 @@ export class AppModule {
   static forRoot(config: LedgerConfig): DynamicModule {
     return {
       module: AppModule,
-      // Terminus's own failure log is off: the health controller logs when readiness changes, not on every probe.
-      imports: [CqrsModule.forRoot(), TerminusModule.forRoot({ logger: false })],
+      imports: [
+        CqrsModule.forRoot(),
+        // Terminus's own failure log is off: the health controller logs when readiness changes, not on every probe.
+        TerminusModule.forRoot({ logger: false }),
+        // Plumbing: the configuration (@nestjs/config, LEDGER_CONFIG).
+        ledgerConfigModule(config),
+      ],
       controllers: [
         RegisterPartnerPairHttpController,
         PartnerPairsHttpController,
