@@ -20,6 +20,7 @@ import { ApiKeyRing } from './http/api-keys.js';
 import { ReadConsistency } from './http/read-consistency.js';
 import { LedgerRuntime } from './infrastructure/ledger-runtime.js';
 import { CommandLog, observers } from './observability/command-log.js';
+import { ledgerLoggerModule } from './observability/logger.module.js';
 import { LedgerMetrics } from './observability/ledger-metrics.js';
 import { LedgerStatusProbe } from './observability/ledger-status.js';
 import { PARTNER_PAIR_QUERY_HANDLERS } from './partner-pairs/partner-pair.queries.js';
@@ -47,8 +48,9 @@ export class AppModule {
         CqrsModule.forRoot(),
         // Terminus's own failure log is off: the health controller logs when readiness changes, not on every probe.
         TerminusModule.forRoot({ logger: false }),
-        // Plumbing: the configuration (@nestjs/config, LEDGER_CONFIG).
+        // Plumbing: the configuration (@nestjs/config, LEDGER_CONFIG) and the logger (nestjs-pino) it configures.
         ledgerConfigModule(config),
+        ledgerLoggerModule(),
       ],
       controllers: [
         RegisterPartnerPairHttpController,
