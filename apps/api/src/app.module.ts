@@ -4,19 +4,20 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { AdminModule } from './admin/admin.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import type { LedgerConfig } from './config.js';
+import { ledgerConfigModule } from './config.module.js';
 import { DashboardModule } from './dashboard/dashboard.module.js';
 import { AccessGuard } from './http/access.guard.js';
 import { ApiKeyRing } from './http/api-keys.js';
 import { KnownQueryParameters } from './http/known-query.guard.js';
 import { EventStoreModule } from './infrastructure/event-store.module.js';
-import { LedgerConfigModule } from './infrastructure/ledger-config.module.js';
+import { ledgerLoggerModule } from './observability/logger.module.js';
 import { ObservabilityModule } from './observability/observability.module.js';
 import { PartnerPairsModule } from './partner-pairs/partner-pairs.module.js';
 import { ProjectsModule } from './projects/projects.module.js';
 
 /**
- * The API: the configuration, the event store and observability for every
- * module, then one module per feature. Access control applies to every route.
+ * The API: the configuration, the logger, the event store and observability
+ * for every module, then one module per feature. Access control applies to every route.
  */
 @Module({})
 export class AppModule {
@@ -24,7 +25,9 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        LedgerConfigModule.forRoot(config),
+        // Plumbing: the configuration (@nestjs/config, LEDGER_CONFIG) and the logger (nestjs-pino) it configures.
+        ledgerConfigModule(config),
+        ledgerLoggerModule(),
         CqrsModule.forRoot(),
         EventStoreModule,
         ObservabilityModule,

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { IsIn, Matches, ValidateBy, ValidateIf, type ValidationArguments, validateSync } from 'class-validator';
 import { type ApiKey, ApiKeysError, generateApiKeys, parseApiKeys } from './http/api-keys.js';
 
 export interface LedgerConfig {
@@ -37,103 +38,146 @@ export type LogFormat = 'json' | 'pretty';
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'verbose'] as const;
 export type LedgerLogLevel = (typeof LOG_LEVELS)[number];
 
-/** See docs/api.md "As-of and known-at": folding runs at about 100k events/s, so about a second at the bound. */
+/** See README "As-of and known-at": folding runs at about 100k events/s, so about a second at the bound. */
 export const DEFAULT_AS_OF_MAX_EVENTS = 100_000;
 
 export class ConfigError extends Error {}
 
-function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (!/^[0-9]+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
-    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
-  }
-  return Number(raw);
+const got = ({ value }: ValidationArguments): string => JSON.stringify(value);
+
+/** Decimal digits only (no sign, exponent or fraction), from `min` to `max`. */
+function WholeNumber(min: number, max: number): PropertyDecorator {
+  return ValidateBy({
+    name: 'wholeNumber',
+    validator: {
+      validate: (value) => typeof value === 'string' && /^[0-9]+$/.test(value) && Number(value) >= min && Number(value) <= max,
+      defaultMessage: (args) => `${args?.property} must be a whole number from ${min} to ${max}, got ${JSON.stringify(args?.value)}`,
+    },
+  });
 }
 
-function brokers(raw: string | undefined): string[] {
-  const list = (raw ?? '')
+function OneOf(values: readonly string[]): PropertyDecorator {
+  return IsIn([...values], { message: (args) => `${args.property} must be one of ${values.join(', ')}, got ${got(args)}` });
+}
+
+/** A message that is the whole refusal: `problem` says what is wrong with the value, or null. */
+function Valid(problem: (value: string) => string | null): PropertyDecorator {
+  return ValidateBy({
+    name: 'valid',
+    validator: { validate: (value) => problem(value) === null, defaultMessage: (args) => problem(args?.value) ?? '' },
+  });
+}
+
+const brokerList = (raw: string): string[] =>
+  raw
     .split(',')
     .map((broker) => broker.trim())
     .filter(Boolean);
-  for (const broker of list) {
-    if (!/^[A-Za-z0-9.-]+:[0-9]{1,5}$/.test(broker))
-      throw new ConfigError(`KAFKA_BROKERS must be comma-separated host:port pairs, got ${JSON.stringify(broker)}`);
-  }
-  return list;
+
+function brokersProblem(raw: string): string | null {
+  const bad = brokerList(raw).find((broker) => !/^[A-Za-z0-9.-]+:[0-9]{1,5}$/.test(broker));
+  return bad === undefined ? null : `KAFKA_BROKERS must be comma-separated host:port pairs, got ${JSON.stringify(bad)}`;
 }
 
-function topicPrefix(raw: string): string {
-  if (!/^[A-Za-z0-9._-]{0,100}$/.test(raw))
-    throw new ConfigError(`KAFKA_TOPIC_PREFIX may only hold letters, digits, '.', '_' and '-', got ${JSON.stringify(raw)}`);
-  return raw;
+function apiKeysProblem(raw: string): string | null {
+  try {
+    parseApiKeys(raw);
+    return null;
+  } catch (error) {
+    if (error instanceof ApiKeysError) return error.message;
+    throw error;
+  }
 }
 
-/** IATI organisation identifiers are `{registration agency}-{number}`, e.g. `CN-USCC-12345`: no spaces, at least one hyphen. */
-function iatiReportingOrg(env: NodeJS.ProcessEnv): LedgerConfig['iatiReportingOrg'] {
-  const ref = env.IATI_REPORTING_ORG_REF || 'XX-COMMITMENT-LEDGER';
-  if (!/^[A-Za-z0-9][A-Za-z0-9._]*-[A-Za-z0-9._/-]{1,120}$/.test(ref)) {
-    throw new ConfigError(
-      `IATI_REPORTING_ORG_REF must be an IATI organisation identifier such as CN-USCC-12345, got ${JSON.stringify(ref)}`,
-    );
-  }
-  const name = env.IATI_REPORTING_ORG_NAME || 'Paired-assistance commitment ledger';
-  // eslint-disable-next-line no-control-regex -- refusing control characters is the point
-  if (name.trim() === '' || name.length > 200 || /[\u0000-\u001f\u007f]/.test(name)) {
-    throw new ConfigError('IATI_REPORTING_ORG_NAME must be 1-200 characters without control characters');
-  }
-  const type = env.IATI_REPORTING_ORG_TYPE || '10';
-  if (!/^[0-9]{1,3}$/.test(type))
-    throw new ConfigError(
-      `IATI_REPORTING_ORG_TYPE must be an IATI OrganisationType code such as 10 (Government), got ${JSON.stringify(type)}`,
-    );
-  return { ref, name: name.trim(), type };
+/**
+ * The environment the API reads, as a class-validator schema: each variable with its default and
+ * its rule, checked in this order (the first broken rule is the refusal). An empty value counts
+ * as unset, except for KAFKA_TOPIC_PREFIX (no prefix) and API_KEYS (refused: it lists no keys).
+ */
+export class LedgerEnvironment {
+  @IsIn(['sqlite', 'esdb'], { message: (args) => `EVENT_STORE must be "sqlite" or "esdb", got ${got(args)}` })
+  EVENT_STORE: LedgerConfig['eventStore'] = 'sqlite';
+
+  @ValidateIf((env: LedgerEnvironment) => env.EVENT_STORE === 'esdb' || env.ESDB_CONNECTION_STRING !== undefined)
+  @Matches(/^(esdb|esdb\+discover):\/\/\S+$/, {
+    message: (args) =>
+      args.value === undefined
+        ? 'EVENT_STORE=esdb needs ESDB_CONNECTION_STRING, e.g. esdb://localhost:2113?tls=false'
+        : `ESDB_CONNECTION_STRING must look like esdb://host:2113?tls=false, got ${got(args)}`,
+  })
+  ESDB_CONNECTION_STRING: string | undefined = undefined;
+
+  /** Unset: one fresh key per role for this process. */
+  @ValidateIf((env: LedgerEnvironment) => env.API_KEYS !== undefined)
+  @Valid(apiKeysProblem)
+  API_KEYS: string | undefined = undefined;
+
+  @WholeNumber(0, 65535) PORT = '3000';
+  HOST = '0.0.0.0';
+  DATA_DIR = './data';
+  @WholeNumber(0, 60_000) READ_WAIT_TIMEOUT_MS = '5000';
+  @WholeNumber(1024, 16 * 1024 * 1024) BODY_LIMIT_BYTES = String(64 * 1024);
+  @WholeNumber(1, 100_000_000) AS_OF_MAX_EVENTS = String(DEFAULT_AS_OF_MAX_EVENTS);
+  @Valid(brokersProblem) KAFKA_BROKERS = '';
+
+  @Matches(/^[A-Za-z0-9._-]{0,100}$/, {
+    message: (args) => `KAFKA_TOPIC_PREFIX may only hold letters, digits, '.', '_' and '-', got ${got(args)}`,
+  })
+  KAFKA_TOPIC_PREFIX = 'commitments.';
+
+  @OneOf(['json', 'pretty']) LOG_FORMAT: LogFormat = 'json';
+  @OneOf(LOG_LEVELS) LOG_LEVEL: LedgerLogLevel = 'info';
+  @WholeNumber(0, 86_400_000) READY_MAX_PROJECTION_LAG_MS = '30000';
+  @WholeNumber(0, 86_400_000) READY_MAX_RELAY_LAG_MS = '60000';
+
+  /** IATI organisation identifiers are `{registration agency}-{number}`, e.g. `CN-USCC-12345`: no spaces, at least one hyphen. */
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9._]*-[A-Za-z0-9._/-]{1,120}$/, {
+    message: (args) => `IATI_REPORTING_ORG_REF must be an IATI organisation identifier such as CN-USCC-12345, got ${got(args)}`,
+  })
+  IATI_REPORTING_ORG_REF = 'XX-COMMITMENT-LEDGER';
+
+  @Valid((name) =>
+    // eslint-disable-next-line no-control-regex -- refusing control characters is the point
+    name.trim() === '' || name.length > 200 || /[\u0000-\u001f\u007f]/.test(name)
+      ? 'IATI_REPORTING_ORG_NAME must be 1-200 characters without control characters'
+      : null,
+  )
+  IATI_REPORTING_ORG_NAME = 'Paired-assistance commitment ledger';
+
+  @Matches(/^[0-9]{1,3}$/, {
+    message: (args) => `IATI_REPORTING_ORG_TYPE must be an IATI OrganisationType code such as 10 (Government), got ${got(args)}`,
+  })
+  IATI_REPORTING_ORG_TYPE = '10';
 }
 
-function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, values: readonly T[], fallback: T): T {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (!(values as readonly string[]).includes(raw))
-    throw new ConfigError(`${name} must be one of ${values.join(', ')}, got ${JSON.stringify(raw)}`);
-  return raw as T;
-}
+const KEEP_EMPTY = new Set(['KAFKA_TOPIC_PREFIX', 'API_KEYS']);
 
 /** Reads the configuration from environment variables, refusing bad values with a message that names them. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
-  const eventStore = env.EVENT_STORE || 'sqlite';
-  if (eventStore !== 'sqlite' && eventStore !== 'esdb')
-    throw new ConfigError(`EVENT_STORE must be "sqlite" or "esdb", got ${JSON.stringify(eventStore)}`);
-  const esdbConnectionString = env.ESDB_CONNECTION_STRING || null;
-  if (eventStore === 'esdb' && !esdbConnectionString) {
-    throw new ConfigError('EVENT_STORE=esdb needs ESDB_CONNECTION_STRING, e.g. esdb://localhost:2113?tls=false');
+  const vars = new LedgerEnvironment();
+  for (const name of Object.keys(vars)) {
+    const value = env[name];
+    if (value !== undefined && (value !== '' || KEEP_EMPTY.has(name))) (vars as unknown as Record<string, string>)[name] = value;
   }
-  if (esdbConnectionString !== null && !/^(esdb|esdb\+discover):\/\/\S+$/.test(esdbConnectionString)) {
-    throw new ConfigError(`ESDB_CONNECTION_STRING must look like esdb://host:2113?tls=false, got ${JSON.stringify(esdbConnectionString)}`);
-  }
-  let apiKeys: ApiKey[];
-  try {
-    apiKeys = env.API_KEYS === undefined ? generateApiKeys() : parseApiKeys(env.API_KEYS);
-  } catch (error) {
-    if (error instanceof ApiKeysError) throw new ConfigError(error.message);
-    throw error;
-  }
+  const [error] = validateSync(vars, { stopAtFirstError: true });
+  if (error) throw new ConfigError(Object.values(error.constraints ?? {})[0] ?? `${error.property} is invalid`);
   return {
-    port: integer(env, 'PORT', 3000, 0, 65535),
-    host: env.HOST || '0.0.0.0',
-    dataDir: resolve(env.DATA_DIR || './data'),
-    eventStore,
-    esdbConnectionString,
-    readWaitTimeoutMs: integer(env, 'READ_WAIT_TIMEOUT_MS', 5000, 0, 60_000),
-    bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
-    asOfMaxEvents: integer(env, 'AS_OF_MAX_EVENTS', DEFAULT_AS_OF_MAX_EVENTS, 1, 100_000_000),
-    kafkaBrokers: brokers(env.KAFKA_BROKERS),
-    kafkaTopicPrefix: topicPrefix(env.KAFKA_TOPIC_PREFIX ?? 'commitments.'),
-    logFormat: oneOf(env, 'LOG_FORMAT', ['json', 'pretty'] as const, 'json'),
-    logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
-    readyMaxProjectionLagMs: integer(env, 'READY_MAX_PROJECTION_LAG_MS', 30_000, 0, 86_400_000),
-    readyMaxRelayLagMs: integer(env, 'READY_MAX_RELAY_LAG_MS', 60_000, 0, 86_400_000),
-    apiKeys,
-    apiKeysGenerated: env.API_KEYS === undefined,
-    iatiReportingOrg: iatiReportingOrg(env),
+    port: Number(vars.PORT),
+    host: vars.HOST,
+    dataDir: resolve(vars.DATA_DIR),
+    eventStore: vars.EVENT_STORE,
+    esdbConnectionString: vars.ESDB_CONNECTION_STRING ?? null,
+    readWaitTimeoutMs: Number(vars.READ_WAIT_TIMEOUT_MS),
+    bodyLimitBytes: Number(vars.BODY_LIMIT_BYTES),
+    asOfMaxEvents: Number(vars.AS_OF_MAX_EVENTS),
+    kafkaBrokers: brokerList(vars.KAFKA_BROKERS),
+    kafkaTopicPrefix: vars.KAFKA_TOPIC_PREFIX,
+    logFormat: vars.LOG_FORMAT,
+    logLevel: vars.LOG_LEVEL,
+    readyMaxProjectionLagMs: Number(vars.READY_MAX_PROJECTION_LAG_MS),
+    readyMaxRelayLagMs: Number(vars.READY_MAX_RELAY_LAG_MS),
+    apiKeys: vars.API_KEYS === undefined ? generateApiKeys() : parseApiKeys(vars.API_KEYS),
+    apiKeysGenerated: vars.API_KEYS === undefined,
+    iatiReportingOrg: { ref: vars.IATI_REPORTING_ORG_REF, name: vars.IATI_REPORTING_ORG_NAME.trim(), type: vars.IATI_REPORTING_ORG_TYPE },
   };
 }

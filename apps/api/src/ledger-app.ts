@@ -1,22 +1,18 @@
 import 'reflect-metadata';
-import { Logger, type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { Logger, PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import type { LedgerConfig } from './config.js';
 import { serveOpenApiDocs } from './docs/openapi-docs.js';
 import { LedgerErrorFilter, errorBody } from './http/error.filter.js';
 import { correlationIdOf } from './http/request-context.js';
 import { JsonObjectBodyPipe, ledgerValidationPipe } from './http/validation.js';
-import { LedgerLogger } from './observability/ledger-logger.js';
+import { writeAccessLine } from './observability/access-log.js';
 import { LedgerMetrics } from './observability/ledger-metrics.js';
-import { enterRequestScope, registerRequestScopeHooks, runInRequestScope } from './observability/request-scope.js';
-
-/** Probes and scrapes come every few seconds: their access lines are written at debug level. */
-const PROBE_ROUTES = /^\/(health|metrics)(\/|$)/;
 
 /**
  * Builds the API on Fastify (Nest's lightest HTTP adapter), with the
@@ -24,16 +20,12 @@ const PROBE_ROUTES = /^\/(health|metrics)(\/|$)/;
  * Fastify's own parser, which refuses prototype keys): form and text bodies
  * get 415, so no browser form can post a command.
  *
- * Logs go through `logger` (by default the ledger's logger, LOG_FORMAT and
- * LOG_LEVEL; `false` for none): every line written while a request is
- * handled carries its correlation id, and each request ends with one
- * access line. Requests and commands are counted in the app's own metrics
- * registry.
+ * Logs go through nestjs-pino (LOG_FORMAT and LOG_LEVEL; `logs: false` for
+ * none): every line written while a request is handled carries its
+ * correlation id, and each request ends with one access line. Requests and
+ * commands are counted in the app's own metrics registry.
  */
-export async function createLedgerApp(
-  config: LedgerConfig,
-  logger: LoggerService | false = new LedgerLogger({ format: config.logFormat, level: config.logLevel }),
-): Promise<NestFastifyApplication> {
+export async function createLedgerApp(config: LedgerConfig, logs?: false): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
     logger: false,
@@ -50,6 +42,8 @@ export async function createLedgerApp(
     clientErrorHandler: answerClientError,
   });
   const fastify = adapter.getInstance();
+  /** Enters each request's logging context (nestjs-pino), bound to its correlation id; set once the app exists. */
+  let requestLogs: PinoLogger | undefined;
   fastify.removeContentTypeParser('text/plain');
   // One callback hook per request (no promise): a refusal is sent without calling `done`; otherwise, from here on,
   // whatever handles the request (and logs) knows its correlation id.
@@ -66,37 +60,27 @@ export async function createLedgerApp(
     }
     (request as { correlationId?: string }).correlationId = correlationId;
     void reply.header('x-correlation-id', correlationId);
-    enterRequestScope(request, { correlationId }, done);
+    if (requestLogs === undefined) done();
+    else requestLogs.runInContext(done, { bindings: { correlationId } });
   });
-  registerRequestScopeHooks(fastify);
   let metrics: LedgerMetrics | undefined;
-  const accessLog = new Logger('HTTP');
   fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? null;
     const status = reply.statusCode;
     const durationMs = Math.round(reply.elapsedTime * 1000) / 1000;
     metrics?.requestAnswered(request.method, route ?? 'unmatched', status, durationMs / 1000);
-    const correlationId = (request as { correlationId?: string }).correlationId;
-    // The path without its query string; headers (Authorization, keys) are never logged.
-    const path = request.url.split('?')[0];
-    const line = {
-      message: `${request.method} ${route ?? path} ${status} ${durationMs} ms`,
-      method: request.method,
-      route,
-      path,
-      status,
-      durationMs,
-    };
-    const write = (): void => {
-      if (status >= 500) accessLog.error(line);
-      else if (PROBE_ROUTES.test(path)) accessLog.debug(line);
-      else accessLog.log(line);
-    };
-    if (correlationId === undefined) write();
-    else runInRequestScope({ correlationId }, write);
+    if (logs !== false) {
+      const correlationId = (request as { correlationId?: string }).correlationId;
+      writeAccessLine({ method: request.method, route, path: request.url.split('?')[0], status, durationMs, correlationId });
+    }
     done();
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { logger, bodyParser: false });
+  const options = logs === false ? { logger: false as const } : { bufferLogs: true };
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { ...options, bodyParser: false });
+  if (logs !== false) {
+    app.useLogger(app.get(Logger));
+    requestLogs = await app.resolve(PinoLogger);
+  }
   metrics = app.get(LedgerMetrics);
   app.useGlobalPipes(new JsonObjectBodyPipe(), ledgerValidationPipe());
   // After the access guard (401/403 first), before any pipe or handler.

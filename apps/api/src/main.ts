@@ -4,11 +4,12 @@ import { createLedgerApp } from './ledger-app.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  // Before the app starts: the keys come first in the output, ahead of the log lines.
+  if (config.apiKeysGenerated) printSessionKeys(config);
   const app = await createLedgerApp(config);
   await app.listen(config.port, config.host);
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  if (config.apiKeysGenerated) printSessionKeys(config);
   new Logger('Ledger').log(
     `listening on http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port} (data in ${config.dataDir})`,
   );

@@ -6,7 +6,7 @@ import { Access } from '../http/access.js';
 import { ApiCorrelationIdHeader, ApiErrors } from '../http/openapi.js';
 import { ProjectionRunner } from '#projections';
 import type { LedgerConfig } from '../config.js';
-import { LEDGER_CONFIG } from '../infrastructure/ledger-config.module.js';
+import { LEDGER_CONFIG } from '../config.module.js';
 import { type LedgerStatus, LedgerStatusProbe } from '../observability/ledger-status.js';
 import { HealthCheckResultDto, HealthDto } from './operations.response.dto.js';
 

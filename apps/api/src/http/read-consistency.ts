@@ -1,7 +1,7 @@
 import { Inject, Injectable, ServiceUnavailableException } from '@nestjs/common';
 import { ProjectionRunner } from '#projections';
 import type { LedgerConfig } from '../config.js';
-import { LEDGER_CONFIG } from '../infrastructure/ledger-config.module.js';
+import { LEDGER_CONFIG } from '../config.module.js';
 import { optionalPosition } from './params.js';
 
 /**

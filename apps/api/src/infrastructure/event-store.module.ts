@@ -1,7 +1,7 @@
 import { Global, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { UpcastingEventStore } from '#event-store';
 import type { LedgerConfig } from '../config.js';
-import { LEDGER_CONFIG } from './ledger-config.module.js';
+import { LEDGER_CONFIG } from '../config.module.js';
 import { openEventStore } from './open-event-store.js';
 
 /** Closes the store once everything that reads or writes it has stopped (a global module's shutdown hook runs last). */

@@ -6,7 +6,7 @@ import { KafkaRelay } from '#kafka-relay';
 import { openCheckpointDb } from '#background';
 import type { LedgerConfig } from '../config.js';
 import { RELAY_FILE } from './data-files.js';
-import { LEDGER_CONFIG } from './ledger-config.module.js';
+import { LEDGER_CONFIG } from '../config.module.js';
 
 /**
  * Publishes every event to Kafka when KAFKA_BROKERS is set (`relay` is null

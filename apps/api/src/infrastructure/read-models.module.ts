@@ -6,7 +6,7 @@ import { AsOfQueries, LedgerProjection, LedgerQueries, ProjectionOperations, Pro
 import type { LedgerConfig } from '../config.js';
 import { ReadConsistency } from '../http/read-consistency.js';
 import { READ_MODELS_FILE } from './data-files.js';
-import { LEDGER_CONFIG } from './ledger-config.module.js';
+import { LEDGER_CONFIG } from '../config.module.js';
 
 /** The projection runner's connection: it writes, and never waits synchronously for a lock. */
 const READ_MODEL_WRITER = Symbol('ReadModelWriter');

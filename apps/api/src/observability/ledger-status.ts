@@ -3,7 +3,7 @@ import { type EventStore, UpcastingEventStore } from '#event-store';
 import { ProjectionRunner } from '#projections';
 import type { LedgerConfig } from '../config.js';
 import { LedgerRelay } from '../infrastructure/kafka-relay.module.js';
-import { LEDGER_CONFIG } from '../infrastructure/ledger-config.module.js';
+import { LEDGER_CONFIG } from '../config.module.js';
 
 /** How far one follower of the log (a projection, the Kafka relay) is behind the store's head. */
 export interface FollowerLag {

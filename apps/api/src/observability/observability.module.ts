@@ -2,7 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { type CommandObserver, observers } from '#application';
 import type { LedgerConfig } from '../config.js';
 import { KafkaRelayModule } from '../infrastructure/kafka-relay.module.js';
-import { LEDGER_CONFIG } from '../infrastructure/ledger-config.module.js';
+import { LEDGER_CONFIG } from '../config.module.js';
 import { ReadModelsModule } from '../infrastructure/read-models.module.js';
 import { CommandLog } from './command-log.js';
 import { LedgerMetrics } from './ledger-metrics.js';

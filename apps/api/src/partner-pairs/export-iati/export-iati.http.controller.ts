@@ -11,7 +11,7 @@ import { ApiLedgerIdParam, ApiReadErrors } from '../../http/openapi.js';
 import { LedgerIdPipe, optionalChoice } from '../../http/params.js';
 import { ReadConsistency } from '../../http/read-consistency.js';
 import type { LedgerConfig } from '../../config.js';
-import { LEDGER_CONFIG } from '../../infrastructure/ledger-config.module.js';
+import { LEDGER_CONFIG } from '../../config.module.js';
 
 /**
  * A pair's projects as IATI activity XML (version 2.03, valid against the

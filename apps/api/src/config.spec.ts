@@ -1,0 +1,86 @@
+import { resolve } from 'node:path';
+import { ConfigError, loadConfig } from './config.js';
+
+const KEYS = 'operator:ops:key-0123456789abcdef';
+
+function refusal(env: NodeJS.ProcessEnv): string {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.message;
+    throw error;
+  }
+  throw new Error(`accepted ${JSON.stringify(env)}`);
+}
+
+describe('loadConfig', () => {
+  it('gives every variable its documented default; an empty value counts as unset but for KAFKA_TOPIC_PREFIX', () => {
+    const expected = {
+      port: 3000,
+      host: '0.0.0.0',
+      dataDir: resolve('./data'),
+      eventStore: 'sqlite',
+      esdbConnectionString: null,
+      readWaitTimeoutMs: 5000,
+      bodyLimitBytes: 65536,
+      asOfMaxEvents: 100_000,
+      kafkaBrokers: [],
+      kafkaTopicPrefix: 'commitments.',
+      logFormat: 'json',
+      logLevel: 'info',
+      readyMaxProjectionLagMs: 30_000,
+      readyMaxRelayLagMs: 60_000,
+      apiKeysGenerated: false,
+      iatiReportingOrg: { ref: 'XX-COMMITMENT-LEDGER', name: 'Paired-assistance commitment ledger', type: '10' },
+    };
+    expect(loadConfig({ API_KEYS: KEYS })).toMatchObject(expected);
+    const empty = [
+      'PORT',
+      'HOST',
+      'DATA_DIR',
+      'EVENT_STORE',
+      'ESDB_CONNECTION_STRING',
+      'READ_WAIT_TIMEOUT_MS',
+      'LOG_FORMAT',
+      'LOG_LEVEL',
+    ].concat('IATI_REPORTING_ORG_REF');
+    expect(loadConfig({ API_KEYS: KEYS, ...Object.fromEntries(empty.map((name) => [name, ''])) })).toMatchObject(expected);
+    expect(loadConfig({ API_KEYS: KEYS, KAFKA_TOPIC_PREFIX: '' }).kafkaTopicPrefix).toBe('');
+  });
+
+  it('reads and converts what is set', () => {
+    const config = loadConfig({
+      API_KEYS: KEYS,
+      PORT: '0065535',
+      KAFKA_BROKERS: ' a:1, b.example:9092 ,',
+      EVENT_STORE: 'esdb',
+      ESDB_CONNECTION_STRING: 'esdb://h:2113?tls=false',
+      IATI_REPORTING_ORG_NAME: ' Fujian office ',
+    });
+    expect(config).toMatchObject({ port: 65535, kafkaBrokers: ['a:1', 'b.example:9092'], eventStore: 'esdb' });
+    expect(config.iatiReportingOrg.name).toBe('Fujian office');
+    expect(loadConfig({}).apiKeysGenerated).toBe(true);
+  });
+
+  it.each([
+    [{ EVENT_STORE: 'postgres' }, 'EVENT_STORE must be "sqlite" or "esdb", got "postgres"'],
+    [{ EVENT_STORE: 'esdb' }, 'EVENT_STORE=esdb needs ESDB_CONNECTION_STRING, e.g. esdb://localhost:2113?tls=false'],
+    [{ ESDB_CONNECTION_STRING: 'localhost' }, 'ESDB_CONNECTION_STRING must look like esdb://host:2113?tls=false, got "localhost"'],
+    [{ API_KEYS: '' }, 'API_KEYS is set but lists no keys; use role:key or role:name:key, comma-separated'],
+    [{ PORT: '1e3' }, 'PORT must be a whole number from 0 to 65535, got "1e3"'],
+    [{ BODY_LIMIT_BYTES: '1023' }, 'BODY_LIMIT_BYTES must be a whole number from 1024 to 16777216, got "1023"'],
+    [{ KAFKA_BROKERS: 'a:1,bad' }, 'KAFKA_BROKERS must be comma-separated host:port pairs, got "bad"'],
+    [{ KAFKA_TOPIC_PREFIX: 'a b' }, `KAFKA_TOPIC_PREFIX may only hold letters, digits, '.', '_' and '-', got "a b"`],
+    [{ LOG_FORMAT: 'xml' }, 'LOG_FORMAT must be one of json, pretty, got "xml"'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be one of fatal, error, warn, info, debug, verbose, got "loud"'],
+    [{ READY_MAX_RELAY_LAG_MS: '-1' }, 'READY_MAX_RELAY_LAG_MS must be a whole number from 0 to 86400000, got "-1"'],
+    [{ IATI_REPORTING_ORG_REF: 'X' }, 'IATI_REPORTING_ORG_REF must be an IATI organisation identifier such as CN-USCC-12345, got "X"'],
+    [{ IATI_REPORTING_ORG_NAME: '   ' }, 'IATI_REPORTING_ORG_NAME must be 1-200 characters without control characters'],
+    [{ IATI_REPORTING_ORG_TYPE: 'g' }, 'IATI_REPORTING_ORG_TYPE must be an IATI OrganisationType code such as 10 (Government), got "g"'],
+    // Several wrong at once: the refusal names the first in the order above.
+    [{ PORT: 'x', EVENT_STORE: 'esdb' }, 'EVENT_STORE=esdb needs ESDB_CONNECTION_STRING, e.g. esdb://localhost:2113?tls=false'],
+    [{ LOG_LEVEL: 'y', PORT: 'x' }, 'PORT must be a whole number from 0 to 65535, got "x"'],
+  ])('refuses %j: %s', (env, message) => {
+    expect(refusal({ API_KEYS: KEYS, ...env })).toBe(message);
+  });
+});
