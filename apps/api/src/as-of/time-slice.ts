@@ -1,8 +1,8 @@
 import { BadRequestException, applyDecorators } from '@nestjs/common';
-import { ApiQuery } from '@nestjs/swagger';
+import { ApiPropertyOptional, ApiQuery } from '@nestjs/swagger';
 import { DATE_RULE, isCalendarDate, parseTimestamp } from '#domain';
 import type { TimeSlice } from '#projections';
-import { ApiErrors, DATE_PATTERN } from '../http/openapi.js';
+import { ApiErrors, DATE_PATTERN, dateProperty } from '../http/openapi.js';
 
 /** A parsed `?asOf=&knownAt=`, with the values echoed in the answer (knownAt normalised to UTC). */
 export interface RequestedSlice {
@@ -63,3 +63,20 @@ export function ApiTimeSlice(): MethodDecorator {
     ApiErrors('as-of-too-large'),
   );
 }
+
+/** The `asOf` field of an answer to ?asOf/?knownAt (a pair summary, a project). */
+export const ApiAsOfEcho = (): PropertyDecorator =>
+  ApiPropertyOptional({
+    ...dateProperty('only in answers to ?asOf/?knownAt: the business date asked for, or null', '2024-12-31'),
+    nullable: true,
+  });
+
+/** The `knownAt` field of an answer to ?asOf/?knownAt (a pair summary, a project). */
+export const ApiKnownAtEcho = (): PropertyDecorator =>
+  ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'only in answers to ?asOf/?knownAt: the moment asked for, in UTC, or null',
+    example: '2025-01-01T00:00:00.000Z',
+  });

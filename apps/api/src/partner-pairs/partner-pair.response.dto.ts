@@ -1,5 +1,6 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty } from '@nestjs/swagger';
 import { PROGRAMMES } from '#domain';
+import { ApiAsOfEcho, ApiKnownAtEcho } from '../as-of/time-slice.js';
 import { dateProperty, ledgerIdProperty, perCurrencyProperty } from '../http/openapi.js';
 import { RegionDto } from './register-partner-pair/register-partner-pair.request.dto.js';
 
@@ -65,19 +66,10 @@ export class PairSummaryDto extends PairViewDto {
   @ApiProperty({ type: () => FiguresDto, description: 'the pair and every descendant sub-pair' })
   total!: FiguresDto;
 
-  @ApiPropertyOptional({
-    ...dateProperty('only in answers to ?asOf/?knownAt: the business date asked for, or null', '2024-12-31'),
-    nullable: true,
-  })
+  @ApiAsOfEcho()
   asOf?: string | null;
 
-  @ApiPropertyOptional({
-    type: String,
-    format: 'date-time',
-    nullable: true,
-    description: 'only in answers to ?asOf/?knownAt: the moment asked for, in UTC, or null',
-    example: '2025-01-01T00:00:00.000Z',
-  })
+  @ApiKnownAtEcho()
   knownAt?: string | null;
 }
 

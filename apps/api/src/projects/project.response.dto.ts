@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { CAPITAL_KINDS, MILESTONES } from '#domain';
+import { ApiAsOfEcho, ApiKnownAtEcho } from '../as-of/time-slice.js';
 import { DATE_PATTERN, MoneyDto, dateProperty, ledgerIdProperty } from '../http/openapi.js';
 
 /** The response shapes of the project reads, as documented at /docs (the read models' ProjectView, and the history from the event store). */
@@ -75,19 +76,10 @@ export class ProjectViewDto {
   @ApiProperty({ type: 'integer', minimum: 0, description: 'the global position of its last event', example: 4 })
   position!: number;
 
-  @ApiPropertyOptional({
-    ...dateProperty('only in answers to ?asOf/?knownAt: the business date asked for, or null', '2024-12-31'),
-    nullable: true,
-  })
+  @ApiAsOfEcho()
   asOf?: string | null;
 
-  @ApiPropertyOptional({
-    type: String,
-    format: 'date-time',
-    nullable: true,
-    description: 'only in answers to ?asOf/?knownAt: the moment asked for, in UTC, or null',
-    example: '2025-01-01T00:00:00.000Z',
-  })
+  @ApiKnownAtEcho()
   knownAt?: string | null;
 }
 
