@@ -63,7 +63,10 @@ export function ratio(part, whole) {
   return Number(steps > RATIO_STEPS ? RATIO_STEPS : steps) / Number(RATIO_STEPS);
 }
 
-/** part / whole as a percentage with one decimal, rounded down, exact: ("450000000.00", "3000000000.00") → "15.0%"; "—" when whole is zero. */
+/**
+ * part / whole as a percentage with one decimal, rounded down, exact:
+ * ("450000000.00", "3000000000.00") → "15.0%"; "—" when whole is zero.
+ */
 export function percent(part, whole) {
   const scale = commonScale([part, whole]);
   const a = toMinor(part, scale);

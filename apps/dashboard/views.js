@@ -165,7 +165,8 @@ export async function pairView(pairId, pairsById) {
       h(
         'p',
         { class: 'later', 'data-later': later },
-        `${later} later project${later === 1 ? '' : 's'} of this pair ${later === 1 ? 'is' : 'are'} not shown: not yet signed ${sliceWords()}.`,
+        `${later} later project${later === 1 ? '' : 's'} of this pair ${later === 1 ? 'is' : 'are'} ` +
+          `not shown: not yet signed ${sliceWords()}.`,
       ),
     );
   }

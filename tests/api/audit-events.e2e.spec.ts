@@ -303,7 +303,8 @@ describe('GET /audit/events on a large ledger', () => {
         expect(pagesRead).toBe(afterHangUp);
         expect(afterHangUp).toBeLessThan(Math.ceil(total / 500));
       } finally {
-        // After the abort, fetch's pool opens a fresh connection that sends nothing; Node's server.close would wait for it until headersTimeout.
+        // After the abort, fetch's pool opens a fresh connection that sends nothing;
+        // Node's server.close would wait for it until headersTimeout.
         api.app.getHttpServer().closeAllConnections();
         await api.stop();
       }

@@ -100,7 +100,7 @@ describe('npm run cli', () => {
 });
 
 describe('npm run cli -- import', () => {
-  it('imports the demo report figures while the API runs, and the API then answers exactly what the demo loaded over HTTP gives', async () => {
+  it('imports the demo report figures while the API runs; the API then answers exactly what the demo loaded over HTTP gives', async () => {
     const api = await startApi();
     const run = await runCliProcess(api.dataDir, ['import', DEMO_CSV]);
     expect(run.stderr).not.toMatch(/^line /m);
@@ -127,7 +127,8 @@ describe('npm run cli -- import', () => {
     const dir = tempDataDir();
     const file = writeCsv(dir, 'figures.csv', [
       '# illustrative figures',
-      'kind,pairId,parentPairId,projectId,id,corrects,date,amount,currency,jobs,milestone,title,sector,capitalKind,donor,donorLevel,recipient,recipientLevel,programme,reason',
+      'kind,pairId,parentPairId,projectId,id,corrects,date,amount,currency,jobs,milestone,title,sector,capitalKind,' +
+        'donor,donorLevel,recipient,recipientLevel,programme,reason',
       'pair,fujian-changji,,,,,1999-01-01,,,,,,,,Fujian Province,province,Changji Prefecture,prefecture,paired-assistance,',
       'pair,xiamen-jimsar,fujian-changji,,,,,,,,,,,,Xiamen City,city,Jimsar County,county,paired-assistance,',
       'signing,xiamen-jimsar,,jm-cotton,,,2024-03-01,238.05亿,,,,Cotton spinning park,textiles,investment,,,,,,',
@@ -208,7 +209,8 @@ describe('npm run cli -- import', () => {
       'line 4, column amount: disbursing 150000000.00 CNY would exceed the remaining pledge of 100000000.00 CNY (exceeds-remaining-pledge)',
       'line 5, column amount: "-5万" must not be negative',
       'line 6, column amount: "1.234" has 3 decimal places; CNY amounts have at most 2',
-      'line 7, column amount: "lots" is not an amount: write digits with an optional fraction and thousands commas, optionally followed by 万, 亿 or 万亿 and 元 (such as 1,234.56, 1510万 or 238.05亿)',
+      'line 7, column amount: "lots" is not an amount: write digits with an optional fraction and thousands commas, ' +
+        'optionally followed by 万, 亿 or 万亿 and 元 (such as 1,234.56, 1510万 or 238.05亿)',
       'line 8, column amount: is required for disbursement rows',
       'line 9, column currency: the disbursement is in USD but the pledge is in CNY; currencies are never mixed (currency-mismatch)',
       'line 10, column date: date must be a real calendar date written YYYY-MM-DD',
@@ -297,7 +299,8 @@ describe('npm run cli -- rebuild', () => {
     const db = new Database(join(dir, READ_MODELS_FILE));
     const now = new Date().toISOString();
     db.prepare(
-      `INSERT OR REPLACE INTO projection_rebuilds (projection, rebuild_id, state, started_at, updated_at, finished_at, head, position, events, parked, error)
+      `INSERT OR REPLACE INTO projection_rebuilds (projection, rebuild_id, state, started_at, updated_at, finished_at, head, position,
+         events, parked, error)
        VALUES ('ledger-read-models', 'other', 'running', ?, ?, NULL, 11, 5, 5, 0, NULL)`,
     ).run(now, now);
     db.close();

@@ -166,7 +166,7 @@ describe('structured logs (LOG_FORMAT=json)', () => {
     });
   });
 
-  it('uses the generated correlation id (the one echoed in the response) when the caller sends none, and logs refusals with their code', async () => {
+  it('uses a generated correlation id (echoed in the response) when the caller sends none, and logs refusals with their code', async () => {
     await send('POST', '/projects', projectBody('logs-project', 'logs-pair', '10.00'));
     const refused = await send('POST', '/projects/logs-project/disbursements', disbursementBody('logs-t1', '10.01'));
     expect(refused.status).toBe(422);

@@ -423,7 +423,7 @@ describe('the dashboard in headless Chromium', () => {
       expect(unexpected()).toEqual([]);
     });
 
-    it("drills down at the same date: pair, sub-pair and project figures equal the API's ?asOf answers; later projects are left out", async () => {
+    it("drills down at one date: pair, sub-pair and project figures equal the API's ?asOf answers, without later projects", async () => {
       await page.click('tr[data-id="fujian-changji"] [data-field="pair"] a');
       await readyAt('pair', 'fujian-changji', asOf);
       expect(page.url()).toBe(`${api.url}/dashboard#/pairs/fujian-changji?asOf=${asOf}`);
@@ -525,7 +525,7 @@ describe('the dashboard in headless Chromium', () => {
       expect(unexpected().filter((problem) => !/status of 400/.test(problem))).toEqual([]);
     });
 
-    it('takes a shared link with a key and a date, keeps the date and drops the key; a known-at time in local time goes to the API in UTC', async () => {
+    it('takes a shared link with key and date, keeps the date, drops the key; a local known-at time goes to the API in UTC', async () => {
       const tab = await context.browser()!.newContext({ viewport: { width: 1200, height: 900 }, timezoneId: 'Asia/Shanghai' });
       try {
         const fresh = await tab.newPage();

@@ -15,7 +15,10 @@ export function asyncApiDocument(topicPrefix = 'commitments.'): Record<string, u
       {
         address: topicPrefix + channel.topic,
         title: channel.title,
-        description: `Message key: ${channel.key}, so one ${channel.key.replace('the ', '').replace(' id', '')}'s events stay in order in one partition. Delivery is at least once: deduplicate on eventId.`,
+        description:
+          `Message key: ${channel.key}, ` +
+          `so one ${channel.key.replace('the ', '').replace(' id', '')}'s events stay in order in one partition. ` +
+          'Delivery is at least once: deduplicate on eventId.',
         messages: Object.fromEntries(
           types.filter((type) => channelOf(type) === name).map((type) => [type, { $ref: `#/components/messages/${type}` }]),
         ),
@@ -53,7 +56,8 @@ export function asyncApiDocument(topicPrefix = 'commitments.'): Record<string, u
       title: 'Commitment ledger events',
       version: '1.0.0',
       description:
-        'Every event the ledger records, published by its Kafka relay: envelope {eventId, type, schemaVersion, streamId, revision, position, recordedAt, data, metadata}.',
+        'Every event the ledger records, published by its Kafka relay: ' +
+        'envelope {eventId, type, schemaVersion, streamId, revision, position, recordedAt, data, metadata}.',
     },
     defaultContentType: 'application/json',
     channels,

@@ -105,7 +105,8 @@ export const EVENT_CATALOGUE = {
     version: 2,
     topic: 'projects',
     summary:
-      'The pledge of a project was revised up or down (never below what was delivered). v2: revisionId is always present (null when the client sent none).',
+      'The pledge of a project was revised up or down (never below what was delivered). ' +
+      'v2: revisionId is always present (null when the client sent none).',
     data: object({
       ...projectRef,
       revisionId: { type: ['string', 'null'], pattern: ID_PATTERN.source },
@@ -143,7 +144,9 @@ export const EVENT_CATALOGUE = {
     version: 1,
     topic: 'projects',
     summary:
-      "A disbursement entered wrongly was corrected (the original stays recorded). amount is the corrected amount, previousAmount what stood before; disbursedOn is the original disbursement's date: count amount − previousAmount in its year.",
+      'A disbursement entered wrongly was corrected (the original stays recorded). ' +
+      'amount is the corrected amount, previousAmount what stood before; ' +
+      "disbursedOn is the original disbursement's date: count amount − previousAmount in its year.",
     data: object({
       ...projectRef,
       correctionId: id,
@@ -159,7 +162,8 @@ export const EVENT_CATALOGUE = {
     version: 1,
     topic: 'projects',
     summary:
-      "A jobs report entered wrongly was corrected (the original stays recorded). jobs is the corrected figure, previousJobs what stood before; reportedOn is the original report's date.",
+      'A jobs report entered wrongly was corrected (the original stays recorded). ' +
+      "jobs is the corrected figure, previousJobs what stood before; reportedOn is the original report's date.",
     data: object({
       ...projectRef,
       correctionId: id,
@@ -211,7 +215,10 @@ export function isCatalogueEventType(type: string): type is CatalogueEventType {
   return Object.prototype.hasOwnProperty.call(EVENT_CATALOGUE, type);
 }
 
-/** The JSON Schema (draft 2020-12) of a whole message value: the envelope with this event type's data (at its current version unless told). */
+/**
+ * The JSON Schema (draft 2020-12) of a whole message value:
+ * the envelope with this event type's data (at its current version unless told).
+ */
 export function envelopeSchema(type: CatalogueEventType, version?: number): JsonSchema {
   const definition = catalogueVersions(type).find((candidate) => candidate.version === (version ?? EVENT_CATALOGUE[type].version));
   if (!definition) throw new Error(`${type} has no published version ${version}`);
@@ -240,7 +247,8 @@ export function envelopeSchema(type: CatalogueEventType, version?: number): Json
             type: 'string',
             pattern: '^[0-9a-f]{64}$',
             description:
-              'SHA-256 chaining the event to the previous one of its stream, over the event as stored (its stored schema version); absent on events recorded before hashes existed',
+              'SHA-256 chaining the event to the previous one of its stream, over the event as stored (its stored schema version); ' +
+              'absent on events recorded before hashes existed',
           },
         },
         ['writtenAt', 'hash'],

@@ -140,7 +140,9 @@ export function summariseProject(project: IatiProject): IatiActivitySummary {
         transactions[index] = {
           ...tranche,
           amount: money(minor(data.amount)),
-          description: `${tranche.description}, corrected from ${data.previousAmount.amount} to ${data.amount.amount} ${currency} on ${data.correctedOn}: ${data.reason}`,
+          description:
+            `${tranche.description}, corrected from ${data.previousAmount.amount} to ${data.amount.amount} ${currency} ` +
+            `on ${data.correctedOn}: ${data.reason}`,
         };
         break;
       }

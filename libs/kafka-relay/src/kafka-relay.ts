@@ -146,7 +146,8 @@ export class KafkaRelay extends BackgroundLoop {
       return true;
     } catch (error) {
       this.logger.warn(
-        `could not create topics ${topics.join(', ')} through the admin API (${(error as Error).message}); relying on the broker creating them on first publish`,
+        `could not create topics ${topics.join(', ')} through the admin API (${(error as Error).message}); ` +
+          'relying on the broker creating them on first publish',
       );
       return false;
     } finally {

@@ -129,7 +129,8 @@ export class AsOfQueries {
     if (events <= this.options.maxEvents) return;
     throw new RuleViolation(
       'as-of-too-large',
-      `${what} with about ${events} events; an as-of answer folds at most ${this.options.maxEvents} (AS_OF_MAX_EVENTS): ask for a sub-pair or a project instead`,
+      `${what} with about ${events} events; an as-of answer folds at most ${this.options.maxEvents} (AS_OF_MAX_EVENTS): ` +
+        'ask for a sub-pair or a project instead',
     );
   }
 

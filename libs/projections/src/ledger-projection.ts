@@ -30,14 +30,16 @@ export class LedgerProjection {
     const { pairs, projects, counters } = tables;
     this.statements = {
       insertPair: db.prepare(
-        `INSERT INTO ${pairs} (pair_id, donor_name, donor_level, recipient_name, recipient_level, programme, parent_pair_id, established_on, ancestors)
+        `INSERT INTO ${pairs} (pair_id, donor_name, donor_level, recipient_name, recipient_level, programme, parent_pair_id,
+           established_on, ancestors)
          VALUES (@pairId, @donorName, @donorLevel, @recipientName, @recipientLevel, @programme, @parentPairId, @establishedOn, @ancestors)`,
       ),
       pairAncestors: db.prepare<[string], { ancestors: string }>(`SELECT ancestors FROM ${pairs} WHERE pair_id = ?`),
       project: db.prepare<[string], ProjectRow>(`SELECT * FROM ${projects} WHERE project_id = ?`),
       upsertProject: db.prepare(
         `INSERT OR REPLACE INTO ${projects} VALUES (@project_id, @pair_id, @title, @sector, @capital_kind, @currency, @pledged_minor,
-           @delivered_minor, @jobs_created, @status, @signed_on, @occasion, @investor, @milestones, @cancellation, @revision, @last_position)`,
+           @delivered_minor, @jobs_created, @status, @signed_on, @occasion, @investor, @milestones, @cancellation,
+           @revision, @last_position)`,
       ),
       counter: db.prepare<[string, string, string, string, string, string], { value: string }>(
         `SELECT value FROM ${counters} WHERE pair_id = ? AND scope = ? AND dimension = ? AND key = ? AND metric = ? AND unit = ?`,

@@ -41,7 +41,8 @@ export class ParkingLot {
   ) {
     this.statements = {
       insert: db.prepare(
-        `INSERT OR REPLACE INTO parked_events (projection, position, event_id, stream_id, revision, type, error, blocked_by, parked_at, attempts, last_attempt_at)
+        `INSERT OR REPLACE INTO parked_events (projection, position, event_id, stream_id, revision, type, error, blocked_by, parked_at,
+           attempts, last_attempt_at)
          VALUES (@projection, @position, @eventId, @streamId, @revision, @type, @error, @blockedBy, @parkedAt, @attempts, @lastAttemptAt)`,
       ),
       firstPerStream: db.prepare<[string], { stream_id: string; position: number }>(
@@ -55,7 +56,8 @@ export class ParkingLot {
       ),
       remove: db.prepare<[string, number]>('DELETE FROM parked_events WHERE projection = ? AND position = ?'),
       failedAgain: db.prepare<[string, string, string, number]>(
-        'UPDATE parked_events SET error = ?, blocked_by = NULL, attempts = attempts + 1, last_attempt_at = ? WHERE projection = ? AND position = ?',
+        'UPDATE parked_events SET error = ?, blocked_by = NULL, attempts = attempts + 1, last_attempt_at = ? ' +
+          'WHERE projection = ? AND position = ?',
       ),
       blockBehind: db.prepare<[{ first: number; projection: string; streamId: string }]>(
         `UPDATE parked_events SET blocked_by = @first, error = 'waiting behind the parked event at position ' || @first || ' of its stream'

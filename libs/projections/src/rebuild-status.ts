@@ -107,7 +107,8 @@ export class RebuildRecord {
     const at = this.now().toISOString();
     this.db
       .prepare(
-        `INSERT OR REPLACE INTO projection_rebuilds (projection, rebuild_id, state, started_at, updated_at, finished_at, head, position, events, parked, error)
+        `INSERT OR REPLACE INTO projection_rebuilds (projection, rebuild_id, state, started_at, updated_at, finished_at, head, position,
+         events, parked, error)
        VALUES (?, ?, 'running', ?, ?, NULL, ?, 0, 0, 0, NULL)`,
       )
       .run(this.projection, this.rebuildId, at, at, head);

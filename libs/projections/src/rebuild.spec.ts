@@ -71,7 +71,7 @@ describe('blue/green rebuild', () => {
     return dump(db);
   }
 
-  it('answers queries from the old, complete read models until it swaps in the rebuilt ones, which equal a rebuild from scratch', async () => {
+  it('answers from the old, complete read models until it swaps in the rebuilt ones, which equal a rebuild from scratch', async () => {
     const writer = connect();
     const runner = new ProjectionRunner(store, writer, new LedgerProjection(writer));
     runner.applyBatch(await store.readAll());
@@ -184,7 +184,8 @@ describe('blue/green rebuild', () => {
     // An event parked live whose cause is gone by now, and one that still fails.
     live
       .prepare(
-        "INSERT INTO parked_events SELECT projection, 999, 'gone', 'project-gone', 0, 'FundsDisbursed', 'x', NULL, 'now', 1, NULL FROM parked_events",
+        "INSERT INTO parked_events SELECT projection, 999, 'gone', 'project-gone', 0, 'FundsDisbursed', 'x', NULL, 'now', 1, NULL " +
+          'FROM parked_events',
       )
       .run();
     expect(runner.parking.count()).toBe(2);

@@ -34,7 +34,8 @@ function shadowTableDdl(db: Database.Database, table: (typeof READ_MODEL_TABLES)
 export function swapShadowTablesIn(db: Database.Database, live: string, shadow: string, position: number): void {
   const indexes = db
     .prepare<[], { sql: string }>(
-      `SELECT sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN (${READ_MODEL_TABLES.map((t) => `'${t}'`).join(', ')})`,
+      "SELECT sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL " +
+        `AND tbl_name IN (${READ_MODEL_TABLES.map((t) => `'${t}'`).join(', ')})`,
     )
     .all();
   for (const table of READ_MODEL_TABLES) {

@@ -22,8 +22,10 @@ export class MetricsHttpController {
     summary: 'Metrics in the Prometheus text format',
     description:
       'ledger_commands_total{command,outcome,code}, ledger_command_duration_seconds, ledger_event_store_append_duration_seconds{result}, ' +
-      'ledger_projection_checkpoint_position / _lag_positions / _lag_seconds{projection}, ledger_event_store_head_position, ledger_event_store_up, ' +
-      'ledger_kafka_relay_* (when KAFKA_BROKERS is set), ledger_http_requests_total, ledger_http_request_duration_seconds, and the process metrics of prom-client.',
+      'ledger_projection_checkpoint_position / _lag_positions / _lag_seconds{projection}, ' +
+      'ledger_event_store_head_position, ledger_event_store_up, ' +
+      'ledger_kafka_relay_* (when KAFKA_BROKERS is set), ledger_http_requests_total, ledger_http_request_duration_seconds, ' +
+      'and the process metrics of prom-client.',
   })
   // The scrape is text; its errors are the ledger's JSON error body (so no @ApiProduces for the whole operation).
   @ApiOkResponse({ description: 'Prometheus text exposition format 0.0.4', content: { 'text/plain': { schema: { type: 'string' } } } })

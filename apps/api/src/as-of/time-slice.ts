@@ -32,7 +32,8 @@ export function requestedSlice(asOf: unknown, knownAt: unknown): RequestedSlice 
     if (parsed === null) {
       throw invalid(
         'knownAt',
-        'must be an ISO-8601 timestamp with a UTC offset, such as 2024-05-07T10:00:00Z or 2024-05-07T18:00:00%2B08:00 (events recorded after it are left out)',
+        'must be an ISO-8601 timestamp with a UTC offset, such as 2024-05-07T10:00:00Z or 2024-05-07T18:00:00%2B08:00 ' +
+          '(events recorded after it are left out)',
       );
     }
     knownAtMs = parsed;
@@ -50,14 +51,18 @@ export function ApiTimeSlice(): MethodDecorator {
       name: 'asOf',
       required: false,
       description:
-        'The figures as they stood on this business date: only facts dated on or before it (signings, tranches, reports, revisions, milestones, cancellations; a correction counts on the date of the fact it corrects). Recomputed from the events. A malformed date is a 400.',
+        'The figures as they stood on this business date: only facts dated on or before it ' +
+        '(signings, tranches, reports, revisions, milestones, cancellations; a correction counts on the date of the fact it corrects). ' +
+        'Recomputed from the events. A malformed date is a 400.',
       schema: { type: 'string', format: 'date', pattern: DATE_PATTERN, example: '2024-12-31' },
     }),
     ApiQuery({
       name: 'knownAt',
       required: false,
       description:
-        'Only what the ledger had recorded by this moment, whatever the dates: an ISO-8601 timestamp with a UTC offset (`Z` or `+08:00`; encode `+` as `%2B`). Combinable with asOf. Recomputed from the events. A malformed or offset-less timestamp is a 400.',
+        'Only what the ledger had recorded by this moment, whatever the dates: ' +
+        'an ISO-8601 timestamp with a UTC offset (`Z` or `+08:00`; encode `+` as `%2B`). Combinable with asOf. ' +
+        'Recomputed from the events. A malformed or offset-less timestamp is a 400.',
       schema: { type: 'string', format: 'date-time', example: '2025-01-01T00:00:00Z' },
     }),
     ApiErrors('as-of-too-large'),

@@ -113,7 +113,8 @@ export function generalHelp(commands: readonly CliCommand[]): string {
 export function commandHelp(command: CliCommand): string {
   const args = (command.arguments ?? []).map((a) => (a.required ? `<${a.name}>` : `[${a.name}]`)).join(' ');
   const options = Object.entries(command.options ?? {}).map(([name, option]) => {
-    const flag = `${option.short ? `-${option.short}, ` : ''}--${name}${option.type === 'string' ? ` <${option.valueName ?? 'value'}>` : ''}`;
+    const value = option.type === 'string' ? ` <${option.valueName ?? 'value'}>` : '';
+    const flag = `${option.short ? `-${option.short}, ` : ''}--${name}${value}`;
     const fallback = option.default !== undefined && option.type === 'string' ? ` (default ${option.default})` : '';
     return [flag, option.description + fallback] as const;
   });
@@ -202,7 +203,8 @@ export async function runCli(
   if (positionals.length < required || positionals.length > allowed) {
     const expected = (command.arguments ?? []).map((a) => `<${a.name}>`).join(' ') || 'no arguments';
     err(
-      `${command.name}: expected ${expected}, got ${positionals.length ? positionals.map((p) => JSON.stringify(p)).join(' ') : 'none'} (npm run cli -- ${command.name} --help)`,
+      `${command.name}: expected ${expected}, ` +
+        `got ${positionals.length ? positionals.map((p) => JSON.stringify(p)).join(' ') : 'none'} (npm run cli -- ${command.name} --help)`,
     );
     return EXIT_USAGE;
   }

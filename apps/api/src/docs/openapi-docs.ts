@@ -26,10 +26,12 @@ const DESCRIPTION = `An event-sourced ledger of paired-assistance investment com
 
 Money is an object \`{"amount": "1234.50", "currency": "CNY"}\` whose amount is an exact decimal **string** (a JSON number is refused).
 Ids are chosen by the client and match \`${ID_PATTERN.source}\`; dates are real calendar dates \`YYYY-MM-DD\`.
-A command answers 201 with \`{…ids, outcome: "created", revision, position}\`; the same command again answers 200 with \`outcome: "replayed"\` and appends nothing.
+A command answers 201 with \`{…ids, outcome: "created", revision, position}\`; \
+the same command again answers 200 with \`outcome: "replayed"\` and appends nothing.
 Every read accepts \`?minPosition=N\` to read its own writes. Every error has one shape (\`ErrorResponseDto\`).
 
-Access: send \`Authorization: Bearer <key>\`. Each operation's \`x-access\` says who may call it: \`public\` (no key), \`any\` (any valid key), \`operator\`, \`auditor\`.`;
+Access: send \`Authorization: Bearer <key>\`. \
+Each operation's \`x-access\` says who may call it: \`public\` (no key), \`any\` (any valid key), \`operator\`, \`auditor\`.`;
 
 function operationIdOf(controllerKey: string, methodKey: string): string {
   return `${controllerKey}_${methodKey}`;

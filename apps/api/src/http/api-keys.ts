@@ -45,7 +45,8 @@ export function parseApiKeys(raw: string): ApiKey[] {
     const key = parts[parts.length - 1];
     const name = parts.length === 3 ? parts[1] : null;
     if (!ROLES.includes(role)) {
-      // The message is logged: name the role only when it cannot be a key (keys have 16 characters or more), as when key and role are swapped.
+      // The message is logged: name the role only when it cannot be a key (keys have 16 characters or more),
+      // as when key and role are swapped.
       const named = parts[0].length < 16 ? ` ${JSON.stringify(parts[0])}` : '';
       throw new ApiKeysError(`${where} has an unknown role${named}; roles are ${ROLES.join(', ')} (role:key or role:name:key)`);
     }

@@ -157,7 +157,8 @@ const ERROR_EXAMPLES = {
   'jobs-out-of-range': { message: 'corrected jobs must be a whole number from 0 to 10000000' },
   'as-of-too-large': {
     message:
-      'partner pair fujian-changji and its 5 sub-pair(s) hold 4000 project(s) with about 250000 events; an as-of answer folds at most 100000 (AS_OF_MAX_EVENTS): ask for a sub-pair or a project instead',
+      'partner pair fujian-changji and its 5 sub-pair(s) hold 4000 project(s) with about 250000 events; ' +
+      'an as-of answer folds at most 100000 (AS_OF_MAX_EVENTS): ask for a sub-pair or a project instead',
   },
   'asset-not-found': { message: 'no such dashboard file' },
   'stream-not-found': { message: 'stream project-sm-graphite-anode holds no events' },
@@ -180,11 +181,15 @@ const ERROR_EXAMPLES = {
 } satisfies Record<ErrorCode, { message: string; fields?: unknown }>;
 
 const WHEN: Record<number, string> = {
-  400: 'Invalid request: malformed JSON, invalid or unknown fields (all listed in `fields`), bad path ids, query values or headers. Nothing was changed.',
+  400:
+    'Invalid request: malformed JSON, invalid or unknown fields (all listed in `fields`), bad path ids, query values or headers. ' +
+    'Nothing was changed.',
   401: 'No valid API key: send `Authorization: Bearer <key>`.',
   403: "The API key's role may not call this endpoint.",
   404: 'The pair or project is not recorded.',
-  409: 'Conflicts with what is recorded: the id is taken by different content, a stale `If-Match`, or a write lost to concurrent writers. Nothing was appended.',
+  409:
+    'Conflicts with what is recorded: the id is taken by different content, a stale `If-Match`, or a write lost to concurrent writers. ' +
+    'Nothing was appended.',
   413: 'The body is over `BODY_LIMIT_BYTES`.',
   414: 'A path parameter is over 256 characters.',
   415: 'The body is not JSON (forms and text included), or is compressed.',
@@ -248,7 +253,8 @@ export function ApiCommandErrors(...own: DomainErrorCode[]): MethodDecorator {
       name: 'If-Match',
       required: false,
       description:
-        'Refuse the command with 409 `revision-mismatch` unless the stream is at this revision (the `ETag` of `GET /projects/{projectId}`).',
+        'Refuse the command with 409 `revision-mismatch` unless the stream is at this revision ' +
+        '(the `ETag` of `GET /projects/{projectId}`).',
       schema: { type: 'string', pattern: IF_MATCH.source, example: '"2"' },
     }),
     ApiCorrelationIdHeader(),
@@ -279,7 +285,8 @@ export function ApiMinPositionQuery(): MethodDecorator {
     name: 'minPosition',
     required: false,
     description:
-      'Read your own writes: answer once the read models reflect this global position (the `position` a command returned), or 503 `projection-behind`.',
+      'Read your own writes: answer once the read models reflect this global position (the `position` a command returned), ' +
+      'or 503 `projection-behind`.',
     schema: { type: 'integer', minimum: 0, maximum: 999_999_999_999_999, example: 4 },
   });
 }

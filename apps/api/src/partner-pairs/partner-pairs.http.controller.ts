@@ -43,7 +43,11 @@ export class PartnerPairsHttpController {
   @ApiOperation({
     summary: 'Pledged vs delivered for a pair',
     description:
-      "The pair with its `own` figures and the `total` including every descendant sub-pair. Pledged counts the current pledge of projects not cancelled; delivered counts every disbursement. With `asOf` and/or `knownAt`: the figures as they stood then, recomputed from the events of the pair's subtree (projects not signed by then, and sub-pairs established after asOf, are left out; 404 for a pair established after asOf or registered after knownAt).",
+      'The pair with its `own` figures and the `total` including every descendant sub-pair. ' +
+      'Pledged counts the current pledge of projects not cancelled; delivered counts every disbursement. ' +
+      "With `asOf` and/or `knownAt`: the figures as they stood then, recomputed from the events of the pair's subtree " +
+      '(projects not signed by then, and sub-pairs established after asOf, are left out; ' +
+      '404 for a pair established after asOf or registered after knownAt).',
   })
   @ApiOkResponse({ type: PairSummaryDto, description: 'The pair and its figures.' })
   @ApiLedgerIdParam('pairId', 'the pair', 'shanghai-sanming')

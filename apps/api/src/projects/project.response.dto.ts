@@ -3,7 +3,10 @@ import { CAPITAL_KINDS, MILESTONES } from '#domain';
 import { ApiAsOfEcho, ApiKnownAtEcho } from '../as-of/time-slice.js';
 import { DATE_PATTERN, MoneyDto, dateProperty, ledgerIdProperty } from '../http/openapi.js';
 
-/** The response shapes of the project reads, as documented at /docs (the read models' ProjectView, and the history from the event store). */
+/**
+ * The response shapes of the project reads, as documented at /docs
+ * (the read models' ProjectView, and the history from the event store).
+ */
 
 export class ReachedMilestoneDto {
   @ApiProperty({ enum: MILESTONES, example: 'landed' })
@@ -110,7 +113,8 @@ export class EventMetadataDto {
   @ApiPropertyOptional({
     pattern: '^[0-9a-f]{64}$',
     description:
-      'SHA-256 chaining the event to the previous one of its stream, over its stored form (GET /audit/verify checks it); absent on events recorded before hashes existed',
+      'SHA-256 chaining the event to the previous one of its stream, over its stored form (GET /audit/verify checks it); ' +
+      'absent on events recorded before hashes existed',
     example: '9f2c4e0b7a1d3c5e8f6a2b4d6c8e0a1b3d5f7a9c1e3b5d7f9a1c3e5b7d9f1a3c',
   })
   hash?: string;

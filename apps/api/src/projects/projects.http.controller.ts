@@ -41,7 +41,9 @@ export class ProjectsHttpController {
   @ApiOperation({
     summary: 'A project',
     description:
-      'As the read models stand. The `ETag` is the revision to send back in `If-Match`. With `asOf` and/or `knownAt`: the project as it stood then, recomputed from its events (no `ETag`; 404 if it was not signed by then).',
+      'As the read models stand. The `ETag` is the revision to send back in `If-Match`. ' +
+      'With `asOf` and/or `knownAt`: the project as it stood then, recomputed from its events ' +
+      '(no `ETag`; 404 if it was not signed by then).',
   })
   @ApiTimeSlice()
   @ApiOkResponse({
@@ -78,7 +80,8 @@ export class ProjectsHttpController {
   @ApiOperation({
     summary: "A project's history",
     description:
-      'Every event of the project, with who recorded it and when, read from the event store itself; older schema versions upcast to the current one (`storedSchemaVersion` says which was stored).',
+      'Every event of the project, with who recorded it and when, read from the event store itself; ' +
+      'older schema versions upcast to the current one (`storedSchemaVersion` says which was stored).',
   })
   @ApiOkResponse({ type: ProjectHistoryDto, description: 'Every event, in order.' })
   @ApiLedgerIdParam('projectId', 'the project', 'sm-graphite-anode')

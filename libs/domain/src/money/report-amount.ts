@@ -21,7 +21,10 @@ function halfWidth(text: string): string {
   return text.replace(/[０-９．，]/g, (c) => (c === '．' ? '.' : c === '，' ? ',' : String.fromCharCode(c.charCodeAt(0) - 0xfee0)));
 }
 
-/** Parses a report amount into exact money; throws ReportAmountError with the reason otherwise. Zero only with allowZero (a correction to nothing). */
+/**
+ * Parses a report amount into exact money; throws ReportAmountError with the reason otherwise.
+ * Zero only with allowZero (a correction to nothing).
+ */
 export function parseReportAmount(text: string, currency: CurrencyCode, { allowZero = false }: { allowZero?: boolean } = {}): Money {
   const trimmed = halfWidth(text.trim());
   if (trimmed === '') throw new ReportAmountError('is empty');
@@ -33,7 +36,8 @@ export function parseReportAmount(text: string, currency: CurrencyCode, { allowZ
   const match = NUMBER.exec(number);
   if (!match) {
     throw new ReportAmountError(
-      'is not an amount: write digits with an optional fraction and thousands commas, optionally followed by 万, 亿 or 万亿 and 元 (such as 1,234.56, 1510万 or 238.05亿)',
+      'is not an amount: write digits with an optional fraction and thousands commas, ' +
+        'optionally followed by 万, 亿 or 万亿 and 元 (such as 1,234.56, 1510万 or 238.05亿)',
     );
   }
   const whole = match[1].replaceAll(',', '');
@@ -44,9 +48,8 @@ export function parseReportAmount(text: string, currency: CurrencyCode, { allowZ
   const shift = unitDigits + digits - fraction.length;
   if (shift < 0) {
     const allowed = unitDigits + digits;
-    throw new ReportAmountError(
-      `has ${fraction.length} decimal places; ${currency} amounts have at most ${digits}${unit ? `, so at most ${allowed} after the point in ${unit}` : ''}`,
-    );
+    const inUnit = unit ? `, so at most ${allowed} after the point in ${unit}` : '';
+    throw new ReportAmountError(`has ${fraction.length} decimal places; ${currency} amounts have at most ${digits}${inUnit}`);
   }
   const minor = BigInt(whole + fraction) * 10n ** BigInt(shift);
   if (minor === 0n && !allowZero) throw new ReportAmountError('must be greater than zero');

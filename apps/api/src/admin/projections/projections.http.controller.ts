@@ -47,7 +47,8 @@ export class ProjectionsHttpController {
   @Get()
   @ApiOperation({
     summary:
-      "Each projection's checkpoint, the store's head, the lag, its state (live, degraded, rebuilding with progress), last error and parked events",
+      "Each projection's checkpoint, the store's head, the lag, " +
+      'its state (live, degraded, rebuilding with progress), last error and parked events',
   })
   @ApiOkResponse({ type: ProjectionsOverviewDto })
   @ApiErrors('invalid-header')
@@ -63,7 +64,8 @@ export class ProjectionsHttpController {
   @ApiOperation({
     summary: 'Rebuild the read models blue/green in the background',
     description:
-      "Builds shadow tables from the first event while the live ones keep answering, then swaps them in one transaction; the live projection continues from the shadow's checkpoint. Progress: GET /admin/projections.",
+      'Builds shadow tables from the first event while the live ones keep answering, then swaps them in one transaction; ' +
+      "the live projection continues from the shadow's checkpoint. Progress: GET /admin/projections.",
   })
   @ApiAcceptedResponse({ type: ProjectionRebuildStartedDto, description: 'The rebuild has started; follow it in GET /admin/projections.' })
   @ApiErrors('invalid-header', ...BODY_REFUSALS)

@@ -43,14 +43,19 @@ export class ExportEventsHttpController {
   @ApiOperation({
     summary: 'Export the history as JSON Lines or CSV',
     description:
-      'Streams every event (or those of a pair, a project, a range of business dates) in log order, exactly as stored: with the schema version it was ' +
-      'written with and the metadata its hash covers (history and Kafka upcast old versions; this export does not). JSON Lines: one ' +
+      'Streams every event (or those of a pair, a project, a range of business dates) in log order, exactly as stored: ' +
+      'with the schema version it was written with and the metadata its hash covers ' +
+      '(history and Kafka upcast old versions; this export does not). JSON Lines: one ' +
       '`{eventId, type, schemaVersion, streamId, revision, position, recordedAt, businessDate, data, metadata}` per line. ' +
-      `CSV (RFC 4180, CRLF, a header row): ${CSV_COLUMNS.join(', ')}; amounts are the events' exact decimal strings, \`data\` the event's data as JSON, ` +
-      "and a text cell starting with = + - @, tab or CR (or with 's before one) is prefixed with ' so spreadsheets never run it as a formula. " +
-      'Business date per event: establishedOn (PartnerPairRegistered), signedOn, revisedOn, disbursedOn (FundsDisbursed, and DisbursementCorrected: ' +
+      `CSV (RFC 4180, CRLF, a header row): ${CSV_COLUMNS.join(', ')}; ` +
+      "amounts are the events' exact decimal strings, `data` the event's data as JSON, " +
+      "and a text cell starting with = + - @, tab or CR (or with 's before one) is prefixed with ' " +
+      'so spreadsheets never run it as a formula. ' +
+      'Business date per event: establishedOn (PartnerPairRegistered), signedOn, revisedOn, ' +
+      'disbursedOn (FundsDisbursed, and DisbursementCorrected: ' +
       "the corrected tranche's date), reportedOn (JobsRecorded, JobsReportCorrected), reachedOn, cancelledOn. " +
-      'The export ends at the head the store had when it started (header `X-Ledger-Until-Position`). Bad parameters are refused before anything is streamed.',
+      'The export ends at the head the store had when it started (header `X-Ledger-Until-Position`). ' +
+      'Bad parameters are refused before anything is streamed.',
   })
   @ApiQuery({
     name: 'format',
@@ -102,7 +107,8 @@ export class ExportEventsHttpController {
   })
   @ApiOkResponse({
     description:
-      'The events, streamed (chunked). `Content-Disposition` names the file; `X-Ledger-Until-Position` is the last position the export covers.',
+      'The events, streamed (chunked). `Content-Disposition` names the file; ' +
+      '`X-Ledger-Until-Position` is the last position the export covers.',
     headers: {
       'Content-Disposition': { description: 'attachment; filename="ledger-events….jsonl|csv"', schema: { type: 'string' } },
       'X-Ledger-Until-Position': {

@@ -89,7 +89,8 @@ Works while the API runs on the same DATA_DIR.`,
     const known = plan.planned.length - toAppend.length;
     if (context.values['dry-run']) {
       context.out(
-        `${file}: ${total} row(s) checked against ${config.eventStore === 'esdb' ? 'EventStoreDB' : config.dataDir}: ${toAppend.length} to append, ${known} already recorded (dry run: nothing appended)`,
+        `${file}: ${total} row(s) checked against ${config.eventStore === 'esdb' ? 'EventStoreDB' : config.dataDir}: ` +
+          `${toAppend.length} to append, ${known} already recorded (dry run: nothing appended)`,
       );
       return;
     }
@@ -99,17 +100,20 @@ Works while the API runs on the same DATA_DIR.`,
       const applied = await applyImport(ledger, toAppend, { correlationId, actor: IMPORT_ACTOR }, () => appending.increment());
       appending.stop();
       context.out(
-        `${file}: ${total} row(s): ${applied.appended} appended, ${known + applied.replayed} already recorded (correlation id ${correlationId})`,
+        `${file}: ${total} row(s): ${applied.appended} appended, ${known + applied.replayed} already recorded ` +
+          `(correlation id ${correlationId})`,
       );
     } catch (error) {
       appending.stop();
       if (!(error instanceof ImportInterrupted)) throw error;
       context.err(`stopped at line ${error.line}: ${error.cause instanceof Error ? error.cause.message : String(error.cause)}`);
       context.err(
-        'the ledger changed since the rows were checked; fix the file or wait, then run the same import again (rows already appended are recognised)',
+        'the ledger changed since the rows were checked; fix the file or wait, ' +
+          'then run the same import again (rows already appended are recognised)',
       );
       context.out(
-        `${file}: stopped: ${error.applied.appended} appended, ${error.applied.replayed + known} already recorded, the rest not imported (correlation id ${correlationId})`,
+        `${file}: stopped: ${error.applied.appended} appended, ${error.applied.replayed + known} already recorded, ` +
+          `the rest not imported (correlation id ${correlationId})`,
       );
       return EXIT_FAILED;
     }

@@ -38,7 +38,8 @@ ${EXIT_FAILED} at the first break (its stream, revision, position and reason are
       }
       const where =
         result.firstBreak &&
-        `${result.firstBreak.streamId} revision ${result.firstBreak.revision} (position ${result.firstBreak.position}): ${result.firstBreak.reason}`;
+        `${result.firstBreak.streamId} revision ${result.firstBreak.revision} ` +
+          `(position ${result.firstBreak.position}): ${result.firstBreak.reason}`;
       context.err(
         result.ok
           ? `ok: ${result.events} events in ${result.streams} streams, every chain holds`

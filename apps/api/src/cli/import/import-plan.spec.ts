@@ -8,7 +8,8 @@ import { planImport } from './import-plan.js';
 import { type ParsedReport, formatProblem, parseReportCsv } from './report-rows.js';
 
 const HEADER =
-  'kind,pairId,parentPairId,projectId,id,corrects,date,amount,jobs,milestone,title,sector,capitalKind,donor,donorLevel,recipient,recipientLevel,programme,reason';
+  'kind,pairId,parentPairId,projectId,id,corrects,date,amount,jobs,milestone,title,sector,capitalKind,' +
+  'donor,donorLevel,recipient,recipientLevel,programme,reason';
 
 function csv(...rows: Array<Record<string, string | undefined>>): string {
   const columns = HEADER.split(',');
@@ -156,7 +157,8 @@ describe('planning an import against the ledger', () => {
       ),
     );
     expect(result.problems.map(formatProblem)).toEqual([
-      'line 6, column amount: correcting disbursement t1 from 0.00 to 1.00 CNY would exceed the remaining pledge of 0.00 CNY (exceeds-remaining-pledge)',
+      'line 6, column amount: correcting disbursement t1 from 0.00 to 1.00 CNY ' +
+        'would exceed the remaining pledge of 0.00 CNY (exceeds-remaining-pledge)',
       'line 7, column corrects: project p1 has no disbursement t9 (disbursement-not-found)',
       expect.stringMatching(/^line 9, column date: .*\(dated-before-original\)$/),
     ]);

@@ -2,7 +2,8 @@ import { parseMoney } from '#domain';
 import { type RowProblem, formatProblem, parseReportCsv } from './report-rows.js';
 
 const HEADER =
-  'kind,pairId,parentPairId,projectId,id,corrects,date,amount,currency,jobs,milestone,title,sector,capitalKind,donor,donorLevel,recipient,recipientLevel,programme,reason';
+  'kind,pairId,parentPairId,projectId,id,corrects,date,amount,currency,jobs,milestone,title,sector,capitalKind,' +
+  'donor,donorLevel,recipient,recipientLevel,programme,reason';
 
 /** A CSV with the header above; each row given as its non-empty cells by column name. */
 function csv(...rows: Array<Record<string, string>>): string {
@@ -142,7 +143,12 @@ describe('the report-figures CSV', () => {
 
   it('accepts columns in any order, left out when unused, a BOM, comments, CRLF, quoted cells and blank rows', () => {
     const text =
-      '\ufeff# figures from the 2024 report\r\nkind,amount,projectId,date,id\r\n\r\ndisbursement,"1,234.56",graphite,2024-06-01,t1\r\n,,,,\r\ndisbursement,12万,graphite,2024-06-02,t2\r\n';
+      '\ufeff# figures from the 2024 report\r\n' +
+      'kind,amount,projectId,date,id\r\n' +
+      '\r\n' +
+      'disbursement,"1,234.56",graphite,2024-06-01,t1\r\n' +
+      ',,,,\r\n' +
+      'disbursement,12万,graphite,2024-06-02,t2\r\n';
     const { rows, problems } = parse(text);
     expect(problems).toEqual([]);
     expect(rows.map((r) => [r.line, (r.command.data as { amount: { minor: bigint } }).amount.minor])).toEqual([
@@ -201,8 +207,10 @@ describe('the report-figures CSV', () => {
       'line 7, column jobs: jobs must be at least 1',
       'line 8, column milestone: milestone must be one of landed, construction-started, in-production, completed',
       "line 9, column projectId: must match ^[a-z0-9][a-z0-9._-]{0,127}$ (lowercase letters, digits, '.', '_', '-'; at most 128)",
-      'line 10, column kind: "transfer" is not a kind; it must be one of pair, signing, disbursement, jobs, milestone, pledge-revision, disbursement-correction, jobs-correction, cancellation',
-      'line 11, column kind: is empty; it must be one of pair, signing, disbursement, jobs, milestone, pledge-revision, disbursement-correction, jobs-correction, cancellation',
+      'line 10, column kind: "transfer" is not a kind; it must be one of pair, signing, disbursement, jobs, milestone, ' +
+        'pledge-revision, disbursement-correction, jobs-correction, cancellation',
+      'line 11, column kind: is empty; it must be one of pair, signing, disbursement, jobs, milestone, ' +
+        'pledge-revision, disbursement-correction, jobs-correction, cancellation',
       'line 12, column amount: is not used by cancellation rows; leave it empty',
       'line 12, column reason: is required for cancellation rows',
       'line 13, column recipient: is required for pair rows',
@@ -216,7 +224,8 @@ describe('the report-figures CSV', () => {
   it('refuses a second row with the same derived id: two equal tranches need ids of their own', () => {
     const row = { kind: 'disbursement', projectId: 'graphite', amount: '1510万', date: '2024-06-01' };
     expect(problems(csv(row, { ...row, amount: '15100000' }))).toEqual([
-      'line 3, column id: repeats line 2 (the same projectId, date, amount, currency); if both happened, give each its own id in the id column, else delete one',
+      'line 3, column id: repeats line 2 (the same projectId, date, amount, currency); ' +
+        'if both happened, give each its own id in the id column, else delete one',
     ]);
     expect(problems(csv({ ...row, id: 't1' }, { ...row, id: 't2' }))).toEqual([]);
   });

@@ -294,7 +294,10 @@ export interface RowProblem {
 export interface ParsedReport {
   readonly rows: ImportRow[];
   readonly problems: RowProblem[];
-  /** Pairs and projects whose creating row was refused, by stream (`pair:<id>`, `project:<id>`), with its line: explains later rows that name them. */
+  /**
+   * Pairs and projects whose creating row was refused, by stream (`pair:<id>`, `project:<id>`), with its line:
+   * explains later rows that name them.
+   */
   readonly refusedCreations: ReadonlyMap<string, number>;
 }
 
@@ -487,7 +490,8 @@ export function parseReportCsv(text: string, options: ParseOptions): ParsedRepor
       if (earlier !== undefined) {
         problem(
           'id',
-          `repeats line ${earlier} (the same ${spec.derivesIdFrom.join(', ')}); if both happened, give each its own id in the id column, else delete one`,
+          `repeats line ${earlier} (the same ${spec.derivesIdFrom.join(', ')}); ` +
+            'if both happened, give each its own id in the id column, else delete one',
         );
       } else derived.set(key, line);
     }

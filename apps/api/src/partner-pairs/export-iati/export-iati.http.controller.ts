@@ -36,10 +36,13 @@ export class ExportIatiHttpController {
   @ApiOperation({
     summary: "A pair's projects as IATI 2.03 activity XML",
     description:
-      "One iati-activity per project of the pair (and of every descendant sub-pair with includeSubPairs=true). iati-identifier: the reporting organisation's " +
-      'ref (IATI_REPORTING_ORG_REF) and the project id; participating-org role 1 (funding): the donor; role 4 (implementing): the investor when named, ' +
-      'else the recipient; activity-status 2 (active), 3 (completed: Finalisation) or 5 (cancelled); activity-date 2 = signedOn, 4 = completion or cancellation; ' +
-      "transactions: type 2 commitment for the signed pledge and each revision's difference (negative when revised down), type 3 disbursement per tranche " +
+      'One iati-activity per project of the pair (and of every descendant sub-pair with includeSubPairs=true). ' +
+      "iati-identifier: the reporting organisation's ref (IATI_REPORTING_ORG_REF) and the project id; " +
+      'participating-org role 1 (funding): the donor; role 4 (implementing): the investor when named, else the recipient; ' +
+      'activity-status 2 (active), 3 (completed: Finalisation) or 5 (cancelled); ' +
+      'activity-date 2 = signedOn, 4 = completion or cancellation; ' +
+      "transactions: type 2 commitment for the signed pledge and each revision's difference (negative when revised down), " +
+      'type 3 disbursement per tranche ' +
       '(at its corrected amount when corrected), each with its date, exact decimal value, currency and value-date.',
   })
   @ApiLedgerIdParam('pairId', 'the pair', 'shanghai-sanming')
@@ -76,7 +79,8 @@ export class ExportIatiHttpController {
     if (projects.length === 0) {
       throw new NotFound(
         'pair-has-no-projects',
-        `partner pair ${pairId} has no signed projects${withSubPairs ? ', nor have its sub-pairs' : ''}: an IATI file needs at least one activity`,
+        `partner pair ${pairId} has no signed projects${withSubPairs ? ', nor have its sub-pairs' : ''}: ` +
+          'an IATI file needs at least one activity',
       );
     }
 

@@ -23,7 +23,8 @@ export class CorrectDisbursementHttpController {
   @ApiOperation({
     summary: 'Correct a disbursement entered wrongly',
     description:
-      "Records DisbursementCorrected with the corrected amount and the one it replaces; the original FundsDisbursed stays in the history. Delivered figures change in the original disbursement's year.",
+      'Records DisbursementCorrected with the corrected amount and the one it replaces; ' +
+      "the original FundsDisbursed stays in the history. Delivered figures change in the original disbursement's year.",
   })
   @ApiCreatedResponse({ type: DisbursementCorrectionResultDto, description: 'Recorded.' })
   @ApiOkResponse({

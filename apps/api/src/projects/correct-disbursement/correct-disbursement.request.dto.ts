@@ -17,7 +17,8 @@ export class CorrectDisbursementRequestDto {
   @ApiProperty({
     type: () => MoneyOrZeroDto,
     description:
-      "the disbursement's corrected amount (not a difference), in the pledge's currency; zero if the tranche never arrived. Raising it obeys the disbursement rules.",
+      "the disbursement's corrected amount (not a difference), in the pledge's currency; zero if the tranche never arrived. " +
+      'Raising it obeys the disbursement rules.',
     example: { amount: '400000000.00', currency: 'CNY' },
   })
   @IsMoneyOrZero()

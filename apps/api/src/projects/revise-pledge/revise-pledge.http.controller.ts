@@ -23,7 +23,8 @@ export class RevisePledgeHttpController {
   @ApiOperation({
     summary: 'Revise the pledge',
     description:
-      'Up or down, never below what was delivered. Send a `revisionId` so that a late retry is recognised; without one, only a repeat of the latest revision is (use `If-Match` to guard the rest).',
+      'Up or down, never below what was delivered. Send a `revisionId` so that a late retry is recognised; ' +
+      'without one, only a repeat of the latest revision is (use `If-Match` to guard the rest).',
   })
   @ApiCreatedResponse({ type: ProjectCommandResultDto, description: 'Recorded.' })
   @ApiOkResponse({

@@ -55,7 +55,8 @@ export function correctDisbursement(command: CorrectDisbursement, state: Project
       const remaining = subtract(project.pledged, project.delivered);
       throw new RuleViolation(
         'exceeds-remaining-pledge',
-        `correcting disbursement ${disbursementId} from ${formatAmount(current)} to ${formatAmount(amount)} ${amount.currency} would exceed the remaining pledge of ${formatAmount(remaining)} ${remaining.currency}`,
+        `correcting disbursement ${disbursementId} from ${formatAmount(current)} to ${formatAmount(amount)} ${amount.currency} ` +
+          `would exceed the remaining pledge of ${formatAmount(remaining)} ${remaining.currency}`,
       );
     }
   }

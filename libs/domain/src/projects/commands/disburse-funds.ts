@@ -35,7 +35,8 @@ export function disburseFunds(command: DisburseFunds, state: ProjectState): Deci
   if (compare(amount, remaining) > 0) {
     throw new RuleViolation(
       'exceeds-remaining-pledge',
-      `disbursing ${formatAmount(amount)} ${amount.currency} would exceed the remaining pledge of ${formatAmount(remaining)} ${remaining.currency}`,
+      `disbursing ${formatAmount(amount)} ${amount.currency} ` +
+        `would exceed the remaining pledge of ${formatAmount(remaining)} ${remaining.currency}`,
     );
   }
   return append({ type: 'FundsDisbursed', data });

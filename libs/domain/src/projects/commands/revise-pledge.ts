@@ -47,7 +47,8 @@ export function revisePledge(command: RevisePledge, state: ProjectState): Decisi
   if (compare(pledged, project.delivered) < 0) {
     throw new RuleViolation(
       'pledge-below-delivered',
-      `the pledge may not be revised to ${formatAmount(pledged)} ${pledged.currency}, below the ${formatAmount(project.delivered)} already delivered`,
+      `the pledge may not be revised to ${formatAmount(pledged)} ${pledged.currency}, ` +
+        `below the ${formatAmount(project.delivered)} already delivered`,
     );
   }
   const data: PledgeRevisedData = { ...request, previousPledged: toMoneyJson(project.pledged) };
