@@ -23,11 +23,6 @@ export default tseslint.config(
     rules: { 'max-len': ['error', { code: 140, ignoreUrls: true, ignoreRegExpLiterals: true }] },
     // Files being rewritten concurrently: rewrapped after the concurrent changes land, and this list goes.
     ignores: [
-      'apps/api/src/ledger-app.ts',
-      'apps/api/src/config.ts',
-      'apps/api/src/main.ts',
-      'apps/api/src/app.module.ts',
-      'apps/api/src/observability/**',
       'libs/event-store/src/testing/**',
       'tests/support/**',
       'tests/api/hostile-input.e2e.spec.ts',

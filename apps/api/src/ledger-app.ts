@@ -38,7 +38,8 @@ export async function createLedgerApp(config: LedgerConfig, logs?: false): Promi
         .code(status)
         .send(errorBody(status, 'invalid-request', error.code === 'FST_ERR_BAD_URL' ? 'malformed URL' : 'a path parameter is too long'));
     },
-    // What Node's HTTP parser refuses before any route sees it (headers over the size limit, a malformed request line), in the ledger's error shape.
+    // What Node's HTTP parser refuses before any route sees it (headers over the size limit, a malformed request line),
+    // in the ledger's error shape.
     clientErrorHandler: answerClientError,
   });
   const fastify = adapter.getInstance();
@@ -107,7 +108,8 @@ function answerClientError(error: Error & { code?: string }, socket: Socket): vo
   const body = JSON.stringify(errorBody(status, code, message));
   if (socket.writable) {
     socket.write(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`,
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `Content-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`,
     );
   }
   socket.destroy(error);

@@ -118,7 +118,10 @@ export class LedgerMetrics implements CommandObserver {
     if (report.result === 'appended') this.appendedEvents.inc(report.events);
   }
 
-  /** One answered HTTP request; `route` is the route template (`/projects/:projectId`), never the raw URL, so ids do not multiply series. */
+  /**
+   * One answered HTTP request; `route` is the route template (`/projects/:projectId`), never the raw URL,
+   * so ids do not multiply series.
+   */
   requestAnswered(method: string, route: string, status: number, durationSeconds: number): void {
     this.httpRequests.inc({ method, route, status: String(status) });
     this.httpDuration.observe({ method, route }, durationSeconds);

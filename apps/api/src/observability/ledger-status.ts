@@ -36,7 +36,10 @@ export interface LedgerStatus {
   readonly relay: (Omit<RelayStatusView, keyof FollowerLag> & { checkpoint: number; lag: number | null; lagSeconds: number | null }) | null;
 }
 
-/** Bounds every store call a probe makes: a store that hangs (EventStoreDB's client waits for a connection without limit) is unreachable. */
+/**
+ * Bounds every store call a probe makes: a store that hangs (EventStoreDB's client waits for a connection
+ * without limit) is unreachable.
+ */
 export const STORE_PROBE_TIMEOUT_MS = 2000;
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {

@@ -11,7 +11,10 @@ import { LedgerStatusProbe } from './ledger-status.js';
 /** The token of what hears how every command ended and how long appends took: `@Inject(COMMAND_OBSERVER)`. */
 export const COMMAND_OBSERVER = Symbol('CommandObserver');
 
-/** Metrics (a registry per app: tests run several apps in one process), the command log, and the status probe behind readiness and metrics. */
+/**
+ * Metrics (a registry per app: tests run several apps in one process), the command log, and the status probe
+ * behind readiness and metrics.
+ */
 @Global()
 @Module({
   imports: [ReadModelsModule, KafkaRelayModule],
