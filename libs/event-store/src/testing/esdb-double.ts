@@ -326,8 +326,11 @@ export class EsdbDouble {
         call.end();
         return;
       }
-      const from = streamOptions.hasRevision() ? Number(streamOptions.getRevision()) : 0;
-      for (const event of stream.slice(from, from + count)) call.write(eventResponse(event));
+      // Forwards from a revision includes it; backwards from one includes it and goes down; END is past the last event.
+      const backwards = options.getReadDirection() === streamsPb.ReadReq.Options.ReadDirection.BACKWARDS;
+      const from = streamOptions.hasRevision() ? Number(streamOptions.getRevision()) : streamOptions.hasEnd() ? stream.length : 0;
+      const selected = backwards ? stream.slice(0, Math.min(from + 1, stream.length)).reverse() : stream.slice(from);
+      for (const event of selected.slice(0, count)) call.write(eventResponse(event));
       call.end();
       return;
     }
