@@ -1,4 +1,4 @@
-import { BACKWARDS, END, EventStoreDBClient, FORWARDS, jsonEvent } from '@eventstore/db-client';
+import { ANY, BACKWARDS, END, EventStoreDBClient, FORWARDS, NO_STREAM, WrongExpectedVersionError, jsonEvent } from '@eventstore/db-client';
 import { EsdbDouble } from './esdb-double.js';
 
 /**
@@ -46,6 +46,40 @@ describe.each([
 
     it('read forwards from END: nothing', async () => {
       expect(await numbers(client.readStream('s', { direction: FORWARDS, fromRevision: END }))).toEqual([]);
+    });
+  });
+
+  describe('repeated appends (idempotency, IndexWriter.CheckCommit)', () => {
+    const [a, b, c, d] = [0, 1, 2, 3].map(() => crypto.randomUUID());
+    beforeEach(async () => {
+      await client.appendToStream('s', [event(0, a), event(1, b), event(2, c)], { expectedRevision: NO_STREAM });
+    });
+
+    it('the same ids at the same revisions: the original result, nothing written', async () => {
+      const again = await client.appendToStream('s', [event(0, a), event(1, b)], { expectedRevision: NO_STREAM });
+      expect(again.nextExpectedRevision).toBe(1n);
+      expect(await numbers(client.readStream('s'))).toEqual([0, 1, 2]);
+    });
+
+    it.each([
+      ['an exact revision', NO_STREAM],
+      ['any', ANY],
+    ] as const)('some ids written and some new, under %s: WrongExpectedVersion with the current revision', async (_, expectedRevision) => {
+      const partly = client.appendToStream('s', [event(0, a), event(3, d)], { expectedRevision });
+      await expect(partly).rejects.toBeInstanceOf(WrongExpectedVersionError);
+      await expect(partly).rejects.toMatchObject({ actualVersion: 2n });
+      expect(await numbers(client.readStream('s'))).toEqual([0, 1, 2]);
+    });
+
+    it('under any, ids all present but not consecutive: a repeat, answered with the last one', async () => {
+      const again = await client.appendToStream('s', [event(0, a), event(2, c)], { expectedRevision: ANY });
+      expect(again.nextExpectedRevision).toBe(2n);
+      expect(await numbers(client.readStream('s'))).toEqual([0, 1, 2]);
+    });
+
+    it('under any, a first id not yet written: the whole append is written', async () => {
+      await client.appendToStream('s', [event(3, d), event(0, a)], { expectedRevision: ANY });
+      expect(await numbers(client.readStream('s'))).toEqual([0, 1, 2, 3, 0]);
     });
   });
 });

@@ -30,7 +30,7 @@ interface AppendRequest {
   readonly proposed: ReadonlyArray<Pick<StoredEvent, 'id' | 'type' | 'contentType' | 'data' | 'customMetadata'>>;
 }
 
-type AppendOutcome = { readonly ok: StoredEvent } | { readonly current: number } | 'corrupted';
+type AppendOutcome = { readonly ok: StoredEvent } | { readonly current: number };
 
 interface StoredEvent {
   readonly id: InstanceType<typeof sharedPb.UUID>;
@@ -158,11 +158,6 @@ export class EsdbDouble {
                 : 'any',
         proposed: proposed.map(proposal),
       });
-      if (outcome === 'corrupted')
-        return callback(
-          { code: status.FAILED_PRECONDITION, details: 'corrupted idempotency: some of these event ids were written, not all' } as never,
-          undefined as never,
-        );
       const response = new streamsPb.AppendResp();
       if ('ok' in outcome) {
         response.setSuccess(success(outcome.ok.revision, outcome.ok.position));
@@ -172,7 +167,8 @@ export class EsdbDouble {
         else wrong.setCurrentNoStream(new sharedPb.Empty());
         if (expectedCase === Case.REVISION) wrong.setExpectedRevision(options.getRevision());
         else if (expectedCase === Case.NO_STREAM) wrong.setExpectedNoStream(new sharedPb.Empty());
-        else wrong.setExpectedStreamExists(new sharedPb.Empty());
+        else if (expectedCase === Case.STREAM_EXISTS) wrong.setExpectedStreamExists(new sharedPb.Empty());
+        else wrong.setExpectedAny(new sharedPb.Empty());
         response.setWrongExpectedVersion(wrong);
       }
       callback(null, response);
@@ -220,7 +216,7 @@ export class EsdbDouble {
       const response = new streamsPb.BatchAppendResp();
       response.setCorrelationId(correlation);
       response.setStreamIdentifier(options.getStreamIdentifier());
-      if (outcome !== 'corrupted' && 'ok' in outcome) {
+      if ('ok' in outcome) {
         const result = new streamsPb.BatchAppendResp.Success();
         result.setCurrentRevision(String(outcome.ok.revision));
         const position = new sharedPb.AllStreamPosition();
@@ -229,66 +225,48 @@ export class EsdbDouble {
         result.setPosition(position);
         response.setSuccess(result);
       } else {
-        const error = new statusPb.Status();
-        if (outcome === 'corrupted') {
-          error.setCode(9); // google.rpc.Code FAILED_PRECONDITION
-          error.setMessage('corrupted idempotency: some of these event ids were written, not all');
-        } else {
-          const wrong = new sharedPb.WrongExpectedVersion();
-          if (outcome.current >= 0) wrong.setCurrentStreamRevision(String(outcome.current));
-          else wrong.setCurrentNoStream(new emptyPb.Empty());
-          if (expectedCase === Case.STREAM_POSITION) wrong.setExpectedStreamPosition(options.getStreamPosition());
-          else if (expectedCase === Case.NO_STREAM) wrong.setExpectedNoStream(new emptyPb.Empty());
-          else wrong.setExpectedStreamExists(new emptyPb.Empty());
-          const details = new anyPb.Any();
-          details.pack(wrong.serializeBinary(), 'event_store.client.WrongExpectedVersion');
-          error.setCode(9); // google.rpc.Code FAILED_PRECONDITION
-          error.setMessage('wrong expected version');
-          error.setDetails(details);
-        }
-        response.setError(error);
+        const wrong = new sharedPb.WrongExpectedVersion();
+        if (outcome.current >= 0) wrong.setCurrentStreamRevision(String(outcome.current));
+        else wrong.setCurrentNoStream(new emptyPb.Empty());
+        if (expectedCase === Case.STREAM_POSITION) wrong.setExpectedStreamPosition(options.getStreamPosition());
+        else if (expectedCase === Case.NO_STREAM) wrong.setExpectedNoStream(new emptyPb.Empty());
+        else if (expectedCase === Case.STREAM_EXISTS) wrong.setExpectedStreamExists(new emptyPb.Empty());
+        else wrong.setExpectedAny(new emptyPb.Empty());
+        response.setError(rpcStatus(GRPC_CODE.ALREADY_EXISTS, 'WrongExpectedVersion', 'event_store.client.WrongExpectedVersion', wrong));
       }
       call.write(response);
     });
     call.on('end', () => call.end());
   }
 
-  /** The server's decision on an append: written, refused for the expected revision, or a corrupted retry. */
+  /**
+   * The server's decision on an append (IndexWriter.CheckCommit): written,
+   * answered with the original result of a repeat, or refused with the
+   * current revision. Under any (and stream_exists) a repeat is every id
+   * already in the stream, wherever it is; with an exact revision (no_stream
+   * is -1) the ids must sit at the revisions after it. A first id not found
+   * means a new append (any) or a wrong expected version; a later one not
+   * found is CorruptedIdempotency, which the server also answers as
+   * WrongExpectedVersion.
+   */
   private decideAppend(request: AppendRequest): AppendOutcome {
     const stream = this.streams.get(request.streamName) ?? [];
     const current = stream.length - 1;
     const { expected } = request;
-    const retried = this.identicalAppend(
-      stream,
-      request.proposed,
-      typeof expected === 'number' ? expected + 1 : expected === 'no_stream' ? 0 : null,
-    );
-    if (retried) return retried === 'corrupted' ? 'corrupted' : { ok: retried };
-    const ok =
-      expected === 'any' ||
-      (expected === 'no_stream' && current === -1) ||
-      (expected === 'stream_exists' && current >= 0) ||
-      expected === current;
-    return ok ? { ok: this.write(request.streamName, request.proposed) } : { current };
-  }
-
-  /**
-   * EventStoreDB answers a re-append of event ids already written with the
-   * original result: with an exact or no_stream expectation it compares the
-   * ids at the revisions the append expected to write; with any it looks
-   * them up wherever they are. Some ids written and some not is an error.
-   */
-  private identicalAppend(
-    stream: StoredEvent[],
-    proposed: AppendRequest['proposed'],
-    expectedFirstRevision: number | null,
-  ): StoredEvent | 'corrupted' | null {
-    const idOf = (i: number) => proposed[i]?.id.getString();
-    const first = expectedFirstRevision ?? stream.findIndex((event) => event.id.getString() === idOf(0));
-    if (first < 0 || stream[first]?.id.getString() !== idOf(0)) return null;
-    const matching = proposed.filter((_, i) => stream[first + i]?.id.getString() === idOf(i)).length;
-    if (matching === proposed.length) return stream[first + proposed.length - 1];
-    return 'corrupted';
+    const ids = request.proposed.map((event) => event.id.getString());
+    if (expected === 'any' || expected === 'stream_exists') {
+      if (expected === 'stream_exists' && current < 0) return { current };
+      const found = ids.map((id) => stream.findIndex((event) => event.id.getString() === id));
+      if (found[0] < 0) return { ok: this.write(request.streamName, request.proposed) };
+      if (found.some((revision) => revision < 0)) return { current };
+      return { ok: stream[found[found.length - 1]] };
+    }
+    const after = expected === 'no_stream' ? -1 : expected;
+    if (after < current) {
+      const repeated = ids.every((id, i) => stream[after + 1 + i]?.id.getString() === id);
+      return repeated ? { ok: stream[after + ids.length] } : { current };
+    }
+    return after === current ? { ok: this.write(request.streamName, request.proposed) } : { current };
   }
 
   private write(streamName: string, proposed: AppendRequest['proposed']): StoredEvent {
@@ -381,6 +359,25 @@ export class EsdbDouble {
     call.on('error', forget);
     pump();
   }
+}
+
+/** google.rpc.Code values, as BatchAppend's statuses carry them. */
+const GRPC_CODE = { NOT_FOUND: 5, ALREADY_EXISTS: 6, INVALID_ARGUMENT: 3, DEADLINE_EXCEEDED: 4 } as const;
+
+/** A google.rpc.Status as the server builds one (Status.cs): a code, the detail's name as message, the detail packed. */
+function rpcStatus(
+  code: number,
+  message: string,
+  typeName: string,
+  detail: { serializeBinary(): Uint8Array },
+): InstanceType<typeof statusPb.Status> {
+  const error = new statusPb.Status();
+  const details = new anyPb.Any();
+  details.pack(detail.serializeBinary(), typeName);
+  error.setCode(code);
+  error.setMessage(message);
+  error.setDetails(details);
+  return error;
 }
 
 function streamNameOf(identifier: InstanceType<typeof sharedPb.StreamIdentifier> | undefined): string {
