@@ -1,4 +1,16 @@
-import { ANY, BACKWARDS, END, EventStoreDBClient, FORWARDS, NO_STREAM, WrongExpectedVersionError, jsonEvent } from '@eventstore/db-client';
+import {
+  ANY,
+  BACKWARDS,
+  DeadlineExceededError,
+  END,
+  EventStoreDBClient,
+  FORWARDS,
+  MaxAppendSizeExceededError,
+  NO_STREAM,
+  StreamNotFoundError,
+  WrongExpectedVersionError,
+  jsonEvent,
+} from '@eventstore/db-client';
 import { EsdbDouble } from './esdb-double.js';
 
 /**
@@ -81,5 +93,34 @@ describe.each([
       await client.appendToStream('s', [event(3, d), event(0, a)], { expectedRevision: ANY });
       expect(await numbers(client.readStream('s'))).toEqual([0, 1, 2, 3, 0]);
     });
+  });
+
+  describe('the append size limit (MaxAppendSize, 1 MiB by default)', () => {
+    it('refuses an append whose data is larger, writing nothing', async () => {
+      const large = jsonEvent({ type: 'E', data: { text: 'x'.repeat(1024 * 1024) } });
+      const refused = client.appendToStream('s', [large]);
+      await expect(refused).rejects.toBeInstanceOf(MaxAppendSizeExceededError);
+      await expect(refused).rejects.toMatchObject({ maxAppendSize: 1024 * 1024 });
+      await expect(numbers(client.readStream('s'))).rejects.toBeInstanceOf(StreamNotFoundError);
+    });
+
+    it('counts the whole append, not each event', async () => {
+      const half = () => jsonEvent({ type: 'E', data: { text: 'x'.repeat(600 * 1024) } });
+      await client.appendToStream('s', [half()]);
+      await expect(client.appendToStream('s', [half(), half()])).rejects.toBeInstanceOf(MaxAppendSizeExceededError);
+    });
+  });
+});
+
+describe('EventStoreDB test double, BatchAppend', () => {
+  it('answers an append whose deadline has passed with Timeout, writing nothing', async () => {
+    const double = await EsdbDouble.start();
+    const client = EventStoreDBClient.connectionString(double.connectionString);
+    await expect(client.appendToStream('s', [jsonEvent({ type: 'E', data: {} })], { deadline: -1000 })).rejects.toBeInstanceOf(
+      DeadlineExceededError,
+    );
+    await client.appendToStream('s', [jsonEvent({ type: 'E', data: {} })], { expectedRevision: NO_STREAM });
+    await client.dispose();
+    await double.stop();
   });
 });

@@ -1,4 +1,5 @@
 import {
+  Metadata,
   Server,
   ServerCredentials,
   type ServerDuplexStream,
@@ -76,7 +77,10 @@ export class EsdbDouble {
   private readonly server = new Server();
   private port = 0;
 
-  private constructor(serverFeatures: boolean) {
+  private constructor(
+    serverFeatures: boolean,
+    private readonly maxAppendSize: number,
+  ) {
     this.server.addService(streamsGrpc.StreamsService, {
       append: (call: ServerReadableStream<AppendReq, AppendResp>, callback: (error: null, response: AppendResp) => void) =>
         this.append(call, callback),
@@ -107,8 +111,9 @@ export class EsdbDouble {
     ]);
   }
 
-  static async start(options: { serverFeatures?: boolean } = {}): Promise<EsdbDouble> {
-    const double = new EsdbDouble(options.serverFeatures ?? true);
+  /** `maxAppendSize`: the server's MaxAppendSize setting, 1 MiB by default. */
+  static async start(options: { serverFeatures?: boolean; maxAppendSize?: number } = {}): Promise<EsdbDouble> {
+    const double = new EsdbDouble(options.serverFeatures ?? true, options.maxAppendSize ?? 1024 * 1024);
     double.port = await new Promise<number>((resolve, reject) =>
       double.server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, port) => (error ? reject(error) : resolve(port))),
     );
@@ -144,6 +149,14 @@ export class EsdbDouble {
     });
     call.on('end', () => {
       if (!options) return callback(null, new streamsPb.AppendResp());
+      if (appendSize(proposed.map(proposal)) > this.maxAppendSize) {
+        // RpcExceptions.MaxAppendSizeExceeded: the client reads the exception and the limit from the trailers.
+        const metadata = new Metadata();
+        metadata.set('exception', 'maximum-append-size-exceeded');
+        metadata.set('maximum-append-size', String(this.maxAppendSize));
+        const error = { code: status.INVALID_ARGUMENT, details: `Maximum Append Size of ${this.maxAppendSize} Exceeded.`, metadata };
+        return callback(error as never, undefined as never);
+      }
       const Case = streamsPb.AppendReq.Options.ExpectedStreamRevisionCase;
       const expectedCase = options.getExpectedStreamRevisionCase();
       const outcome = this.decideAppend({
@@ -180,21 +193,58 @@ export class EsdbDouble {
    * requests under one correlation id (options first), ending with is_final;
    * each is answered by one response with that correlation id. A wrong
    * expected version comes back as a google.rpc.Status whose details pack an
-   * event_store.client.WrongExpectedVersion.
+   * event_store.client.WrongExpectedVersion. As on the server, an append
+   * over MaxAppendSize is refused as soon as its events pass the limit, and
+   * one whose deadline passes before it is complete is answered with Timeout
+   * (at once if the deadline has already passed); the rest of a refused
+   * append's requests are ignored.
    */
   private batchAppend(call: ServerDuplexStream<BatchAppendReq, BatchAppendResp>): void {
     const pending = new Map<
       string,
-      { options?: InstanceType<typeof streamsPb.BatchAppendReq.Options>; proposed: AppendRequest['proposed'][number][] }
+      {
+        options: InstanceType<typeof streamsPb.BatchAppendReq.Options>;
+        proposed: AppendRequest['proposed'][number][];
+        timer: NodeJS.Timeout;
+      }
     >();
+    const refuse = (correlation: InstanceType<typeof sharedPb.UUID>, identifier: unknown, error: InstanceType<typeof statusPb.Status>) => {
+      const response = new streamsPb.BatchAppendResp();
+      response.setCorrelationId(correlation);
+      response.setStreamIdentifier(identifier as InstanceType<typeof sharedPb.StreamIdentifier>);
+      response.setError(error);
+      call.write(response);
+    };
     call.on('data', (request: BatchAppendReq) => {
       const correlation = request.getCorrelationId() as InstanceType<typeof sharedPb.UUID>;
       const key = correlation.getString() || JSON.stringify(correlation.toObject());
-      const entry = pending.get(key) ?? { proposed: [] };
-      if (request.hasOptions()) entry.options = request.getOptions();
+      if (request.hasOptions() && !pending.has(key)) {
+        const requested = request.getOptions() as InstanceType<typeof streamsPb.BatchAppendReq.Options>;
+        const deadline = requested.getDeadline()?.toDate().getTime() ?? Number.POSITIVE_INFINITY;
+        const timedOut = () => refuse(correlation, requested.getStreamIdentifier(), timeoutStatus());
+        if (deadline <= Date.now()) return timedOut();
+        const timer = setTimeout(() => pending.delete(key) && timedOut(), Math.min(deadline - Date.now(), 2 ** 31 - 1));
+        timer.unref();
+        pending.set(key, { options: requested, proposed: [], timer });
+      }
+      const entry = pending.get(key);
+      if (!entry) return;
       entry.proposed.push(...request.getProposedMessagesList().map(proposal));
-      pending.set(key, entry);
+      if (appendSize(entry.proposed) > this.maxAppendSize) {
+        clearTimeout(entry.timer);
+        pending.delete(key);
+        const exceeded = new sharedPb.MaximumAppendSizeExceeded();
+        exceeded.setMaxappendsize(this.maxAppendSize);
+        const error = rpcStatus(
+          GRPC_CODE.INVALID_ARGUMENT,
+          'MaximumAppendSizeExceeded',
+          'event_store.client.MaximumAppendSizeExceeded',
+          exceeded,
+        );
+        return refuse(correlation, entry.options.getStreamIdentifier(), error);
+      }
       if (!request.getIsFinal()) return;
+      clearTimeout(entry.timer);
       pending.delete(key);
       this.calls.batchAppend++;
       const options = entry.options as InstanceType<typeof streamsPb.BatchAppendReq.Options>;
@@ -236,7 +286,10 @@ export class EsdbDouble {
       }
       call.write(response);
     });
-    call.on('end', () => call.end());
+    call.on('end', () => {
+      for (const entry of pending.values()) clearTimeout(entry.timer);
+      call.end();
+    });
   }
 
   /**
@@ -378,6 +431,20 @@ function rpcStatus(
   error.setMessage(message);
   error.setDetails(details);
   return error;
+}
+
+function timeoutStatus(): InstanceType<typeof statusPb.Status> {
+  return rpcStatus(GRPC_CODE.DEADLINE_EXCEEDED, 'Timeout', 'event_store.client.Timeout', new sharedPb.Timeout());
+}
+
+/**
+ * An append's size as the server counts it against MaxAppendSize: the sum of
+ * Event.SizeOnDisk, whose expression (`data?.Length ?? 0 + metadata?.Length
+ * ?? 0 + eventType.Length * 2`) binds as `data?.Length ?? (…)`, so only the
+ * data counts.
+ */
+function appendSize(proposed: AppendRequest['proposed']): number {
+  return proposed.reduce((size, event) => size + event.data.length, 0);
 }
 
 function streamNameOf(identifier: InstanceType<typeof sharedPb.StreamIdentifier> | undefined): string {
