@@ -7,9 +7,12 @@ import {
   FORWARDS,
   MaxAppendSizeExceededError,
   NO_STREAM,
+  type Position,
+  START,
   StreamNotFoundError,
   WrongExpectedVersionError,
   jsonEvent,
+  streamNameFilter,
 } from '@eventstore/db-client';
 import { EsdbDouble } from './esdb-double.js';
 
@@ -108,6 +111,77 @@ describe.each([
       const half = () => jsonEvent({ type: 'E', data: { text: 'x'.repeat(600 * 1024) } });
       await client.appendToStream('s', [half()]);
       await expect(client.appendToStream('s', [half(), half()])).rejects.toBeInstanceOf(MaxAppendSizeExceededError);
+    });
+  });
+
+  describe('subscriptions', () => {
+    /** Collects a subscription's events and what it says of itself until `done` says stop. */
+    async function follow(
+      subscription: AsyncIterable<{ event?: { streamId: string; data: unknown; position?: Position } }> & {
+        on(name: 'caughtUp', listener: () => void): unknown;
+        unsubscribe(): Promise<void>;
+      },
+      done: (seen: (number | 'caughtUp')[]) => boolean,
+      whenCaughtUp: () => Promise<unknown> = async () => undefined,
+    ): Promise<(number | 'caughtUp')[]> {
+      const seen: (number | 'caughtUp')[] = [];
+      subscription.on('caughtUp', () => {
+        seen.push('caughtUp');
+        void whenCaughtUp();
+      });
+      for await (const resolved of subscription) {
+        if (resolved.event?.streamId.startsWith('$')) continue;
+        seen.push((resolved.event?.data as { i: number }).i);
+        if (done(seen)) break;
+      }
+      await subscription.unsubscribe();
+      return seen;
+    }
+
+    it('$all: the existing events, caughtUp, then live events', async () => {
+      await client.appendToStream('s', [event(0), event(1)]);
+      const seen = await follow(
+        client.subscribeToAll({ fromPosition: START }),
+        (seen) => seen.includes(2),
+        () => client.appendToStream('s', [event(2)]),
+      );
+      expect(seen).toEqual([0, 1, 'caughtUp', 2]);
+    });
+
+    it('a filtered $all subscription reaches checkpoints: one when it catches up, at the last event it sent', async () => {
+      await client.appendToStream('s', [event(0), event(1)]);
+      const last = (await client.appendToStream('other', [event(9)])).position;
+      const checkpoints: bigint[] = [];
+      const subscription = client.subscribeToAll({
+        fromPosition: START,
+        filter: streamNameFilter({ prefixes: ['s'], checkpointReached: (_, position) => void checkpoints.push(position.commit) }),
+      });
+      subscription.on('data', () => undefined);
+      await new Promise((resolve) => subscription.on('caughtUp', resolve));
+      await subscription.unsubscribe();
+      expect(checkpoints).toHaveLength(1);
+      const sent = await client.readStream('s', { direction: BACKWARDS, fromRevision: END, maxCount: 1 });
+      for await (const resolved of sent) expect(checkpoints[0]).toBe(resolved.event?.position?.commit);
+      expect(checkpoints[0]).toBeLessThan(last?.commit ?? 0n);
+    });
+
+    it('a stream subscription: the events of the stream, caughtUp, then its live events (and no other stream)', async () => {
+      await client.appendToStream('s', [event(0), event(1)]);
+      const seen = await follow(
+        client.subscribeToStream('s', { fromRevision: START }),
+        (seen) => seen.includes(3),
+        async () => {
+          await client.appendToStream('other', [event(2)]);
+          await client.appendToStream('s', [event(3)]);
+        },
+      );
+      expect(seen).toEqual([0, 1, 'caughtUp', 3]);
+    });
+
+    it('a stream subscription from a revision starts after it', async () => {
+      await client.appendToStream('s', [event(0), event(1), event(2)]);
+      const seen = await follow(client.subscribeToStream('s', { fromRevision: 0n }), (seen) => seen.includes(2));
+      expect(seen).toEqual([1, 2]);
     });
   });
 });

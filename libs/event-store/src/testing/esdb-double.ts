@@ -344,6 +344,15 @@ export class EsdbDouble {
       return;
     }
     const count = options.hasCount() ? Number(options.getCount()) : Number.MAX_SAFE_INTEGER;
+    if (options.hasStream() && options.hasSubscription()) {
+      const streamOptions = options.getStream() as InstanceType<typeof streamsPb.ReadReq.Options.StreamOptions>;
+      const streamName = streamNameOf(streamOptions.getStreamIdentifier());
+      const stream = this.streams.get(streamName) ?? [];
+      // From a revision: the events after it; from END: only those still to come.
+      const after = streamOptions.hasRevision() ? Number(streamOptions.getRevision()) : streamOptions.hasEnd() ? stream.length - 1 : -1;
+      this.subscribe(call, -1, (event) => event.streamName === streamName && event.revision > after, null);
+      return;
+    }
     if (options.hasStream()) {
       const streamOptions = options.getStream() as InstanceType<typeof streamsPb.ReadReq.Options.StreamOptions>;
       const streamName = Buffer.from(streamOptions.getStreamIdentifier()?.getStreamName_asU8() ?? []).toString('utf8');
@@ -383,23 +392,56 @@ export class EsdbDouble {
     // A subscription from a position starts after it.
     const after = all.hasPosition() ? position : all.hasEnd() ? this.logEnd : -1;
     this.subscriptionStarts.push(after);
-    this.subscribe(call, after, filterOf(options));
+    const filter = options.hasFilter() ? (options.getFilter() as InstanceType<typeof streamsPb.ReadReq.Options.FilterOptions>) : null;
+    // Enumerator.AllSubscriptionFiltered: a checkpoint every (multiplier × max search window, 32 unless set) events considered.
+    const checkpointInterval = filter ? filter.getCheckpointintervalmultiplier() * (filter.hasMax() ? filter.getMax() : 32) : null;
+    this.subscribe(call, after, filterOf(options), checkpointInterval);
   }
 
-  private subscribe(call: ServerWritableStream<ReadReq, ReadResp>, after: number, accepts: (event: StoredEvent) => boolean): void {
+  /**
+   * A subscription as the server's enumerators run one: confirmation, the
+   * events already written (catch-up), CaughtUp, then live events. A
+   * filtered $all subscription also reaches checkpoints: every
+   * `checkpointInterval` events considered, and one when it catches up, at
+   * the last event it sent (or where it started).
+   */
+  private subscribe(
+    call: ServerWritableStream<ReadReq, ReadResp>,
+    after: number,
+    accepts: (event: StoredEvent) => boolean,
+    checkpointInterval: number | null,
+  ): void {
     const confirmation = new streamsPb.ReadResp();
     const confirmed = new streamsPb.ReadResp.SubscriptionConfirmation();
     confirmed.setSubscriptionId(`double-${Math.random().toString(16).slice(2)}`);
     confirmation.setConfirmation(confirmed);
     call.write(confirmation);
     let cursor = after;
+    let considered = 0;
+    let caughtUp = false;
+    /** The last event or checkpoint sent: where the catch-up checkpoint stands. */
+    let sentUpTo = Math.max(after, 0);
     const pump = (): void => {
       if (call.cancelled || call.destroyed || !this.subscriptionCalls.has(call)) return;
       for (const event of this.events) {
         if (event.position <= cursor) continue;
         cursor = event.position;
-        if (accepts(event)) call.write(eventResponse(event));
+        if (accepts(event)) {
+          call.write(eventResponse(event));
+          sentUpTo = cursor;
+        }
+        if (checkpointInterval !== null && ++considered >= checkpointInterval) {
+          considered = 0;
+          sentUpTo = cursor;
+          call.write(checkpointResponse(cursor));
+        }
       }
+      if (caughtUp) return;
+      caughtUp = true;
+      if (checkpointInterval !== null) call.write(checkpointResponse(sentUpTo));
+      const response = new streamsPb.ReadResp();
+      response.setCaughtUp(new streamsPb.ReadResp.CaughtUp());
+      call.write(response);
     };
     this.subscribers.add(pump);
     this.subscriptionCalls.add(call);
@@ -482,6 +524,15 @@ function success(revision: number, position: number): InstanceType<typeof stream
   at.setPreparePosition(String(position));
   result.setPosition(at);
   return result;
+}
+
+function checkpointResponse(position: number): ReadResp {
+  const checkpoint = new streamsPb.ReadResp.Checkpoint();
+  checkpoint.setCommitPosition(String(position));
+  checkpoint.setPreparePosition(String(position));
+  const response = new streamsPb.ReadResp();
+  response.setCheckpoint(checkpoint);
+  return response;
 }
 
 function eventResponse(event: StoredEvent): ReadResp {
