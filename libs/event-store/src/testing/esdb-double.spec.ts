@@ -8,6 +8,7 @@ import {
   MaxAppendSizeExceededError,
   NO_STREAM,
   type Position,
+  StreamDeletedError,
   START,
   StreamNotFoundError,
   WrongExpectedVersionError,
@@ -182,6 +183,42 @@ describe.each([
       await client.appendToStream('s', [event(0), event(1), event(2)]);
       const seen = await follow(client.subscribeToStream('s', { fromRevision: 0n }), (seen) => seen.includes(2));
       expect(seen).toEqual([1, 2]);
+    });
+  });
+
+  describe('deleted streams', () => {
+    beforeEach(async () => {
+      await client.appendToStream('s', [event(0), event(1)]);
+    });
+
+    it('a tombstoned stream: reads and appends fail with StreamDeleted, and $all holds its $streamDeleted event', async () => {
+      await client.tombstoneStream('s', { expectedRevision: 1n });
+      await expect(numbers(client.readStream('s'))).rejects.toBeInstanceOf(StreamDeletedError);
+      await expect(client.appendToStream('s', [event(2)])).rejects.toBeInstanceOf(StreamDeletedError);
+      await expect(client.appendToStream('s', [event(2)], { expectedRevision: NO_STREAM })).rejects.toBeInstanceOf(StreamDeletedError);
+      await expect(client.tombstoneStream('s')).rejects.toBeInstanceOf(StreamDeletedError);
+      const types: string[] = [];
+      for await (const resolved of client.readAll()) if (resolved.event?.streamId === 's') types.push(resolved.event.type);
+      expect(types).toEqual(['E', 'E', '$streamDeleted']);
+    });
+
+    it('a stream subscription to a tombstoned stream fails with StreamDeleted', async () => {
+      await client.tombstoneStream('s');
+      await expect(numbers(client.subscribeToStream('s'))).rejects.toBeInstanceOf(StreamDeletedError);
+    });
+
+    it('a tombstone or delete expecting another revision: WrongExpectedVersion, nothing deleted', async () => {
+      await expect(client.tombstoneStream('s', { expectedRevision: 0n })).rejects.toBeInstanceOf(WrongExpectedVersionError);
+      await expect(client.deleteStream('s', { expectedRevision: NO_STREAM })).rejects.toBeInstanceOf(WrongExpectedVersionError);
+      expect(await numbers(client.readStream('s'))).toEqual([0, 1]);
+    });
+
+    it('a (soft) deleted stream reads as not found, and an append recreates it, its revisions going on', async () => {
+      await client.deleteStream('s');
+      await expect(numbers(client.readStream('s'))).rejects.toBeInstanceOf(StreamNotFoundError);
+      const recreated = await client.appendToStream('s', [event(2)], { expectedRevision: NO_STREAM });
+      expect(recreated.nextExpectedRevision).toBe(2n);
+      expect(await numbers(client.readStream('s'))).toEqual([2]);
     });
   });
 });

@@ -1,6 +1,8 @@
 import {
   Metadata,
   Server,
+  type ServerUnaryCall,
+  type sendUnaryData,
   ServerCredentials,
   type ServerDuplexStream,
   type ServerReadableStream,
@@ -22,6 +24,8 @@ type AppendReq = InstanceType<typeof streamsPb.AppendReq>;
 type AppendResp = InstanceType<typeof streamsPb.AppendResp>;
 type BatchAppendReq = InstanceType<typeof streamsPb.BatchAppendReq>;
 type BatchAppendResp = InstanceType<typeof streamsPb.BatchAppendResp>;
+type DeleteReq = InstanceType<typeof streamsPb.DeleteReq>;
+type TombstoneReq = InstanceType<typeof streamsPb.TombstoneReq>;
 
 /** What an append asks for, whichever RPC carried it. */
 interface AppendRequest {
@@ -31,7 +35,10 @@ interface AppendRequest {
   readonly proposed: ReadonlyArray<Pick<StoredEvent, 'id' | 'type' | 'contentType' | 'data' | 'customMetadata'>>;
 }
 
-type AppendOutcome = { readonly ok: StoredEvent } | { readonly current: number };
+type AppendOutcome = { readonly ok: StoredEvent } | { readonly current: number } | 'deleted';
+
+/** The revision of a tombstone's $streamDeleted event: EventNumber.DeletedStream, long.MaxValue. */
+const DELETED_STREAM_REVISION = '9223372036854775807';
 
 interface StoredEvent {
   readonly id: InstanceType<typeof sharedPb.UUID>;
@@ -48,25 +55,34 @@ interface StoredEvent {
 
 /**
  * A TEST DOUBLE of an EventStoreDB server: the Streams service's Append,
- * BatchAppend and Read (stream reads, $all reads, filtered $all
- * subscriptions) on the gRPC service definitions shipped in
- * @eventstore/db-client, holding events in memory. By default it answers
- * ServerFeatures as a current server does, advertising BatchAppend, so the
- * client appends through BatchAppend; with `{ serverFeatures: false }` it
- * answers UNIMPLEMENTED, as an older server would, and the client falls back
- * to Append. Other services answer UNIMPLEMENTED.
+ * BatchAppend, Read (stream and $all reads, either direction; $all and
+ * stream subscriptions, filtered or not), Delete and Tombstone on the gRPC
+ * service definitions shipped in @eventstore/db-client, holding events in
+ * memory. By default it answers ServerFeatures as a current server does,
+ * advertising BatchAppend, so the client appends through BatchAppend; with
+ * `{ serverFeatures: false }` it answers UNIMPLEMENTED, as an older server
+ * would, and the client falls back to Append. Other services answer
+ * UNIMPLEMENTED.
  *
- * It follows EventStoreDB's documented semantics where the adapter relies on
- * them: 0-based stream revisions; expected revision any / no_stream /
- * stream_exists / exact, failing with WrongExpectedVersion and the current
- * revision; idempotent appends of already-written event ids at the same
- * revisions; $all positions that grow with the log's byte size (not dense,
- * like real log positions), with system events ($-prefixed) at the start of
- * the log; reads past the end are empty; stream_not_found for unknown streams.
+ * It answers as KurrentDB 24.10 does (its source is the reference) where the
+ * adapter relies on it: 0-based stream revisions; expected revision any /
+ * no_stream / stream_exists / exact, failing with WrongExpectedVersion and
+ * the current revision; repeated appends decided as IndexWriter.CheckCommit
+ * decides them; MaxAppendSize (1 MiB unless `maxAppendSize` says otherwise);
+ * BatchAppend deadlines; subscriptions that catch up, say CaughtUp, then stay
+ * live, filtered ones reaching checkpoints; soft-deleted streams that read
+ * as not found, tombstoned ones that answer StreamDeleted; $all positions
+ * that grow with the log's byte size (not dense, like real log positions),
+ * with system events ($-prefixed) at the start of the log; reads past the end
+ * are empty; stream_not_found for unknown streams.
  */
 export class EsdbDouble {
   private readonly events: StoredEvent[] = [];
   private readonly streams = new Map<string, StoredEvent[]>();
+  /** Hard-deleted streams: their tombstone ($streamDeleted) is in the log, and they can never be written again. */
+  private readonly tombstoned = new Set<string>();
+  /** Soft-deleted streams: the $tb of their metadata, below which events are no longer read. */
+  private readonly truncatedBefore = new Map<string, number>();
   private readonly subscribers = new Set<() => void>();
   private readonly subscriptionCalls = new Set<ServerWritableStream<ReadReq, ReadResp>>();
   /** Which append RPCs the client used, for tests of both client paths. */
@@ -86,6 +102,10 @@ export class EsdbDouble {
         this.append(call, callback),
       read: (call: ServerWritableStream<ReadReq, ReadResp>) => this.read(call),
       batchAppend: (call: ServerDuplexStream<BatchAppendReq, BatchAppendResp>) => this.batchAppend(call),
+      delete: (call: ServerUnaryCall<DeleteReq, unknown>, callback: sendUnaryData<unknown>) =>
+        this.deleteStream(call.request.getOptions(), false, callback),
+      tombstone: (call: ServerUnaryCall<TombstoneReq, unknown>, callback: sendUnaryData<unknown>) =>
+        this.deleteStream(call.request.getOptions(), true, callback),
     });
     if (serverFeatures) {
       this.server.addService(serverFeaturesGrpc.ServerFeaturesService, {
@@ -171,6 +191,8 @@ export class EsdbDouble {
                 : 'any',
         proposed: proposed.map(proposal),
       });
+      if (outcome === 'deleted')
+        return callback(streamDeletedError(streamNameOf(options.getStreamIdentifier())) as never, undefined as never);
       const response = new streamsPb.AppendResp();
       if ('ok' in outcome) {
         response.setSuccess(success(outcome.ok.revision, outcome.ok.position));
@@ -266,7 +288,11 @@ export class EsdbDouble {
       const response = new streamsPb.BatchAppendResp();
       response.setCorrelationId(correlation);
       response.setStreamIdentifier(options.getStreamIdentifier());
-      if ('ok' in outcome) {
+      if (outcome === 'deleted') {
+        const deleted = new sharedPb.StreamDeleted();
+        deleted.setStreamIdentifier(options.getStreamIdentifier());
+        response.setError(rpcStatus(GRPC_CODE.NOT_FOUND, 'StreamDeleted', 'event_store.client.StreamDeleted', deleted));
+      } else if ('ok' in outcome) {
         const result = new streamsPb.BatchAppendResp.Success();
         result.setCurrentRevision(String(outcome.ok.revision));
         const position = new sharedPb.AllStreamPosition();
@@ -303,11 +329,14 @@ export class EsdbDouble {
    * WrongExpectedVersion.
    */
   private decideAppend(request: AppendRequest): AppendOutcome {
+    if (this.tombstoned.has(request.streamName)) return 'deleted';
     const stream = this.streams.get(request.streamName) ?? [];
     const current = stream.length - 1;
+    const softDeleted = this.isSoftDeleted(request.streamName);
     const { expected } = request;
     const ids = request.proposed.map((event) => event.id.getString());
     if (expected === 'any' || expected === 'stream_exists') {
+      if (expected === 'stream_exists' && softDeleted) return 'deleted';
       if (expected === 'stream_exists' && current < 0) return { current };
       const found = ids.map((id) => stream.findIndex((event) => event.id.getString() === id));
       if (found[0] < 0) return { ok: this.write(request.streamName, request.proposed) };
@@ -317,9 +346,87 @@ export class EsdbDouble {
     const after = expected === 'no_stream' ? -1 : expected;
     if (after < current) {
       const repeated = ids.every((id, i) => stream[after + 1 + i]?.id.getString() === id);
-      return repeated ? { ok: stream[after + ids.length] } : { current };
+      if (repeated) return { ok: stream[after + ids.length] };
+      // no_stream on a soft-deleted stream recreates it, its revisions going on.
+      const recreates = expected === 'no_stream' && softDeleted && stream[0]?.id.getString() !== ids[0];
+      return recreates ? { ok: this.write(request.streamName, request.proposed) } : { current };
     }
     return after === current ? { ok: this.write(request.streamName, request.proposed) } : { current };
+  }
+
+  /** A stream whose every event lies below the $tb a soft delete set. */
+  private isSoftDeleted(streamName: string): boolean {
+    const before = this.truncatedBefore.get(streamName);
+    return before !== undefined && before >= (this.streams.get(streamName)?.length ?? 0);
+  }
+
+  /**
+   * Delete (soft: the stream's metadata gets $tb past its last event, so it
+   * reads as not found and a later append recreates it) and Tombstone (hard:
+   * a $streamDeleted event, after which the stream can be neither read nor
+   * written). Either on a tombstoned stream is StreamDeleted; an expected
+   * revision not met is WrongExpectedVersion, in trailers (RpcExceptions).
+   */
+  private deleteStream(
+    options: InstanceType<typeof streamsPb.DeleteReq.Options> | InstanceType<typeof streamsPb.TombstoneReq.Options> | undefined,
+    hard: boolean,
+    callback: sendUnaryData<unknown>,
+  ): void {
+    if (!options) return callback({ code: status.INVALID_ARGUMENT, details: 'options required' });
+    const streamName = streamNameOf(options.getStreamIdentifier());
+    if (this.tombstoned.has(streamName)) return callback(streamDeletedError(streamName));
+    const stream = this.streams.get(streamName) ?? [];
+    const current = stream.length - 1;
+    const Case = streamsPb.DeleteReq.Options.ExpectedStreamRevisionCase;
+    const expectedCase = options.getExpectedStreamRevisionCase() as number;
+    const met =
+      expectedCase === Case.REVISION
+        ? Number(options.getRevision()) === current
+        : expectedCase === Case.NO_STREAM
+          ? current < 0
+          : expectedCase === Case.STREAM_EXISTS
+            ? current >= 0
+            : true;
+    if (!met) {
+      const metadata = new Metadata();
+      const expected = expectedCase === Case.REVISION ? options.getRevision() : expectedCase === Case.NO_STREAM ? '-1' : '-4';
+      metadata.set('exception', 'wrong-expected-version');
+      metadata.set('stream-name', streamName);
+      metadata.set('expected-version', expected);
+      if (current >= 0) metadata.set('actual-version', String(current));
+      const operation = hard ? 'Tombstone' : 'Delete';
+      return callback({ code: status.FAILED_PRECONDITION, details: `${operation} failed due to WrongExpectedVersion.`, metadata });
+    }
+    let written: StoredEvent;
+    if (hard) {
+      this.tombstoned.add(streamName);
+      this.logEnd += 128;
+      written = {
+        id: uuid(),
+        streamName,
+        revision: Number.MAX_SAFE_INTEGER,
+        position: this.logEnd,
+        type: '$streamDeleted',
+        contentType: 'application/octet-stream',
+        created: BigInt(Date.now()) * 10_000n,
+        data: new Uint8Array(),
+        customMetadata: new Uint8Array(),
+      };
+      this.events.push(written);
+      for (const wake of this.subscribers) wake();
+    } else {
+      this.truncatedBefore.set(streamName, stream.length);
+      const data = Buffer.from(JSON.stringify({ $tb: stream.length }));
+      written = this.write(`$$${streamName}`, [
+        { id: uuid(), type: '$metadata', contentType: 'application/json', data, customMetadata: new Uint8Array() },
+      ]);
+    }
+    const response = hard ? new streamsPb.TombstoneResp() : new streamsPb.DeleteResp();
+    const position = hard ? new streamsPb.TombstoneResp.Position() : new streamsPb.DeleteResp.Position();
+    position.setCommitPosition(String(written.position));
+    position.setPreparePosition(String(written.position));
+    (response as InstanceType<typeof streamsPb.DeleteResp>).setPosition(position);
+    callback(null, response);
   }
 
   private write(streamName: string, proposed: AppendRequest['proposed']): StoredEvent {
@@ -344,20 +451,30 @@ export class EsdbDouble {
       return;
     }
     const count = options.hasCount() ? Number(options.getCount()) : Number.MAX_SAFE_INTEGER;
+    if (options.hasStream()) {
+      const streamName = streamNameOf(
+        (options.getStream() as InstanceType<typeof streamsPb.ReadReq.Options.StreamOptions>).getStreamIdentifier(),
+      );
+      if (this.tombstoned.has(streamName)) {
+        call.emit('error', streamDeletedError(streamName));
+        return;
+      }
+    }
     if (options.hasStream() && options.hasSubscription()) {
       const streamOptions = options.getStream() as InstanceType<typeof streamsPb.ReadReq.Options.StreamOptions>;
       const streamName = streamNameOf(streamOptions.getStreamIdentifier());
       const stream = this.streams.get(streamName) ?? [];
       // From a revision: the events after it; from END: only those still to come.
       const after = streamOptions.hasRevision() ? Number(streamOptions.getRevision()) : streamOptions.hasEnd() ? stream.length - 1 : -1;
-      this.subscribe(call, -1, (event) => event.streamName === streamName && event.revision > after, null);
+      const truncated = (event: StoredEvent) => event.revision < (this.truncatedBefore.get(streamName) ?? 0);
+      this.subscribe(call, -1, (event) => event.streamName === streamName && event.revision > after && !truncated(event), null);
       return;
     }
     if (options.hasStream()) {
       const streamOptions = options.getStream() as InstanceType<typeof streamsPb.ReadReq.Options.StreamOptions>;
       const streamName = Buffer.from(streamOptions.getStreamIdentifier()?.getStreamName_asU8() ?? []).toString('utf8');
-      const stream = this.streams.get(streamName);
-      if (!stream) {
+      const stream = this.streams.get(streamName)?.slice(this.truncatedBefore.get(streamName) ?? 0);
+      if (!stream?.length) {
         const notFound = new streamsPb.ReadResp.StreamNotFound();
         notFound.setStreamIdentifier(streamOptions.getStreamIdentifier());
         const response = new streamsPb.ReadResp();
@@ -426,6 +543,10 @@ export class EsdbDouble {
       for (const event of this.events) {
         if (event.position <= cursor) continue;
         cursor = event.position;
+        if (accepts(event) && event.type === '$streamDeleted' && checkpointInterval === null && event.streamName === streamOf(call)) {
+          call.emit('error', streamDeletedError(event.streamName));
+          return;
+        }
         if (accepts(event)) {
           call.write(eventResponse(event));
           sentUpTo = cursor;
@@ -473,6 +594,20 @@ function rpcStatus(
   error.setMessage(message);
   error.setDetails(details);
   return error;
+}
+
+/** The stream a stream subscription follows, '' for $all. */
+function streamOf(call: ServerWritableStream<ReadReq, ReadResp>): string {
+  const options = call.request.getOptions();
+  return options?.hasStream() ? streamNameOf(options.getStream()?.getStreamIdentifier()) : '';
+}
+
+/** RpcExceptions.StreamDeleted: the client reads the exception and the stream from the trailers. */
+function streamDeletedError(streamName: string): { code: status; details: string; metadata: Metadata } {
+  const metadata = new Metadata();
+  metadata.set('exception', 'stream-deleted');
+  metadata.set('stream-name', streamName);
+  return { code: status.FAILED_PRECONDITION, details: `Event stream '${streamName}' is deleted.`, metadata };
 }
 
 function timeoutStatus(): InstanceType<typeof statusPb.Status> {
@@ -541,7 +676,7 @@ function eventResponse(event: StoredEvent): ReadResp {
   const identifier = new sharedPb.StreamIdentifier();
   identifier.setStreamName(Buffer.from(event.streamName, 'utf8'));
   recorded.setStreamIdentifier(identifier);
-  recorded.setStreamRevision(String(event.revision));
+  recorded.setStreamRevision(event.type === '$streamDeleted' ? DELETED_STREAM_REVISION : String(event.revision));
   recorded.setCommitPosition(String(event.position));
   recorded.setPreparePosition(String(event.position));
   recorded.getMetadataMap().set('type', event.type).set('content-type', event.contentType).set('created', event.created.toString());
