@@ -219,6 +219,8 @@ describe.each([
       const recreated = await client.appendToStream('s', [event(2)], { expectedRevision: NO_STREAM });
       expect(recreated.nextExpectedRevision).toBe(2n);
       expect(await numbers(client.readStream('s'))).toEqual([2]);
+      expect(await numbers(client.readStream('s', { fromRevision: 2n }))).toEqual([2]);
+      expect(await numbers(client.readStream('s', { direction: BACKWARDS, fromRevision: END }))).toEqual([2]);
     });
   });
 });

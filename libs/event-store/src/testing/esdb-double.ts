@@ -473,8 +473,10 @@ export class EsdbDouble {
     if (options.hasStream()) {
       const streamOptions = options.getStream() as InstanceType<typeof streamsPb.ReadReq.Options.StreamOptions>;
       const streamName = Buffer.from(streamOptions.getStreamIdentifier()?.getStreamName_asU8() ?? []).toString('utf8');
-      const stream = this.streams.get(streamName)?.slice(this.truncatedBefore.get(streamName) ?? 0);
-      if (!stream?.length) {
+      const stream = this.streams.get(streamName) ?? [];
+      // Events below a soft delete's $tb are no longer read; none left reads as not found.
+      const truncatedBefore = this.truncatedBefore.get(streamName) ?? 0;
+      if (stream.length <= truncatedBefore) {
         const notFound = new streamsPb.ReadResp.StreamNotFound();
         notFound.setStreamIdentifier(streamOptions.getStreamIdentifier());
         const response = new streamsPb.ReadResp();
@@ -487,7 +489,8 @@ export class EsdbDouble {
       const backwards = options.getReadDirection() === streamsPb.ReadReq.Options.ReadDirection.BACKWARDS;
       const from = streamOptions.hasRevision() ? Number(streamOptions.getRevision()) : streamOptions.hasEnd() ? stream.length : 0;
       const selected = backwards ? stream.slice(0, Math.min(from + 1, stream.length)).reverse() : stream.slice(from);
-      for (const event of selected.slice(0, count)) call.write(eventResponse(event));
+      const shown = selected.filter((event) => event.revision >= truncatedBefore);
+      for (const event of shown.slice(0, count)) call.write(eventResponse(event));
       call.end();
       return;
     }
