@@ -101,6 +101,29 @@ export class DuplicateEventId extends Error {
   }
 }
 
+/**
+ * The stream was deleted in the store (an EventStoreDB tombstone, by an
+ * operator: the ledger never deletes): it can be neither read nor written
+ * again, so what it held is gone from every read but $all's history.
+ */
+export class StreamDeleted extends Error {
+  constructor(readonly streamId: string) {
+    super(`stream ${streamId} was deleted in the event store; it can no longer be read or written`);
+    this.name = 'StreamDeleted';
+  }
+}
+
+/** The store refuses an append this large (EventStoreDB's MaxAppendSize, 1 MiB by default); nothing was written. */
+export class AppendTooLarge extends Error {
+  constructor(
+    readonly streamId: string,
+    readonly maxBytes: number,
+  ) {
+    super(`the events for stream ${streamId} exceed the event store's append size limit of ${maxBytes} bytes; nothing was written`);
+    this.name = 'AppendTooLarge';
+  }
+}
+
 export class InvalidAppend extends Error {
   constructor(message: string) {
     super(message);

@@ -1,6 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { DomainError, UnknownSchemaVersion } from '#domain';
+import { AppendTooLarge, StreamDeleted } from '#event-store';
 import { statusOf } from './error-codes.js';
 
 const STATUS_TEXT: Record<number, string> = {
@@ -11,6 +12,7 @@ const STATUS_TEXT: Record<number, string> = {
   404: 'Not Found',
   408: 'Request Timeout',
   409: 'Conflict',
+  410: 'Gone',
   413: 'Payload Too Large',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Entity',
@@ -68,6 +70,13 @@ export class LedgerErrorFilter implements ExceptionFilter {
       this.logger.error(`unreadable event: ${exception.message}`, exception.stack);
       const status = statusOf('unknown-schema-version');
       return { status, body: errorBody(status, 'unknown-schema-version', exception.message) };
+    }
+    if (exception instanceof StreamDeleted || exception instanceof AppendTooLarge) {
+      // What the event store refuses, said as it is: not a bare 500. (The ledger never deletes a stream: an operator did.)
+      const code = exception instanceof StreamDeleted ? 'stream-deleted' : 'append-too-large';
+      this.logger.error(`event store refused: ${exception.message}`);
+      const status = statusOf(code);
+      return { status, body: errorBody(status, code, exception.message) };
     }
     this.logger.error(`unexpected error: ${(exception as Error)?.message}`, (exception as Error)?.stack);
     const status = statusOf('internal-error');

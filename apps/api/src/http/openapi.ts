@@ -138,6 +138,13 @@ const ERROR_EXAMPLES = {
   'revision-mismatch': { message: 'If-Match expected revision 2, but the stream is at revision 3' },
   'concurrent-modification': { message: 'project-sm-graphite-anode was changed by another command; read it again and retry' },
   'payload-too-large': { message: 'Request body is too large' },
+  'append-too-large': {
+    message:
+      "the events for stream project-sm-graphite-anode exceed the event store's append size limit of 1048576 bytes; nothing was written",
+  },
+  'stream-deleted': {
+    message: 'stream project-sm-graphite-anode was deleted in the event store; it can no longer be read or written',
+  },
   'unsupported-media-type': { message: 'Unsupported Media Type: application/x-www-form-urlencoded' },
   'donor-is-recipient': { message: 'the donor and the recipient must be different regions' },
   'signed-before-pair-established': { message: 'signing date 2021-05-01 is before the pair was established on 2022-01-01' },
@@ -190,7 +197,10 @@ const WHEN: Record<number, string> = {
   409:
     'Conflicts with what is recorded: the id is taken by different content, a stale `If-Match`, or a write lost to concurrent writers. ' +
     'Nothing was appended.',
-  413: 'The body is over `BODY_LIMIT_BYTES`.',
+  410: 'The stream was deleted in the event store (by an operator: the ledger never deletes); it can no longer be read or written.',
+  413:
+    "The body is over `BODY_LIMIT_BYTES`, or the events it would append are over the event store's append size limit " +
+    "(EventStoreDB's MaxAppendSize). Nothing was appended.",
   414: 'A path parameter is over 256 characters.',
   415: 'The body is not JSON (forms and text included), or is compressed.',
   422: 'A business rule refuses the command. Nothing was appended.',
@@ -240,8 +250,10 @@ const COMMAND_REFUSALS: ErrorCode[] = [
   'invalid-body',
   'invalid-header',
   'payload-too-large',
+  'append-too-large',
   'unsupported-media-type',
   'revision-mismatch',
+  'stream-deleted',
   'concurrent-modification',
 ];
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { EventStore } from '../event-store.port.js';
+import { EventStoreDBClient, jsonEvent } from '@eventstore/db-client';
+import { type EventStore, StreamDeleted } from '../event-store.port.js';
 import { EsdbDouble } from '../testing/esdb-double.js';
 import { describeEventStoreContract } from '../testing/event-store.contract.js';
 import { EsdbEventStore } from './esdb-event-store.js';
@@ -110,6 +111,70 @@ describe('EventStoreDB adapter subscriptions', () => {
     // It resubscribed from the last event it had delivered, not from the start.
     const third = (await store.readStream('test-drop'))[2].position;
     expect(double.subscriptionStarts).toEqual([-1, third]);
+    await store.close();
+    await double.stop();
+  });
+});
+
+describe('EventStoreDB adapter, what a real store can hold', () => {
+  const meta = { correlationId: 'c', causationId: 'c', actor: 'a' };
+  const event = (data: unknown = {}) => ({ id: randomUUID(), type: 'E', schemaVersion: 1, data, metadata: meta });
+
+  it.each([true, false])(
+    'a deleted (tombstoned) stream is a clear StreamDeleted on read and append (BatchAppend: %s)',
+    async (serverFeatures) => {
+      const double = await EsdbDouble.start({ serverFeatures });
+      const store = new EsdbEventStore({ connectionString: double.connectionString, streamPrefixes: ['test-'] });
+      const operator = EventStoreDBClient.connectionString(double.connectionString);
+      await store.appendToStream('test-deleted', [event()]);
+      await operator.tombstoneStream('test-deleted');
+      await expect(store.readStream('test-deleted')).rejects.toMatchObject({ name: 'StreamDeleted', streamId: 'test-deleted' });
+      await expect(store.appendToStream('test-deleted', [event()], { expectedRevision: 0 })).rejects.toBeInstanceOf(StreamDeleted);
+      await expect(store.appendToStream('test-deleted', [event()])).rejects.toBeInstanceOf(StreamDeleted);
+      await operator.dispose();
+      await store.close();
+      await double.stop();
+    },
+  );
+
+  it.each([true, false])(
+    'an append over the size limit is a clear AppendTooLarge, and nothing is written (BatchAppend: %s)',
+    async (serverFeatures) => {
+      const double = await EsdbDouble.start({ serverFeatures });
+      const store = new EsdbEventStore({ connectionString: double.connectionString, streamPrefixes: ['test-'] });
+      const large = event({ text: 'x'.repeat(1024 * 1024) });
+      await expect(store.appendToStream('test-large', [large])).rejects.toMatchObject({ name: 'AppendTooLarge', maxBytes: 1024 * 1024 });
+      expect(await store.readStream('test-large')).toEqual([]);
+      await store.appendToStream('test-large', [event()], { expectedRevision: 'no_stream' });
+      await store.close();
+      await double.stop();
+    },
+  );
+
+  it('system events throughout $all are skipped by reads, subscriptions and the head position', async () => {
+    const double = await EsdbDouble.start();
+    const store = new EsdbEventStore({ connectionString: double.connectionString, streamPrefixes: ['test-'] });
+    const operator = EventStoreDBClient.connectionString(double.connectionString);
+    await store.appendToStream('test-a', [event({ i: 0 })]);
+    await operator.setStreamMetadata('test-a', { maxAge: 86_400 }); // $metadata in $$test-a
+    await store.appendToStream('test-b', [event({ i: 1 })]);
+    await operator.appendToStream('test-a', jsonEvent({ type: '$system-type', data: {} })); // a $ type in a ledger stream
+    await operator.deleteStream('test-b'); // $metadata ($tb) in $$test-b
+    await store.appendToStream('test-a', [event({ i: 2 })]);
+    const last = await store.appendToStream('test-c', [event({ i: 3 })]);
+    await operator.tombstoneStream('test-gone'); // $streamDeleted in test-gone: a ledger stream's name, a system type
+    const numbers = (events: { data: unknown }[]) => events.map((recorded) => (recorded.data as { i: number }).i);
+    expect(numbers(await store.readAll())).toEqual([0, 1, 2, 3]);
+    expect(numbers(await store.readAll({ maxCount: 1, after: (await store.readAll())[2].position }))).toEqual([3]);
+    expect(await store.headPosition()).toBe(last.position);
+    const controller = new AbortController();
+    const seen: number[] = [];
+    for await (const batch of store.subscribeToAll({ signal: controller.signal })) {
+      seen.push(...numbers(batch));
+      if (seen.length >= 4) controller.abort();
+    }
+    expect(seen).toEqual([0, 1, 2, 3]);
+    await operator.dispose();
     await store.close();
     await double.stop();
   });

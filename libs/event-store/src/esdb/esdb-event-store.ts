@@ -4,17 +4,20 @@ import {
   END,
   EventStoreDBClient,
   FORWARDS,
+  MaxAppendSizeExceededError,
   NO_STREAM,
   type Position,
   type ResolvedEvent,
   START,
   STREAM_EXISTS,
+  StreamDeletedError,
   StreamNotFoundError,
   WrongExpectedVersionError,
   jsonEvent,
   streamNameFilter,
 } from '@eventstore/db-client';
 import {
+  AppendTooLarge,
   type AppendResult,
   type EventStore,
   type ExpectedRevision,
@@ -22,6 +25,7 @@ import {
   type ReadAllOptions,
   type RecordedEvent,
   type SubscribeOptions,
+  StreamDeleted,
   WrongExpectedRevision,
   validateAppend,
 } from '../event-store.port.js';
@@ -87,6 +91,8 @@ export class EsdbEventStore implements EventStore {
         const actual = error.actualVersion;
         throw new WrongExpectedRevision(streamId, expected, typeof actual === 'bigint' ? Number(actual) : 'no_stream');
       }
+      if (error instanceof StreamDeletedError) throw new StreamDeleted(streamId);
+      if (error instanceof MaxAppendSizeExceededError) throw new AppendTooLarge(streamId, error.maxAppendSize);
       throw error;
     }
   }
@@ -101,7 +107,9 @@ export class EsdbEventStore implements EventStore {
         events.push(toRecordedEvent(resolved));
       }
     } catch (error) {
+      // A soft-deleted stream reads as not found, as a new one does; a tombstoned one is said.
       if (error instanceof StreamNotFoundError) return [];
+      if (error instanceof StreamDeletedError) throw new StreamDeleted(streamId);
       throw error;
     }
     return events;

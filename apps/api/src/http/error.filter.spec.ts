@@ -1,0 +1,52 @@
+import { type ArgumentsHost, Logger } from '@nestjs/common';
+import { AppendTooLarge, StreamDeleted } from '#event-store';
+import { LedgerErrorFilter } from './error.filter.js';
+
+/** What the filter answers for an exception: the status and body it sends. */
+function answer(exception: unknown): { status: number; body: Record<string, unknown> } {
+  const sent: { status: number; body: Record<string, unknown> } = { status: 0, body: {} };
+  const reply = {
+    status: (status: number) => ((sent.status = status), reply),
+    header: () => reply,
+    send: (body: Record<string, unknown>) => ((sent.body = body), reply),
+  };
+  const host = { switchToHttp: () => ({ getResponse: () => reply }) } as unknown as ArgumentsHost;
+  new LedgerErrorFilter().catch(exception, host);
+  return sent;
+}
+
+describe('LedgerErrorFilter, on what the event store refuses', () => {
+  // The filter logs what it answers; the test reads the answer.
+  beforeAll(() => Logger.overrideLogger(false));
+  afterAll(() => Logger.overrideLogger(['log', 'error', 'warn']));
+
+  it('a deleted stream: 410 stream-deleted, saying which stream', () => {
+    const { status, body } = answer(new StreamDeleted('project-sm-graphite-anode'));
+    expect(status).toBe(410);
+    expect(body).toEqual({
+      statusCode: 410,
+      error: 'Gone',
+      code: 'stream-deleted',
+      message: 'stream project-sm-graphite-anode was deleted in the event store; it can no longer be read or written',
+    });
+  });
+
+  it('an append over the store size limit: 413 append-too-large, saying the limit', () => {
+    const { status, body } = answer(new AppendTooLarge('project-sm-graphite-anode', 1048576));
+    expect(status).toBe(413);
+    expect(body).toMatchObject({ statusCode: 413, error: 'Payload Too Large', code: 'append-too-large' });
+    expect(body.message).toContain('1048576 bytes');
+  });
+
+  it('anything else unexpected: a bare 500 internal-error', () => {
+    expect(answer(new Error('boom'))).toEqual({
+      status: 500,
+      body: {
+        statusCode: 500,
+        error: 'Internal Server Error',
+        code: 'internal-error',
+        message: 'internal error; the request may be retried',
+      },
+    });
+  });
+});
