@@ -73,18 +73,28 @@ export class EsdbDouble {
   /** Where each $all subscription asked to start (-1: from the start), for tests of resubscription. */
   readonly subscriptionStarts: number[] = [];
   private logEnd = 0;
-  private readonly server = new Server();
+  private server: Server;
   private port = 0;
 
-  private constructor(serverFeatures: boolean) {
-    this.server.addService(streamsGrpc.StreamsService, {
+  private constructor(private readonly serverFeatures: boolean) {
+    this.server = this.newServer();
+    // A real server starts with system events in its log; readers must skip them.
+    this.write('$settings', [
+      { id: uuid(), type: '$settings', contentType: 'application/json', data: Buffer.from('{}'), customMetadata: Buffer.alloc(0) },
+    ]);
+  }
+
+  /** A gRPC server with the double's services (over this double's data); not yet bound. */
+  private newServer(): Server {
+    const server = new Server();
+    server.addService(streamsGrpc.StreamsService, {
       append: (call: ServerReadableStream<AppendReq, AppendResp>, callback: (error: null, response: AppendResp) => void) =>
         this.append(call, callback),
       read: (call: ServerWritableStream<ReadReq, ReadResp>) => this.read(call),
       batchAppend: (call: ServerDuplexStream<BatchAppendReq, BatchAppendResp>) => this.batchAppend(call),
     });
-    if (serverFeatures) {
-      this.server.addService(serverFeaturesGrpc.ServerFeaturesService, {
+    if (this.serverFeatures) {
+      server.addService(serverFeaturesGrpc.ServerFeaturesService, {
         getSupportedMethods: (
           _call: unknown,
           callback: (error: null, response: InstanceType<typeof serverFeaturesPb.SupportedMethods>) => void,
@@ -101,18 +111,24 @@ export class EsdbDouble {
         },
       });
     }
-    // A real server starts with system events in its log; readers must skip them.
-    this.write('$settings', [
-      { id: uuid(), type: '$settings', contentType: 'application/json', data: Buffer.from('{}'), customMetadata: Buffer.alloc(0) },
-    ]);
+    return server;
   }
 
   static async start(options: { serverFeatures?: boolean } = {}): Promise<EsdbDouble> {
     const double = new EsdbDouble(options.serverFeatures ?? true);
-    double.port = await new Promise<number>((resolve, reject) =>
-      double.server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, port) => (error ? reject(error) : resolve(port))),
-    );
+    double.port = await bind(double.server, 0);
     return double;
+  }
+
+  /**
+   * A server restart as clients see it: the gRPC server stops (every connection and call is cut),
+   * and a new one serves the same data on the same port.
+   */
+  async restart(): Promise<void> {
+    this.server.forceShutdown();
+    this.subscriptionCalls.clear();
+    this.server = this.newServer();
+    await bind(this.server, this.port);
   }
 
   get connectionString(): string {
@@ -378,6 +394,13 @@ export class EsdbDouble {
     call.on('error', forget);
     pump();
   }
+}
+
+/** Binds `server` to 127.0.0.1:`port` (0: any free port); resolves with the port. */
+function bind(server: Server, port: number): Promise<number> {
+  return new Promise<number>((resolve, reject) =>
+    server.bindAsync(`127.0.0.1:${port}`, ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
+  );
 }
 
 function streamNameOf(identifier: InstanceType<typeof sharedPb.StreamIdentifier> | undefined): string {
