@@ -21,18 +21,6 @@ export default tseslint.config(
     // The core rule: deprecated since ESLint 8.53 and available until ESLint 11, when @stylistic/eslint-plugin's
     // max-len (not installed here) replaces it.
     rules: { 'max-len': ['error', { code: 140, ignoreUrls: true, ignoreRegExpLiterals: true }] },
-    // Files being rewritten concurrently: rewrapped after the concurrent changes land, and this list goes.
-    ignores: [
-      'libs/event-store/src/testing/**',
-      'tests/support/**',
-      'tests/api/hostile-input.e2e.spec.ts',
-      'tests/api/rebuild.e2e.spec.ts',
-      'tests/api/health.e2e.spec.ts',
-      'tests/api/metrics.e2e.spec.ts',
-      'tests/api/projection-operations.e2e.spec.ts',
-      'tests/api/audit-verify.e2e.spec.ts',
-      'tests/kafka/relay-health.e2e.spec.ts',
-    ],
   },
   {
     // The dashboard runs in the browser, as plain ES modules.

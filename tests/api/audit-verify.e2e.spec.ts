@@ -84,7 +84,8 @@ describe('tamper evidence: GET /audit/verify', () => {
       db.transaction(() => {
         db.prepare('DELETE FROM events').run();
         const insert = db.prepare(
-          'INSERT INTO events (position, event_id, stream_id, revision, type, schema_version, data, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+          'INSERT INTO events (position, event_id, stream_id, revision, type, schema_version, data, metadata) ' +
+            'VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
         );
         for (const r of rows) insert.run(r.position, r.event_id, r.stream_id, r.revision, r.type, r.schema_version, r.data, r.metadata);
       })();

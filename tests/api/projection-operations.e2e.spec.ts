@@ -212,7 +212,9 @@ describe('projection operations: blue/green rebuild under live traffic', () => {
     await removeDataDirs();
   });
 
-  // The large history is generated straight into the embedded store's file.
+  // The large history is generated straight into the embedded store's file. On EventStoreDB (15,000 events appended
+  // through the store port) it passes but takes about 45 s: this rebuild reports progress every 10,000 events, and the
+  // double under live traffic needs some 16 s to reach the first, so it stays SQLite-only to keep the suite's time.
   sqliteOnly('keeps answering with the old, complete read models during the rebuild, then equals a rebuild from scratch', async () => {
     const dataDir = tempDataDir();
     await generateLedger(join(dataDir, 'events.sqlite'), 150_000, 100, 2_000);

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
@@ -17,6 +17,37 @@ export async function runRebuildProcess(dataDir: string): Promise<string> {
   const env = { ...process.env, DATA_DIR: dataDir, ...(await storeEnv(dataDir)) };
   const { stdout } = await promisify(execFile)(process.execPath, [BUILT_REBUILD], { env });
   return stdout;
+}
+
+/** One progress line of a rebuild (`rebuilding: value/total (pct%)` on stderr), and when the test read it. */
+export interface RebuildProgressLine {
+  readonly at: number;
+  readonly value: number;
+  readonly total: number;
+}
+
+/**
+ * `npm run rebuild` as a process whose progress lines are read as they come (stderr is not a
+ * terminal, so the CLI writes one line a second): `lines` grows while it runs, `done` resolves
+ * with stdout once it exits 0.
+ */
+export async function startRebuildProcess(dataDir: string): Promise<{ lines: RebuildProgressLine[]; done: Promise<string> }> {
+  const env = { ...process.env, DATA_DIR: dataDir, ...(await storeEnv(dataDir)) };
+  const child = spawn(process.execPath, [BUILT_REBUILD], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: RebuildProgressLine[] = [];
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+    for (const [, value, total] of chunk.matchAll(/^rebuilding: (\d+)\/(\d+) /gm))
+      lines.push({ at: performance.now(), value: Number(value), total: Number(total) });
+  });
+  const done = new Promise<string>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`rebuild exited ${code}: ${stderr}`))));
+  });
+  return { lines, done };
 }
 
 /** Every read-model row, in a stable order: what "the read models" are, for comparing two of them. */

@@ -26,11 +26,30 @@ export function parseExposition(text: string): Sample[] {
   return samples;
 }
 
-/** The value of the one sample with this name whose labels include `labels`; 0 if there is none (a counter not yet incremented). */
-export function valueOf(samples: readonly Sample[], name: string, labels: Record<string, string> = {}): number {
+/** The one sample with this name whose labels include `labels`, or undefined if there is none; throws if several match. */
+export function sampleOf(samples: readonly Sample[], name: string, labels: Record<string, string> = {}): Sample | undefined {
   const found = samples.filter(
     (sample) => sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value),
   );
   if (found.length > 1) throw new Error(`${found.length} samples of ${name} match ${JSON.stringify(labels)}`);
-  return found[0]?.value ?? 0;
+  return found[0];
+}
+
+/**
+ * The value of the one sample with this name whose labels include `labels`. Throws, naming the metric and
+ * the labels, if there is none: a renamed or never-exported metric must fail the test, never read as 0.
+ */
+export function valueOf(samples: readonly Sample[], name: string, labels: Record<string, string> = {}): number {
+  const sample = sampleOf(samples, name, labels);
+  if (!sample) throw new Error(`no sample of ${name} with labels ${JSON.stringify(labels)} in the exposition`);
+  return sample.value;
+}
+
+/**
+ * A counter's value in a scrape taken BEFORE the action under test: 0 when the labelled series does not
+ * exist yet (prom-client exports a labelled counter only once it has been incremented). Never use it for
+ * the scrape being asserted on; read that one with `valueOf`, which fails on a missing sample.
+ */
+export function counterBefore(samples: readonly Sample[], name: string, labels: Record<string, string> = {}): number {
+  return sampleOf(samples, name, labels)?.value ?? 0;
 }

@@ -17,7 +17,8 @@ function compile(): void {
     execFileSync('gcc', ['-O1', '-o', BINARY, SOURCE, '-lrdkafka'], { stdio: 'pipe' });
   } catch (error) {
     throw new Error(
-      `could not build the Kafka mock broker (apt-get install librdkafka-dev gcc): ${(error as { stderr?: Buffer }).stderr?.toString() ?? error}`,
+      'could not build the Kafka mock broker (apt-get install librdkafka-dev gcc): ' +
+        `${(error as { stderr?: Buffer }).stderr?.toString() ?? error}`,
       {
         cause: error,
       },

@@ -90,14 +90,24 @@ export class EsdbDouble {
   /** Where each $all subscription asked to start (-1: from the start), for tests of resubscription. */
   readonly subscriptionStarts: number[] = [];
   private logEnd = 0;
-  private readonly server = new Server();
+  private server: Server;
   private port = 0;
 
   private constructor(
-    serverFeatures: boolean,
+    private readonly serverFeatures: boolean,
     private readonly maxAppendSize: number,
   ) {
-    this.server.addService(streamsGrpc.StreamsService, {
+    this.server = this.newServer();
+    // A real server starts with system events in its log; readers must skip them.
+    this.write('$settings', [
+      { id: uuid(), type: '$settings', contentType: 'application/json', data: Buffer.from('{}'), customMetadata: Buffer.alloc(0) },
+    ]);
+  }
+
+  /** A gRPC server with the double's services (over this double's data); not yet bound. */
+  private newServer(): Server {
+    const server = new Server();
+    server.addService(streamsGrpc.StreamsService, {
       append: (call: ServerReadableStream<AppendReq, AppendResp>, callback: (error: null, response: AppendResp) => void) =>
         this.append(call, callback),
       read: (call: ServerWritableStream<ReadReq, ReadResp>) => this.read(call),
@@ -107,8 +117,8 @@ export class EsdbDouble {
       tombstone: (call: ServerUnaryCall<TombstoneReq, unknown>, callback: sendUnaryData<unknown>) =>
         this.deleteStream(call.request.getOptions(), true, callback),
     });
-    if (serverFeatures) {
-      this.server.addService(serverFeaturesGrpc.ServerFeaturesService, {
+    if (this.serverFeatures) {
+      server.addService(serverFeaturesGrpc.ServerFeaturesService, {
         getSupportedMethods: (
           _call: unknown,
           callback: (error: null, response: InstanceType<typeof serverFeaturesPb.SupportedMethods>) => void,
@@ -125,19 +135,25 @@ export class EsdbDouble {
         },
       });
     }
-    // A real server starts with system events in its log; readers must skip them.
-    this.write('$settings', [
-      { id: uuid(), type: '$settings', contentType: 'application/json', data: Buffer.from('{}'), customMetadata: Buffer.alloc(0) },
-    ]);
+    return server;
   }
 
   /** `maxAppendSize`: the server's MaxAppendSize setting, 1 MiB by default. */
   static async start(options: { serverFeatures?: boolean; maxAppendSize?: number } = {}): Promise<EsdbDouble> {
     const double = new EsdbDouble(options.serverFeatures ?? true, options.maxAppendSize ?? 1024 * 1024);
-    double.port = await new Promise<number>((resolve, reject) =>
-      double.server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, port) => (error ? reject(error) : resolve(port))),
-    );
+    double.port = await bind(double.server, 0);
     return double;
+  }
+
+  /**
+   * A server restart as clients see it: the gRPC server stops (every connection and call is cut),
+   * and a new one serves the same data on the same port.
+   */
+  async restart(): Promise<void> {
+    this.server.forceShutdown();
+    this.subscriptionCalls.clear();
+    this.server = this.newServer();
+    await bind(this.server, this.port);
   }
 
   get connectionString(): string {
@@ -625,6 +641,13 @@ function timeoutStatus(): InstanceType<typeof statusPb.Status> {
  */
 function appendSize(proposed: AppendRequest['proposed']): number {
   return proposed.reduce((size, event) => size + event.data.length, 0);
+}
+
+/** Binds `server` to 127.0.0.1:`port` (0: any free port); resolves with the port. */
+function bind(server: Server, port: number): Promise<number> {
+  return new Promise<number>((resolve, reject) =>
+    server.bindAsync(`127.0.0.1:${port}`, ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
+  );
 }
 
 function streamNameOf(identifier: InstanceType<typeof sharedPb.StreamIdentifier> | undefined): string {
