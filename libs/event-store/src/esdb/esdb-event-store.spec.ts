@@ -82,7 +82,11 @@ describe('EventStoreDB adapter', () => {
 });
 
 describe('EventStoreDB adapter subscriptions', () => {
-  it('resubscribe from the last delivered position after a call ends with UNAVAILABLE, skipping and repeating nothing', async () => {
+  /**
+   * Subscribes to $all, lets it deliver events 0-2 of `streamId`, runs `drop`, appends 3-7, and
+   * collects what the subscription delivered (stopped after 5 s: a missed event would leave it waiting).
+   */
+  async function subscribeAcross(streamId: string, drop: (double: EsdbDouble) => Promise<void>) {
     const double = await EsdbDouble.start();
     const reconnects: number[] = [];
     const store = new EsdbEventStore({
@@ -92,67 +96,51 @@ describe('EventStoreDB adapter subscriptions', () => {
     });
     const meta = { correlationId: 'c', causationId: 'c', actor: 'a' };
     const append = (i: number) =>
-      store.appendToStream('test-drop', [{ id: randomUUID(), type: 'E', schemaVersion: 1, data: { i }, metadata: meta }]);
-    for (let i = 0; i < 3; i++) await append(i);
-    const controller = new AbortController();
-    const seen: number[] = [];
-    const consumed = (async () => {
-      for await (const batch of store.subscribeToAll({ signal: controller.signal })) {
-        seen.push(...batch.map((event) => (event.data as { i: number }).i));
-        if (seen.length >= 8) controller.abort();
-      }
-    })();
-    while (seen.length < 3) await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(double.dropSubscriptions()).toBe(1);
-    for (let i = 3; i < 8; i++) await append(i);
-    await consumed;
+      store.appendToStream(streamId, [{ id: randomUUID(), type: 'E', schemaVersion: 1, data: { i }, metadata: meta }]);
+    try {
+      for (let i = 0; i < 3; i++) await append(i);
+      const controller = new AbortController();
+      const seen: number[] = [];
+      const consumed = (async () => {
+        for await (const batch of store.subscribeToAll({ signal: controller.signal })) {
+          seen.push(...batch.map((event) => (event.data as { i: number }).i));
+          if (seen.length >= 8) controller.abort();
+        }
+      })();
+      while (seen.length < 3) await new Promise((resolve) => setTimeout(resolve, 10));
+      await drop(double);
+      // Written after the drop, before (or while) the adapter resubscribes: none may be missed.
+      for (let i = 3; i < 8; i++) await append(i);
+      const deadline = setTimeout(() => controller.abort(), 5000);
+      await consumed;
+      clearTimeout(deadline);
+      const third = (await store.readStream(streamId))[2].position;
+      return { seen, reconnects, third, starts: double.subscriptionStarts };
+    } finally {
+      await store.close();
+      await double.stop();
+    }
+  }
+
+  it('resubscribe from the last delivered position after a call ends with UNAVAILABLE, skipping and repeating nothing', async () => {
+    const { seen, reconnects, third, starts } = await subscribeAcross('test-drop', async (double) => {
+      expect(double.dropSubscriptions()).toBe(1);
+    });
     expect(seen).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     expect(reconnects.length).toBeGreaterThanOrEqual(1);
     // It resubscribed from the last event it had delivered, not from the start.
-    const third = (await store.readStream('test-drop'))[2].position;
-    expect(double.subscriptionStarts).toEqual([-1, third]);
-    await store.close();
-    await double.stop();
+    expect(starts).toEqual([-1, third]);
   });
 
   it('resubscribe from the last delivered position after the server restarts, missing and repeating nothing', async () => {
-    const double = await EsdbDouble.start();
-    const reconnects: number[] = [];
-    const store = new EsdbEventStore({
-      connectionString: double.connectionString,
-      streamPrefixes: ['test-'],
-      onReconnect: (_, delayMs) => reconnects.push(delayMs),
-    });
-    const meta = { correlationId: 'c', causationId: 'c', actor: 'a' };
-    const append = (i: number) =>
-      store.appendToStream('test-restart', [{ id: randomUUID(), type: 'E', schemaVersion: 1, data: { i }, metadata: meta }]);
-    for (let i = 0; i < 3; i++) await append(i);
-    const controller = new AbortController();
-    const seen: number[] = [];
-    const consumed = (async () => {
-      for await (const batch of store.subscribeToAll({ signal: controller.signal })) {
-        seen.push(...batch.map((event) => (event.data as { i: number }).i));
-        if (seen.length >= 8) controller.abort();
-      }
-    })();
-    while (seen.length < 3) await new Promise((resolve) => setTimeout(resolve, 10));
     // Every connection is cut; the same data is served again on the same port.
-    await double.restart();
-    // Written after the restart, before (or while) the adapter resubscribes: none may be missed.
-    for (let i = 3; i < 8; i++) await append(i);
-    // A missed event would leave it waiting: stopped after 5 s, it shows what was missed.
-    const deadline = setTimeout(() => controller.abort(), 5000);
-    await consumed;
-    clearTimeout(deadline);
+    const { seen, reconnects, third, starts } = await subscribeAcross('test-restart', (double) => double.restart());
     expect(seen).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     expect(reconnects.length).toBeGreaterThanOrEqual(1);
     // Every resubscription started from the last event delivered before the drop, not from the start.
-    const third = (await store.readStream('test-restart'))[2].position;
-    expect(double.subscriptionStarts[0]).toBe(-1);
-    expect(double.subscriptionStarts.length).toBeGreaterThanOrEqual(2);
-    expect(double.subscriptionStarts.slice(1)).toEqual(double.subscriptionStarts.slice(1).map(() => third));
-    await store.close();
-    await double.stop();
+    expect(starts[0]).toBe(-1);
+    expect(starts.length).toBeGreaterThanOrEqual(2);
+    expect(starts.slice(1)).toEqual(starts.slice(1).map(() => third));
   });
 });
 
