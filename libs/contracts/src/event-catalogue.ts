@@ -72,6 +72,16 @@ function object(properties: Record<string, JsonSchema>, optional: readonly strin
 
 const projectRef = { projectId: id, pairId: id };
 
+/** PledgeRevised's data, in every version (v1 differs only in that revisionId may be absent). */
+const PLEDGE_REVISED_FIELDS = {
+  ...projectRef,
+  revisionId: { type: ['string', 'null'], pattern: ID_PATTERN.source },
+  pledged: money,
+  previousPledged: money,
+  reason: text,
+  revisedOn: date,
+};
+
 export const EVENT_CATALOGUE = {
   PartnerPairRegistered: {
     version: 1,
@@ -107,14 +117,7 @@ export const EVENT_CATALOGUE = {
     summary:
       'The pledge of a project was revised up or down (never below what was delivered). ' +
       'v2: revisionId is always present (null when the client sent none).',
-    data: object({
-      ...projectRef,
-      revisionId: { type: ['string', 'null'], pattern: ID_PATTERN.source },
-      pledged: money,
-      previousPledged: money,
-      reason: text,
-      revisedOn: date,
-    }),
+    data: object(PLEDGE_REVISED_FIELDS),
   },
   FundsDisbursed: {
     version: 1,
@@ -191,17 +194,8 @@ export const PREVIOUS_VERSIONS: Partial<Record<CatalogueEventType, readonly Even
       topic: 'projects',
       summary:
         'The pledge of a project was revised up or down. v1: revisionId may be absent (revisions recorded before revision ids existed).',
-      data: object(
-        {
-          ...projectRef,
-          revisionId: { type: ['string', 'null'], pattern: ID_PATTERN.source },
-          pledged: money,
-          previousPledged: money,
-          reason: text,
-          revisedOn: date,
-        },
-        ['revisionId'],
-      ),
+      // The same fields as v2; only revisionId may be absent.
+      data: object(PLEDGE_REVISED_FIELDS, ['revisionId']),
     },
   ],
 };
