@@ -62,6 +62,16 @@ describe('loadConfig', () => {
     expect(loadConfig({}).apiKeysGenerated).toBe(true);
   });
 
+  it('runs every role under a generated instance id by default; LEDGER_ROLES and LEDGER_INSTANCE_ID narrow and name it', () => {
+    const defaults = loadConfig({ API_KEYS: KEYS });
+    expect([...defaults.roles]).toEqual(['api', 'projections', 'relay']);
+    expect(defaults.instanceId).toMatch(/^[A-Za-z0-9][A-Za-z0-9._-]*-[0-9a-f]{8}$/);
+    expect(loadConfig({ API_KEYS: KEYS }).instanceId).not.toBe(defaults.instanceId);
+    const relay = loadConfig({ API_KEYS: KEYS, LEDGER_ROLES: ' relay ,projections', LEDGER_INSTANCE_ID: 'relay-1' });
+    expect([...relay.roles]).toEqual(['relay', 'projections']);
+    expect(relay.instanceId).toBe('relay-1');
+  });
+
   it.each([
     [{ EVENT_STORE: 'postgres' }, 'EVENT_STORE must be "sqlite" or "esdb", got "postgres"'],
     [{ EVENT_STORE: 'esdb' }, 'EVENT_STORE=esdb needs ESDB_CONNECTION_STRING, e.g. esdb://localhost:2113?tls=false'],
@@ -77,6 +87,12 @@ describe('loadConfig', () => {
     [{ IATI_REPORTING_ORG_REF: 'X' }, 'IATI_REPORTING_ORG_REF must be an IATI organisation identifier such as CN-USCC-12345, got "X"'],
     [{ IATI_REPORTING_ORG_NAME: '   ' }, 'IATI_REPORTING_ORG_NAME must be 1-200 characters without control characters'],
     [{ IATI_REPORTING_ORG_TYPE: 'g' }, 'IATI_REPORTING_ORG_TYPE must be an IATI OrganisationType code such as 10 (Government), got "g"'],
+    [{ LEDGER_ROLES: 'api,worker' }, 'LEDGER_ROLES must be a comma-separated list of api, projections, relay, got "worker"'],
+    [{ LEDGER_ROLES: ' , ' }, 'LEDGER_ROLES must name at least one of api, projections, relay'],
+    [
+      { LEDGER_INSTANCE_ID: 'a b' },
+      `LEDGER_INSTANCE_ID must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit, got "a b"`,
+    ],
     // Several wrong at once: the refusal names the first in the order above.
     [{ PORT: 'x', EVENT_STORE: 'esdb' }, 'EVENT_STORE=esdb needs ESDB_CONNECTION_STRING, e.g. esdb://localhost:2113?tls=false'],
     [{ LOG_LEVEL: 'y', PORT: 'x' }, 'PORT must be a whole number from 0 to 65535, got "x"'],

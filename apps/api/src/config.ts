@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { IsIn, Matches, ValidateBy, ValidateIf, type ValidationArguments, validateSync } from 'class-validator';
 import { type ApiKey, ApiKeysError, generateApiKeys, parseApiKeys } from './http/api-keys.js';
@@ -31,7 +33,37 @@ export interface LedgerConfig {
   readonly apiKeysGenerated: boolean;
   /** Who publishes the IATI export (IATI_REPORTING_ORG_REF / _NAME / _TYPE). */
   readonly iatiReportingOrg: { readonly ref: string; readonly name: string; readonly type: string };
+  /** This process's name in the fleet (LEDGER_INSTANCE_ID): in heartbeats, the relay lease, metrics and logs. */
+  readonly instanceId: string;
+  /** What this process does (LEDGER_ROLES): serve the API, run the projections, relay to Kafka. All three by default. */
+  readonly roles: ReadonlySet<LedgerRole>;
 }
+
+/** `api`: the HTTP server; `projections`: keeps the read models in DATA_DIR; `relay`: stands for the Kafka publisher's lease. */
+export const LEDGER_ROLES = ['api', 'projections', 'relay'] as const;
+export type LedgerRole = (typeof LEDGER_ROLES)[number];
+
+const roleList = (raw: string): string[] =>
+  raw
+    .split(',')
+    .map((role) => role.trim())
+    .filter(Boolean);
+
+function rolesProblem(raw: string): string | null {
+  const roles = roleList(raw);
+  const bad = roles.find((role) => !(LEDGER_ROLES as readonly string[]).includes(role));
+  if (bad !== undefined) return `LEDGER_ROLES must be a comma-separated list of ${LEDGER_ROLES.join(', ')}, got ${JSON.stringify(bad)}`;
+  if (roles.length === 0) return `LEDGER_ROLES must name at least one of ${LEDGER_ROLES.join(', ')}`;
+  return null;
+}
+
+/** Unset LEDGER_INSTANCE_ID: the host name and a random suffix, new at every start (a restarted process is a new instance). */
+const generatedInstanceId = (): string =>
+  `${
+    hostname()
+      .replace(/[^A-Za-z0-9._-]/g, '-')
+      .slice(0, 40) || 'ledger'
+  }-${randomBytes(4).toString('hex')}`;
 
 export type LogFormat = 'json' | 'pretty';
 /** Most to least severe; LOG_LEVEL=warn writes fatal, error and warn. */
@@ -148,6 +180,15 @@ export class LedgerEnvironment {
     message: (args) => `IATI_REPORTING_ORG_TYPE must be an IATI OrganisationType code such as 10 (Government), got ${got(args)}`,
   })
   IATI_REPORTING_ORG_TYPE = '10';
+
+  @ValidateIf((env: LedgerEnvironment) => env.LEDGER_INSTANCE_ID !== undefined)
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, {
+    message: (args) =>
+      `LEDGER_INSTANCE_ID must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit, got ${got(args)}`,
+  })
+  LEDGER_INSTANCE_ID: string | undefined = undefined;
+
+  @Valid(rolesProblem) LEDGER_ROLES = LEDGER_ROLES.join(',');
 }
 
 const KEEP_EMPTY = new Set(['KAFKA_TOPIC_PREFIX', 'API_KEYS']);
@@ -179,5 +220,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     apiKeys: vars.API_KEYS === undefined ? generateApiKeys() : parseApiKeys(vars.API_KEYS),
     apiKeysGenerated: vars.API_KEYS === undefined,
     iatiReportingOrg: { ref: vars.IATI_REPORTING_ORG_REF, name: vars.IATI_REPORTING_ORG_NAME.trim(), type: vars.IATI_REPORTING_ORG_TYPE },
+    instanceId: vars.LEDGER_INSTANCE_ID ?? generatedInstanceId(),
+    roles: new Set(roleList(vars.LEDGER_ROLES) as LedgerRole[]),
   };
 }
