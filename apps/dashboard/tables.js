@@ -71,7 +71,12 @@ export function pairTable(entries, caption) {
   );
 }
 
+/** A pair's projects; on a narrow window the table scrolls sideways in its box rather than widening the page. */
 export function projectTable(projects) {
+  return h('div', { class: 'table-scroll' }, projectsTable(projects));
+}
+
+function projectsTable(projects) {
   return h(
     'table',
     { class: 'figures projects-table' },
@@ -82,7 +87,7 @@ export function projectTable(projects) {
       h(
         'tr',
         {},
-        ['Project', 'Sector', 'Capital', 'Status', 'Milestones', 'Signed', 'Pledged', 'Delivered', 'Remaining', 'Delivered %', 'Jobs'].map(
+        ['Project', 'Sector, capital', 'Status', 'Signed, milestones', 'Pledged', 'Delivered', 'Remaining', 'Delivered %', 'Jobs'].map(
           (label) => h('th', { scope: 'col' }, label),
         ),
       ),
@@ -95,11 +100,19 @@ export function projectTable(projects) {
           'tr',
           { 'data-id': project.projectId },
           h('th', { scope: 'row', 'data-field': 'project' }, h('a', { href: projectHref(project.projectId) }, project.title)),
-          h('td', { 'data-field': 'sector' }, project.sector),
-          h('td', { 'data-field': 'capitalKind' }, project.capitalKind),
+          h(
+            'td',
+            { class: 'kind' },
+            h('span', { 'data-field': 'sector' }, project.sector),
+            h('span', { 'data-field': 'capitalKind' }, project.capitalKind === 'aid' ? 'aid (援疆资金)' : project.capitalKind),
+          ),
           h('td', { 'data-field': 'status' }, h('span', { class: `status status-${project.status}` }, project.status)),
-          h('td', { 'data-field': 'milestones' }, milestoneList(project.milestones)),
-          h('td', { 'data-field': 'signedOn' }, project.signedOn),
+          h(
+            'td',
+            { class: 'dates' },
+            h('span', { 'data-field': 'signedOn' }, `signed ${project.signedOn}`),
+            h('div', { 'data-field': 'milestones' }, milestoneList(project.milestones)),
+          ),
           moneyCell('pledged', one(project.pledged)),
           moneyCell('delivered', one(project.delivered)),
           moneyCell('remaining', one(project.remaining)),
@@ -113,7 +126,7 @@ export function projectTable(projects) {
 
 /** A project's milestones, each with its date (落地 landed, 开工 construction started, 投产 in production, completed). */
 function milestoneList(milestones) {
-  if (milestones.length === 0) return h('span', { class: 'none' }, '—');
+  if (milestones.length === 0) return h('span', { class: 'none' }, 'no milestone yet');
   return h(
     'ul',
     { class: 'milestone-list' },
