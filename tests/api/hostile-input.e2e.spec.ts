@@ -165,7 +165,8 @@ const HOSTILE_VALUES: Array<[string, unknown]> = [
  * Whether the documented schema of a field allows this value (then it is not hostile to that field):
  * null for an optional or nullable field, a member of an enum, an integer within its bounds, a string
  * matching the documented pattern, or for free text (no pattern) what its description promises:
- * non-blank, no control characters, no lone surrogate, at most maxLength characters.
+ * non-blank, no control, bidi or zero-width character (nor any other that does not show), no lone surrogate,
+ * at most maxLength characters.
  */
 function documentedAccepts(schema: Schema, property: Schema, optional: boolean, value: unknown): boolean {
   if (value === null) return optional || property.nullable === true || schema.nullable === true;
@@ -182,7 +183,8 @@ function documentedAccepts(schema: Schema, property: Schema, optional: boolean, 
     [...value].length <= (schema.maxLength ?? Infinity) &&
     // eslint-disable-next-line no-control-regex -- control characters are what free text may not hold
     !/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(value) &&
-    !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(value)
+    !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(value) &&
+    !/[\p{Cf}\p{Default_Ignorable_Code_Point}]/u.test(value)
   );
 }
 

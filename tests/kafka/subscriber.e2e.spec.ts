@@ -34,7 +34,16 @@ async function until<T>(probe: () => Promise<T>, ok: (value: T) => boolean, what
   }
 }
 
+const SUBSCRIBER_KEY = 'subscriber-test-key-5f1c9e27a4';
+const AUTH = { authorization: `Bearer ${SUBSCRIBER_KEY}` };
+
 describe('the example subscriber', () => {
+  it('refuses to start without a key, and listens on loopback unless told otherwise', () => {
+    expect(() => loadSubscriberConfig({ KAFKA_BROKERS: 'localhost:29092' })).toThrow('SUBSCRIBER_API_KEY');
+    expect(() => loadSubscriberConfig({ KAFKA_BROKERS: 'localhost:29092', SUBSCRIBER_API_KEY: 'short' })).toThrow('SUBSCRIBER_API_KEY');
+    expect(loadSubscriberConfig({ KAFKA_BROKERS: 'localhost:29092', SUBSCRIBER_API_KEY: SUBSCRIBER_KEY }).host).toBe('127.0.0.1');
+  });
+
   it('builds from the topics exactly the delivered-per-year figures the ledger holds, and ignores redeliveries', async () => {
     const dataDir = tempDataDir();
     const brokers = kafka.brokers.join(',');
@@ -48,6 +57,7 @@ describe('the example subscriber', () => {
         KAFKA_BROKERS: brokers,
         SUBSCRIBER_DATA_DIR: join(tempDataDir(), 'subscriber'),
         SUBSCRIBER_GROUP_ID: 'test-view',
+        SUBSCRIBER_API_KEY: SUBSCRIBER_KEY,
       }),
       false,
     );
@@ -55,8 +65,25 @@ describe('the example subscriber', () => {
     stops.push(() => subscriber.close());
     const url = (await subscriber.getUrl()).replace('[::1]', '127.0.0.1');
     const status = () =>
-      fetch(`${url}/status`).then((r) => r.json() as Promise<{ applied: number; duplicate: number; rejected: number; parked: number }>);
+      fetch(`${url}/status`, { headers: AUTH }).then(
+        (r) => r.json() as Promise<{ applied: number; duplicate: number; rejected: number; parked: number }>,
+      );
     await until(status, (s) => s.applied === events, 'applied events');
+
+    // Its figures are the ledger's: nothing without the key, whatever the path.
+    for (const [path, headers] of [
+      ['/pairs/pair-0/delivered', {}],
+      ['/status', {}],
+      ['/pairs/pair-0/delivered', { authorization: 'Bearer wrong-key-0123456789abcdef' }],
+      ['/pairs/pair-0/delivered', { authorization: `Basic ${SUBSCRIBER_KEY}` }],
+      ['/pairs/pair-0/delivered', { authorization: `Bearer ${SUBSCRIBER_KEY} x` }],
+      ['/no-such-path', {}],
+    ] as const) {
+      const reply = await fetch(`${url}${path}`, { headers });
+      expect([path, headers, reply.status, reply.headers.get('www-authenticate'), ((await reply.json()) as { code: string }).code]).toEqual(
+        [path, headers, 401, 'Bearer', 'unauthenticated'],
+      );
+    }
 
     const compare = async () => {
       for (let p = 0; p < 4; p++) {
@@ -64,7 +91,7 @@ describe('the example subscriber', () => {
         const ledger = (await api.get(`/partner-pairs/${pairId}/breakdown?by=year&scope=own&minPosition=${await api.head()}`)).body.rows
           .filter((row: { delivered: object }) => Object.keys(row.delivered).length > 0)
           .map((row: { key: string; delivered: object }) => ({ year: row.key, delivered: row.delivered }));
-        const view = (await (await fetch(`${url}/pairs/${pairId}/delivered`)).json()) as { byYear: unknown[] };
+        const view = (await (await fetch(`${url}/pairs/${pairId}/delivered`, { headers: AUTH })).json()) as { byYear: unknown[] };
         expect(ledger.length).toBeGreaterThan(0);
         expect(view.byYear).toEqual(ledger);
       }

@@ -7,6 +7,8 @@ export interface SubscriberConfig {
   readonly brokers: readonly string[];
   readonly topicPrefix: string;
   readonly groupId: string;
+  /** The bearer key every request must present (SUBSCRIBER_API_KEY). */
+  readonly apiKey: string;
 }
 
 export class SubscriberConfigError extends Error {}
@@ -24,12 +26,19 @@ export function loadSubscriberConfig(env: NodeJS.ProcessEnv = process.env): Subs
   const groupId = env.SUBSCRIBER_GROUP_ID || 'commitments-delivered-view';
   if (!/^[A-Za-z0-9._-]{1,200}$/.test(groupId))
     throw new SubscriberConfigError(`SUBSCRIBER_GROUP_ID may only hold letters, digits, '.', '_' and '-'`);
+  const apiKey = env.SUBSCRIBER_API_KEY ?? '';
+  if (!/^[\x21-\x7e]{16,256}$/.test(apiKey))
+    throw new SubscriberConfigError(
+      'SUBSCRIBER_API_KEY must be set: the key (16 to 256 printable characters, no spaces) clients send as Authorization: Bearer <key>',
+    );
   return {
     port,
-    host: env.HOST || '0.0.0.0',
+    // Loopback unless told otherwise: a container sets HOST=0.0.0.0 and publishes the port where it chooses.
+    host: env.HOST || '127.0.0.1',
     dataDir: resolve(env.SUBSCRIBER_DATA_DIR || './data/subscriber'),
     brokers,
     topicPrefix: env.KAFKA_TOPIC_PREFIX ?? 'commitments.',
     groupId,
+    apiKey,
   };
 }

@@ -1,6 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { preparePrivateFile } from '#event-store';
 import {
   type DisbursementCorrectedData,
   type FundsDisbursedData,
@@ -37,7 +36,7 @@ export class DeliveredView {
   private readonly statements;
 
   constructor(file: string) {
-    mkdirSync(dirname(file), { recursive: true });
+    preparePrivateFile(file);
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');

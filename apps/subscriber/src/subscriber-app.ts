@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { requireBearerKey } from './bearer-key.js';
 import type { SubscriberConfig } from './config.js';
 import { LedgerConsumer } from './ledger-consumer.js';
 import { SubscriberHttpController } from './subscriber.http.controller.js';
@@ -27,6 +28,7 @@ export async function createSubscriberApp(
     new FastifyAdapter(),
     logger === false ? { logger: false } : {},
   );
+  requireBearerKey(app.getHttpAdapter().getInstance(), config.apiKey);
   app.enableShutdownHooks();
   return app;
 }

@@ -1,6 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { preparePrivateFile } from '#event-store';
 
 /**
  * How far a follower of the log (a projection, the Kafka relay) has got: one row per follower, in a
@@ -36,7 +35,7 @@ export function writeCheckpoint(db: Database.Database, projection: string, posit
 
 /** A file holding only checkpoints (the Kafka relay's), fsynced on commit. */
 export function openCheckpointDb(file: string): Database.Database {
-  mkdirSync(dirname(file), { recursive: true });
+  preparePrivateFile(file);
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');

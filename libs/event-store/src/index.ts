@@ -5,3 +5,4 @@ export * from './catch-up-then-live.js';
 export * from './hash-chain.js';
 export * from './verify-chains.js';
 export * from './upcasting-event-store.js';
+export * from './private-file.js';

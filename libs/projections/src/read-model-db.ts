@@ -1,7 +1,6 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { CHECKPOINTS_TABLE } from '#background';
+import { preparePrivateFile } from '#event-store';
 
 /**
  * The read models live in their own SQLite file, beside (not inside) the
@@ -136,7 +135,7 @@ export const SHADOW_TABLES: ReadModelTables = { pairs: 'shadow_pairs', projects:
  * loop while a rebuild holds the lock.
  */
 export function openReadModelDb(file: string, busyTimeoutMs = 10_000): Database.Database {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  preparePrivateFile(file);
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   // The read models can always be rebuilt from the events, so they need not be fsynced on every commit.

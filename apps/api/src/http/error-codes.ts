@@ -7,7 +7,10 @@ import { DOMAIN_ERROR_CODES, type DomainErrorCode, type DomainErrorKind } from '
  */
 
 /** A domain refusal is answered by its kind. */
-const KIND_STATUS = { 'not-found': 404, conflict: 409, 'rule-violation': 422 } as const satisfies Record<DomainErrorKind, number>;
+const KIND_STATUS = { 'not-found': 404, conflict: 409, 'rule-violation': 422, 'invalid-input': 400 } as const satisfies Record<
+  DomainErrorKind,
+  number
+>;
 
 /**
  * The codes of the HTTP layer: validation, access, the read models, and what

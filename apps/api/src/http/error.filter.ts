@@ -1,6 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { DomainError, UnknownSchemaVersion } from '#domain';
+import { DomainError, InvalidInput, UnknownSchemaVersion } from '#domain';
 import { AppendTooLarge, StreamDeleted } from '#event-store';
 import { statusOf } from './error-codes.js';
 
@@ -44,7 +44,10 @@ export class LedgerErrorFilter implements ExceptionFilter {
   private describe(exception: unknown): { status: number; body: Record<string, unknown> } {
     if (exception instanceof DomainError) {
       const status = statusOf(exception.code);
-      return { status, body: errorBody(status, exception.code, exception.message) };
+      const body = errorBody(status, exception.code, exception.message);
+      // Named like a failed request validation's fields, so a client reads both alike.
+      if (exception instanceof InvalidInput) body.fields = [{ field: exception.field, problems: [exception.message] }];
+      return { status, body };
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();

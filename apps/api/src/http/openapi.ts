@@ -40,7 +40,7 @@ export function textProperty(max: number, description: string, example: string) 
     type: String,
     minLength: 1,
     maxLength: max,
-    description: `${description} (non-blank, no control characters, at most ${max} characters)`,
+    description: `${description} (non-blank, at most ${max} characters, stored NFC; control, bidi and zero-width characters are refused)`,
     example,
   };
 }
@@ -162,6 +162,9 @@ const ERROR_EXAMPLES = {
   'correction-unchanged': { message: 'disbursement sm-ga-t1 already stands at 450000000.00 CNY' },
   'dated-before-original': { message: 'a correction dated 2024-09-01 cannot precede disbursement sm-ga-t1, dated 2024-09-30' },
   'jobs-out-of-range': { message: 'corrected jobs must be a whole number from 0 to 10000000' },
+  'invisible-characters': {
+    message: 'donor.name contains U+200B at character 9, an invisible, control or formatting character (…)',
+  },
   'as-of-too-large': {
     message:
       'partner pair fujian-changji and its 5 sub-pair(s) hold 4000 project(s) with about 250000 events; ' +

@@ -1,5 +1,7 @@
+import { applyDecorators } from '@nestjs/common';
+import { Transform } from 'class-transformer';
 import { ValidateBy, type ValidationOptions } from 'class-validator';
-import { DATE_RULE, ID_RULE, SLUG_PATTERN, isCalendarDate, isId, moneyProblem } from '#domain';
+import { DATE_RULE, ID_RULE, SLUG_PATTERN, hiddenCharacterProblem, isCalendarDate, isId, moneyProblem } from '#domain';
 
 /** Request-field validators shared by every DTO; each message names what a valid value looks like. */
 
@@ -56,29 +58,31 @@ export function IsMoneyOrZero(options?: ValidationOptions): PropertyDecorator {
   );
 }
 
-// Control characters (other than none at all) have no place in names, titles or reasons.
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
-// A lone UTF-16 surrogate is not text: stored, it would read back as U+FFFD in one place and \ud800 in another.
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
-/** Free text: a string of 1 to `max` characters, not blank, without control characters. */
+/**
+ * Free text: a string of 1 to `max` characters, not blank, NFC (a decomposed
+ * `é` is stored composed), without a character that does not show (controls,
+ * bidi controls, zero-width characters: the domain's rule, see `visibleText`).
+ */
 export function IsText(max: number, options?: ValidationOptions): PropertyDecorator {
-  return ValidateBy(
-    {
-      name: 'isText',
-      validator: {
-        validate: (value) =>
-          typeof value === 'string' &&
-          value.trim().length > 0 &&
-          [...value].length <= max &&
-          !CONTROL.test(value) &&
-          !LONE_SURROGATE.test(value),
-        defaultMessage: (args) => `${args?.property} must be non-blank text of at most ${max} characters without control characters`,
+  return applyDecorators(
+    Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.normalize('NFC') : value)),
+    ValidateBy(
+      {
+        name: 'isText',
+        validator: {
+          validate: (value) => textProblem(value, max) === null,
+          defaultMessage: (args) => `${args?.property} ${textProblem(args?.value, max)}`,
+        },
       },
-    },
-    options,
+      options,
+    ),
   );
+}
+
+function textProblem(value: unknown, max: number): string | null {
+  const rule = `must be non-blank text of at most ${max} characters`;
+  if (typeof value !== 'string' || value.trim().length === 0 || [...value].length > max) return rule;
+  return hiddenCharacterProblem(value);
 }
 
 /** A grouping key such as a sector: lowercase words joined by dashes, so the same sector is always spelt the same. */

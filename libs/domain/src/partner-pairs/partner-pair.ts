@@ -1,5 +1,6 @@
 import { type Decision, type RecordedAt, append, replayOf } from '../shared/decision.js';
 import { Conflict, NotFound, RuleViolation } from '../shared/errors.js';
+import { nameKey, visibleText } from '../shared/text.js';
 import { sameJson } from '../shared/values.js';
 
 export const REGION_LEVELS = ['province', 'prefecture', 'city', 'county', 'district', 'zone'] as const;
@@ -55,7 +56,11 @@ export function registerPartnerPair(
   state: PartnerPairState,
   parent: PartnerPairState | null,
 ): Decision<PartnerPairEvent> {
-  const details = command.data;
+  const details: PartnerPairDetails = {
+    ...command.data,
+    donor: { ...command.data.donor, name: visibleText('donor.name', command.data.donor.name) },
+    recipient: { ...command.data.recipient, name: visibleText('recipient.name', command.data.recipient.name) },
+  };
   if (state.status === 'registered') {
     if (sameJson(state.details, details)) return replayOf(state.registeredAt);
     throw new Conflict('pair-already-registered', `partner pair ${details.pairId} is already registered with different details`);
@@ -69,6 +74,7 @@ export function registerPartnerPair(
   return append({ type: 'PartnerPairRegistered', data: details });
 }
 
+/** Compared as read, not as stored: `Ｓhanghai` and `shanghai ` are one region (see nameKey). */
 function sameRegion(a: Region, b: Region): boolean {
-  return a.level === b.level && a.name.trim().toLowerCase() === b.name.trim().toLowerCase();
+  return a.level === b.level && nameKey(a.name) === nameKey(b.name);
 }

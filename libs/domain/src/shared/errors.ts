@@ -1,5 +1,5 @@
 /** The kinds of refusal: each has its class below, and the API answers each with one HTTP status. */
-export type DomainErrorKind = 'not-found' | 'conflict' | 'rule-violation';
+export type DomainErrorKind = 'not-found' | 'conflict' | 'rule-violation' | 'invalid-input';
 
 /**
  * Every code a refusal can carry, with its kind. Most are the deciders'
@@ -41,6 +41,8 @@ export const DOMAIN_ERROR_CODES = {
   'dated-before-original': 'rule-violation',
   'jobs-out-of-range': 'rule-violation',
   'as-of-too-large': 'rule-violation',
+
+  'invisible-characters': 'invalid-input',
 } as const satisfies Record<string, DomainErrorKind>;
 
 export type DomainErrorCode = keyof typeof DOMAIN_ERROR_CODES;
@@ -49,6 +51,7 @@ type CodeOf<K extends DomainErrorKind> = { [C in DomainErrorCode]: (typeof DOMAI
 export type NotFoundCode = CodeOf<'not-found'>;
 export type ConflictCode = CodeOf<'conflict'>;
 export type RuleViolationCode = CodeOf<'rule-violation'>;
+export type InvalidInputCode = CodeOf<'invalid-input'>;
 
 /**
  * Why a command was refused. `code` is a stable machine-readable name, of
@@ -84,6 +87,23 @@ export class Conflict extends DomainError {
 export class RuleViolation extends DomainError {
   declare readonly code: RuleViolationCode;
   constructor(code: RuleViolationCode, message: string) {
+    super(code, message);
+  }
+}
+
+/**
+ * A field of the command is not acceptable as data at all (the API's request
+ * validation refuses the same before any decider runs; this is the domain's
+ * own refusal, for every other way in, such as the CLI import).
+ */
+export class InvalidInput extends DomainError {
+  declare readonly code: InvalidInputCode;
+  constructor(
+    code: InvalidInputCode,
+    /** The field at fault, by path: `donor.name`. */
+    readonly field: string,
+    message: string,
+  ) {
     super(code, message);
   }
 }

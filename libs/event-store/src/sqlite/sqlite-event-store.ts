@@ -1,8 +1,7 @@
 import { EventEmitter } from 'node:events';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { catchUpThenLive } from '../catch-up-then-live.js';
+import { preparePrivateFile } from '../private-file.js';
 import {
   type AppendResult,
   DuplicateEventId,
@@ -68,7 +67,7 @@ export class SqliteEventStore implements EventStore {
   private readonly statements;
 
   constructor(readonly file: string) {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    preparePrivateFile(file);
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');

@@ -104,6 +104,27 @@ describe('planning an import against the ledger', () => {
     expect(await store.headPosition()).toBe(head);
   });
 
+  it("refuses an invisible character in a name, at the parse (the API's rule) and in the domain (for rows built otherwise)", async () => {
+    const text = csv(pair('zw', { recipient: 'Changji\u200b' }));
+    const atParse = parseReportCsv(text, { defaultCurrency: 'CNY' }).problems.map(formatProblem);
+    expect(atParse).toEqual([expect.stringMatching(/^line 2, column recipient: recipient contains U\+200B at character 8/)]);
+
+    const details = {
+      pairId: 'zw',
+      donor: { name: 'Evil\u202egpj.exe', level: 'province' as const },
+      recipient: { name: 'Changji', level: 'city' as const },
+      programme: 'paired-assistance' as const,
+      parentPairId: null,
+      establishedOn: null,
+    };
+    const row = { line: 2, kind: 'pair' as const, command: { type: 'RegisterPartnerPair' as const, data: details } };
+    const result = await planImport([row], ledger);
+    expect(result.planned).toEqual([]);
+    expect(result.problems.map(formatProblem)).toEqual([
+      expect.stringMatching(/^line 2, column donor: donor\.name contains U\+202E at character 5, .* \(invisible-characters\)$/),
+    ]);
+  });
+
   it('applies the same business rules as the API, and reports every refused row', async () => {
     const result = await plan(
       csv(

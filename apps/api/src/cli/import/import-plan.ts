@@ -3,6 +3,7 @@ import {
   type Decision,
   DomainError,
   type DomainErrorCode,
+  InvalidInput,
   NotFound,
   type PartnerPairState,
   type ProjectState,
@@ -11,7 +12,7 @@ import {
   evolveProject,
   registerPartnerPair,
 } from '#domain';
-import type { Column, ImportRow, RowProblem } from './report-rows.js';
+import { type Column, type ImportRow, ROW_KINDS, type RowProblem } from './report-rows.js';
 
 /** Where the planner finds what the ledger already holds: the write side's own loaders. */
 export type LedgerStates = Pick<WriteSide, 'pairs' | 'projects'>;
@@ -50,6 +51,11 @@ const COLUMN_OF_CODE: Readonly<Partial<Record<DomainErrorCode, Column>>> = {
   'dated-before-original': 'date',
   'jobs-out-of-range': 'jobs',
 };
+
+/** The column a DTO field (`donor.name`) is read from in a row of this kind. */
+function columnOf(row: ImportRow, field: string): Column | undefined {
+  return (ROW_KINDS[row.kind].fields as Readonly<Record<string, Column>>)[field];
+}
 
 type Simulated<S> = { state: S; revision: number };
 
@@ -108,7 +114,7 @@ export async function planImport(
       if (creates && !refused.has(creates)) refused.set(creates, row.line);
       problems.push({
         line: row.line,
-        column: COLUMN_OF_CODE[error.code] ?? null,
+        column: (error instanceof InvalidInput ? columnOf(row, error.field) : COLUMN_OF_CODE[error.code]) ?? null,
         message: `${error.message}${hint(error, command, refused)} (${error.code})`,
       });
     }

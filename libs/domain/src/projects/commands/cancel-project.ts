@@ -1,5 +1,6 @@
 import { type Decision, append } from '../../shared/decision.js';
 import { RuleViolation } from '../../shared/errors.js';
+import { visibleText } from '../../shared/text.js';
 import type { ProjectCancelledData, ProjectEvent } from '../project.events.js';
 import type { ProjectState } from '../project.state.js';
 import { replayOrConflict, requireNotBeforeSigning, requireSigned } from './guards.js';
@@ -11,7 +12,8 @@ export type CancelProject = {
 
 /** A cancelled project no longer counts as pledged; what was delivered stays delivered. */
 export function cancelProject(command: CancelProject, state: ProjectState): Decision<ProjectEvent> {
-  const { projectId, reason, cancelledOn } = command.data;
+  const { projectId, cancelledOn } = command.data;
+  const reason = visibleText('reason', command.data.reason);
   const project = requireSigned(state, projectId);
   const data: ProjectCancelledData = { projectId, pairId: project.signing.data.pairId, reason, cancelledOn };
   const replay = replayOrConflict(

@@ -1,6 +1,7 @@
 import { type Money, add, compare, formatAmount, subtract, toMoneyJson } from '../../money/money.js';
 import { type Decision, append } from '../../shared/decision.js';
 import { NotFound, RuleViolation } from '../../shared/errors.js';
+import { visibleText } from '../../shared/text.js';
 import type { DisbursementCorrectedData, ProjectEvent } from '../project.events.js';
 import type { ProjectState } from '../project.state.js';
 import { replayOfCorrection, requireNotBeforeOriginal, requireNotCancelled, requireSameCurrency, requireSigned } from './guards.js';
@@ -25,7 +26,8 @@ export type CorrectDisbursement = {
  * cancelled project, never beyond the pledge.
  */
 export function correctDisbursement(command: CorrectDisbursement, state: ProjectState): Decision<ProjectEvent> {
-  const { projectId, correctionId, disbursementId, amount, reason, correctedOn } = command.data;
+  const { projectId, correctionId, disbursementId, amount, correctedOn } = command.data;
+  const reason = visibleText('reason', command.data.reason);
   const project = requireSigned(state, projectId);
   const replay = replayOfCorrection(project, correctionId, {
     type: 'DisbursementCorrected',

@@ -1,5 +1,6 @@
 import { type Decision, append } from '../../shared/decision.js';
 import { NotFound, RuleViolation } from '../../shared/errors.js';
+import { visibleText } from '../../shared/text.js';
 import type { JobsReportCorrectedData, ProjectEvent } from '../project.events.js';
 import type { ProjectState } from '../project.state.js';
 import { MAX_JOBS_PER_REPORT } from './record-jobs.js';
@@ -20,7 +21,8 @@ export type CorrectJobsReport = {
 
 /** A jobs report entered wrongly is corrected by a compensating event; raising it obeys the reporting rules. */
 export function correctJobsReport(command: CorrectJobsReport, state: ProjectState): Decision<ProjectEvent> {
-  const { projectId, correctionId, reportId, jobs, reason, correctedOn } = command.data;
+  const { projectId, correctionId, reportId, jobs, correctedOn } = command.data;
+  const reason = visibleText('reason', command.data.reason);
   const project = requireSigned(state, projectId);
   const replay = replayOfCorrection(project, correctionId, { type: 'JobsReportCorrected', reportId, jobs, reason, correctedOn });
   if (replay) return replay;

@@ -1,6 +1,7 @@
 import { type Money, compare, formatAmount, toMoneyJson } from '../../money/money.js';
 import { type Decision, append, replayOf } from '../../shared/decision.js';
 import { Conflict, RuleViolation } from '../../shared/errors.js';
+import { visibleText } from '../../shared/text.js';
 import { sameJson } from '../../shared/values.js';
 import type { PledgeRevisedData, ProjectEvent } from '../project.events.js';
 import type { ProjectState, Recorded } from '../project.state.js';
@@ -30,7 +31,8 @@ function requested(revision: Recorded<PledgeRevisedData>) {
  * recognised as a retry; If-Match guards the rest.
  */
 export function revisePledge(command: RevisePledge, state: ProjectState): Decision<ProjectEvent> {
-  const { projectId, revisionId, pledged, reason, revisedOn } = command.data;
+  const { projectId, revisionId, pledged, revisedOn } = command.data;
+  const reason = visibleText('reason', command.data.reason);
   const project = requireSigned(state, projectId);
   const request = { projectId, pairId: project.signing.data.pairId, revisionId, pledged: toMoneyJson(pledged), reason, revisedOn };
   const previous = revisionId === null ? project.lastRevision : project.revisions.get(revisionId);
