@@ -10,6 +10,7 @@ import type { LedgerConfig } from './config.js';
 import { serveOpenApiDocs } from './docs/openapi-docs.js';
 import { LedgerErrorFilter, errorBody } from './http/error.filter.js';
 import { correlationIdOf } from './http/request-context.js';
+import { FailedAuthentications } from './http/failed-authentications.js';
 import { JsonObjectBodyPipe, ledgerValidationPipe } from './http/validation.js';
 import { writeAccessLine } from './observability/access-log.js';
 import { LedgerMetrics } from './observability/ledger-metrics.js';
@@ -29,6 +30,8 @@ export async function createLedgerApp(config: LedgerConfig, logs?: false): Promi
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
     logger: false,
+    // Whose X-Forwarded-For names the client (request.ip): nobody's by default, so no client can choose its address.
+    trustProxy: trustProxyOf(config),
     // Ids may be 128 characters: room for them in path parameters.
     routerOptions: { maxParamLength: 256 },
     // The router's own refusals (malformed URL, over-long parameter) in the ledger's error shape.
@@ -43,6 +46,7 @@ export async function createLedgerApp(config: LedgerConfig, logs?: false): Promi
     clientErrorHandler: answerClientError,
   });
   const fastify = adapter.getInstance();
+  const failedAuthentications = await FailedAuthentications.register(fastify, config.authFailureBudget);
   /** Enters each request's logging context (nestjs-pino), bound to its correlation id; set once the app exists. */
   let requestLogs: PinoLogger | undefined;
   fastify.removeContentTypeParser('text/plain');
@@ -72,12 +76,16 @@ export async function createLedgerApp(config: LedgerConfig, logs?: false): Promi
     metrics?.requestAnswered(request.method, route ?? 'unmatched', status, durationMs / 1000);
     if (logs !== false) {
       const correlationId = (request as { correlationId?: string }).correlationId;
-      writeAccessLine({ method: request.method, route, path: request.url.split('?')[0], status, durationMs, correlationId });
+      const path = request.url.split('?')[0];
+      writeAccessLine({ method: request.method, route, path, status, durationMs, correlationId, clientAddress: request.ip });
     }
     done();
   });
   const options = logs === false ? { logger: false as const } : { bufferLogs: true };
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { ...options, bodyParser: false });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, failedAuthentications), adapter, {
+    ...options,
+    bodyParser: false,
+  });
   if (logs !== false) {
     app.useLogger(app.get(Logger));
     requestLogs = await app.resolve(PinoLogger);
@@ -90,6 +98,13 @@ export async function createLedgerApp(config: LedgerConfig, logs?: false): Promi
   // Swagger UI at /docs, the OpenAPI document at /docs/openapi.json.
   serveOpenApiDocs(app);
   return app;
+}
+
+/** TRUST_PROXY as Fastify takes it (a count of proxies as a function of the hop: Fastify's types have no number). */
+function trustProxyOf({ trustProxy }: LedgerConfig): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (trustProxy === false) return false;
+  if (typeof trustProxy === 'number') return (_address, hop) => hop < trustProxy;
+  return [...trustProxy];
 }
 
 /**

@@ -94,6 +94,12 @@ export function applyAccessToDocument(document: OpenAPIObject, access: ReadonlyM
         'No valid API key: none sent, not `Bearer <key>`, or not a key in `API_KEYS`. Code: `unauthenticated`.',
         'send an API key: Authorization: Bearer <key>',
       );
+      operation.responses[statusOf('too-many-failed-authentications')] ??= errorResponse(
+        'too-many-failed-authentications',
+        'This client address has used its budget of failed authentications (`AUTH_FAILURE_LIMIT` per `AUTH_FAILURE_WINDOW_MS`): ' +
+          'refused until the window ends, valid key or not; `Retry-After` says when (seconds). Code: `too-many-failed-authentications`.',
+        'too many failed authentications from this address (30 in 60 s); retry in 42 s',
+      );
       operation.responses[statusOf('forbidden')] ??= errorResponse(
         'forbidden',
         `The API key is valid but its role may not call this endpoint: it needs ${who}. Code: \`forbidden\`.`,

@@ -3,6 +3,7 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ACCESS_METADATA, type AccessLevel } from './access.js';
 import { ApiKeyRing, type Principal, type Role } from './api-keys.js';
+import { FailedAuthentications } from './failed-authentications.js';
 
 /** RFC 9110: the scheme is case-insensitive and followed by one or more spaces; the key is one token. */
 const BEARER = /^Bearer +([^\s,]+)$/i;
@@ -21,22 +22,32 @@ export type AuthenticatedRequest = FastifyRequest & { principal?: Principal };
  * pipe or handler runs: 401 without a valid `Authorization: Bearer <key>`,
  * 403 when the key's roles do not include the one the route needs. A route
  * that declares no level is refused: access is never open by omission.
+ * Public routes need no key; one sent to them is checked all the same (401
+ * when wrong), and sets the request's principal (a probe answers more to it).
+ *
+ * Failed authentications are counted per client address: an address that has
+ * used its budget gets 429 with `Retry-After` on every route that needs a key.
  */
 @Injectable()
 export class AccessGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly keys: ApiKeyRing,
+    private readonly failures: FailedAuthentications,
   ) {}
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const level = this.reflector.getAllAndOverride<AccessLevel | undefined>(ACCESS_METADATA, [context.getHandler(), context.getClass()]);
     if (level === undefined)
       throw new ForbiddenException({ code: 'access-undeclared', message: 'this endpoint declares no access level, so nobody may call it' });
-    if (level === 'public') return true;
     const http = context.switchToHttp();
     const request = http.getRequest<AuthenticatedRequest>();
-    const principal = this.authenticate(request, http.getResponse<FastifyReply>());
+    if (level === 'public' && request.headers.authorization === undefined) return true;
+    const reply = http.getResponse<FastifyReply>();
+    await this.failures.refuseIfExhausted(request, reply);
+    const principal = await this.authenticate(request, reply);
+    request.principal = principal;
+    if (level === 'public') return true;
     const allowed = ALLOWED[level];
     if (!allowed.some((role) => principal.roles.has(role))) {
       throw new ForbiddenException({
@@ -44,13 +55,13 @@ export class AccessGuard implements CanActivate {
         message: `this needs a key with the ${allowed.join(' or ')} role; ${principal.name} has ${[...principal.roles].join(', ')}`,
       });
     }
-    request.principal = principal;
     return true;
   }
 
-  private authenticate(request: FastifyRequest, reply: FastifyReply): Principal {
+  private async authenticate(request: FastifyRequest, reply: FastifyReply): Promise<Principal> {
     const header = request.headers.authorization;
-    const refuse = (message: string): never => {
+    const refuse = async (message: string): Promise<never> => {
+      await this.failures.record(request, reply, message);
       void reply.header('www-authenticate', 'Bearer realm="ledger"');
       throw new UnauthorizedException({ code: 'unauthenticated', message });
     };
