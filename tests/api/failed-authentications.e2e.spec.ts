@@ -91,6 +91,14 @@ describe('the failure window', () => {
     await removeDataDirs();
   });
 
+  it('counts a wrong key sent to a public route too, though the route answers it as anonymous', async () => {
+    const url = `${api.url.replace('[::1]', '127.0.0.1')}/health/live`;
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await getFrom('127.0.0.6', url, bearer(`wrong-${i}-abcdefghijkl`))).status);
+    expect(statuses).toEqual([200, 200, 429]);
+    expect((await getFrom('127.0.0.6', url, {})).status).toBe(200);
+  });
+
   it('ends: after AUTH_FAILURE_WINDOW_MS the address may try again', async () => {
     const url = `${api.url.replace('[::1]', '127.0.0.1')}/admin/relay`;
     const statuses = [];

@@ -46,6 +46,10 @@ export interface LedgerConfig {
    * the number of proxies in front, or their addresses and CIDR ranges.
    */
   readonly trustProxy: false | number | readonly string[];
+  /** Strict-Transport-Security's max-age (HSTS_MAX_AGE_SECONDS); 0: not sent (for when TLS terminates in front of the API). */
+  readonly hstsMaxAgeSeconds: number;
+  /** METRICS_PUBLIC=true: /metrics needs no key (by default it needs the operator role). */
+  readonly metricsPublic: boolean;
 }
 
 /** `api`: the HTTP server; `projections`: keeps the read models in DATA_DIR; `relay`: stands for the Kafka publisher's lease. */
@@ -232,6 +236,8 @@ export class LedgerEnvironment {
   @WholeNumber(1, 1_000_000) AUTH_FAILURE_LIMIT = '30';
   @WholeNumber(1000, 86_400_000) AUTH_FAILURE_WINDOW_MS = '60000';
   @Valid(trustProxyProblem) TRUST_PROXY = 'false';
+  @WholeNumber(0, 63_072_000) HSTS_MAX_AGE_SECONDS = '0';
+  @OneOf(['true', 'false']) METRICS_PUBLIC = 'false';
 }
 
 const KEEP_EMPTY = new Set(['KAFKA_TOPIC_PREFIX', 'API_KEYS']);
@@ -267,5 +273,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     roles: new Set(roleList(vars.LEDGER_ROLES) as LedgerRole[]),
     authFailureBudget: { limit: Number(vars.AUTH_FAILURE_LIMIT), windowMs: Number(vars.AUTH_FAILURE_WINDOW_MS) },
     trustProxy: parseTrustProxy(vars.TRUST_PROXY),
+    hstsMaxAgeSeconds: Number(vars.HSTS_MAX_AGE_SECONDS),
+    metricsPublic: vars.METRICS_PUBLIC === 'true',
   };
 }

@@ -7,10 +7,11 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import type { LedgerConfig } from './config.js';
-import { serveOpenApiDocs } from './docs/openapi-docs.js';
+import { DOCS_PATH, serveOpenApiDocs } from './docs/openapi-docs.js';
 import { LedgerErrorFilter, errorBody } from './http/error.filter.js';
 import { correlationIdOf } from './http/request-context.js';
 import { FailedAuthentications } from './http/failed-authentications.js';
+import { BASELINE_SECURITY_HEADERS, registerSecurityHeaders } from './http/security-headers.js';
 import { JsonObjectBodyPipe, ledgerValidationPipe } from './http/validation.js';
 import { writeAccessLine } from './observability/access-log.js';
 import { LedgerMetrics } from './observability/ledger-metrics.js';
@@ -39,6 +40,7 @@ export async function createLedgerApp(config: LedgerConfig, logs?: false): Promi
       const status = error.statusCode ?? 400;
       void reply
         .code(status)
+        .headers(BASELINE_SECURITY_HEADERS)
         .send(errorBody(status, 'invalid-request', error.code === 'FST_ERR_BAD_URL' ? 'malformed URL' : 'a path parameter is too long'));
     },
     // What Node's HTTP parser refuses before any route sees it (headers over the size limit, a malformed request line),
@@ -46,6 +48,8 @@ export async function createLedgerApp(config: LedgerConfig, logs?: false): Promi
     clientErrorHandler: answerClientError,
   });
   const fastify = adapter.getInstance();
+  // First: every answer from here on carries the security headers, refusals made in hooks included.
+  await registerSecurityHeaders(fastify, { hstsMaxAgeSeconds: config.hstsMaxAgeSeconds, docsPath: DOCS_PATH });
   const failedAuthentications = await FailedAuthentications.register(fastify, config.authFailureBudget);
   /** Enters each request's logging context (nestjs-pino), bound to its correlation id; set once the app exists. */
   let requestLogs: PinoLogger | undefined;
@@ -112,6 +116,10 @@ function trustProxyOf({ trustProxy }: LedgerConfig): boolean | string[] | ((addr
  * in the ledger's error shape): 431 for headers over the size limit, 408 for a
  * request not received in time, 400 for anything else that is not HTTP.
  */
+const securityHeaderLines = Object.entries(BASELINE_SECURITY_HEADERS)
+  .map(([name, value]) => `${name}: ${value}\r\n`)
+  .join('');
+
 function answerClientError(error: Error & { code?: string }, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   const [status, code, message] =
@@ -124,7 +132,7 @@ function answerClientError(error: Error & { code?: string }, socket: Socket): vo
   if (socket.writable) {
     socket.write(
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-        `Content-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`,
+        `Content-Type: application/json; charset=utf-8\r\n${securityHeaderLines}Connection: close\r\n\r\n${body}`,
     );
   }
   socket.destroy(error);
