@@ -1,4 +1,5 @@
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { PATH_METADATA } from '@nestjs/common/constants.js';
 import { ModulesContainer } from '@nestjs/core';
@@ -15,6 +16,12 @@ const NAMELESS = 'nameless-operator-key-0123';
 const API_KEYS = [`operator:li.wei:${OPERATOR}`, `auditor:audit-office:${AUDITOR}`, `reader:${READER}`, `operator:${NAMELESS}`].join(',');
 
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
+
+/** Every 6 consecutive hex digits of the key's SHA-256 digest: none may leave the process, wherever it is cut. */
+const digestPieces = (key: string): string[] => {
+  const digest = createHash('sha256').update(key).digest('hex');
+  return Array.from({ length: digest.length - 5 }, (_, i) => digest.slice(i, i + 6));
+};
 
 describe('access control (API_KEYS, Authorization: Bearer)', () => {
   let api: LedgerUnderTest;
@@ -66,13 +73,15 @@ describe('access control (API_KEYS, Authorization: Bearer)', () => {
     expect((await api.get('/projects/acl-project/history', bearer(AUDITOR))).status).toBe(200);
   });
 
-  it("records the key's name as the actor, never the key; a nameless key by role and fingerprint", async () => {
+  it("records the key's name as the actor, never the key; a nameless key by its random actor, nothing of its digest", async () => {
     expect((await api.post('/projects/acl-project/jobs', jobsBody('acl-j1', 3), bearer(NAMELESS))).status).toBe(201);
     const history = await api.get('/projects/acl-project/history', bearer(AUDITOR));
     const actors = history.body.events.map((event: { metadata: { actor: string } }) => event.metadata.actor);
-    expect(actors).toEqual(['li.wei', expect.stringMatching(/^operator-[0-9a-f]{8}$/)]);
-    expect(JSON.stringify(history.body)).not.toContain(OPERATOR);
-    expect(JSON.stringify(history.body)).not.toContain(NAMELESS);
+    expect(actors).toEqual(['li.wei', expect.stringMatching(/^operator-unnamed-[0-9a-f]{8}$/)]);
+    const text = JSON.stringify(history.body);
+    expect(text).not.toContain(OPERATOR);
+    expect(text).not.toContain(NAMELESS);
+    expect(digestPieces(NAMELESS).filter((piece) => text.includes(piece))).toEqual([]);
   });
 
   it('health needs no key', async () => {
@@ -114,6 +123,65 @@ describe('API_KEYS configuration', () => {
     expect(apiKeys).toHaveLength(1);
     expect(apiKeys[0].principal.name).toBe('ops');
     expect([...apiKeys[0].principal.roles].sort()).toEqual(['auditor', 'operator']);
+  });
+});
+
+describe('npm start with API_KEYS', () => {
+  let child: ChildProcess | undefined;
+  afterAll(async () => {
+    if (child && child.exitCode === null) {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    }
+    await removeDataDirs();
+  });
+
+  it('logs the random actor of a nameless key once, with its roles, and records its events under that actor', async () => {
+    const dataDir = tempDataDir();
+    const env = { DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', API_KEYS, ...(await storeEnv(dataDir)) };
+    let output = '';
+    const started = await startProcess(BUILT_MAIN, env, [], (chunk) => (output += chunk));
+    child = started.child;
+    const lines = output
+      .split('\n')
+      .filter((text) => text.includes('"context":"ApiKeys"'))
+      .map((text) => JSON.parse(text));
+    // The reader's key (entry 3) and NAMELESS (entry 4) have no name: one line each.
+    expect(lines).toEqual([
+      expect.objectContaining({ level: 'warn', entry: 3, roles: ['reader'], actor: expect.stringMatching(/^reader-unnamed-[0-9a-f]{8}$/) }),
+      expect.objectContaining({ level: 'warn', entry: 4, roles: ['operator'], actor: expect.any(String) }),
+    ]);
+    const actor: string = lines[1].actor;
+    expect(actor).toMatch(/^operator-unnamed-[0-9a-f]{8}$/);
+    expect(output.split('\n').filter((text) => text.includes(actor))).toHaveLength(1);
+    const send = (path: string, key: string, body?: unknown) =>
+      fetch(started.url + path, {
+        method: body === undefined ? 'GET' : 'POST',
+        headers: { 'content-type': 'application/json', ...bearer(key) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    expect((await send('/partner-pairs', NAMELESS, pairBody('nameless-pair'))).status).toBe(201);
+    const history = await (await send('/audit/events', AUDITOR)).text();
+    expect(history).toContain(`"actor":"${actor}"`);
+    for (const text of [output, history]) {
+      expect(text).not.toContain(NAMELESS);
+      expect(digestPieces(NAMELESS).filter((piece) => text.includes(piece))).toEqual([]);
+    }
+  });
+
+  it('refuses a key that is easy to guess: configuration error, exit 2, saying why and not repeating the key', async () => {
+    const weak = 'aaaaaaaaaaaaaaaaaaaa';
+    const run = spawn(process.execPath, [BUILT_MAIN], {
+      env: { ...process.env, DATA_DIR: tempDataDir(), PORT: '0', API_KEYS: `operator:ops:${weak}` },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    run.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    run.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const [code] = await once(run, 'exit');
+    expect(code).toBe(2);
+    expect(output).toContain('configuration error: API_KEYS entry 1: the key is too easy to guess: it is one character repeated');
+    expect(output).not.toContain(weak);
   });
 });
 

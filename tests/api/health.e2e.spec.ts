@@ -38,6 +38,19 @@ describe('health probes', () => {
       expect(Object.keys(ready.body.details).sort()).toEqual(['projections', 'store']);
     });
 
+    it('answers anonymous probes with their status only: no pid, uptime, positions, lags or errors without a key', async () => {
+      for (const path of ['/health/live', '/health/ready', '/health']) {
+        const reply = await ledger().get(path, { authorization: '' });
+        expect([path, reply.status, reply.body]).toEqual([path, 200, { status: 'ok' }]);
+      }
+      // Any valid key gets the details.
+      expect((await ledger().get('/health/live')).body.info.process).toEqual({
+        status: 'up',
+        pid: process.pid,
+        uptimeSeconds: expect.any(Number),
+      });
+    });
+
     it('keeps the original /health', async () => {
       expect(await ledger().get('/health')).toMatchObject({
         status: 200,
@@ -69,6 +82,9 @@ describe('health probes', () => {
         expect(projections.projections[0].lag).toBeGreaterThan(0);
         expect(projections.projections[0].lagMs).toBeGreaterThan(300);
         expect(notReady.body.details).toEqual({ ...notReady.body.info, ...notReady.body.error });
+        // Anonymous, the probe still acts on it: 503, and nothing more.
+        const anonymous = await api.get('/health/ready', { authorization: '' });
+        expect([anonymous.status, anonymous.body]).toEqual([503, { status: 'error' }]);
         // Liveness does not depend on the read models: restarting the process would not help.
         expect((await api.get('/health/live')).status).toBe(200);
 

@@ -207,6 +207,27 @@ describe('structured logs (LOG_FORMAT=json)', () => {
     });
   });
 
+  it('logs a failed authentication at warn with the client address, never the key presented', async () => {
+    const guess = 'a-wrong-guess-of-the-key-4b1d';
+    const refused = await send('GET', '/partner-pairs/any/summary', undefined, {
+      authorization: `Bearer ${guess}`,
+      'x-correlation-id': 'logs-corr-guess',
+    });
+    expect(refused.status).toBe(401);
+    expect(await lineWhere((line) => line.context === 'Access' && line.correlationId === 'logs-corr-guess')).toMatchObject({
+      level: 'warn',
+      message: 'authentication failed from 127.0.0.1: this API key is not valid',
+      clientAddress: '127.0.0.1',
+      route: '/partner-pairs/:pairId/summary',
+      failures: 1,
+    });
+    expect(await lineWhere((line) => line.context === 'HTTP' && line.correlationId === 'logs-corr-guess')).toMatchObject({
+      status: 401,
+      clientAddress: '127.0.0.1',
+    });
+    expect([...stdout, ...stderr].join('\n')).not.toContain(guess);
+  });
+
   it('never writes the key or the Authorization header', async () => {
     await send('GET', '/partner-pairs', undefined, { 'x-correlation-id': 'logs-corr-key' });
     await lineWhere((line) => line.correlationId === 'logs-corr-key' && line.context === 'HTTP');

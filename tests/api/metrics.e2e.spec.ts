@@ -108,3 +108,31 @@ describe('GET /metrics', () => {
     }
   });
 });
+
+describe('who may scrape /metrics', () => {
+  const OPERATOR = 'metrics-operator-key-5d2a9f';
+  const READER = 'metrics-reader-key-8c1e7b';
+  const ledger = ledgerPerSuite({ API_KEYS: `operator:prometheus:${OPERATOR},reader:dash:${READER}` });
+
+  it('an operator key (a bearer token in the scrape config) by default; anonymous 401, a reader 403', async () => {
+    const anonymous = await ledger().get('/metrics', { authorization: '' });
+    expect([anonymous.status, anonymous.body.code]).toEqual([401, 'unauthenticated']);
+    const reader = await ledger().get('/metrics', { authorization: `Bearer ${READER}` });
+    expect([reader.status, reader.body.code]).toEqual([403, 'forbidden']);
+    const operator = await ledger().get<string>('/metrics', { authorization: `Bearer ${OPERATOR}` });
+    expect(operator.status).toBe(200);
+    expect(operator.body).toMatch(/^ledger_event_store_up 1$/m);
+  });
+});
+
+describe('METRICS_PUBLIC=true', () => {
+  const ledger = ledgerPerSuite({ METRICS_PUBLIC: 'true' });
+
+  it('opens /metrics to a scraper without a key, and documents it as public', async () => {
+    const anonymous = await ledger().get<string>('/metrics', { authorization: '' });
+    expect(anonymous.status).toBe(200);
+    expect(anonymous.body).toMatch(/^ledger_event_store_up 1$/m);
+    const document = await ledger().get('/docs/openapi.json');
+    expect(document.body.paths['/metrics'].get['x-access']).toBe('public');
+  });
+});

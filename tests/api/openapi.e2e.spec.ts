@@ -207,6 +207,8 @@ describe('OpenAPI at /docs', () => {
     }
     expect(levels).toEqual(new Set(['public', 'any', 'operator', 'auditor']));
     expect(document.paths['/health'].get['x-access']).toBe('public');
+    // Unless METRICS_PUBLIC=true (metrics.e2e.spec.ts).
+    expect(document.paths['/metrics'].get['x-access']).toBe('operator');
     expect(document.paths['/projects/{projectId}/disbursements'].post['x-access']).toBe('operator');
     expect(document.paths['/projects/{projectId}/history'].get['x-access']).toBe('auditor');
   });

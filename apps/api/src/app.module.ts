@@ -8,6 +8,7 @@ import { ledgerConfigModule } from './config.module.js';
 import { DashboardModule } from './dashboard/dashboard.module.js';
 import { AccessGuard } from './http/access.guard.js';
 import { ApiKeyRing } from './http/api-keys.js';
+import { FailedAuthentications } from './http/failed-authentications.js';
 import { KnownQueryParameters } from './http/known-query.guard.js';
 import { EventStoreModule } from './infrastructure/event-store.module.js';
 import { ledgerLoggerModule } from './observability/logger.module.js';
@@ -21,7 +22,8 @@ import { ProjectsModule } from './projects/projects.module.js';
  */
 @Module({})
 export class AppModule {
-  static forRoot(config: LedgerConfig): DynamicModule {
+  /** `failures`: the budget of failed authentications, counted on the app's Fastify instance (see createLedgerApp). */
+  static forRoot(config: LedgerConfig, failures: FailedAuthentications): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -39,6 +41,7 @@ export class AppModule {
       ],
       providers: [
         { provide: ApiKeyRing, useValue: new ApiKeyRing(config.apiKeys) },
+        { provide: FailedAuthentications, useValue: failures },
         // In this order: who may call first (401/403), then which query parameters it may send (400).
         { provide: APP_GUARD, useClass: AccessGuard },
         { provide: APP_GUARD, useClass: KnownQueryParameters },

@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { IsIn, Matches, ValidateBy, ValidateIf, type ValidationArguments, validateSync } from 'class-validator';
+import { isIP } from 'node:net';
 import { type ApiKey, ApiKeysError, generateApiKeys, parseApiKeys } from './http/api-keys.js';
+import type { FailureBudget } from './http/failed-authentications.js';
 
 export interface LedgerConfig {
   readonly port: number;
@@ -37,6 +39,17 @@ export interface LedgerConfig {
   readonly instanceId: string;
   /** What this process does (LEDGER_ROLES): serve the API, run the projections, relay to Kafka. All three by default. */
   readonly roles: ReadonlySet<LedgerRole>;
+  /** Failed authentications a client address may make per window before it gets 429 (AUTH_FAILURE_LIMIT, AUTH_FAILURE_WINDOW_MS). */
+  readonly authFailureBudget: FailureBudget;
+  /**
+   * Which proxies' X-Forwarded-For names the client (TRUST_PROXY): none (false, the default: the peer's address is the client's),
+   * the number of proxies in front, or their addresses and CIDR ranges.
+   */
+  readonly trustProxy: false | number | readonly string[];
+  /** Strict-Transport-Security's max-age (HSTS_MAX_AGE_SECONDS); 0: not sent (for when TLS terminates in front of the API). */
+  readonly hstsMaxAgeSeconds: number;
+  /** METRICS_PUBLIC=true: /metrics needs no key (by default it needs the operator role). */
+  readonly metricsPublic: boolean;
 }
 
 /** `api`: the HTTP server; `projections`: keeps the read models in DATA_DIR; `relay`: stands for the Kafka publisher's lease. */
@@ -109,6 +122,36 @@ const brokerList = (raw: string): string[] =>
 function brokersProblem(raw: string): string | null {
   const bad = brokerList(raw).find((broker) => !/^[A-Za-z0-9.-]+:[0-9]{1,5}$/.test(broker));
   return bad === undefined ? null : `KAFKA_BROKERS must be comma-separated host:port pairs, got ${JSON.stringify(bad)}`;
+}
+
+/** proxy-addr's names for address ranges, accepted in TRUST_PROXY beside addresses and CIDR ranges. */
+const PROXY_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function trustedProxy(entry: string): boolean {
+  if (PROXY_RANGES.has(entry)) return true;
+  const [address, bits, ...rest] = entry.split('/');
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  return bits === undefined || (/^[0-9]{1,3}$/.test(bits) && Number(bits) <= (version === 4 ? 32 : 128));
+}
+
+function trustProxyProblem(raw: string): string | null {
+  if (raw === 'false' || /^[0-9]{1,2}$/.test(raw)) return null;
+  if (raw === 'true')
+    return (
+      'TRUST_PROXY=true would let any client choose its address with X-Forwarded-For; ' +
+      'give the number of proxies in front, or their addresses'
+    );
+  const bad = roleList(raw).find((entry) => !trustedProxy(entry));
+  return bad === undefined && roleList(raw).length > 0
+    ? null
+    : 'TRUST_PROXY must be false, the number of proxies in front (e.g. 1), or their addresses and CIDR ranges ' +
+        `(e.g. 10.0.0.0/8,loopback), got ${JSON.stringify(bad ?? raw)}`;
+}
+
+function parseTrustProxy(raw: string): LedgerConfig['trustProxy'] {
+  if (raw === 'false') return false;
+  return /^[0-9]+$/.test(raw) ? (Number(raw) === 0 ? false : Number(raw)) : roleList(raw);
 }
 
 function apiKeysProblem(raw: string): string | null {
@@ -189,6 +232,12 @@ export class LedgerEnvironment {
   LEDGER_INSTANCE_ID: string | undefined = undefined;
 
   @Valid(rolesProblem) LEDGER_ROLES = LEDGER_ROLES.join(',');
+
+  @WholeNumber(1, 1_000_000) AUTH_FAILURE_LIMIT = '30';
+  @WholeNumber(1000, 86_400_000) AUTH_FAILURE_WINDOW_MS = '60000';
+  @Valid(trustProxyProblem) TRUST_PROXY = 'false';
+  @WholeNumber(0, 63_072_000) HSTS_MAX_AGE_SECONDS = '0';
+  @OneOf(['true', 'false']) METRICS_PUBLIC = 'false';
 }
 
 const KEEP_EMPTY = new Set(['KAFKA_TOPIC_PREFIX', 'API_KEYS']);
@@ -222,5 +271,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     iatiReportingOrg: { ref: vars.IATI_REPORTING_ORG_REF, name: vars.IATI_REPORTING_ORG_NAME.trim(), type: vars.IATI_REPORTING_ORG_TYPE },
     instanceId: vars.LEDGER_INSTANCE_ID ?? generatedInstanceId(),
     roles: new Set(roleList(vars.LEDGER_ROLES) as LedgerRole[]),
+    authFailureBudget: { limit: Number(vars.AUTH_FAILURE_LIMIT), windowMs: Number(vars.AUTH_FAILURE_WINDOW_MS) },
+    trustProxy: parseTrustProxy(vars.TRUST_PROXY),
+    hstsMaxAgeSeconds: Number(vars.HSTS_MAX_AGE_SECONDS),
+    metricsPublic: vars.METRICS_PUBLIC === 'true',
   };
 }

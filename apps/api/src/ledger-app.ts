@@ -7,9 +7,11 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import type { LedgerConfig } from './config.js';
-import { serveOpenApiDocs } from './docs/openapi-docs.js';
+import { DOCS_PATH, serveOpenApiDocs } from './docs/openapi-docs.js';
 import { LedgerErrorFilter, errorBody } from './http/error.filter.js';
 import { correlationIdOf } from './http/request-context.js';
+import { FailedAuthentications } from './http/failed-authentications.js';
+import { BASELINE_SECURITY_HEADERS, registerSecurityHeaders } from './http/security-headers.js';
 import { JsonObjectBodyPipe, ledgerValidationPipe } from './http/validation.js';
 import { writeAccessLine } from './observability/access-log.js';
 import { LedgerMetrics } from './observability/ledger-metrics.js';
@@ -29,6 +31,8 @@ export async function createLedgerApp(config: LedgerConfig, logs?: false): Promi
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
     logger: false,
+    // Whose X-Forwarded-For names the client (request.ip): nobody's by default, so no client can choose its address.
+    trustProxy: trustProxyOf(config),
     // Ids may be 128 characters: room for them in path parameters.
     routerOptions: { maxParamLength: 256 },
     // The router's own refusals (malformed URL, over-long parameter) in the ledger's error shape.
@@ -36,6 +40,7 @@ export async function createLedgerApp(config: LedgerConfig, logs?: false): Promi
       const status = error.statusCode ?? 400;
       void reply
         .code(status)
+        .headers(BASELINE_SECURITY_HEADERS)
         .send(errorBody(status, 'invalid-request', error.code === 'FST_ERR_BAD_URL' ? 'malformed URL' : 'a path parameter is too long'));
     },
     // What Node's HTTP parser refuses before any route sees it (headers over the size limit, a malformed request line),
@@ -43,6 +48,9 @@ export async function createLedgerApp(config: LedgerConfig, logs?: false): Promi
     clientErrorHandler: answerClientError,
   });
   const fastify = adapter.getInstance();
+  // First: every answer from here on carries the security headers, refusals made in hooks included.
+  await registerSecurityHeaders(fastify, { hstsMaxAgeSeconds: config.hstsMaxAgeSeconds, docsPath: DOCS_PATH });
+  const failedAuthentications = await FailedAuthentications.register(fastify, config.authFailureBudget);
   /** Enters each request's logging context (nestjs-pino), bound to its correlation id; set once the app exists. */
   let requestLogs: PinoLogger | undefined;
   fastify.removeContentTypeParser('text/plain');
@@ -72,12 +80,16 @@ export async function createLedgerApp(config: LedgerConfig, logs?: false): Promi
     metrics?.requestAnswered(request.method, route ?? 'unmatched', status, durationMs / 1000);
     if (logs !== false) {
       const correlationId = (request as { correlationId?: string }).correlationId;
-      writeAccessLine({ method: request.method, route, path: request.url.split('?')[0], status, durationMs, correlationId });
+      const path = request.url.split('?')[0];
+      writeAccessLine({ method: request.method, route, path, status, durationMs, correlationId, clientAddress: request.ip });
     }
     done();
   });
   const options = logs === false ? { logger: false as const } : { bufferLogs: true };
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { ...options, bodyParser: false });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, failedAuthentications), adapter, {
+    ...options,
+    bodyParser: false,
+  });
   if (logs !== false) {
     app.useLogger(app.get(Logger));
     requestLogs = await app.resolve(PinoLogger);
@@ -92,11 +104,22 @@ export async function createLedgerApp(config: LedgerConfig, logs?: false): Promi
   return app;
 }
 
+/** TRUST_PROXY as Fastify takes it (a count of proxies as a function of the hop: Fastify's types have no number). */
+function trustProxyOf({ trustProxy }: LedgerConfig): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (trustProxy === false) return false;
+  if (typeof trustProxy === 'number') return (_address, hop) => hop < trustProxy;
+  return [...trustProxy];
+}
+
 /**
  * Answers a request Node's HTTP parser refused (as Fastify's default does, but
  * in the ledger's error shape): 431 for headers over the size limit, 408 for a
  * request not received in time, 400 for anything else that is not HTTP.
  */
+const securityHeaderLines = Object.entries(BASELINE_SECURITY_HEADERS)
+  .map(([name, value]) => `${name}: ${value}\r\n`)
+  .join('');
+
 function answerClientError(error: Error & { code?: string }, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   const [status, code, message] =
@@ -109,7 +132,7 @@ function answerClientError(error: Error & { code?: string }, socket: Socket): vo
   if (socket.writable) {
     socket.write(
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-        `Content-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`,
+        `Content-Type: application/json; charset=utf-8\r\n${securityHeaderLines}Connection: close\r\n\r\n${body}`,
     );
   }
   socket.destroy(error);

@@ -7,12 +7,33 @@ async function main(): Promise<void> {
   // Before the app starts: the keys come first in the output, ahead of the log lines.
   if (config.apiKeysGenerated) printSessionKeys(config);
   const app = await createLedgerApp(config);
+  logUnnamedKeys(config);
   await app.listen(config.port, config.host);
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   new Logger('Ledger').log(
     `listening on http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port} (data in ${config.dataDir})`,
   );
+}
+
+/**
+ * A key listed without a name is recorded as a random actor made for this run (never derived from the key):
+ * said once, here, so that the events it causes can be traced to the API_KEYS entry.
+ */
+function logUnnamedKeys(config: LedgerConfig): void {
+  const logger = new Logger('ApiKeys');
+  for (const { principal, unnamedEntry } of config.apiKeys) {
+    if (unnamedEntry === undefined) continue;
+    const roles = [...principal.roles].sort();
+    logger.warn({
+      message:
+        `API_KEYS entry ${unnamedEntry} (${roles.join('+')}) has no name: its events record the actor ${principal.name} for this run ` +
+        'only; give it a name (role:name:key) for an actor that outlasts a restart',
+      entry: unnamedEntry,
+      roles,
+      actor: principal.name,
+    });
+  }
 }
 
 /**

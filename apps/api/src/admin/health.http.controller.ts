@@ -1,8 +1,9 @@
-import { Controller, Get, Inject, Logger, Res, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, Inject, Logger, Req, Res, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import type { FastifyReply } from 'fastify';
 import { Access } from '../http/access.js';
+import type { AuthenticatedRequest } from '../http/access.guard.js';
 import { ApiCorrelationIdHeader, ApiErrors } from '../http/openapi.js';
 import { ProjectionRunner } from '#projections';
 import type { LedgerConfig } from '../config.js';
@@ -19,6 +20,8 @@ import { HealthCheckResultDto, HealthDto } from './operations.response.dto.js';
  *    READY_MAX_RELAY_LAG_MS. 503 with terminus's details otherwise.
  *  - /health: the original probe (200 while the store answers), kept for
  *    clients that already use it.
+ * Anonymous callers get the status only (what a probe acts on); the details
+ * (positions, lags, errors, pid, uptime) answer a request with a valid key.
  */
 @ApiTags('operations')
 @Access('public')
@@ -44,15 +47,17 @@ export class HealthHttpController {
   @ApiServiceUnavailableResponse({ type: HealthDto, description: 'The event store does not answer (`status: "unavailable"`).' })
   @ApiErrors('invalid-header')
   @ApiCorrelationIdHeader()
-  async legacy(@Res({ passthrough: true }) reply: FastifyReply) {
+  async legacy(@Req() request: AuthenticatedRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const status = await this.probe.snapshot();
     const projection = status.projections?.[0];
     // Parked events leave the read models incomplete, but they still answer: degraded, not down.
     // The snapshot counted them already; without the store it has no projections, so they are counted here.
     const parked = projection?.parked ?? this.runner.parking.count();
     void reply.status(status.store.reachable ? 200 : 503);
+    const summary = !status.store.reachable ? 'unavailable' : parked > 0 ? 'degraded' : 'ok';
+    if (!request.principal) return { status: summary };
     return {
-      status: !status.store.reachable ? 'unavailable' : parked > 0 ? 'degraded' : 'ok',
+      status: summary,
       store: { kind: status.store.kind, reachable: status.store.reachable },
       projections: {
         checkpoint: this.runner.position,
@@ -71,10 +76,11 @@ export class HealthHttpController {
   @ApiOkResponse({ type: HealthCheckResultDto, description: 'Terminus result with the `process` indicator up.' })
   @ApiErrors('invalid-header')
   @ApiCorrelationIdHeader()
-  live() {
-    return this.health.check([
+  async live(@Req() request: AuthenticatedRequest) {
+    const result = await this.health.check([
       () => this.indicators.check('process').up({ pid: process.pid, uptimeSeconds: Math.round(process.uptime()) }),
     ]);
+    return request.principal ? result : { status: result.status };
   }
 
   @Get('ready')
@@ -91,20 +97,20 @@ export class HealthHttpController {
   })
   @ApiErrors('invalid-header')
   @ApiCorrelationIdHeader()
-  async ready(@Res({ passthrough: true }) reply: FastifyReply) {
+  async ready(@Req() request: AuthenticatedRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const status = await this.probe.snapshot();
     const checks: Array<() => HealthIndicatorResult> = [() => this.store(status), () => this.projections(status)];
     if (status.relay) checks.push(() => this.kafka(status));
     try {
       const result = await this.health.check(checks);
       this.transition(true, result.details);
-      return result;
+      return request.principal ? result : { status: result.status };
     } catch (error) {
       if (!(error instanceof ServiceUnavailableException)) throw error;
-      const body = error.getResponse() as { error?: Record<string, unknown> };
+      const body = error.getResponse() as { status: string; error?: Record<string, unknown> };
       this.transition(false, body.error ?? {});
       void reply.status(503);
-      return body;
+      return request.principal ? body : { status: body.status };
     }
   }
 

@@ -6,9 +6,12 @@ import { ApiCorrelationIdHeader, ApiErrors } from '../http/openapi.js';
 import { LedgerMetrics } from '../observability/ledger-metrics.js';
 import { LedgerStatusProbe } from '../observability/ledger-status.js';
 
-/** Prometheus scrapes this: commands, append latency, projection and relay lag, process metrics. */
+/**
+ * Prometheus scrapes this: commands, append latency, projection and relay lag, process metrics.
+ * With the operator key (`authorization: {type: Bearer, credentials: …}` in the scrape config), unless METRICS_PUBLIC=true.
+ */
 @ApiTags('operations')
-@Access('public')
+@Access('metrics')
 @Controller('metrics')
 export class MetricsHttpController {
   constructor(

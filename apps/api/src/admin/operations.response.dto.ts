@@ -49,11 +49,11 @@ export class HealthDto {
   })
   status!: string;
 
-  @ApiProperty({ type: () => StoreStatusDto })
-  store!: StoreStatusDto;
+  @ApiPropertyOptional({ type: () => StoreStatusDto, description: 'only to a request with a valid API key' })
+  store?: StoreStatusDto;
 
-  @ApiProperty({ type: () => ProjectionStatusDto })
-  projections!: ProjectionStatusDto;
+  @ApiPropertyOptional({ type: () => ProjectionStatusDto, description: 'only to a request with a valid API key' })
+  projections?: ProjectionStatusDto;
 }
 
 export class RelayStatusDto {
@@ -93,7 +93,11 @@ export class HealthCheckResultDto {
   @ApiProperty({ enum: ['ok', 'error', 'shutting_down'], example: 'ok' })
   status!: string;
 
-  @ApiPropertyOptional({ ...INDICATORS, nullable: true, description: `the indicators that are up, ${INDICATORS.description}` })
+  @ApiPropertyOptional({
+    ...INDICATORS,
+    nullable: true,
+    description: `the indicators that are up, ${INDICATORS.description}; this and the others only to a request with a valid API key`,
+  })
   info?: Record<string, unknown> | null;
 
   @ApiPropertyOptional({
@@ -104,6 +108,6 @@ export class HealthCheckResultDto {
   })
   error?: Record<string, unknown> | null;
 
-  @ApiProperty({ ...INDICATORS, description: `every indicator, ${INDICATORS.description}` })
-  details!: Record<string, unknown>;
+  @ApiPropertyOptional({ ...INDICATORS, description: `every indicator, ${INDICATORS.description}` })
+  details?: Record<string, unknown>;
 }

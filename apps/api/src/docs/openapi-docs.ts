@@ -2,7 +2,9 @@ import type { INestApplication } from '@nestjs/common';
 import { ModulesContainer } from '@nestjs/core';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule, getSchemaPath } from '@nestjs/swagger';
 import { ID_PATTERN } from '#domain';
-import { ACCESS_METADATA, type AccessLevel } from '../http/access.js';
+import type { LedgerConfig } from '../config.js';
+import { LEDGER_CONFIG } from '../config.module.js';
+import { ACCESS_METADATA, type AccessLevel, effectiveAccess } from '../http/access.js';
 import { type ErrorCode, statusOf } from '../http/error-codes.js';
 import { errorBody } from '../http/error.filter.js';
 import { ErrorResponseDto } from '../http/openapi.js';
@@ -16,7 +18,7 @@ export const API_KEY_SCHEME = 'api-key';
 
 const ACCESS_LEVELS: readonly AccessLevel[] = ['public', 'any', 'operator', 'auditor'];
 
-const WHO: Record<Exclude<AccessLevel, 'public'>, string> = {
+const WHO: Record<Exclude<AccessLevel, 'public' | 'metrics'>, string> = {
   any: 'any valid API key (roles operator, auditor, reader)',
   operator: 'an API key with the operator role',
   auditor: 'an API key with the auditor role',
@@ -39,9 +41,11 @@ function operationIdOf(controllerKey: string, methodKey: string): string {
 
 /**
  * Who may call each handler, by the operation id the document gives it:
- * the `@Access` level on the method, else on its controller, else undefined.
+ * the `@Access` level on the method, else on its controller, else undefined;
+ * `metrics` as this process's configuration decides it.
  */
 export function accessByOperationId(app: INestApplication): Map<string, AccessLevel | undefined> {
+  const config = app.get<LedgerConfig>(LEDGER_CONFIG);
   const access = new Map<string, AccessLevel | undefined>();
   for (const module of app.get(ModulesContainer).values()) {
     for (const wrapper of module.controllers.values()) {
@@ -53,7 +57,7 @@ export function accessByOperationId(app: INestApplication): Map<string, AccessLe
         if (methodKey === 'constructor' || typeof handler !== 'function') continue;
         const level = (Reflect.getMetadata(ACCESS_METADATA, handler) ?? Reflect.getMetadata(ACCESS_METADATA, controller)) as
           AccessLevel | undefined;
-        access.set(operationIdOf(controller.name, methodKey), level);
+        access.set(operationIdOf(controller.name, methodKey), level === undefined ? undefined : effectiveAccess(level, config));
       }
     }
   }
@@ -87,12 +91,18 @@ export function applyAccessToDocument(document: OpenAPIObject, access: ReadonlyM
         continue;
       }
       operation.security = [{ [API_KEY_SCHEME]: [] }];
-      const who = level ? WHO[level] : 'an API key';
+      const who = level && level !== 'metrics' ? WHO[level] : 'an API key';
       operation.description = [operation.description, `Requires ${who}.`].filter(Boolean).join('\n\n');
       operation.responses[statusOf('unauthenticated')] ??= errorResponse(
         'unauthenticated',
         'No valid API key: none sent, not `Bearer <key>`, or not a key in `API_KEYS`. Code: `unauthenticated`.',
         'send an API key: Authorization: Bearer <key>',
+      );
+      operation.responses[statusOf('too-many-failed-authentications')] ??= errorResponse(
+        'too-many-failed-authentications',
+        'This client address has used its budget of failed authentications (`AUTH_FAILURE_LIMIT` per `AUTH_FAILURE_WINDOW_MS`): ' +
+          'refused until the window ends, valid key or not; `Retry-After` says when (seconds). Code: `too-many-failed-authentications`.',
+        'too many failed authentications from this address (30 in 60 s); retry in 42 s',
       );
       operation.responses[statusOf('forbidden')] ??= errorResponse(
         'forbidden',

@@ -1,14 +1,17 @@
-import { type CanActivate, type ExecutionContext, ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, ForbiddenException, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ACCESS_METADATA, type AccessLevel } from './access.js';
+import type { LedgerConfig } from '../config.js';
+import { LEDGER_CONFIG } from '../config.module.js';
+import { ACCESS_METADATA, type AccessLevel, effectiveAccess } from './access.js';
 import { ApiKeyRing, type Principal, type Role } from './api-keys.js';
+import { FailedAuthentications } from './failed-authentications.js';
 
 /** RFC 9110: the scheme is case-insensitive and followed by one or more spaces; the key is one token. */
 const BEARER = /^Bearer +([^\s,]+)$/i;
 
 /** The roles that satisfy each access level (`any`: every role). */
-const ALLOWED: Record<Exclude<AccessLevel, 'public'>, readonly Role[]> = {
+const ALLOWED: Record<Exclude<AccessLevel, 'public' | 'metrics'>, readonly Role[]> = {
   any: ['operator', 'auditor', 'reader'],
   operator: ['operator'],
   auditor: ['auditor'],
@@ -21,22 +24,46 @@ export type AuthenticatedRequest = FastifyRequest & { principal?: Principal };
  * pipe or handler runs: 401 without a valid `Authorization: Bearer <key>`,
  * 403 when the key's roles do not include the one the route needs. A route
  * that declares no level is refused: access is never open by omission.
+ * Public routes need no key and never answer 401 or 403; a valid key sent to
+ * them sets the request's principal (the health probes answer more to it), a
+ * wrong one leaves the request anonymous but counts as a failure all the same.
+ *
+ * Failed authentications are counted per client address: an address that has
+ * used its budget gets 429 with `Retry-After` on every route it sends a key to.
  */
 @Injectable()
 export class AccessGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly keys: ApiKeyRing,
+    private readonly failures: FailedAuthentications,
+    @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
   ) {}
 
-  canActivate(context: ExecutionContext): boolean {
-    const level = this.reflector.getAllAndOverride<AccessLevel | undefined>(ACCESS_METADATA, [context.getHandler(), context.getClass()]);
-    if (level === undefined)
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const declared = this.reflector.getAllAndOverride<AccessLevel | undefined>(ACCESS_METADATA, [context.getHandler(), context.getClass()]);
+    if (declared === undefined)
       throw new ForbiddenException({ code: 'access-undeclared', message: 'this endpoint declares no access level, so nobody may call it' });
-    if (level === 'public') return true;
+    const level = effectiveAccess(declared, this.config);
     const http = context.switchToHttp();
     const request = http.getRequest<AuthenticatedRequest>();
-    const principal = this.authenticate(request, http.getResponse<FastifyReply>());
+    if (level === 'public' && request.headers.authorization === undefined) return true;
+    const reply = http.getResponse<FastifyReply>();
+    await this.failures.refuseIfExhausted(request, reply);
+    const identified = this.identify(request);
+    if (level === 'public') {
+      // No free guesses where nothing is refused: a wrong key costs the same as anywhere else.
+      if (typeof identified === 'string') await this.failures.record(request, reply, identified);
+      else request.principal = identified;
+      return true;
+    }
+    if (typeof identified === 'string') {
+      await this.failures.record(request, reply, identified);
+      void reply.header('www-authenticate', 'Bearer realm="ledger"');
+      throw new UnauthorizedException({ code: 'unauthenticated', message: identified });
+    }
+    const principal = identified;
+    request.principal = principal;
     const allowed = ALLOWED[level];
     if (!allowed.some((role) => principal.roles.has(role))) {
       throw new ForbiddenException({
@@ -44,23 +71,19 @@ export class AccessGuard implements CanActivate {
         message: `this needs a key with the ${allowed.join(' or ')} role; ${principal.name} has ${[...principal.roles].join(', ')}`,
       });
     }
-    request.principal = principal;
     return true;
   }
 
-  private authenticate(request: FastifyRequest, reply: FastifyReply): Principal {
+  /** The key's principal, or why the request is not authenticated (never naming the key). */
+  private identify(request: FastifyRequest): Principal | string {
     const header = request.headers.authorization;
-    const refuse = (message: string): never => {
-      void reply.header('www-authenticate', 'Bearer realm="ledger"');
-      throw new UnauthorizedException({ code: 'unauthenticated', message });
-    };
-    if (header === undefined) return refuse('send an API key: Authorization: Bearer <key>');
+    if (header === undefined) return 'send an API key: Authorization: Bearer <key>';
     // Node keeps the first of several Authorization headers and drops the rest; a proxy in front may
     // pick another one. Two credentials are ambiguous: refused, whichever of them is valid.
-    if (authorizationHeaders(request) > 1) return refuse('send one Authorization header, not several');
+    if (authorizationHeaders(request) > 1) return 'send one Authorization header, not several';
     const match = typeof header === 'string' ? BEARER.exec(header.trim()) : null;
-    if (!match) return refuse('the Authorization header must be "Bearer <key>"');
-    return this.keys.principalOf(match[1]) ?? refuse('this API key is not valid');
+    if (!match) return 'the Authorization header must be "Bearer <key>"';
+    return this.keys.principalOf(match[1]) ?? 'this API key is not valid';
   }
 }
 

@@ -12,6 +12,11 @@ export interface Principal {
 export interface ApiKey {
   readonly key: string;
   readonly principal: Principal;
+  /**
+   * For a key listed without a name: the API_KEYS entry (1-based) that first lists it. Its principal's name is
+   * then random, made for this process (never derived from the key), and start-up logs it once with the roles.
+   */
+  readonly unnamedEntry?: number;
 }
 
 const KEY = /^[A-Za-z0-9._~+/=-]{16,256}$/;
@@ -19,19 +24,40 @@ const NAME = /^[A-Za-z0-9._@-]{1,64}$/;
 
 export class ApiKeysError extends Error {}
 
-/** A short, stable fingerprint of a key: names a principal without revealing the key. */
-export function fingerprint(key: string): string {
-  return createHash('sha256').update(key).digest('hex').slice(0, 8);
+/** The fewest different characters a key may have. */
+export const MIN_DISTINCT_KEY_CHARACTERS = 8;
+
+/**
+ * Why a key is too easy to guess, or null. Checked at start-up, so the reason names no part of the key:
+ * one character repeated, fewer than MIN_DISTINCT_KEY_CHARACTERS different characters, a shorter sequence
+ * repeated, or a run of consecutive characters (abcdefghijklmnop, 9876543210…).
+ */
+export function weakKeyProblem(key: string): string | null {
+  const characters = [...key];
+  const distinct = new Set(characters).size;
+  if (distinct === 1) return 'is one character repeated';
+  if (distinct < MIN_DISTINCT_KEY_CHARACTERS) return `uses only ${distinct} different characters (at least ${MIN_DISTINCT_KEY_CHARACTERS})`;
+  for (let period = 1; period <= characters.length / 2; period++) {
+    if (characters.every((character, i) => i < period || character === characters[i - period]))
+      return `repeats a sequence of ${period} characters`;
+  }
+  const steps = new Set(characters.slice(1).map((character, i) => character.codePointAt(0)! - characters[i].codePointAt(0)!));
+  if (steps.size === 1 && (steps.has(1) || steps.has(-1))) return 'is a run of consecutive characters';
+  return null;
 }
+
+const RANDOM_KEY_HINT = 'use a random key, e.g. `openssl rand -base64 24`';
 
 /**
  * Parses API_KEYS: comma-separated `role:key` or `role:name:key` entries.
- * A key listed under several roles holds all of them. The name (or, when
- * none is given, the roles and the key's fingerprint) is what events record
- * as their actor: never the key itself.
+ * A key listed under several roles holds all of them. The name is what
+ * events record as their actor: never the key itself. A key without a name
+ * gets a random one for this process (`operator-unnamed-3fa2c1d0`), never
+ * derived from the key: nothing computed from a key leaves the process.
+ * Keys that are easy to guess are refused, saying why.
  */
 export function parseApiKeys(raw: string): ApiKey[] {
-  const byKey = new Map<string, { name: string | null; roles: Set<Role> }>();
+  const byKey = new Map<string, { name: string | null; roles: Set<Role>; entry: number }>();
   const entries = raw
     .split(',')
     .map((entry) => entry.trim())
@@ -51,6 +77,8 @@ export function parseApiKeys(raw: string): ApiKey[] {
       throw new ApiKeysError(`${where} has an unknown role${named}; roles are ${ROLES.join(', ')} (role:key or role:name:key)`);
     }
     if (!KEY.test(key)) throw new ApiKeysError(`${where}: keys must be 16-256 characters of letters, digits or ._~+/=-`);
+    const weakness = weakKeyProblem(key);
+    if (weakness !== null) throw new ApiKeysError(`${where}: the key is too easy to guess: it ${weakness}; ${RANDOM_KEY_HINT}`);
     if (name !== null && !NAME.test(name)) throw new ApiKeysError(`${where}: names must be 1-64 letters, digits or ._@-`);
     const known = byKey.get(key);
     if (known && name !== null && known.name !== null && known.name !== name) {
@@ -60,16 +88,27 @@ export function parseApiKeys(raw: string): ApiKey[] {
       known.roles.add(role);
       known.name ??= name;
     } else {
-      byKey.set(key, { name, roles: new Set([role]) });
+      byKey.set(key, { name, roles: new Set([role]), entry: index + 1 });
     }
   });
   const names = new Set<string>();
-  return [...byKey].map(([key, { name, roles }]) => {
-    const principalName = name ?? `${[...roles].sort().join('+')}-${fingerprint(key)}`;
-    if (names.has(principalName)) throw new ApiKeysError(`API_KEYS names two different keys ${principalName}`);
-    names.add(principalName);
-    return { key, principal: { name: principalName, roles } };
+  for (const { name } of byKey.values()) {
+    if (name !== null && names.has(name)) throw new ApiKeysError(`API_KEYS names two different keys ${name}`);
+    if (name !== null) names.add(name);
+  }
+  return [...byKey].map(([key, { name, roles, entry }]) => {
+    if (name !== null) return { key, principal: { name, roles } };
+    let actor: string;
+    do actor = unnamedActor(roles);
+    while (names.has(actor));
+    names.add(actor);
+    return { key, principal: { name: actor, roles }, unnamedEntry: entry };
   });
+}
+
+/** A nameless key's actor for this process: its roles and 8 random hex digits (32 random bits: no two alike in practice). */
+function unnamedActor(roles: ReadonlySet<Role>): string {
+  return `${[...roles].sort().join('+')}-unnamed-${randomBytes(4).toString('hex')}`;
 }
 
 /** One fresh key per role, for a session started without API_KEYS. */

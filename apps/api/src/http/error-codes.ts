@@ -33,6 +33,7 @@ export const HTTP_ERROR_STATUS = {
   'payload-too-large': 413,
   'append-too-large': 413,
   'unsupported-media-type': 415,
+  'too-many-failed-authentications': 429,
   'headers-too-large': 431,
   'unknown-schema-version': 500,
   'internal-error': 500,

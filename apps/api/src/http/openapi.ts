@@ -187,6 +187,9 @@ const ERROR_EXAMPLES = {
   'access-undeclared': { message: 'this endpoint declares no access level, so nobody may call it' },
   'request-timeout': { message: 'the request was not received in time' },
   'headers-too-large': { message: 'the request headers exceed the size limit' },
+  'too-many-failed-authentications': {
+    message: 'too many failed authentications from this address (30 in 60 s); retry in 42 s',
+  },
   'internal-error': { message: 'internal error; the request may be retried' },
 } satisfies Record<ErrorCode, { message: string; fields?: unknown }>;
 
@@ -207,6 +210,9 @@ const WHEN: Record<number, string> = {
   414: 'A path parameter is over 256 characters.',
   415: 'The body is not JSON (forms and text included), or is compressed.',
   422: 'A business rule refuses the command. Nothing was appended.',
+  429:
+    'This client address has used its budget of failed authentications (AUTH_FAILURE_LIMIT per AUTH_FAILURE_WINDOW_MS): ' +
+    'every request from it that needs a key is refused until the window ends, valid key or not. `Retry-After` says when (seconds).',
   500: 'The event store holds an event of a schema version this release cannot read (written by a newer release); nothing is misread.',
   503: 'The read models did not reach `minPosition` within `READ_WAIT_TIMEOUT_MS`; retry shortly.',
 };

@@ -13,6 +13,8 @@ export interface AnsweredRequest {
   readonly durationMs: number;
   /** Unknown when the request was refused before its id was read (a compressed body, a malformed X-Correlation-Id, a bad URL). */
   readonly correlationId: string | undefined;
+  /** The client's address: the peer's, or the one trusted proxies forwarded (TRUST_PROXY). */
+  readonly clientAddress: string;
 }
 
 /**
@@ -21,10 +23,10 @@ export interface AnsweredRequest {
  * correlation id: onResponse is not sure to run in the request's logging context, and requests refused
  * in onRequest never entered one.
  */
-export function writeAccessLine({ method, route, path, status, durationMs, correlationId }: AnsweredRequest): void {
+export function writeAccessLine({ method, route, path, status, durationMs, correlationId, clientAddress }: AnsweredRequest): void {
   const level = status >= 500 ? 'error' : PROBE_ROUTES.test(path) ? 'debug' : 'info';
   if (!PinoLogger.root.isLevelEnabled(level)) return;
   const logger = correlationId === undefined ? PinoLogger.root : PinoLogger.root.child({ correlationId });
   const message = `${method} ${route ?? path} ${status} ${durationMs} ms`;
-  logger[level]({ context: 'HTTP', message, method, route, path, status, durationMs });
+  logger[level]({ context: 'HTTP', message, method, route, path, status, durationMs, clientAddress });
 }
