@@ -10,6 +10,7 @@ import { AccessGuard } from './http/access.guard.js';
 import { ApiKeyRing } from './http/api-keys.js';
 import { KnownQueryParameters } from './http/known-query.guard.js';
 import { EventStoreModule } from './infrastructure/event-store.module.js';
+import { FleetModule } from './infrastructure/fleet.module.js';
 import { ledgerLoggerModule } from './observability/logger.module.js';
 import { ObservabilityModule } from './observability/observability.module.js';
 import { PartnerPairsModule } from './partner-pairs/partner-pairs.module.js';
@@ -30,6 +31,7 @@ export class AppModule {
         ledgerLoggerModule(),
         CqrsModule.forRoot(),
         EventStoreModule,
+        FleetModule,
         ObservabilityModule,
         PartnerPairsModule,
         ProjectsModule,
