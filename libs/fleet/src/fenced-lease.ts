@@ -37,9 +37,13 @@ export class LeaseLost extends Error {
   }
 }
 
-export const DEFAULT_LEASE_MS = 10_000;
-export const DEFAULT_RENEW_EVERY_MS = 3_000;
-export const DEFAULT_POLL_MS = 1_000;
+/**
+ * A lease of 8 s renewed every 2 s: a standby takes over at most a lease and a poll after the holder's last
+ * renewal (about 9 s after a kill -9), and a holder misses three renewals before it stops trusting its lease.
+ */
+export const DEFAULT_LEASE_MS = 8_000;
+export const DEFAULT_RENEW_EVERY_MS = 2_000;
+export const DEFAULT_POLL_MS = 500;
 export const DEFAULT_SAFETY_MARGIN_MS = 2_000;
 
 const silent = { log: () => undefined, warn: () => undefined };
