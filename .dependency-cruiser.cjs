@@ -74,6 +74,23 @@ module.exports = {
       to: { path: [...STORE_ADAPTERS, npm('better-sqlite3/')] },
     },
     {
+      name: 'fleet-port-is-adapter-free',
+      comment:
+        'What #fleet exports (the coordination-store port and the fenced lease) works on any coordination store: ' +
+        'loading it never loads an adapter (#fleet/sqlite, #fleet/esdb) or their clients, so the relay that holds a lease ' +
+        'is not tied to one store.',
+      severity: 'error',
+      from: { path: '^libs/fleet/src/', pathNot: ['^libs/fleet/src/(sqlite|esdb)/', ...TEST_CODE] },
+      to: { path: ['^libs/fleet/src/(sqlite|esdb)/', npm('@eventstore/'), npm('better-sqlite3/')] },
+    },
+    {
+      name: 'fleet-users-reach-the-port-not-an-adapter',
+      comment: 'The libs that hold a lease (the relay) take the #fleet port; the app chooses and opens the adapter.',
+      severity: 'error',
+      from: { path: STORE_USERS, pathNot: TEST_CODE },
+      to: { path: '^libs/fleet/src/(sqlite|esdb)/' },
+    },
+    {
       name: 'libs-do-not-reach-apps-bench-or-tests',
       comment:
         'The libs are what the apps are built from: a lib importing an app, the benchmarks, the test support or the tools ' +

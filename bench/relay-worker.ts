@@ -2,8 +2,9 @@ import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { SqliteEventStore } from '#event-store/sqlite';
 import { toMessage } from '#contracts';
-import { KafkaRelay } from '#kafka-relay';
-import { openReadModelDb } from '#projections';
+import { FencedLease } from '#fleet';
+import { SqliteCoordinationStore } from '#fleet/sqlite';
+import { KafkaRelay, RELAY_LEASE_KEY, type RelayLeaseData } from '#kafka-relay';
 
 /**
  * Runs in its own process: `node relay-worker.js <dataDir> <brokers> relay|raw`.
@@ -39,13 +40,19 @@ async function main(): Promise<void> {
     const seconds = (performance.now() - started) / 1000;
     console.log(JSON.stringify({ events: sent, seconds, eventsPerSecond: sent / seconds }));
   } else {
-    const db = openReadModelDb(join(dataDir, 'relay-bench.sqlite'), 0);
-    const relay = new KafkaRelay(store, db, { brokers: brokers.split(','), topicPrefix: 'bench.' });
+    // The relay as it runs in the ledger: holding its lease, each batch's checkpoint a fenced write.
+    const fleet = new SqliteCoordinationStore(join(dataDir, 'relay-bench-fleet.sqlite'));
+    const lease = new FencedLease<RelayLeaseData>(fleet, {
+      key: RELAY_LEASE_KEY,
+      instanceId: 'bench',
+      initialData: () => ({ checkpoint: 0 }),
+    });
+    const relay = new KafkaRelay(store, lease, { brokers: brokers.split(','), topicPrefix: 'bench.' });
     relay.start();
-    while (relay.status().checkpoint < head) await new Promise((resolve) => setTimeout(resolve, 20));
+    while ((lease.record?.value.data.checkpoint ?? 0) < head) await new Promise((resolve) => setTimeout(resolve, 20));
     const seconds = (performance.now() - started) / 1000;
     await relay.stop();
-    db.close();
+    await fleet.close();
     console.log(JSON.stringify({ events: relay.status().published, seconds, eventsPerSecond: relay.status().published / seconds }));
   }
   await store.close();

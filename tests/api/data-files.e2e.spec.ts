@@ -1,9 +1,9 @@
 import { chmodSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { openCheckpointDb, writeCheckpoint } from '#background';
+import { SqliteCoordinationStore } from '#fleet/sqlite';
 import { SqliteEventStore } from '#event-store/sqlite';
-import { EVENTS_FILE, READ_MODELS_FILE, RELAY_FILE } from '#api/infrastructure/data-files';
+import { EVENTS_FILE, FLEET_FILE, READ_MODELS_FILE } from '#api/infrastructure/data-files';
 import { DeliveredView } from '#subscriber/delivered-view';
 import { pairBody } from '../support/fixtures.js';
 import { LedgerUnderTest, removeDataDirs, sqliteOnly, tempDataDir } from '../support/ledger-harness.js';
@@ -42,18 +42,18 @@ describe('data files are created owner-only', () => {
     }
   });
 
-  it("the relay's checkpoint file and the subscriber's view are 0600 with their -wal/-shm", () => {
+  it("the fleet's coordination file (relay lease and checkpoint) and the subscriber's view are 0600 with their -wal/-shm", async () => {
     const dir = join(tempDataDir(), 'fresh');
-    const relay = openCheckpointDb(join(dir, RELAY_FILE));
-    writeCheckpoint(relay, 'kafka-relay', 7);
+    const fleet = new SqliteCoordinationStore(join(dir, FLEET_FILE));
+    expect((await fleet.compareAndSet('relay-lease', 'absent', { checkpoint: 7 })).ok).toBe(true);
     const view = new DeliveredView(join(dir, 'subscriber', 'delivered.sqlite'));
     try {
       expect(modeOf(dir)).toBe('0700');
-      expect(modesOf(join(dir, RELAY_FILE))).toEqual(PRIVATE);
+      expect(modesOf(join(dir, FLEET_FILE))).toEqual(PRIVATE);
       expect(modeOf(join(dir, 'subscriber'))).toBe('0700');
       expect(modesOf(join(dir, 'subscriber', 'delivered.sqlite'))).toEqual(PRIVATE);
     } finally {
-      relay.close();
+      await fleet.close();
       view.close();
     }
   });

@@ -46,7 +46,7 @@ describe('projection operations: parked events', () => {
         }),
       ],
       // Without KAFKA_BROKERS the relay is off; with it, its checkpoint and lag show here (tests/kafka/relay.e2e.spec.ts).
-      relay: { enabled: false, head: await api.head() },
+      relay: { enabled: false, instanceId: expect.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._-]*$/), head: await api.head() },
     });
   });
 

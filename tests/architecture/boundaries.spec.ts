@@ -54,6 +54,18 @@ const PROBES: Readonly<Record<string, Probe>> = {
     files: { 'libs/exports/src/__boundary_probe_relay__.ts': "import '#kafka-relay';" },
     rules: ['exports-do-not-reach-the-relay'],
   },
+  'the relay importing a coordination-store adapter': {
+    files: { 'libs/kafka-relay/src/__boundary_probe_fleet__.ts': "import '#fleet/esdb';" },
+    rules: ['fleet-users-reach-the-port-not-an-adapter'],
+  },
+  'the fleet port importing better-sqlite3': {
+    files: { 'libs/fleet/src/__boundary_probe_sqlite__.ts': "import 'better-sqlite3';" },
+    rules: ['fleet-port-is-adapter-free'],
+  },
+  'the relay importing the fleet port (allowed)': {
+    files: { 'libs/kafka-relay/src/__boundary_probe_port__.ts': "import '#fleet';" },
+    rules: [],
+  },
   'a projection importing the SQLite event-store adapter': {
     files: { 'libs/projections/src/__boundary_probe_adapter__.ts': "import '#event-store/sqlite';" },
     rules: ['store-users-reach-the-port-not-an-adapter'],

@@ -3,12 +3,8 @@ import { once } from 'node:events';
 import { disbursementBody, pairBody, projectBody } from '../support/fixtures.js';
 import { HARNESS_AUTH, LedgerUnderTest, removeDataDirs, tempDataDir } from '../support/ledger-harness.js';
 import { type ConsumedMessage, MockKafka } from '../support/kafka/mock-kafka.js';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import { RELAY_FILE } from '#api/infrastructure/data-files';
 import { startServerProcess } from '#bench/server-process';
-import { RELAY_CHECKPOINT } from '#kafka-relay';
-import { readCheckpoint } from '#background';
+import { RelayLeaseReader, expectReplaysWithin, fleetOf } from '../support/kafka/relay-lease.js';
 import { scenario } from '../support/scenario.js';
 
 const TOPICS = ['commitments.partner-pairs', 'commitments.projects'];
@@ -119,9 +115,10 @@ describe('Kafka relay', () => {
     expectPerKeyOrder(messages);
   }, 90_000);
 
-  it('loses nothing when the relay is killed mid-stream (SIGKILL), resuming from its checkpoint', async () => {
+  it('loses nothing when the relay is killed mid-stream (SIGKILL): only what came after its stored checkpoint is sent again', async () => {
     const dataDir = tempDataDir();
     const server = await startServerProcess(dataDir, { KAFKA_BROKERS: kafka.brokers.join(',') });
+    children.push(server.child);
     const post = (path: string, body: unknown) =>
       fetch(server.url + path, {
         method: 'POST',
@@ -130,7 +127,6 @@ describe('Kafka relay', () => {
       });
     await post('/partner-pairs', pairBody('kill-pair'));
     await post('/projects', projectBody('kill', 'kill-pair', '100000'));
-    children.push(server.child);
     let acknowledged = 0;
     const posting = Promise.all(
       Array.from({ length: 300 }, (_, i) =>
@@ -139,24 +135,35 @@ describe('Kafka relay', () => {
           .catch(() => undefined),
       ),
     );
-    // Kill once the relay has published part of the stream while commands are still arriving.
+    // Kill once the relay has published part of the stream and is behind, while commands are still arriving.
     for (;;) {
-      const relay = (await (await fetch(`${server.url}/admin/relay`, { headers: HARNESS_AUTH })).json()) as { checkpoint: number };
-      if (relay.checkpoint > 0 && acknowledged >= 100) break;
+      const relay = (await (await fetch(`${server.url}/admin/relay`, { headers: HARNESS_AUTH })).json()) as {
+        checkpoint: number;
+        lag: number;
+      };
+      if (relay.checkpoint > 0 && relay.lag > 0 && acknowledged >= 100) break;
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     await kill(server.child);
+    expect(server.child.signalCode).toBe('SIGKILL');
+    // The checkpoint the dead relay stored: nothing can move it now, until the next relay takes the lease.
+    const lease = await RelayLeaseReader.open(fleetOf(dataDir));
+    const atKill = await lease.read();
+    await lease.close();
     await posting;
-    const checkpointDb = new Database(join(dataDir, RELAY_FILE), { readonly: true });
-    expect(readCheckpoint(checkpointDb, RELAY_CHECKPOINT)).toBeGreaterThan(0);
-    checkpointDb.close();
+    const checkpoint = atKill?.value.data.checkpoint ?? 0;
+    expect(checkpoint).toBeGreaterThan(0);
 
     const api = await startLedger(dataDir);
+    // Behind when it died: the store holds events after the checkpoint it stored.
+    expect(await api.head()).toBeGreaterThan(checkpoint);
     await relayCaughtUp(api);
     const ids = await storedEventIds(api);
     expect(ids.length).toBeGreaterThanOrEqual(102);
     const messages = await kafka.consume(TOPICS, (all) => new Set(all.map((m) => m.value.eventId)).size >= ids.length);
     expect([...new Set(messages.map((m) => m.value.eventId))].sort()).toEqual([...ids].sort());
+    // Every event sent twice lies after that checkpoint, in one replay per key: it resumed from there, not from the start.
+    expectReplaysWithin(messages, [{ after: checkpoint }]);
     expectPerKeyOrder(messages);
   }, 90_000);
 });

@@ -1,16 +1,13 @@
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadSubscriberConfig } from '#subscriber/config';
 import { createSubscriberApp } from '#subscriber/subscriber-app';
-import { RELAY_FILE } from '#api/infrastructure/data-files';
 import { toMessage } from '#contracts';
-import { RELAY_CHECKPOINT } from '#kafka-relay';
 import type { RecordedEvent } from '#event-store';
 import { randomUUID } from 'node:crypto';
-import { writeCheckpoint } from '#background';
 import { LedgerUnderTest, removeDataDirs, tempDataDir } from '../support/ledger-harness.js';
 import { MockKafka } from '../support/kafka/mock-kafka.js';
+import { fleetOf, resetRelayCheckpoint } from '../support/kafka/relay-lease.js';
 import { scenario } from '../support/scenario.js';
 
 let kafka: MockKafka;
@@ -108,9 +105,7 @@ describe('the example subscriber', () => {
 
     // Force a full redelivery: the relay starts again from position 0.
     await api.stop();
-    const db = new Database(join(dataDir, RELAY_FILE));
-    writeCheckpoint(db, RELAY_CHECKPOINT, 0);
-    db.close();
+    await resetRelayCheckpoint(fleetOf(dataDir), 0);
     api = await LedgerUnderTest.start(dataDir, { KAFKA_BROKERS: brokers });
     const after = await until(status, (s) => s.duplicate === events, 'duplicates recognised');
     expect(after).toMatchObject({

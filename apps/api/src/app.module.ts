@@ -11,6 +11,7 @@ import { ApiKeyRing } from './http/api-keys.js';
 import { FailedAuthentications } from './http/failed-authentications.js';
 import { KnownQueryParameters } from './http/known-query.guard.js';
 import { EventStoreModule } from './infrastructure/event-store.module.js';
+import { FleetModule } from './infrastructure/fleet.module.js';
 import { ledgerLoggerModule } from './observability/logger.module.js';
 import { ObservabilityModule } from './observability/observability.module.js';
 import { PartnerPairsModule } from './partner-pairs/partner-pairs.module.js';
@@ -32,6 +33,7 @@ export class AppModule {
         ledgerLoggerModule(),
         CqrsModule.forRoot(),
         EventStoreModule,
+        FleetModule,
         ObservabilityModule,
         PartnerPairsModule,
         ProjectsModule,

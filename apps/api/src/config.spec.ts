@@ -90,6 +90,11 @@ describe('loadConfig', () => {
     [{ LEDGER_ROLES: 'api,worker' }, 'LEDGER_ROLES must be a comma-separated list of api, projections, relay, got "worker"'],
     [{ LEDGER_ROLES: ' , ' }, 'LEDGER_ROLES must name at least one of api, projections, relay'],
     [
+      { LEDGER_ROLES: 'api,relay' },
+      'LEDGER_ROLES: a process with api needs projections too: its queries, ?minPosition reads and readiness follow ' +
+        'the read models its own projection runner keeps in DATA_DIR (several api,projections processes may share one DATA_DIR)',
+    ],
+    [
       { LEDGER_INSTANCE_ID: 'a b' },
       `LEDGER_INSTANCE_ID must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit, got "a b"`,
     ],

@@ -67,6 +67,11 @@ function rolesProblem(raw: string): string | null {
   const bad = roles.find((role) => !(LEDGER_ROLES as readonly string[]).includes(role));
   if (bad !== undefined) return `LEDGER_ROLES must be a comma-separated list of ${LEDGER_ROLES.join(', ')}, got ${JSON.stringify(bad)}`;
   if (roles.length === 0) return `LEDGER_ROLES must name at least one of ${LEDGER_ROLES.join(', ')}`;
+  if (roles.includes('api') && !roles.includes('projections'))
+    return (
+      'LEDGER_ROLES: a process with api needs projections too: its queries, ?minPosition reads and readiness follow ' +
+      'the read models its own projection runner keeps in DATA_DIR (several api,projections processes may share one DATA_DIR)'
+    );
   return null;
 }
 

@@ -26,6 +26,10 @@ import { LedgerMetrics } from './observability/ledger-metrics.js';
  * none): every line written while a request is handled carries its
  * correlation id, and each request ends with one access line. Requests and
  * commands are counted in the app's own metrics registry.
+ *
+ * Without the `api` role (LEDGER_ROLES) the same app serves only its probes
+ * and metrics (404 for everything else): a relay or projections process still
+ * needs a liveness probe for compose or Kubernetes.
  */
 export async function createLedgerApp(config: LedgerConfig, logs?: false): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
@@ -56,7 +60,15 @@ export async function createLedgerApp(config: LedgerConfig, logs?: false): Promi
   fastify.removeContentTypeParser('text/plain');
   // One callback hook per request (no promise): a refusal is sent without calling `done`; otherwise, from here on,
   // whatever handles the request (and logs) knows its correlation id.
+  const servesApi = config.roles.has('api');
   fastify.addHook('onRequest', (request, reply, done) => {
+    // Without the api role (LEDGER_ROLES) the process answers its probes and metrics only.
+    if (!servesApi && !PROBE_PATHS.test(request.url)) {
+      void reply
+        .code(404)
+        .send(errorBody(404, 'not-found', `this instance (${config.instanceId}) does not serve the API: ${notServed(config)}`));
+      return;
+    }
     const encoding = request.headers['content-encoding'];
     if (encoding !== undefined && encoding !== 'identity') {
       void reply.code(415).send(errorBody(415, 'unsupported-media-type', 'compressed request bodies are not accepted'));
@@ -109,6 +121,13 @@ function trustProxyOf({ trustProxy }: LedgerConfig): boolean | string[] | ((addr
   if (trustProxy === false) return false;
   if (typeof trustProxy === 'number') return (_address, hop) => hop < trustProxy;
   return [...trustProxy];
+}
+
+/** What a process without the api role answers: liveness and readiness probes for orchestrators, and metrics. */
+const PROBE_PATHS = /^\/(health|health\/live|health\/ready|metrics)(\?|$)/;
+
+function notServed(config: LedgerConfig): string {
+  return `its roles are ${[...config.roles].join(',')} (LEDGER_ROLES); it answers only /health, /health/live, /health/ready and /metrics`;
 }
 
 /**

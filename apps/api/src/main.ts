@@ -11,8 +11,11 @@ async function main(): Promise<void> {
   await app.listen(config.port, config.host);
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.port;
+  const roles = [...config.roles].join(',');
+  const serves = config.roles.has('api') ? '' : ', probes and metrics only';
   new Logger('Ledger').log(
-    `listening on http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port} (data in ${config.dataDir})`,
+    `listening on http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port} ` +
+      `(instance ${config.instanceId}, roles ${roles}${serves}; data in ${config.dataDir})`,
   );
 }
 

@@ -1,17 +1,16 @@
-import Database from 'better-sqlite3';
-import { preparePrivateFile } from '#event-store';
+import type Database from 'better-sqlite3';
 
 /**
- * How far a follower of the log (a projection, the Kafka relay) has got: one row per follower, in a
- * SQLite file of its own choosing. The projections keep theirs in the read-model file, written in the
- * same transaction as the rows they cover; the relay keeps its own file (openCheckpointDb).
+ * How far a projection has got through the log: one row per projection, in the read-model file, written
+ * in the same transaction as the rows it covers. (The Kafka relay's checkpoint is shared by the fleet, in
+ * its lease record: #fleet; before that it kept a row here in a file of its own, read once to migrate.)
  */
 export const CHECKPOINTS_TABLE = `CREATE TABLE IF NOT EXISTS checkpoints (projection TEXT PRIMARY KEY, position INTEGER NOT NULL) STRICT;`;
 
 const checkpointWriters = new WeakMap<Database.Database, Database.Statement<[string, number]>>();
 const checkpointReaders = new WeakMap<Database.Database, Database.Statement<[string], { position: number }>>();
 
-/** How far a projection (or the Kafka relay) has gone through the log; 0 if it has not started. */
+/** How far a projection has gone through the log; 0 if it has not started. */
 export function readCheckpoint(db: Database.Database, name: string): number {
   let statement = checkpointReaders.get(db);
   if (!statement) {
@@ -31,14 +30,4 @@ export function writeCheckpoint(db: Database.Database, projection: string, posit
     checkpointWriters.set(db, statement);
   }
   statement.run(projection, position);
-}
-
-/** A file holding only checkpoints (the Kafka relay's), fsynced on commit. */
-export function openCheckpointDb(file: string): Database.Database {
-  preparePrivateFile(file);
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
-  db.exec(CHECKPOINTS_TABLE);
-  return db;
 }

@@ -1,8 +1,8 @@
-import type Database from 'better-sqlite3';
 import { Kafka, type Producer, logLevel } from 'kafkajs';
-import { BackgroundLoop, readCheckpoint, writeCheckpoint } from '#background';
+import { BackgroundLoop } from '#background';
 import { ledgerTopics, toMessage } from '#contracts';
-import type { EventStore } from '#event-store';
+import type { EventStore, RecordedEvent } from '#event-store';
+import { type FencedLease, type FleetRecord, type LeaseValue, LeaseLost } from '#fleet';
 
 export interface RelayOptions {
   readonly brokers: readonly string[];
@@ -11,29 +11,46 @@ export interface RelayOptions {
   readonly logger?: { log(message: string): void; warn(message: string): void };
 }
 
+/** What the relay keeps in its lease record: how far the fleet has published the log. */
+export type RelayLeaseData = { readonly checkpoint: number };
+export type RelayLeaseRecord = FleetRecord<LeaseValue<RelayLeaseData>>;
+
+/** The coordination-store key of the relay's lease and checkpoint. */
+export const RELAY_LEASE_KEY = 'relay-lease';
+
 export interface RelayStatus {
   readonly enabled: true;
-  /** Whether the producer is connected and the relay is publishing (false while it retries after a failure). */
+  /** Whether this instance holds the lease and publishes (false on a standby). */
+  readonly leader: boolean;
+  /** Whether the producer is connected and publishing (only ever true on the leader). */
   readonly connected: boolean;
-  readonly checkpoint: number;
+  /** Events this instance has published since it started. */
   readonly published: number;
+  /** This instance's last failure (to publish, or to read or write the lease), null once it succeeds again. */
   readonly lastError: string | null;
 }
 
-export const RELAY_CHECKPOINT = 'kafka-relay';
 const silent = { log: () => undefined, warn: () => undefined };
 
 /**
- * Publishes every ledger event to Kafka, in log order, from its own stored
- * checkpoint. A batch is sent with acks from all in-sync replicas and the
- * checkpoint advances only after the broker acknowledged it; on any failure
- * the relay starts again from the stored checkpoint with backoff. So a crash
- * or an outage can make it send an event again, never skip one, and one
- * key's events are never reordered (one request in flight at a time).
+ * Publishes every ledger event to Kafka, in log order, while this instance
+ * holds the relay's lease (a FencedLease on the coordination store every
+ * replica shares); the other relays stand by. The checkpoint lives in the
+ * lease record and moves only by compare-and-set under the lease, never
+ * backwards.
+ *
+ * A batch is sent with acks from all in-sync replicas, then the checkpoint is
+ * written with the fence; on a Kafka failure the leader starts again from its
+ * checkpoint with backoff, keeping the lease. Before each batch the leader
+ * checks its lease is still valid by its own clock (with a safety margin), so
+ * a leader frozen past its lease publishes nothing more beyond a batch already
+ * in flight; a failed fence (another instance took over) ends its term at
+ * once: it disconnects and stands by. So a crash or an outage can make the
+ * fleet send an event again, never skip one; one key's events are never
+ * reordered (one request in flight at a time, one publisher at a time).
  */
 export class KafkaRelay extends BackgroundLoop {
   private readonly kafka: Kafka;
-  private checkpoint: number;
   private published = 0;
   private lastError: string | null = null;
   private connected = false;
@@ -41,7 +58,7 @@ export class KafkaRelay extends BackgroundLoop {
 
   constructor(
     private readonly store: EventStore,
-    private readonly db: Database.Database,
+    private readonly lease: FencedLease<RelayLeaseData>,
     private readonly options: RelayOptions,
   ) {
     super();
@@ -52,36 +69,61 @@ export class KafkaRelay extends BackgroundLoop {
       logLevel: logLevel.NOTHING,
       retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 2000 },
     });
-    this.checkpoint = readCheckpoint(db, RELAY_CHECKPOINT);
   }
 
   status(): RelayStatus {
-    return { enabled: true, connected: this.connected, checkpoint: this.checkpoint, published: this.published, lastError: this.lastError };
+    return {
+      enabled: true,
+      leader: this.lease.held,
+      connected: this.connected,
+      published: this.published,
+      lastError: this.lastError ?? this.lease.lastError,
+    };
+  }
+
+  override async stop(): Promise<void> {
+    await super.stop();
+    await this.lease.release();
   }
 
   protected async run(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      const term = await this.lease.acquire(signal);
+      if (signal.aborted) break;
+      const epoch = this.lease.record?.value.epoch;
+      this.logger.log(`leading the Kafka relay (epoch ${epoch}) from position ${this.lease.data.checkpoint}`);
+      try {
+        await this.lead(AbortSignal.any([signal, term]));
+        if (!signal.aborted) this.logger.warn(`no longer leading the Kafka relay (epoch ${epoch}); standing by`);
+      } catch (error) {
+        this.lease.abandon((error as Error).message);
+        this.logger.warn(`stopped publishing (epoch ${epoch}): ${(error as Error).message}; standing by`);
+      }
+    }
+  }
+
+  /** Publishes from the lease's checkpoint until the term ends; Kafka failures are retried with backoff, a lost lease is thrown. */
+  private async lead(term: AbortSignal): Promise<void> {
     let delayMs = 100;
     let topicAttempts = 0;
-    while (!signal.aborted) {
+    while (!term.aborted) {
       const producer = this.kafka.producer({ allowAutoTopicCreation: true, maxInFlightRequests: 1, idempotent: false });
       try {
         // Until the admin API has answered once, try it again on reconnection (a few times: some clusters never allow it).
         if (topicAttempts >= 0 && topicAttempts < 3) topicAttempts = (await this.ensureTopics()) ? -1 : topicAttempts + 1;
         await producer.connect();
         this.connected = true;
-        this.checkpoint = readCheckpoint(this.db, RELAY_CHECKPOINT);
-        for await (const batch of this.store.subscribeToAll({ after: this.checkpoint, maxBatch: 500, signal })) {
-          await this.publish(producer, batch, signal);
-          if (this.lastError) this.logger.log(`relay recovered; publishing from position ${this.checkpoint}`);
+        for await (const batch of this.store.subscribeToAll({ after: this.lease.data.checkpoint, maxBatch: 500, signal: term })) {
+          await this.publish(producer, batch, term);
+          if (this.lastError) this.logger.log(`relay recovered; publishing from position ${this.lease.data.checkpoint}`);
           this.lastError = null;
           delayMs = 100;
         }
       } catch (error) {
-        this.connected = false;
-        if (signal.aborted) break;
+        if (error instanceof LeaseLost || term.aborted) throw error;
         this.lastError = (error as Error).message;
-        this.logger.warn(`relay stopped at position ${this.checkpoint}: ${this.lastError}; retrying in ${delayMs} ms`);
-        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        this.logger.warn(`relay stopped at position ${this.lease.data.checkpoint}: ${this.lastError}; retrying in ${delayMs} ms`);
+        await abortableDelay(delayMs, term);
         delayMs = Math.min(delayMs * 2, 5000);
       } finally {
         this.connected = false;
@@ -90,7 +132,7 @@ export class KafkaRelay extends BackgroundLoop {
     }
   }
 
-  private async publish(producer: Producer, batch: Awaited<ReturnType<EventStore['readAll']>>, signal: AbortSignal): Promise<void> {
+  private async publish(producer: Producer, batch: RecordedEvent[], term: AbortSignal): Promise<void> {
     const byTopic = new Map<string, Array<{ key: string; value: string; headers: Record<string, string> }>>();
     for (const event of batch) {
       const message = toMessage(event, this.options.topicPrefix);
@@ -99,29 +141,30 @@ export class KafkaRelay extends BackgroundLoop {
       messages.push({ key: message.key, value: message.value, headers: message.headers });
       byTopic.set(message.topic, messages);
     }
+    // The last look before sending, with nothing awaited in between: a leader frozen past its lease sends nothing more.
+    if (!this.lease.held) throw new LeaseLost(`the lease ran out by this instance's clock before position ${batch[0].position}`);
     if (byTopic.size > 0) {
       await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
     }
-    const position = batch[batch.length - 1].position;
-    await this.saveCheckpoint(position, signal);
-    this.checkpoint = position;
+    await this.saveCheckpoint(batch[batch.length - 1].position, term);
     this.published += batch.length;
   }
 
   /**
-   * The batch is acknowledged: if recording that fails (disk full, a lock),
-   * retry the write alone. Failing the whole loop would resend the batch on
-   * every attempt.
+   * The batch is acknowledged: record it under the lease (a fenced write). A
+   * failed fence throws LeaseLost; any other failure (the store briefly
+   * unreachable) retries the write alone, since failing the loop would resend
+   * the batch.
    */
-  private async saveCheckpoint(position: number, signal: AbortSignal): Promise<void> {
+  private async saveCheckpoint(position: number, term: AbortSignal): Promise<void> {
     for (let delayMs = 50; ; delayMs = Math.min(delayMs * 2, 2000)) {
       try {
-        this.db.transaction(() => writeCheckpoint(this.db, RELAY_CHECKPOINT, position)).immediate();
+        await this.lease.update((data) => (position > data.checkpoint ? { ...data, checkpoint: position } : data));
         return;
       } catch (error) {
-        if (signal.aborted) throw error;
+        if (error instanceof LeaseLost || term.aborted) throw error;
         this.lastError = `could not record checkpoint ${position}: ${(error as Error).message}`;
-        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        await abortableDelay(delayMs, term);
       }
     }
   }
@@ -154,4 +197,16 @@ export class KafkaRelay extends BackgroundLoop {
       await admin.disconnect().catch(() => undefined);
     }
   }
+}
+
+function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+  });
 }

@@ -6,7 +6,7 @@ import { UpcastingEventStore } from '#event-store';
 import { LedgerRelay } from '../infrastructure/kafka-relay.module.js';
 import { RelayStatusDto } from './operations.response.dto.js';
 
-/** What operators watch: how far the Kafka relay is behind the event store. */
+/** What operators watch: the Kafka relay's lease (who publishes) and how far it is behind the event store. */
 @ApiTags('operations')
 @Access('operator')
 @Controller('admin')
@@ -18,10 +18,12 @@ export class AdminHttpController {
 
   @Get('relay')
   @ApiOperation({
-    summary: "The Kafka relay's progress",
-    description: 'How far the relay that publishes every event to Kafka is behind the event store.',
+    summary: "The Kafka relay's lease and progress, as this instance sees them",
+    description:
+      'Which instance holds the relay lease and publishes (one in the fleet), until when, and how far the shared checkpoint ' +
+      'is behind the event store; `leader` says whether it is this instance. Any replica answers the same lease and checkpoint.',
   })
-  @ApiOkResponse({ type: RelayStatusDto, description: 'The relay, or `{enabled: false, head}` without KAFKA_BROKERS.' })
+  @ApiOkResponse({ type: RelayStatusDto, description: 'The relay, or `{enabled: false, instanceId, head}` without KAFKA_BROKERS.' })
   @ApiErrors('invalid-header')
   @ApiCorrelationIdHeader()
   async relay() {

@@ -15,9 +15,10 @@ import { HealthCheckResultDto, HealthDto } from './operations.response.dto.js';
  * Probes for orchestrators and load balancers.
  *  - /health/live: the process serves HTTP (restart it if not).
  *  - /health/ready: it can do its job: the event store answers, the read
- *    models are caught up within READY_MAX_PROJECTION_LAG_MS, and (with
- *    KAFKA_BROKERS) the relay is connected, not failing and within
- *    READY_MAX_RELAY_LAG_MS. 503 with terminus's details otherwise.
+ *    models are caught up within READY_MAX_PROJECTION_LAG_MS (with the
+ *    `projections` role), and (with KAFKA_BROKERS and the `relay` role) the
+ *    relay is not failing and, if it leads, connected and within
+ *    READY_MAX_RELAY_LAG_MS (a standby is ready). 503 with terminus's details otherwise.
  *  - /health: the original probe (200 while the store answers), kept for
  *    clients that already use it.
  * Anonymous callers get the status only (what a probe acts on); the details
@@ -99,7 +100,8 @@ export class HealthHttpController {
   @ApiCorrelationIdHeader()
   async ready(@Req() request: AuthenticatedRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const status = await this.probe.snapshot();
-    const checks: Array<() => HealthIndicatorResult> = [() => this.store(status), () => this.projections(status)];
+    const checks: Array<() => HealthIndicatorResult> = [() => this.store(status)];
+    if (this.config.roles.has('projections')) checks.push(() => this.projections(status));
     if (status.relay) checks.push(() => this.kafka(status));
     try {
       const result = await this.health.check(checks);
@@ -149,6 +151,8 @@ export class HealthHttpController {
     if (!relay) return check.up({ enabled: false });
     const lagMs = relay.lagSeconds === null ? null : Math.round(relay.lagSeconds * 1000);
     const details = {
+      leader: relay.leader,
+      leaderInstanceId: relay.leaderInstanceId,
       connected: relay.connected,
       checkpoint: relay.checkpoint,
       lag: relay.lag,
@@ -158,6 +162,8 @@ export class HealthHttpController {
       lastError: relay.lastError,
     };
     if (relay.lastError !== null) return check.down({ message: `the relay is failing: ${relay.lastError}`, ...details });
+    // A standby waits for the lease: nothing of its own to be behind on (the leader's readiness watches the lag).
+    if (!relay.leader) return check.up(details);
     if (!relay.connected) return check.down({ message: 'the relay is not connected to Kafka', ...details });
     if (lagMs !== null && lagMs > maxLagMs)
       return check.down({ message: `the relay is behind the store by more than ${maxLagMs} ms`, ...details });

@@ -60,19 +60,61 @@ export class RelayStatusDto {
   @ApiProperty({ description: 'whether KAFKA_BROKERS is set', example: true })
   enabled!: boolean;
 
+  @ApiProperty({ description: "this instance's name in the fleet (LEDGER_INSTANCE_ID, or generated)", example: 'ledger-a-3f9c2b1e' })
+  instanceId!: string;
+
+  @ApiPropertyOptional({ description: 'whether this instance has the relay role and stands for the lease (when enabled)', example: true })
+  relaying?: boolean;
+
+  @ApiPropertyOptional({ description: 'whether this instance holds the lease and publishes (when enabled)', example: true })
+  leader?: boolean;
+
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    description: 'the instance that holds (or last held) the lease; null before any relay ran or once the holder released it',
+    example: 'ledger-a-3f9c2b1e',
+  })
+  leaderInstanceId?: string | null;
+
+  @ApiPropertyOptional({ type: 'integer', nullable: true, description: 'one more at every takeover of the lease', example: 3 })
+  epoch?: number | null;
+
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: "when the lease runs out unless renewed (the holder's clock); null when nobody holds it",
+    example: '2026-05-07T08:00:10.000Z',
+  })
+  expiresAt?: string | null;
+
+  @ApiPropertyOptional({ description: 'whether this instance is connected to Kafka (only its leader is)', example: true })
+  connected?: boolean;
+
   @ApiProperty({ type: 'integer', minimum: 0, description: "the event store's last position", example: 120 })
   head!: number;
 
-  @ApiPropertyOptional({ type: 'integer', minimum: 0, description: 'the last position published (when enabled)', example: 118 })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 0,
+    description: "the fleet's shared checkpoint: the last position published (when enabled)",
+    example: 118,
+  })
   checkpoint?: number;
 
   @ApiPropertyOptional({ type: 'integer', minimum: 0, description: 'head minus checkpoint, in log positions (when enabled)', example: 2 })
   lag?: number;
 
-  @ApiPropertyOptional({ type: 'integer', minimum: 0, description: 'events published since start (when enabled)', example: 118 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, description: 'events this instance published since it started', example: 118 })
   published?: number;
 
-  @ApiPropertyOptional({ type: String, nullable: true, description: 'the last publishing error (when enabled)', example: null })
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    description: "this instance's last relay error: publishing, or reading and writing the lease (when enabled)",
+    example: null,
+  })
   lastError?: string | null;
 }
 

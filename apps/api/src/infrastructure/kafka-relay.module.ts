@@ -1,40 +1,98 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Inject, Injectable, Logger, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type Database from 'better-sqlite3';
+import Database from 'better-sqlite3';
+import { readCheckpoint } from '#background';
 import { UpcastingEventStore } from '#event-store';
-import { KafkaRelay } from '#kafka-relay';
-import { openCheckpointDb } from '#background';
+import { type CoordinationStore, FencedLease } from '#fleet';
+import { KafkaRelay, RELAY_LEASE_KEY, type RelayLeaseData } from '#kafka-relay';
 import type { LedgerConfig } from '../config.js';
-import { RELAY_FILE } from './data-files.js';
 import { LEDGER_CONFIG } from '../config.module.js';
+import { LEGACY_RELAY_CHECKPOINT, LEGACY_RELAY_FILE } from './data-files.js';
+import { COORDINATION_STORE } from './fleet.module.js';
+
+const logger = new Logger('KafkaRelay');
+
+/** What GET /admin/relay answers: this instance, the fleet's lease, and the shared checkpoint against the head. */
+export type RelayView =
+  | { readonly enabled: false; readonly instanceId: string; readonly head: number }
+  | {
+      readonly enabled: true;
+      readonly instanceId: string;
+      /** Whether this instance has the `relay` role (stands for the lease). */
+      readonly relaying: boolean;
+      /** Whether this instance holds the lease and publishes. */
+      readonly leader: boolean;
+      /** Who holds (or last held) the lease: null before any relay started, or once the holder released it. */
+      readonly leaderInstanceId: string | null;
+      readonly epoch: number | null;
+      /** When the lease runs out unless renewed (ISO time), null when none is held. */
+      readonly expiresAt: string | null;
+      /** The shared checkpoint: the position up to which the fleet has published the log. */
+      readonly checkpoint: number;
+      readonly head: number;
+      readonly lag: number;
+      readonly connected: boolean;
+      readonly published: number;
+      readonly lastError: string | null;
+    };
 
 /**
- * Publishes every event to Kafka when KAFKA_BROKERS is set (`relay` is null
- * otherwise), from its own checkpoint in DATA_DIR/kafka-relay.sqlite.
+ * The Kafka relay, when KAFKA_BROKERS is set. Every replica can read the
+ * relay's lease record (for GET /admin/relay and metrics); a process with the
+ * `relay` role also stands for the lease and publishes while it holds it
+ * (`relay` is null otherwise). The checkpoint lives in the lease record, in
+ * the coordination store every replica shares.
  */
 @Injectable()
 export class LedgerRelay implements OnApplicationBootstrap, OnApplicationShutdown {
   readonly relay: KafkaRelay | null;
-  private readonly checkpointDb: Database.Database | null;
+  readonly lease: FencedLease<RelayLeaseData> | null;
 
-  constructor(@Inject(LEDGER_CONFIG) config: LedgerConfig, events: UpcastingEventStore) {
-    this.checkpointDb = config.kafkaBrokers.length === 0 ? null : openCheckpointDb(join(config.dataDir, RELAY_FILE));
-    this.relay =
-      this.checkpointDb === null
+  constructor(
+    @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
+    events: UpcastingEventStore,
+    @Inject(COORDINATION_STORE) fleet: CoordinationStore,
+  ) {
+    this.lease =
+      config.kafkaBrokers.length === 0
         ? null
-        : new KafkaRelay(events, this.checkpointDb, {
-            brokers: config.kafkaBrokers,
-            topicPrefix: config.kafkaTopicPrefix,
-            logger: new Logger('KafkaRelay'),
+        : new FencedLease<RelayLeaseData>(fleet, {
+            key: RELAY_LEASE_KEY,
+            instanceId: config.instanceId,
+            initialData: () => ({ checkpoint: legacyCheckpoint(config.dataDir) }),
+            logger,
           });
+    this.relay =
+      this.lease && config.roles.has('relay')
+        ? new KafkaRelay(events, this.lease, { brokers: config.kafkaBrokers, topicPrefix: config.kafkaTopicPrefix, logger })
+        : null;
   }
 
-  /** The relay's progress against the store's head (`enabled: false` without KAFKA_BROKERS). */
-  status(head: number) {
-    if (!this.relay) return { enabled: false as const, head };
-    const status = this.relay.status();
-    // Positions are not dense on every store: lag is in log positions, not in events.
-    return { ...status, head, lag: Math.max(0, head - status.checkpoint) };
+  /** The relay as this instance and the shared lease record see it (`enabled: false` without KAFKA_BROKERS). */
+  async status(head: number): Promise<RelayView> {
+    const instanceId = this.config.instanceId;
+    if (!this.lease) return { enabled: false, instanceId, head };
+    const record = await this.lease.read();
+    const own = this.relay?.status();
+    const checkpoint = record?.value.data.checkpoint ?? 0;
+    const holder = record?.value.holder ?? null;
+    return {
+      enabled: true,
+      instanceId,
+      relaying: this.relay !== null,
+      leader: own?.leader ?? false,
+      leaderInstanceId: holder,
+      epoch: record?.value.epoch ?? null,
+      expiresAt: holder === null || !record ? null : new Date(record.value.expiresAt).toISOString(),
+      checkpoint,
+      head,
+      // Positions are not dense on every store: lag is in log positions, not in events.
+      lag: Math.max(0, head - checkpoint),
+      connected: own?.connected ?? false,
+      published: own?.published ?? 0,
+      lastError: own?.lastError ?? null,
+    };
   }
 
   onApplicationBootstrap(): void {
@@ -43,7 +101,31 @@ export class LedgerRelay implements OnApplicationBootstrap, OnApplicationShutdow
 
   async onApplicationShutdown(): Promise<void> {
     await this.relay?.stop();
-    this.checkpointDb?.close();
+  }
+}
+
+/**
+ * The checkpoint of the relay before the fleet (DATA_DIR/kafka-relay.sqlite), for the first leader to find no
+ * shared one: it goes on from there instead of publishing the whole log again. 0 when there is no such file.
+ */
+function legacyCheckpoint(dataDir: string): number {
+  const file = join(dataDir, LEGACY_RELAY_FILE);
+  if (!existsSync(file)) return 0;
+  try {
+    const db = new Database(file, { readonly: true, fileMustExist: true });
+    try {
+      const position = readCheckpoint(db, LEGACY_RELAY_CHECKPOINT);
+      logger.log(
+        `no shared relay checkpoint yet: starting from position ${position}, the checkpoint in ${file} ` +
+          '(where the relay kept it before the fleet shared one; the file is no longer used and may be deleted)',
+      );
+      return position;
+    } finally {
+      db.close();
+    }
+  } catch (error) {
+    logger.warn(`could not read the old relay checkpoint in ${file} (${(error as Error).message}); publishing from the start`);
+    return 0;
   }
 }
 

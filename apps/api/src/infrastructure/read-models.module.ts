@@ -16,7 +16,10 @@ const READ_MODEL_READER = Symbol('ReadModelReader');
 type Db = Database.Database;
 const projectionsLogger = new Logger('Projections');
 
-/** Starts the projection runner with the app; on shutdown stops a rebuild and the runner, then closes the connections. */
+/**
+ * Starts the projection runner with the app (with the `projections` role); on shutdown stops a rebuild and
+ * the runner, then closes the connections.
+ */
 @Injectable()
 class ReadModelsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
@@ -24,10 +27,12 @@ class ReadModelsLifecycle implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly operations: ProjectionOperations,
     @Inject(READ_MODEL_WRITER) private readonly writer: Db,
     @Inject(READ_MODEL_READER) private readonly reader: Db,
+    @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
   ) {}
 
+  /** Only a process with the `projections` role keeps the read models (LEDGER_ROLES). */
   onApplicationBootstrap(): void {
-    this.runner.start();
+    if (this.config.roles.has('projections')) this.runner.start();
   }
 
   async onApplicationShutdown(): Promise<void> {

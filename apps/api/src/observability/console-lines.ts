@@ -20,7 +20,17 @@ export class ConsoleLines implements DestinationStream {
   private readonly console = new ConsoleLogger();
 
   write(line: string): void {
-    const { level, time: _time, pid: _pid, context, message, correlationId, err, ...fields } = JSON.parse(line) as Record<string, unknown>;
+    const {
+      level,
+      time: _time,
+      pid: _pid,
+      instanceId: _instanceId,
+      context,
+      message,
+      correlationId,
+      err,
+      ...fields
+    } = JSON.parse(line) as Record<string, unknown>;
     const method = NEST_METHOD[level as string] ?? 'log';
     const stack = method === 'error' || method === 'fatal' ? (err as { stack?: unknown } | undefined)?.stack : undefined;
     if (err !== undefined && typeof stack !== 'string') fields.err = err;

@@ -80,20 +80,27 @@ export class LedgerMetrics implements CommandObserver {
     'Events a projection could not apply and parked; above 0 its read models are degraded',
     ['projection'],
   );
-  private readonly relayEnabled = gauge(this.registry, 'ledger_kafka_relay_enabled', '1 when KAFKA_BROKERS is set and the relay runs');
+  private readonly relayEnabled = gauge(
+    this.registry,
+    'ledger_kafka_relay_enabled',
+    '1 when KAFKA_BROKERS is set and this process has the relay role (leads or stands by)',
+  );
   /** Only registered when the relay runs: no zeros that look like a healthy relay. */
   private readonly relay: RelayGauges | null;
-  constructor(options: { readonly relayEnabled: boolean }) {
+  /** `instanceId`: every series carries it as the `instance_id` label, so a fleet's scrapes tell its processes apart. */
+  constructor(options: { readonly relayEnabled: boolean; readonly instanceId: string }) {
+    this.registry.setDefaultLabels({ instance_id: options.instanceId });
     collectDefaultMetrics({ register: this.registry });
     this.relay = options.relayEnabled
       ? {
-          up: gauge(this.registry, 'ledger_kafka_relay_up', '1 when the relay is connected and not failing'),
+          up: gauge(this.registry, 'ledger_kafka_relay_up', '1 when the relay is not failing and, if it leads, connected to Kafka'),
+          leader: gauge(this.registry, 'ledger_kafka_relay_leader', '1 when this process holds the relay lease and publishes'),
           checkpoint: gauge(
             this.registry,
             'ledger_kafka_relay_checkpoint_position',
-            'Position up to which the relay has published the log',
+            "Position up to which the fleet's relay has published the log (the shared checkpoint)",
           ),
-          lag: gauge(this.registry, 'ledger_kafka_relay_lag_positions', 'Store head minus the relay checkpoint, in log positions'),
+          lag: gauge(this.registry, 'ledger_kafka_relay_lag_positions', 'Store head minus the shared relay checkpoint, in log positions'),
           lagSeconds: gauge(
             this.registry,
             'ledger_kafka_relay_lag_seconds',
@@ -102,7 +109,7 @@ export class LedgerMetrics implements CommandObserver {
           published: gauge(
             this.registry,
             'ledger_kafka_relay_published_events',
-            'Events the relay has published since this process started',
+            'Events this process has published since it started (0 on a standby)',
           ),
         }
       : null;
@@ -140,7 +147,8 @@ export class LedgerMetrics implements CommandObserver {
     }
     this.relayEnabled.set(status.relay ? 1 : 0);
     if (status.relay && this.relay) {
-      this.relay.up.set(status.relay.connected && status.relay.lastError === null ? 1 : 0);
+      this.relay.up.set(status.relay.lastError === null && (status.relay.connected || !status.relay.leader) ? 1 : 0);
+      this.relay.leader.set(status.relay.leader ? 1 : 0);
       this.relay.checkpoint.set(status.relay.checkpoint);
       this.relay.published.set(status.relay.published);
       if (status.relay.lag !== null) this.relay.lag.set(status.relay.lag);
@@ -156,6 +164,7 @@ export class LedgerMetrics implements CommandObserver {
 
 interface RelayGauges {
   readonly up: Gauge<string>;
+  readonly leader: Gauge<string>;
   readonly checkpoint: Gauge<string>;
   readonly lag: Gauge<string>;
   readonly lagSeconds: Gauge<string>;

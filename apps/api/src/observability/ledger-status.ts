@@ -22,6 +22,9 @@ export interface ProjectionStatus extends FollowerLag {
 }
 
 export interface RelayStatusView extends FollowerLag {
+  /** Whether this instance holds the relay's lease and publishes; a standby is not failing. */
+  readonly leader: boolean;
+  readonly leaderInstanceId: string | null;
   readonly connected: boolean;
   readonly published: number;
   readonly lastError: string | null;
@@ -32,7 +35,7 @@ export interface LedgerStatus {
   readonly store: { readonly kind: string; readonly reachable: boolean; readonly head: number | null; readonly error?: string };
   /** Null when the store did not answer: lag cannot be known. */
   readonly projections: readonly ProjectionStatus[] | null;
-  /** Null when the relay is off (no KAFKA_BROKERS); lag fields are null when the store did not answer. */
+  /** Null when no relay runs here (no KAFKA_BROKERS, or no `relay` role); lag fields are null when the store did not answer. */
   readonly relay: (Omit<RelayStatusView, keyof FollowerLag> & { checkpoint: number; lag: number | null; lagSeconds: number | null }) | null;
 }
 
@@ -76,6 +79,7 @@ export class LedgerStatusProbe {
   async snapshot(): Promise<LedgerStatus> {
     const { store, runner, config } = this;
     const relayState = this.relay.relay?.status() ?? null;
+    let relayView: { checkpoint: number; leaderInstanceId: string | null } | null = null;
     let head: number | null = null;
     let error: string | undefined;
     try {
@@ -90,19 +94,31 @@ export class LedgerStatusProbe {
     let relayLag: FollowerLag | null = null;
     if (head !== null) {
       try {
-        projections = [
-          {
-            name: runner.name,
-            lastError: runner.lastError,
-            parked: runner.parking.count(),
-            ...(await lagBehind(store, runner.position, head, now)),
-          },
-        ];
-        relayLag = relayState ? await lagBehind(store, relayState.checkpoint, head, now) : null;
+        // Only a process with the projections role keeps read models: no lag to report otherwise.
+        projections = config.roles.has('projections')
+          ? [
+              {
+                name: runner.name,
+                lastError: runner.lastError,
+                parked: runner.parking.count(),
+                ...(await lagBehind(store, runner.position, head, now)),
+              },
+            ]
+          : [];
       } catch (failure) {
         error = (failure as Error).message;
         head = null;
         projections = null;
+      }
+    }
+    if (relayState && head !== null) {
+      // The shared checkpoint, from the lease record: a standby reports the fleet's progress too.
+      try {
+        const view = await withTimeout(this.relay.status(head), STORE_PROBE_TIMEOUT_MS, 'the coordination store');
+        if (view.enabled) relayView = view;
+        relayLag = await lagBehind(store, relayView?.checkpoint ?? 0, head, now);
+      } catch {
+        // Unknown lag (null below); the relay's own lastError says why it cannot read the lease.
       }
     }
     return {
@@ -110,10 +126,12 @@ export class LedgerStatusProbe {
       projections,
       relay: relayState
         ? {
+            leader: relayState.leader,
+            leaderInstanceId: relayView?.leaderInstanceId ?? this.relay.lease?.record?.value.holder ?? null,
             connected: relayState.connected,
             published: relayState.published,
             lastError: relayState.lastError,
-            checkpoint: relayState.checkpoint,
+            checkpoint: relayView?.checkpoint ?? this.relay.lease?.record?.value.data.checkpoint ?? 0,
             lag: relayLag?.lag ?? null,
             lagSeconds: relayLag?.lagSeconds ?? null,
           }

@@ -25,7 +25,11 @@ let nestLogger: Logger;
 let close: () => Promise<void>;
 
 beforeAll(async () => {
-  @Module({ imports: [LoggerModule.forRoot(ledgerLoggerParams({ logFormat: 'json', logLevel: 'verbose' }, { write: nest.write }))] })
+  @Module({
+    imports: [
+      LoggerModule.forRoot(ledgerLoggerParams({ logFormat: 'json', logLevel: 'verbose', instanceId: 'replica-1' }, { write: nest.write })),
+    ],
+  })
   class LoggingOnly {}
   const app = await NestFactory.createApplicationContext(LoggingOnly, { logger: false });
   nestLogger = app.get(Logger);
@@ -36,10 +40,10 @@ afterAll(() => close());
 
 beforeEach(() => nest.lines.splice(0));
 
-const at = { time: expect.any(String), pid: process.pid };
+const at = { time: expect.any(String), pid: process.pid, instanceId: 'replica-1' };
 
 describe('the ledger logger (LOG_FORMAT=json)', () => {
-  it('writes one object per call with time, level, pid, context and message, Nest-style arguments included', () => {
+  it('writes one object per call with time, level, pid, instance id, context and message, Nest-style arguments included', () => {
     nestLogger.log('started', 'Ledger');
     nestLogger.warn({ message: 'slow', durationMs: 12.5 }, 'HTTP');
     nestLogger.debug('no context');

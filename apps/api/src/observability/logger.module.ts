@@ -17,18 +17,19 @@ const PINO_LEVEL: Record<LedgerLogLevel, Level> = {
 /** Field names never written as they are: keys and credentials. */
 const SECRET_FIELD = /authorization|api[-_]?keys?$|^keys?$|secret|password|token|cookie/i;
 /** Fields pino writes itself (or binds per request): an extra field of the same name is prefixed, never written twice. */
-const OWN_FIELDS = new Set(['time', 'level', 'pid', 'correlationId']);
+const OWN_FIELDS = new Set(['time', 'level', 'pid', 'instanceId', 'correlationId']);
 
 /**
- * pino, shaped to the documented line: `{level, time, pid, context?, message, correlationId?, …fields}`,
- * `time` in ISO 8601, the level by name (`verbose` for pino's `trace`), no hostname. Extra fields go
+ * pino, shaped to the documented line: `{level, time, pid, instanceId, context?, message, correlationId?, …fields}`,
+ * `time` in ISO 8601, the level by name (`verbose` for pino's `trace`), no hostname; `instanceId` is the
+ * process's name in the fleet (LEDGER_INSTANCE_ID, or the generated one), on every line. Extra fields go
  * through `redactFields`: pino's own `redact` takes fixed paths, and a credential may sit at any depth.
  */
-export function ledgerPinoOptions(level: LedgerLogLevel): LoggerOptions {
+export function ledgerPinoOptions(level: LedgerLogLevel, instanceId?: string): LoggerOptions {
   return {
     level: PINO_LEVEL[level],
     messageKey: 'message',
-    base: { pid: process.pid },
+    base: instanceId === undefined ? { pid: process.pid } : { pid: process.pid, instanceId },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: {
       level: (label) => ({ level: label === 'trace' ? 'verbose' : label }),
@@ -44,9 +45,12 @@ export function ledgerPinoOptions(level: LedgerLogLevel): LoggerOptions {
  * line in its onResponse hook (see access-log.ts): the pino-http middleware, run through Nest's
  * middleware layer, cost a request about two fifths more CPU time (README, "Health, metrics and logs").
  */
-export function ledgerLoggerParams(config: Pick<LedgerConfig, 'logFormat' | 'logLevel'>, destination?: DestinationStream): Params {
+export function ledgerLoggerParams(
+  config: Pick<LedgerConfig, 'logFormat' | 'logLevel'> & Partial<Pick<LedgerConfig, 'instanceId'>>,
+  destination?: DestinationStream,
+): Params {
   const stream = destination ?? (config.logFormat === 'pretty' ? new ConsoleLines() : asyncStdout());
-  return { pinoHttp: [ledgerPinoOptions(config.logLevel), stream], forRoutes: [] };
+  return { pinoHttp: [ledgerPinoOptions(config.logLevel, config.instanceId), stream], forRoutes: [] };
 }
 
 /** The logger, configured from the ledger's configuration (LOG_FORMAT, LOG_LEVEL). */

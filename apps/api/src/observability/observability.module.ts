@@ -21,7 +21,8 @@ export const COMMAND_OBSERVER = Symbol('CommandObserver');
   providers: [
     {
       provide: LedgerMetrics,
-      useFactory: (config: LedgerConfig) => new LedgerMetrics({ relayEnabled: config.kafkaBrokers.length > 0 }),
+      useFactory: (config: LedgerConfig) =>
+        new LedgerMetrics({ relayEnabled: config.kafkaBrokers.length > 0 && config.roles.has('relay'), instanceId: config.instanceId }),
       inject: [LEDGER_CONFIG],
     },
     {

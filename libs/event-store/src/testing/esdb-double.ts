@@ -71,7 +71,8 @@ interface StoredEvent {
  * decides them; MaxAppendSize (1 MiB unless `maxAppendSize` says otherwise);
  * BatchAppend deadlines; subscriptions that catch up, say CaughtUp, then stay
  * live, filtered ones reaching checkpoints; soft-deleted streams that read
- * as not found, tombstoned ones that answer StreamDeleted; $all positions
+ * as not found, tombstoned ones that answer StreamDeleted; stream reads
+ * that keep to the $maxCount of the stream's metadata; $all positions
  * that grow with the log's byte size (not dense, like real log positions),
  * with system events ($-prefixed) at the start of the log; reads past the end
  * are empty; stream_not_found for unknown streams.
@@ -370,6 +371,21 @@ export class EsdbDouble {
     return after === current ? { ok: this.write(request.streamName, request.proposed) } : { current };
   }
 
+  /**
+   * The $maxCount of a stream's metadata (the last $metadata event of its $$ stream, as setStreamMetadata writes it):
+   * reads show only that many of its latest events, as a server does before and after scavenging. Unlimited when unset.
+   */
+  private maxCountOf(streamName: string): number {
+    const metadata = this.streams.get(`$$${streamName}`)?.at(-1);
+    if (!metadata || metadata.type !== '$metadata') return Number.POSITIVE_INFINITY;
+    try {
+      const maxCount = (JSON.parse(Buffer.from(metadata.data).toString('utf8')) as { $maxCount?: unknown }).$maxCount;
+      return typeof maxCount === 'number' && maxCount > 0 ? maxCount : Number.POSITIVE_INFINITY;
+    } catch {
+      return Number.POSITIVE_INFINITY;
+    }
+  }
+
   /** A stream whose every event lies below the $tb a soft delete set. */
   private isSoftDeleted(streamName: string): boolean {
     const before = this.truncatedBefore.get(streamName);
@@ -490,8 +506,9 @@ export class EsdbDouble {
       const streamOptions = options.getStream() as InstanceType<typeof streamsPb.ReadReq.Options.StreamOptions>;
       const streamName = Buffer.from(streamOptions.getStreamIdentifier()?.getStreamName_asU8() ?? []).toString('utf8');
       const stream = this.streams.get(streamName) ?? [];
-      // Events below a soft delete's $tb are no longer read; none left reads as not found.
-      const truncatedBefore = this.truncatedBefore.get(streamName) ?? 0;
+      // Events below a soft delete's $tb, or older than the metadata's $maxCount keeps, are no longer read;
+      // none left reads as not found.
+      const truncatedBefore = Math.max(this.truncatedBefore.get(streamName) ?? 0, stream.length - this.maxCountOf(streamName));
       if (stream.length <= truncatedBefore) {
         const notFound = new streamsPb.ReadResp.StreamNotFound();
         notFound.setStreamIdentifier(streamOptions.getStreamIdentifier());

@@ -56,7 +56,7 @@ export class ProjectionsHttpController {
   async list() {
     const projections = await this.projections.status();
     // The relay projects the log onto Kafka: operators see its progress here too.
-    return { head: projections[0].head, projections, relay: this.relay.status(projections[0].head) };
+    return { head: projections[0].head, projections, relay: await this.relay.status(projections[0].head) };
   }
 
   @Post('rebuild')

@@ -1,0 +1,2 @@
+// The contract suite every coordination-store adapter passes.
+export * from './coordination-store.contract.js';
