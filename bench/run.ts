@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { runFleet } from './fleet.js';
 import { generateLedger } from './generate-ledger.js';
 import { rawInsertRate } from './raw-limits.js';
 import { projectRoot } from '#api/project-root';
@@ -19,6 +20,9 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 /** The mock broker keeps everything in memory: the relay is measured on a smaller history. */
 const RELAY_EVENTS = Math.min(EVENTS, 200_000);
+/** The fleet scenario (8): commands sent as 40-way bursts over two processes, and read-your-writes probes across them. */
+const FLEET_COMMANDS = Number(process.env.BENCH_FLEET_COMMANDS ?? 1000);
+const FLEET_PROBES = Number(process.env.BENCH_FLEET_PROBES ?? 200);
 const PAIRS = 500;
 const PROJECTS = 10_000;
 const root = projectRoot();
@@ -252,6 +256,33 @@ async function main(): Promise<void> {
     } finally {
       await kafka.stop();
     }
+
+    console.error(
+      `8. a fleet: two API processes, ${FLEET_COMMANDS} commands as 40-way bursts on one project, read-your-writes across them`,
+    );
+    const fleet = [];
+    for (const store of ['sqlite', 'esdb'] as const) {
+      const result = await runFleet(store, work, FLEET_COMMANDS, FLEET_PROBES);
+      fleet.push(result);
+      const where = store === 'sqlite' ? 'one SQLite DATA_DIR' : 'EventStoreDB double';
+      note(
+        `fleet on ${where}: 409s / other failures in ${result.commands}`,
+        `${result.conflicts409} / ${result.otherFailures}${result.recordedOnce ? '' : ' (NOT each recorded once)'}`,
+        `${result.commandsPerSecond.toFixed(0)} commands/s; one process ${result.oneProcess.commandsPerSecond.toFixed(0)}/s`,
+        result.commandsPerSecond / result.oneProcess.commandsPerSecond,
+        '0 × 409, each recorded once',
+        result.conflicts409 === 0 && result.otherFailures === 0 && result.recordedOnce,
+      );
+      note(
+        `fleet on ${where}: 201 on A → minPosition read on B, p50 / p99`,
+        `${result.crossProcess.p50Ms.toFixed(1)} / ${result.crossProcess.p99Ms.toFixed(1)} ms`,
+        `same process ${result.sameProcess.p50Ms.toFixed(1)} / ${result.sameProcess.p99Ms.toFixed(1)} ms`,
+        result.crossProcess.p50Ms / result.sameProcess.p50Ms,
+        store === 'sqlite' ? 'p50 ≤ 20 ms' : '≈ same process',
+        store === 'sqlite' ? result.crossProcess.p50Ms <= 20 : null,
+      );
+    }
+    results.fleet = fleet;
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

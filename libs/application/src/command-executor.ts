@@ -22,14 +22,51 @@ export interface CommandResult {
   readonly position: number;
 }
 
-const MAX_ATTEMPTS = 5;
+/**
+ * How a command without If-Match rides out other writers of its stream (other
+ * processes: this one serialises its own with the mutex): after a lost race it
+ * waits a random time from 0 to `baseDelayMs` × 2^(attempt − 1) (at most
+ * `maxDelayMs`), then loads, decides and appends again; once `budgetMs` would
+ * be over it gives up with StreamContended.
+ */
+export interface ContentionPolicy {
+  readonly budgetMs: number;
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+  /** A cap on attempts besides the time budget (Infinity: the budget alone decides). */
+  readonly maxAttempts: number;
+}
+
+export const DEFAULT_CONTENTION: ContentionPolicy = { budgetMs: 5000, baseDelayMs: 2, maxDelayMs: 100, maxAttempts: Infinity };
+
+/**
+ * Other writers kept winning the race for a stream for the whole contention
+ * budget. No rule refused the command and nothing was appended: it may be
+ * sent again as it is (the HTTP layer answers 503 with Retry-After).
+ */
+export class StreamContended extends Error {
+  readonly code = 'stream-contended';
+
+  constructor(
+    readonly streamId: string,
+    readonly attempts: number,
+    readonly elapsedMs: number,
+  ) {
+    super(
+      `${streamId} was written by other writers during each of ${attempts} attempts over ${Math.round(elapsedMs)} ms; ` +
+        'nothing was appended: send the command again shortly',
+    );
+    this.name = 'StreamContended';
+  }
+}
 
 /**
  * Load → decide → append, the one path every command takes. Appends expect
  * the revision that was loaded; if another writer got there first the command
- * is decided again on fresh state (unless the client pinned a revision with
- * If-Match, which then fails as a conflict). The observer hears how each
- * command ended and how long it took.
+ * is decided again on fresh state after a jittered, growing pause (see
+ * ContentionPolicy), unless the client pinned a revision with If-Match, which
+ * then fails as a conflict. The observer hears how each command ended and how
+ * long it took.
  */
 export class CommandExecutor {
   private readonly mutex = new KeyedMutex();
@@ -40,6 +77,7 @@ export class CommandExecutor {
     /** The schema version each event type is written with today (the domain's currentSchemaVersion). */
     private readonly schemaVersion: (type: string) => number,
     private readonly observer?: CommandObserver,
+    private readonly contention: ContentionPolicy = DEFAULT_CONTENTION,
   ) {}
 
   /** Runs `command` against `target`'s stream: `decide` gets its current state and returns the events to append. */
@@ -60,7 +98,7 @@ export class CommandExecutor {
       this.observer?.commandHandled({
         command: command.type,
         outcome,
-        code: refused ? error.code : undefined,
+        code: refused || error instanceof StreamContended ? error.code : undefined,
         durationSeconds: secondsSince(start),
       });
       throw error;
@@ -72,6 +110,7 @@ export class CommandExecutor {
     decide: (state: S) => Decision<E> | Promise<Decision<E>>,
     context: CommandContext,
   ): Promise<CommandResult> {
+    const started = performance.now();
     for (let attempt = 1; ; attempt++) {
       const { state, revision, head } = await load();
       const decision = await decideGuarded(() => decide(state), context.expectedRevision, revision);
@@ -100,9 +139,14 @@ export class CommandExecutor {
         return { outcome: 'created', streamId, revision: result.nextExpectedRevision, position: result.position };
       } catch (error) {
         if (!(error instanceof WrongExpectedRevision)) throw error;
-        if (context.expectedRevision !== undefined || attempt >= MAX_ATTEMPTS) {
+        if (context.expectedRevision !== undefined) {
           throw new Conflict('concurrent-modification', `${streamId} was changed by another command; read it again and retry`);
         }
+        const { budgetMs, baseDelayMs, maxDelayMs, maxAttempts } = this.contention;
+        const delayMs = Math.random() * Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
+        const elapsedMs = performance.now() - started;
+        if (attempt >= maxAttempts || elapsedMs + delayMs > budgetMs) throw new StreamContended(streamId, attempt, elapsedMs);
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
       }
     }
   }

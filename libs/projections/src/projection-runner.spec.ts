@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { EventStore } from '#event-store';
 import { SqliteEventStore } from '#event-store/sqlite';
 import { LedgerProjection } from './ledger-projection.js';
@@ -82,5 +85,59 @@ describe('projection runner', () => {
     expect(await second.waitFor(await store.headPosition(), 2000)).toBe(true);
     await second.stop();
     expect(new LedgerQueries(db).pairSummary('root')?.total.delivered).toEqual({ CNY: '2.90' });
+  });
+
+  describe('with another process on the same read-model file', () => {
+    let dir: string;
+    beforeEach(() => {
+      dir = mkdtempSync(join(tmpdir(), 'ledger-runner-'));
+    });
+    afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+    /** Two runners, each with its own connection to one file: two processes on one DATA_DIR, as SQLite sees them. */
+    function twoProcesses() {
+      const file = join(dir, 'read-models.sqlite');
+      const [hereDb, thereDb] = [openReadModelDb(file, 0), openReadModelDb(file, 0)];
+      return {
+        hereDb,
+        thereDb,
+        here: new ProjectionRunner(store, hereDb, new LedgerProjection(hereDb)),
+        there: new ProjectionRunner(store, thereDb, new LedgerProjection(thereDb)),
+        close: () => [hereDb, thereDb].forEach((db) => db.close()),
+      };
+    }
+
+    it('answers a reader waiting here as soon as the other process has applied the position, before this one has', async () => {
+      await given();
+      const { hereDb, here, there, close } = twoProcesses();
+      // `here` is not started: its own subscription never delivers, so only the shared file can answer the reader.
+      const head = await store.headPosition();
+      const waiting = here.waitFor(head, 10_000);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      there.applyBatch(await store.readAll());
+      expect(await waiting).toBe(true);
+      expect(here.position).toBe(head);
+      expect(new LedgerQueries(hereDb).pairSummary('root')?.total.delivered).toEqual({ CNY: '2.50' });
+      expect(await here.waitFor(head + 1, 50)).toBe(false);
+      close();
+    });
+
+    it('skips a batch the other process already applied without taking the write lock', async () => {
+      await given();
+      const { thereDb, here, there, close } = twoProcesses();
+      const events = await store.readAll();
+      there.applyBatch(events);
+      // The other process is writing (a later batch, a rebuild): a write transaction here would fail with SQLITE_BUSY.
+      thereDb.prepare('BEGIN IMMEDIATE').run();
+      try {
+        expect(here.applyBatch(events)).toBe(events[events.length - 1].position);
+        expect(() => here.applyBatch([...events, { ...events[0], position: events[events.length - 1].position + 1 }])).toThrow(
+          expect.objectContaining({ code: 'SQLITE_BUSY' }),
+        );
+      } finally {
+        thereDb.prepare('ROLLBACK').run();
+      }
+      close();
+    });
   });
 });

@@ -20,6 +20,14 @@ export interface RunnerLogger {
 const silentLogger: RunnerLogger = { log: () => undefined, error: () => undefined };
 
 /**
+ * While a reader waits for a position, how often the runner looks at the
+ * checkpoint stored with the read models: another process on the same
+ * DATA_DIR may have applied the position to the shared file already (one
+ * indexed row read).
+ */
+const WAITING_READERS_POLL_MS = 2;
+
+/**
  * Keeps a projection up to date: catches up from its stored checkpoint, then
  * follows the store live. Each batch is applied and the checkpoint advanced
  * in one transaction, and events at or before the stored checkpoint are
@@ -30,6 +38,7 @@ const silentLogger: RunnerLogger = { log: () => undefined, error: () => undefine
 export class ProjectionRunner extends BackgroundLoop {
   private checkpoint = 0;
   private readonly waiters = new Set<{ position: number; resolve: () => void }>();
+  private storedCheckpointWatch: NodeJS.Timeout | null = null;
   lastError: string | null = null;
   readonly parking: ParkingLot;
 
@@ -66,10 +75,18 @@ export class ProjectionRunner extends BackgroundLoop {
     await super.stop();
     for (const waiter of this.waiters) waiter.resolve();
     this.waiters.clear();
+    this.unwatchStoredCheckpoint();
   }
 
-  /** Resolves true once the read models reflect `position`, false if `timeoutMs` passes first. */
+  /**
+   * Resolves true once the read models reflect `position`, false if
+   * `timeoutMs` passes first: as soon as this runner applies it, or another
+   * process sharing the read-model file does (its stored checkpoint is
+   * watched while anyone waits).
+   */
   waitFor(position: number, timeoutMs: number): Promise<boolean> {
+    if (this.checkpoint >= position) return Promise.resolve(true);
+    this.takeUpStoredCheckpoint();
     if (this.checkpoint >= position) return Promise.resolve(true);
     return new Promise((resolve) => {
       const waiter = {
@@ -77,16 +94,39 @@ export class ProjectionRunner extends BackgroundLoop {
         resolve: () => {
           clearTimeout(timer);
           this.waiters.delete(waiter);
+          if (this.waiters.size === 0) this.unwatchStoredCheckpoint();
           resolve(this.checkpoint >= position);
         },
       };
       const timer = setTimeout(waiter.resolve, timeoutMs);
       this.waiters.add(waiter);
+      this.storedCheckpointWatch ??= setInterval(() => this.takeUpStoredCheckpoint(), WAITING_READERS_POLL_MS);
     });
   }
 
-  /** Applies one batch in a transaction; returns the checkpoint after it. */
+  private unwatchStoredCheckpoint(): void {
+    if (this.storedCheckpointWatch) clearInterval(this.storedCheckpointWatch);
+    this.storedCheckpointWatch = null;
+  }
+
+  /** The stored checkpoint, if ahead (another process on the same read models applied further): readers waiting for it answer now. */
+  private takeUpStoredCheckpoint(): void {
+    try {
+      const stored = this.storedCheckpoint();
+      if (stored > this.checkpoint) this.advanceTo(stored);
+    } catch {
+      // The read models cannot be read just now (closed at shutdown): the waiters' own timeouts still answer them.
+    }
+  }
+
+  /**
+   * Applies one batch in a transaction; returns the checkpoint after it. A
+   * batch the stored checkpoint already covers (another process on the same
+   * read models applied it) is skipped without taking the write lock.
+   */
   applyBatch(events: readonly RecordedEvent[]): number {
+    const covered = this.storedCheckpoint();
+    if (events.length > 0 && covered >= events[events.length - 1].position && covered >= this.checkpoint) return covered;
     return this.db
       .transaction(() => {
         const stored = this.storedCheckpoint();

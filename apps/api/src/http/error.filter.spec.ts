@@ -1,13 +1,14 @@
 import { type ArgumentsHost, Logger } from '@nestjs/common';
+import { StreamContended } from '#application';
 import { AppendTooLarge, StreamDeleted } from '#event-store';
 import { LedgerErrorFilter } from './error.filter.js';
 
 /** What the filter answers for an exception: the status and body it sends. */
-function answer(exception: unknown): { status: number; body: Record<string, unknown> } {
-  const sent: { status: number; body: Record<string, unknown> } = { status: 0, body: {} };
+function answer(exception: unknown): { status: number; body: Record<string, unknown>; headers: Record<string, string> } {
+  const sent: { status: number; body: Record<string, unknown>; headers: Record<string, string> } = { status: 0, body: {}, headers: {} };
   const reply = {
     status: (status: number) => ((sent.status = status), reply),
-    header: () => reply,
+    header: (name: string, value: string) => ((sent.headers[name.toLowerCase()] = value), reply),
     send: (body: Record<string, unknown>) => ((sent.body = body), reply),
   };
   const host = { switchToHttp: () => ({ getResponse: () => reply }) } as unknown as ArgumentsHost;
@@ -38,9 +39,18 @@ describe('LedgerErrorFilter, on what the event store refuses', () => {
     expect(body.message).toContain('1048576 bytes');
   });
 
+  it('a stream other writers kept winning: 503 stream-contended with Retry-After, not a 409 (no rule refused it)', () => {
+    const { status, body, headers } = answer(new StreamContended('project-sm-graphite-anode', 61, 4987));
+    expect(status).toBe(503);
+    expect(headers['retry-after']).toBe('1');
+    expect(body).toMatchObject({ statusCode: 503, error: 'Service Unavailable', code: 'stream-contended' });
+    expect(body.message).toContain('nothing was appended');
+  });
+
   it('anything else unexpected: a bare 500 internal-error', () => {
     expect(answer(new Error('boom'))).toEqual({
       status: 500,
+      headers: { 'content-type': 'application/json; charset=utf-8' },
       body: {
         statusCode: 500,
         error: 'Internal Server Error',

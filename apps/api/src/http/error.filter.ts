@@ -1,5 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { StreamContended } from '#application';
 import { DomainError, InvalidInput, UnknownSchemaVersion } from '#domain';
 import { AppendTooLarge, StreamDeleted } from '#event-store';
 import { statusOf } from './error-codes.js';
@@ -22,6 +23,9 @@ const STATUS_TEXT: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
+/** What a 503 `stream-contended` tells the client to wait before sending the command again. */
+export const STREAM_CONTENDED_RETRY_AFTER_SECONDS = 1;
+
 /** The one error body every refusal uses. */
 export function errorBody(status: number, code: string, message: string): Record<string, unknown> {
   return { statusCode: status, error: STATUS_TEXT[status] ?? 'Error', code, message };
@@ -39,6 +43,8 @@ export class LedgerErrorFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const { status, body } = this.describe(exception);
+    // Nothing was appended and no rule refused it: the same command may simply be sent again.
+    if (exception instanceof StreamContended) void reply.header('retry-after', String(STREAM_CONTENDED_RETRY_AFTER_SECONDS));
     void reply.status(status).header('content-type', 'application/json; charset=utf-8').send(body);
   }
 
@@ -68,6 +74,11 @@ export class LedgerErrorFilter implements ExceptionFilter {
     const fastifyStatus = (exception as { statusCode?: unknown })?.statusCode;
     if (typeof fastifyStatus === 'number' && fastifyStatus >= 400 && fastifyStatus < 500) {
       return { status: fastifyStatus, body: errorBody(fastifyStatus, fastifyCode(exception, fastifyStatus), (exception as Error).message) };
+    }
+    if (exception instanceof StreamContended) {
+      this.logger.warn(exception.message);
+      const status = statusOf('stream-contended');
+      return { status, body: errorBody(status, 'stream-contended', exception.message) };
     }
     if (exception instanceof UnknownSchemaVersion) {
       // Not the request's fault: the store holds an event this release cannot read (written by a newer one). Said loudly, never misread.

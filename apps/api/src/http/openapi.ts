@@ -1,5 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiHeader, ApiParam, ApiProperty, ApiPropertyOptional, ApiQuery, ApiResponse } from '@nestjs/swagger';
+import { DEFAULT_CONTENTION } from '#application';
 import {
   AMOUNT_PATTERN,
   DATE_PATTERN as CALENDAR_DATE,
@@ -184,6 +185,11 @@ const ERROR_EXAMPLES = {
     message: 'a rebuild of the read models is running (started 2026-01-01T10:00:00.000Z, at position 40000 of 150000)',
   },
   'read-models-busy': { message: 'another process holds the read models (npm run rebuild?); try again shortly' },
+  'stream-contended': {
+    message:
+      'project-sm-graphite-anode was written by other writers during each of 61 attempts over 4987 ms; ' +
+      'nothing was appended: send the command again shortly',
+  },
   'access-undeclared': { message: 'this endpoint declares no access level, so nobody may call it' },
   'request-timeout': { message: 'the request was not received in time' },
   'headers-too-large': { message: 'the request headers exceed the size limit' },
@@ -214,7 +220,10 @@ const WHEN: Record<number, string> = {
     'This client address has used its budget of failed authentications (AUTH_FAILURE_LIMIT per AUTH_FAILURE_WINDOW_MS): ' +
     'every request from it that needs a key is refused until the window ends, valid key or not. `Retry-After` says when (seconds).',
   500: 'The event store holds an event of a schema version this release cannot read (written by a newer release); nothing is misread.',
-  503: 'The read models did not reach `minPosition` within `READ_WAIT_TIMEOUT_MS`; retry shortly.',
+  503:
+    'A read: the read models did not reach `minPosition` within `READ_WAIT_TIMEOUT_MS`. A command without `If-Match`: other ' +
+    `writers (other processes) won every race for its stream for ${DEFAULT_CONTENTION.budgetMs / 1000} s; ` +
+    'nothing was appended, send it again after `Retry-After`.',
 };
 
 function errorExample(status: number, code: string, message: string, fields?: unknown) {
@@ -264,6 +273,7 @@ const COMMAND_REFUSALS: ErrorCode[] = [
   'revision-mismatch',
   'stream-deleted',
   'concurrent-modification',
+  'stream-contended',
 ];
 
 /** A command: the errors any command can get plus its own refusals (not-found, conflicts, rules), and the headers it reads. */

@@ -59,4 +59,32 @@ describe('embedded SQLite store', () => {
     await writer.close();
     await reader.close();
   });
+
+  // Another process's commit wakes a waiting subscription (PRAGMA data_version), each time: there is no timed re-read to fall back on.
+  it('wakes a waiting subscription for every commit made through another connection, one after another', async () => {
+    const file = tempFile();
+    const reader = new SqliteEventStore(file);
+    const writer = new SqliteEventStore(file);
+    const controller = new AbortController();
+    const delivered: string[] = [];
+    let arrived: () => void = () => undefined;
+    const following = (async () => {
+      for await (const batch of reader.subscribeToAll({ signal: controller.signal })) {
+        delivered.push(...batch.map((e) => e.streamId));
+        arrived();
+      }
+    })();
+    for (const streamId of ['s-1', 's-2', 's-3']) {
+      const next = new Promise<void>((resolve) => (arrived = resolve));
+      // Let the subscription reach its wait before the commit.
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      await writer.appendToStream(streamId, [event()]);
+      await next;
+    }
+    expect(delivered).toEqual(['s-1', 's-2', 's-3']);
+    controller.abort();
+    await following;
+    await writer.close();
+    await reader.close();
+  });
 });

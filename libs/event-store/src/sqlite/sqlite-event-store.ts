@@ -49,8 +49,14 @@ const SCHEMA = `
   ) STRICT;
 `;
 
-/** How often a live subscription looks for appends made by another process. */
-const POLL_INTERVAL_MS = 500;
+/**
+ * How often a store with a live subscription asks SQLite whether another
+ * connection (another process on the same file) has committed: `PRAGMA
+ * data_version` reads a counter in the shared WAL index, not the data, so
+ * this costs microseconds. Appends made through this store wake its
+ * subscriptions at once, without it.
+ */
+const OTHER_WRITERS_POLL_MS = 10;
 
 /**
  * The embedded event store: one SQLite file in WAL mode, fsynced on every
@@ -64,6 +70,9 @@ export class SqliteEventStore implements EventStore {
   private queue: PendingAppend[] = [];
   private flushScheduled = false;
   private closed = false;
+  /** Watches for commits by other connections while subscriptions exist (see OTHER_WRITERS_POLL_MS). */
+  private otherWriters: NodeJS.Timeout | null = null;
+  private dataVersion = 0;
   private readonly statements;
 
   constructor(readonly file: string) {
@@ -92,7 +101,10 @@ export class SqliteEventStore implements EventStore {
       ),
       readAll: this.db.prepare<[number, number], EventRow>('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?'),
       head: this.db.prepare<[], { head: number | null }>('SELECT max(position) AS head FROM events'),
+      dataVersion: this.db.prepare<[], number>('PRAGMA data_version').pluck(),
     };
+    // The baseline is taken now, so any commit by another connection after this store's first read wakes the first wait.
+    this.dataVersion = this.statements.dataVersion.get() as number;
   }
 
   appendToStream(
@@ -145,6 +157,7 @@ export class SqliteEventStore implements EventStore {
     if (this.closed) return;
     this.flush();
     this.closed = true;
+    if (this.otherWriters) clearInterval(this.otherWriters);
     this.appended.emit('appended', Number.MAX_SAFE_INTEGER);
     this.db.close();
   }
@@ -236,10 +249,29 @@ export class SqliteEventStore implements EventStore {
     return { nextExpectedRevision: first.revision + pending.events.length - 1, position };
   }
 
+  /**
+   * From the first wait on, checks every OTHER_WRITERS_POLL_MS whether
+   * another connection committed since the last check (or since the store
+   * opened), and if so wakes every waiting subscription to read. It runs from
+   * then on, not only while one waits, so a commit that lands between a
+   * subscription's last empty read and its next wait is still seen on the
+   * next tick: timers never run between the two.
+   */
+  private watchOtherWriters(): void {
+    if (this.otherWriters || this.closed) return;
+    this.otherWriters = setInterval(() => {
+      const version = this.statements.dataVersion.get() as number;
+      if (version === this.dataVersion) return;
+      this.dataVersion = version;
+      this.appended.emit('appended', Number.MAX_SAFE_INTEGER);
+    }, OTHER_WRITERS_POLL_MS);
+    this.otherWriters.unref();
+  }
+
   private waitForAppend(after: number, signal?: AbortSignal): Promise<void> {
+    this.watchOtherWriters();
     return new Promise((resolve) => {
       const done = (): void => {
-        clearTimeout(timer);
         this.appended.off('appended', onAppended);
         signal?.removeEventListener('abort', done);
         resolve();
@@ -247,7 +279,6 @@ export class SqliteEventStore implements EventStore {
       const onAppended = (position: number): void => {
         if (position > after) done();
       };
-      const timer = setTimeout(done, POLL_INTERVAL_MS);
       this.appended.on('appended', onAppended);
       signal?.addEventListener('abort', done, { once: true });
       if (this.closed || signal?.aborted) done();
