@@ -26,7 +26,7 @@ function expectProtected(what: string, headers: Headers): void {
   expect([what, headers['x-frame-options']]).toEqual([what, 'DENY']);
 }
 
-describe('security headers on every answer (@fastify/helmet)', () => {
+describe('security headers on every answer (helmet)', () => {
   // A budget of 2: the 401 below uses one of 127.0.0.1's; the 429 is made at an address of its own.
   const ledger = ledgerPerSuite({ AUTH_FAILURE_LIMIT: '2' });
   let api: LedgerUnderTest;
