@@ -32,6 +32,9 @@ describe('loadConfig', () => {
       readyMaxRelayLagMs: 60_000,
       apiKeysGenerated: false,
       iatiReportingOrg: { ref: 'XX-COMMITMENT-LEDGER', name: 'Paired-assistance commitment ledger', type: '10' },
+      treeSigningKeyFile: resolve('./data/tree-signing-key.pem'),
+      treeHeadEveryEvents: 1000,
+      treeHeadEveryMs: 60_000,
     };
     expect(loadConfig({ API_KEYS: KEYS })).toMatchObject(expected);
     const empty = [

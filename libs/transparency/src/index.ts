@@ -5,3 +5,4 @@ export * from './signing-key.js';
 export * from './tree-store.js';
 export * from './tree-follower.js';
 export * from './verify-tree.js';
+export * from './verify-export.js';

@@ -103,6 +103,7 @@ export class MerkleTreeStore {
         'INSERT OR IGNORE INTO tree_heads (tree_size, root_hash, timestamp, key_id, signature) VALUES (?, ?, ?, ?, ?)',
       ),
       head: db.prepare<[number], HeadRow>('SELECT * FROM tree_heads WHERE tree_size = ?'),
+      allHeads: db.prepare<[], HeadRow>('SELECT * FROM tree_heads ORDER BY tree_size'),
       latestHead: db.prepare<[], HeadRow>('SELECT * FROM tree_heads ORDER BY tree_size DESC LIMIT 1'),
     };
   }
@@ -215,6 +216,11 @@ export class MerkleTreeStore {
   head(treeSize: number): SignedTreeHead | null {
     const row = this.statements.head.get(treeSize);
     return row ? headOf(row) : null;
+  }
+
+  /** Every signed head, smallest first. */
+  heads(): SignedTreeHead[] {
+    return this.statements.allHeads.all().map(headOf);
   }
 
   latestHead(): SignedTreeHead | null {

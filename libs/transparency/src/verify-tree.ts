@@ -25,55 +25,87 @@ export interface LeafDifference {
   } | null;
 }
 
+/** A signed head the events as stored no longer bear out. */
+export interface BadTreeHead {
+  readonly treeSize: number;
+  readonly timestamp: string;
+  readonly keyId: string;
+  /**
+   * signature-invalid: the head is not signed by the current key (the key was replaced, or the head was forged);
+   * root-mismatch: the first treeSize ledger events as stored do not give the head's root (or there are fewer).
+   */
+  readonly reason: 'signature-invalid' | 'root-mismatch';
+  readonly detail: string;
+}
+
 export interface TreeVerification {
-  /** True when the head's signature holds with the current key and the events as stored give its root. */
+  /** True when every head verifies with the current key and the events as stored give every head's root. */
   readonly ok: boolean;
-  readonly head: SignedTreeHead;
-  /** Null when the head is signed by the current key; otherwise why not. */
-  readonly signatureProblem: string | null;
-  /** The root recomputed from the first head.treeSize ledger events as stored (hex). */
-  readonly computedRoot: string;
-  readonly rootMatches: boolean;
-  /** Ledger events read (all of them, also those after the head). */
+  /** Signed heads checked (every head the tree store holds). */
+  readonly heads: number;
+  readonly latestHead: SignedTreeHead | null;
+  /** Ledger events read (all of them, also those after the latest head). */
   readonly leaves: number;
+  /** The smallest head that fails, or null. */
+  readonly firstBadHead: BadTreeHead | null;
   /** The first leaf, in leaf order, where the log and the tree store differ; null when none. */
   readonly firstDifference: LeafDifference | null;
 }
 
 /**
- * Checks the events as stored against a signed head: the head's signature
- * with the current public key, and the Merkle root of the first treeSize
- * ledger events, recomputed from the log (a page at a time; memory is
- * O(log n)). To name WHERE the log changed, each recomputed leaf hash is
- * compared with the one the tree store recorded when the event was first
- * seen: the first that differs (or is missing) is reported. Give it the
- * store itself, not an upcasting view.
+ * Checks the events as stored against the signed heads (each head's
+ * signature with the current public key, and the Merkle root of the first
+ * treeSize ledger events, recomputed from the log a page at a time: memory
+ * is O(log n) plus the heads). To name WHERE the log changed, each
+ * recomputed leaf hash is compared with the one the tree store recorded
+ * when the event was first seen: the first that differs (or is missing) is
+ * reported. Give it the store itself, not an upcasting view, and heads read
+ * BEFORE the call (a head signed while the log is read may cover events the
+ * read has passed).
  */
-export async function verifyAgainstTreeHead(
+export async function verifyAgainstTreeHeads(
   store: EventStore,
   tree: MerkleTreeStore,
-  head: SignedTreeHead,
+  heads: readonly SignedTreeHead[],
   publicKey: KeyObject,
   isLeaf: LeafFilter,
   options: { pageSize?: number; onProgress?: (position: number) => void } = {},
 ): Promise<TreeVerification> {
-  const signatureProblem = checkTreeHeadSignature(head, publicKey);
+  const sorted = [...heads].sort((a, b) => a.treeSize - b.treeSize);
   const pageSize = options.pageSize ?? 1000;
   const accumulator = new RootAccumulator();
+  let firstBadHead: BadTreeHead | null = null;
   let firstDifference: LeafDifference | null = null;
+  let next = 0;
+  const bad = (head: SignedTreeHead, reason: BadTreeHead['reason'], detail: string): void => {
+    firstBadHead ??= { treeSize: head.treeSize, timestamp: head.timestamp, keyId: head.keyId, reason, detail };
+  };
+  const checkHeadsUpTo = (size: number): void => {
+    for (; next < sorted.length && sorted[next].treeSize <= size; next++) {
+      const head = sorted[next];
+      const problem = checkTreeHeadSignature(head, publicKey);
+      // Called as the accumulator reaches each size: a head of this size is checked against the root of exactly its leaves.
+      if (problem !== null) bad(head, 'signature-invalid', problem);
+      else if (accumulator.root().toString('hex') !== head.rootHash)
+        bad(
+          head,
+          'root-mismatch',
+          `the first ${head.treeSize} ledger events give root ${accumulator.root().toString('hex')}, the head says ${head.rootHash}`,
+        );
+    }
+  };
+  checkHeadsUpTo(0);
   let index = 0;
-  let computedRoot: Buffer | null = head.treeSize === 0 ? accumulator.root() : null;
-  for (let after = 0; ;) {
+  let after = 0;
+  for (;;) {
     const page = await store.readAll({ after, maxCount: pageSize });
     if (page.length === 0) break;
     const ledger = page.filter(isLeaf);
     const recorded = new Map(tree.leaves(index, ledger.length).map((leaf) => [leaf.leafIndex, leaf]));
     for (const event of ledger) {
       const hash = leafHash(leafOfRecorded(event));
-      if (index < head.treeSize) {
-        accumulator.push(hash);
-        if (accumulator.size === head.treeSize) computedRoot = accumulator.root();
-      }
+      accumulator.push(hash);
+      checkHeadsUpTo(accumulator.size);
       const stored = recorded.get(index);
       if (firstDifference === null && stored !== undefined && !stored.hash.equals(hash)) {
         firstDifference = {
@@ -94,24 +126,29 @@ export async function verifyAgainstTreeHead(
     after = page[page.length - 1].position;
     options.onProgress?.(after);
   }
-  if (firstDifference === null && index < head.treeSize) {
-    const stored = tree.leaf(index);
+  // Heads larger than the log: their leaves are gone.
+  for (; next < sorted.length; next++) {
+    const head = sorted[next];
+    const problem = checkTreeHeadSignature(head, publicKey);
+    if (problem !== null) bad(head, 'signature-invalid', problem);
+    else bad(head, 'root-mismatch', `the head covers ${head.treeSize} ledger events, the store holds ${index}`);
+  }
+  // A leaf the tree took from an event the log no longer holds (one the tree took after this read is not one).
+  const stored = tree.leaf(index);
+  if (firstDifference === null && stored !== null && stored.position <= after) {
     firstDifference = {
       leafIndex: index,
       reason: 'leaf-missing',
-      expected: stored && { eventId: stored.eventId, position: stored.position, leafHash: stored.hash.toString('hex') },
+      expected: { eventId: stored.eventId, position: stored.position, leafHash: stored.hash.toString('hex') },
       found: null,
     };
   }
-  computedRoot ??= accumulator.root();
-  const rootMatches = index >= head.treeSize && computedRoot.toString('hex') === head.rootHash;
   return {
-    ok: signatureProblem === null && rootMatches && firstDifference === null,
-    head,
-    signatureProblem,
-    computedRoot: computedRoot.toString('hex'),
-    rootMatches,
+    ok: firstBadHead === null && firstDifference === null,
+    heads: sorted.length,
+    latestHead: sorted[sorted.length - 1] ?? null,
     leaves: index,
+    firstBadHead,
     firstDifference,
   };
 }
