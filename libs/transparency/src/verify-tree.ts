@@ -95,6 +95,8 @@ export async function verifyAgainstTreeHeads(
     }
   };
   checkHeadsUpTo(0);
+  // Leaves the tree held before the log is read: their events were in the log then, so the read must meet them.
+  const treeSizeAtStart = tree.size();
   let index = 0;
   let after = 0;
   for (;;) {
@@ -133,9 +135,9 @@ export async function verifyAgainstTreeHeads(
     if (problem !== null) bad(head, 'signature-invalid', problem);
     else bad(head, 'root-mismatch', `the head covers ${head.treeSize} ledger events, the store holds ${index}`);
   }
-  // A leaf the tree took from an event the log no longer holds (one the tree took after this read is not one).
-  const stored = tree.leaf(index);
-  if (firstDifference === null && stored !== null && stored.position <= after) {
+  // A leaf the tree took from an event the log no longer holds.
+  const stored = index < treeSizeAtStart ? tree.leaf(index) : null;
+  if (firstDifference === null && stored !== null) {
     firstDifference = {
       leafIndex: index,
       reason: 'leaf-missing',
