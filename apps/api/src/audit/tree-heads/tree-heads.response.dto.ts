@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 
-const HEX_HASH = { type: 'string', pattern: '^[0-9a-f]{64}$' } as const;
+const HEX_HASH = { type: 'string' as const, pattern: '^[0-9a-f]{64}$' };
 const HASHES = { type: 'array', items: HEX_HASH } as const;
 
 export class TreeHeadDto {
@@ -78,7 +78,21 @@ export class InclusionProofDto {
   @ApiProperty({ ...HASHES, description: 'the audit path (RFC 9162 §2.1.3.1), leaf end first' })
   auditPath!: string[];
 
-  @ApiProperty({ type: TreeHeadDto, nullable: true, description: 'the signed head of treeSize, if one was signed' })
+  // Inline rather than a $ref: in OpenAPI 3.0 `nullable` does not reach into an allOf'd reference.
+  @ApiProperty({
+    type: 'object',
+    nullable: true,
+    selfRequired: true,
+    description: 'the signed head of treeSize, if one was signed',
+    required: ['treeSize', 'rootHash', 'timestamp', 'keyId', 'signature'],
+    properties: {
+      treeSize: { type: 'integer', minimum: 0 },
+      rootHash: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+      timestamp: { type: 'string', format: 'date-time' },
+      keyId: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+      signature: { type: 'string', format: 'byte' },
+    },
+  })
   treeHead!: TreeHeadDto | null;
 }
 

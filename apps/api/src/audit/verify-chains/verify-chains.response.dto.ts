@@ -81,7 +81,19 @@ export class ChainVerificationDto {
     properties: {
       ok: { type: 'boolean' },
       heads: { type: 'integer', minimum: 0, description: 'signed heads checked' },
-      latestHead: { nullable: true, allOf: [{ $ref: '#/components/schemas/TreeHeadDto' }] },
+      latestHead: {
+        type: 'object',
+        nullable: true,
+        description: 'the largest head checked',
+        required: ['treeSize', 'rootHash', 'timestamp', 'keyId', 'signature'],
+        properties: {
+          treeSize: { type: 'integer', minimum: 0 },
+          rootHash: HASH,
+          timestamp: { type: 'string', format: 'date-time' },
+          keyId: HASH,
+          signature: { type: 'string', format: 'byte' },
+        },
+      },
       leaves: { type: 'integer', minimum: 0, description: 'ledger events read (the leaves, in log order)' },
       firstBadHead: {
         type: 'object',
