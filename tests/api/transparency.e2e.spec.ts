@@ -177,6 +177,19 @@ describe('the verifiable ledger over HTTP', () => {
     expect((await api.get(`/audit/proofs/consistency?from=0&to=${newer.treeSize}`)).body.proof).toEqual([]);
   });
 
+  it('ends a whole-ledger JSON Lines export with the signed head of exactly its events, on request', async () => {
+    const { pem } = (await api.get('/audit/public-key')).body;
+    const text = (await api.get('/audit/events?treeHead=true')).body as string;
+    const last = JSON.parse(text.trimEnd().split('\n').pop()!);
+    const lines = ledgerLines(text);
+    expect(last.treeHead).toMatchObject({ treeSize: lines.length, rootHash: hex(mth(lines.map(leafOf))) });
+    expect(signatureHolds(last.treeHead, pem)).toBe(true);
+    for (const bad of ['treeHead=true&pairId=pair-0', 'treeHead=true&format=csv', 'treeHead=true&afterPosition=3', 'treeHead=yes']) {
+      const refused = await api.get(`/audit/events?${bad}`);
+      expect([bad, refused.status, refused.body.code]).toEqual([bad, 400, 'invalid-request']);
+    }
+  });
+
   it('refuses bad parameters with 400 and sizes or events it does not hold with 404, each with its code', async () => {
     const { treeSize } = await signNow();
     const cases: Array<[string, number, string]> = [
@@ -258,7 +271,7 @@ describe('an attacker with write access to the files', () => {
 
   /** The offline verifier, as its own process with no DATA_DIR of the ledger: the export, then the check. */
   async function offline(extra: string[] = []) {
-    const exportRun = await runCliProcess(work, ['export', '-o', files.export]);
+    const exportRun = await runCliProcess(work, ['export', '--tree-head', '-o', files.export]);
     expect(exportRun.code).toBe(0);
     const outsider = tempDataDir();
     return runCliProcess(outsider, ['verify-export', '--head', files.head, '--public-key', files.key, ...extra, files.export]);
@@ -279,7 +292,13 @@ describe('an attacker with write access to the files', () => {
     async () => {
       const run = await offline(['--baseline', files.baseline]);
       expect([run.code, run.stderr]).toEqual([0, expect.stringContaining('ok:')]);
-      expect(JSON.parse(run.stdout)).toMatchObject({ ok: true, leaves: honest.length, computedRoot: head.rootHash });
+      expect(JSON.parse(run.stdout)).toMatchObject({
+        ok: true,
+        leaves: honest.length,
+        computedRoot: head.rootHash,
+        // The export ends with the head of exactly its events (here the same size as the head kept).
+        trailingHead: { treeSize: honest.length, ok: true, problem: null },
+      });
       expect(await served()).toMatchObject({ ok: true, treeHeads: { ok: true } });
     },
     180_000,

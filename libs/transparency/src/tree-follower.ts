@@ -44,7 +44,7 @@ export class TreeFollower extends BackgroundLoop {
     private readonly signingKey: KeyObject,
     private readonly policy: TreeHeadPolicy,
     private readonly logger: TreeLogger = silent,
-    private readonly batchSize = 500,
+    private readonly batchSize = 1000,
     private readonly now: () => Date = () => new Date(),
   ) {
     super();

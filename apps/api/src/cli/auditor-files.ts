@@ -55,9 +55,13 @@ export function readConsistencyProofFile(file: string, option: string): { from: 
   return value as { from: number; to: number; proof: string[] };
 }
 
-/** The lines of a file, read as they come (an export may be larger than memory). */
+/**
+ * The lines of a file, read as they come (an export may be larger than memory). The iterator is taken at
+ * once: readline drops the lines it reads before anyone iterates, and a baseline is only iterated later.
+ */
 export function linesOf(file: string): AsyncIterable<string> {
-  return createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
+  const iterator = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity })[Symbol.asyncIterator]();
+  return { [Symbol.asyncIterator]: () => iterator };
 }
 
 export function requiredOption(values: Readonly<Record<string, string | boolean | undefined>>, name: string): string {
