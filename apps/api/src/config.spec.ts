@@ -51,6 +51,16 @@ describe('loadConfig', () => {
     expect(loadConfig({ API_KEYS: KEYS, KAFKA_TOPIC_PREFIX: '' }).kafkaTopicPrefix).toBe('');
   });
 
+  it('names the tree signing key file and the tree head policy; refuses a policy out of range', () => {
+    const config = loadConfig({ API_KEYS: KEYS, DATA_DIR: 'd', TREE_HEAD_EVERY_EVENTS: '50', TREE_HEAD_EVERY_MS: '5000' });
+    expect(config).toMatchObject({ treeSigningKeyFile: resolve('d/tree-signing-key.pem'), treeHeadEveryEvents: 50, treeHeadEveryMs: 5000 });
+    expect(loadConfig({ API_KEYS: KEYS, TREE_SIGNING_KEY_FILE: 'secrets/ledger.pem' }).treeSigningKeyFile).toBe(
+      resolve('secrets/ledger.pem'),
+    );
+    expect(refusal({ API_KEYS: KEYS, TREE_HEAD_EVERY_EVENTS: '0' })).toMatch(/^TREE_HEAD_EVERY_EVENTS must be a whole number/);
+    expect(refusal({ API_KEYS: KEYS, TREE_HEAD_EVERY_MS: '10' })).toMatch(/^TREE_HEAD_EVERY_MS must be a whole number from 1000/);
+  });
+
   it('reads and converts what is set', () => {
     const config = loadConfig({
       API_KEYS: KEYS,
