@@ -79,6 +79,12 @@ const headOf = (row: HeadRow): SignedTreeHead => ({
  */
 export class MerkleTreeStore {
   private readonly statements;
+  /**
+   * The last node written at each level (the tree's right edge): the left sibling the next leaves join
+   * with, without reading it back. A node's hash never changes once written, so an entry stays true
+   * whichever process wrote it; a miss reads the file.
+   */
+  private readonly rightEdge = new Map<number, { index: number; hash: Buffer }>();
 
   constructor(readonly db: Database.Database) {
     db.exec(SCHEMA);
@@ -158,10 +164,16 @@ export class MerkleTreeStore {
           let hash = leafHash(leaf);
           this.statements.insertLeaf.run(size, position, eventId, hash);
           // Each perfect subtree this leaf completes: while the node is a right child, join it with its left sibling.
-          for (let level = 0, index = size; index % 2 === 1; level++, index = (index - 1) / 2) {
-            hash = nodeHash(this.perfect(level, index - 1), hash);
+          let level = 0;
+          let index = size;
+          for (; index % 2 === 1; level++, index = (index - 1) / 2) {
+            const edge = this.rightEdge.get(level);
+            const left = edge?.index === index - 1 ? edge.hash : this.perfect(level, index - 1);
+            hash = nodeHash(left, hash);
             this.statements.insertNode.run(level + 1, (index - 1) / 2, hash);
           }
+          // The node it ends at is a left child: the next right sibling at its level joins with it.
+          this.rightEdge.set(level, { index, hash });
           size++;
         }
         writeCheckpoint(this.db, TREE_CHECKPOINT, throughPosition);
