@@ -110,6 +110,7 @@ export class MerkleTreeStore {
       ),
       head: db.prepare<[number], HeadRow>('SELECT * FROM tree_heads WHERE tree_size = ?'),
       allHeads: db.prepare<[], HeadRow>('SELECT * FROM tree_heads ORDER BY tree_size'),
+      headsAfter: db.prepare<[number, number], HeadRow>('SELECT * FROM tree_heads WHERE tree_size > ? ORDER BY tree_size LIMIT ?'),
       latestHead: db.prepare<[], HeadRow>('SELECT * FROM tree_heads ORDER BY tree_size DESC LIMIT 1'),
     };
   }
@@ -233,6 +234,11 @@ export class MerkleTreeStore {
   /** Every signed head, smallest first. */
   heads(): SignedTreeHead[] {
     return this.statements.allHeads.all().map(headOf);
+  }
+
+  /** Up to `count` heads larger than `treeSize`, smallest first. */
+  headsAfter(treeSize: number, count: number): SignedTreeHead[] {
+    return this.statements.headsAfter.all(treeSize, count).map(headOf);
   }
 
   latestHead(): SignedTreeHead | null {

@@ -16,6 +16,7 @@ import type { LedgerConfig } from '../config.js';
 import { LEDGER_CONFIG } from '../config.module.js';
 import { TREE_FILE } from './data-files.js';
 import { LEDGER_STREAM_PREFIXES } from './open-event-store.js';
+import { TreeHeadPublisher } from './tree-head-publisher.js';
 
 /** The leaves of the ledger's tree: events of the ledger's streams only (never system events, never fleet records). */
 export const LEDGER_LEAVES: LeafFilter = ledgerStreamsFilter(LEDGER_STREAM_PREFIXES);
@@ -26,13 +27,16 @@ const logger = new Logger('Transparency');
  * The verifiable ledger (libs/transparency): the Merkle tree over the
  * ledger's events in DATA_DIR/merkle-tree.sqlite, kept current by a follower
  * of the store started with the app, its signed heads, and the signing key
- * (TREE_SIGNING_KEY_FILE, generated on first start with a warning).
+ * (TREE_SIGNING_KEY_FILE, generated on first start with a warning), and with
+ * KAFKA_BROKERS the publisher of every head to the `tree-heads` topic.
  */
 @Injectable()
 export class LedgerTransparency implements OnApplicationBootstrap, OnApplicationShutdown {
   readonly key: TreeSigningKey;
   readonly tree: MerkleTreeStore;
   readonly follower: TreeFollower;
+  /** Publishes every signed head to Kafka when KAFKA_BROKERS is set (null otherwise). */
+  readonly publisher: TreeHeadPublisher | null;
   private readonly db: Database.Database;
 
   constructor(
@@ -51,6 +55,10 @@ export class LedgerTransparency implements OnApplicationBootstrap, OnApplication
       { everyEvents: config.treeHeadEveryEvents, everyMs: config.treeHeadEveryMs },
       logger,
     );
+    this.publisher =
+      config.kafkaBrokers.length === 0
+        ? null
+        : new TreeHeadPublisher(this.tree, this.db, { brokers: config.kafkaBrokers, topicPrefix: config.kafkaTopicPrefix, logger });
   }
 
   /**
@@ -66,9 +74,11 @@ export class LedgerTransparency implements OnApplicationBootstrap, OnApplication
 
   onApplicationBootstrap(): void {
     this.follower.start();
+    this.publisher?.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.publisher?.stop();
     await this.follower.stop();
     this.db.close();
   }
