@@ -17,7 +17,7 @@ const npm = (name) => `(^|/)node_modules/${name}`;
 const TEST_CODE = ['\\.spec\\.ts$', '/testing/'];
 
 /** The libs that use the event store: they hold a port (`#event-store`) and are handed an adapter by an app. */
-const STORE_USERS = '^libs/(application|contracts|exports|kafka-relay|projections)/';
+const STORE_USERS = '^libs/(application|contracts|exports|kafka-relay|projections|transparency)/';
 
 /** The event-store adapters: the modules behind `#event-store/sqlite` and `#event-store/esdb`, and their clients. */
 const STORE_ADAPTERS = ['^libs/event-store/src/(sqlite|esdb)/', npm('@eventstore/')];
@@ -125,6 +125,16 @@ module.exports = {
       severity: 'error',
       from: { path: '^libs/exports/' },
       to: { path: '^libs/kafka-relay/' },
+    },
+    {
+      name: 'transparency-stands-alone',
+      comment:
+        'The Merkle tree is a follower of the log like the projections and the relay, and what the offline verifier ' +
+        'is built from: it reaches the event-store port and #background, never the read models, the relay, the exports ' +
+        'or the write side, so checking a ledger never loads what is being checked.',
+      severity: 'error',
+      from: { path: '^libs/transparency/' },
+      to: { path: '^libs/(application|exports|kafka-relay|projections)/' },
     },
     {
       name: 'no-circular-libs',

@@ -37,6 +37,8 @@ describe('tamper evidence: GET /audit/verify', () => {
       legacyUnchained: 0,
       brokenStreams: 0,
       firstBreak: null,
+      // Every signed head holds too (the tree's own checks are in transparency.e2e.spec.ts).
+      treeHeads: expect.objectContaining({ ok: true, firstBadHead: null, firstDifference: null }),
     });
     const history = (await api.get('/projects/proj-1-1/history')).body.events;
     for (const event of history) {
@@ -56,6 +58,7 @@ describe('tamper evidence: GET /audit/verify', () => {
       legacyUnchained: 0,
       brokenStreams: 0,
       firstBreak: null,
+      treeHeads: null,
     });
     expect((await api.get('/audit/verify?streamId=partner-pair-pair-0')).body).toMatchObject({ ok: true, streams: 1, events: 1 });
     for (const bad of ['%24all', 'proj-2-3', 'project-', 'project-BAD!', 'project-proj-2-3&streamId=project-proj-2-2']) {

@@ -67,8 +67,10 @@ describe('npm run cli', () => {
     const general = await runCliProcess(dir, ['--help']);
     expect(general.code).toBe(0);
     expect(general.stdout).toContain('Usage: npm run cli -- <command> [options]');
-    expect(general.stdout).toMatch(/^ {2}import {3}import a CSV of report figures/m);
-    expect(general.stdout).toMatch(/^ {2}rebuild {2}rebuild every read model/m);
+    // The names are padded to the longest (verify-consistency).
+    expect(general.stdout).toMatch(/^ {2}import {14}import a CSV of report figures/m);
+    expect(general.stdout).toMatch(/^ {2}rebuild {13}rebuild every read model/m);
+    expect(general.stdout).toMatch(/^ {2}verify-export {7}check a JSON Lines export against a signed tree head, offline/m);
     expect(general.stdout).toContain('Exit codes: 0 done; 1 the work failed');
 
     const help = await runCliProcess(dir, ['import', '--help']);
@@ -81,7 +83,12 @@ describe('npm run cli', () => {
 
   it.each([
     [[], 'Usage: npm run cli -- <command>'],
-    [['transmogrify'], 'unknown command "transmogrify"; the commands are: export, import, rebuild, verify'],
+    [
+      ['transmogrify'],
+      'unknown command "transmogrify"; the commands are: export, import, rebuild, verify, verify-consistency, verify-export',
+    ],
+    [['verify-export', 'x.jsonl'], 'verify-export: --head <file> is required'],
+    [['verify-consistency', '--old', 'no-such-head.json'], 'verify-consistency: cannot read the tree head no-such-head.json'],
     [['import'], 'import: expected <file>, got none'],
     [['import', 'a.csv', 'b.csv'], 'import: expected <file>, got "a.csv" "b.csv"'],
     [['import', '--force', 'a.csv'], "import: Unknown option '--force'"],

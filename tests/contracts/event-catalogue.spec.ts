@@ -23,7 +23,7 @@ describe('the published event contract', () => {
     expect(validate({ ...asyncApiDocument(), channels: { projects: { address: 42 } } })).toBe(false);
   });
 
-  it('describes both topics and every event type in an AsyncAPI 3 document', () => {
+  it('describes the event topics with every event type, and the tree heads topic, in an AsyncAPI 3 document', () => {
     const document = asyncApiDocument() as {
       asyncapi: string;
       channels: Record<string, { address: string; messages: object }>;
@@ -34,10 +34,11 @@ describe('the published event contract', () => {
       Object.values(document.channels)
         .map((c) => c.address)
         .sort(),
-    ).toEqual(['commitments.partner-pairs', 'commitments.projects']);
+    ).toEqual(['commitments.partner-pairs', 'commitments.projects', 'commitments.tree-heads']);
     const inChannels = Object.values(document.channels).flatMap((c) => Object.keys(c.messages));
-    expect(inChannels.sort()).toEqual(Object.keys(EVENT_CATALOGUE).sort());
-    expect(Object.keys(document.components.messages).sort()).toEqual(Object.keys(EVENT_CATALOGUE).sort());
+    // Every event type, and the signed tree heads (not an event: the ledger's commitment to them).
+    expect(inChannels.sort()).toEqual([...Object.keys(EVENT_CATALOGUE), 'SignedTreeHead'].sort());
+    expect(Object.keys(document.components.messages).sort()).toEqual([...Object.keys(EVENT_CATALOGUE), 'SignedTreeHead'].sort());
   });
 
   describe('against what the ledger really publishes', () => {

@@ -32,6 +32,9 @@ describe('loadConfig', () => {
       readyMaxRelayLagMs: 60_000,
       apiKeysGenerated: false,
       iatiReportingOrg: { ref: 'XX-COMMITMENT-LEDGER', name: 'Paired-assistance commitment ledger', type: '10' },
+      treeSigningKeyFile: resolve('./data/tree-signing-key.pem'),
+      treeHeadEveryEvents: 1000,
+      treeHeadEveryMs: 60_000,
     };
     expect(loadConfig({ API_KEYS: KEYS })).toMatchObject(expected);
     const empty = [
@@ -46,6 +49,16 @@ describe('loadConfig', () => {
     ].concat('IATI_REPORTING_ORG_REF');
     expect(loadConfig({ API_KEYS: KEYS, ...Object.fromEntries(empty.map((name) => [name, ''])) })).toMatchObject(expected);
     expect(loadConfig({ API_KEYS: KEYS, KAFKA_TOPIC_PREFIX: '' }).kafkaTopicPrefix).toBe('');
+  });
+
+  it('names the tree signing key file and the tree head policy; refuses a policy out of range', () => {
+    const config = loadConfig({ API_KEYS: KEYS, DATA_DIR: 'd', TREE_HEAD_EVERY_EVENTS: '50', TREE_HEAD_EVERY_MS: '5000' });
+    expect(config).toMatchObject({ treeSigningKeyFile: resolve('d/tree-signing-key.pem'), treeHeadEveryEvents: 50, treeHeadEveryMs: 5000 });
+    expect(loadConfig({ API_KEYS: KEYS, TREE_SIGNING_KEY_FILE: 'secrets/ledger.pem' }).treeSigningKeyFile).toBe(
+      resolve('secrets/ledger.pem'),
+    );
+    expect(refusal({ API_KEYS: KEYS, TREE_HEAD_EVERY_EVENTS: '0' })).toMatch(/^TREE_HEAD_EVERY_EVENTS must be a whole number/);
+    expect(refusal({ API_KEYS: KEYS, TREE_HEAD_EVERY_MS: '10' })).toMatch(/^TREE_HEAD_EVERY_MS must be a whole number from 1000/);
   });
 
   it('reads and converts what is set', () => {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { IsIn, Matches, ValidateBy, ValidateIf, type ValidationArguments, validateSync } from 'class-validator';
 import { isIP } from 'node:net';
 import { type ApiKey, ApiKeysError, generateApiKeys, parseApiKeys } from './http/api-keys.js';
@@ -50,6 +50,12 @@ export interface LedgerConfig {
   readonly hstsMaxAgeSeconds: number;
   /** METRICS_PUBLIC=true: /metrics needs no key (by default it needs the operator role). */
   readonly metricsPublic: boolean;
+  /** The Ed25519 key tree heads are signed with (TREE_SIGNING_KEY_FILE; default DATA_DIR/tree-signing-key.pem, generated if absent). */
+  readonly treeSigningKeyFile: string;
+  /** A tree head is signed once the tree has grown by this many events (TREE_HEAD_EVERY_EVENTS)… */
+  readonly treeHeadEveryEvents: number;
+  /** …or has grown at all and this long has passed since the last head (TREE_HEAD_EVERY_MS). */
+  readonly treeHeadEveryMs: number;
 }
 
 /** `api`: the HTTP server; `projections`: keeps the read models in DATA_DIR; `relay`: stands for the Kafka publisher's lease. */
@@ -90,6 +96,9 @@ export type LedgerLogLevel = (typeof LOG_LEVELS)[number];
 
 /** See README "As-of and known-at": folding runs at about 100k events/s, so about a second at the bound. */
 export const DEFAULT_AS_OF_MAX_EVENTS = 100_000;
+
+/** The tree signing key's file name in DATA_DIR when TREE_SIGNING_KEY_FILE is unset. */
+export const TREE_SIGNING_KEY_FILE_NAME = 'tree-signing-key.pem';
 
 export class ConfigError extends Error {}
 
@@ -243,6 +252,10 @@ export class LedgerEnvironment {
   @Valid(trustProxyProblem) TRUST_PROXY = 'false';
   @WholeNumber(0, 63_072_000) HSTS_MAX_AGE_SECONDS = '0';
   @OneOf(['true', 'false']) METRICS_PUBLIC = 'false';
+  /** Unset: DATA_DIR/tree-signing-key.pem. */
+  TREE_SIGNING_KEY_FILE: string | undefined = undefined;
+  @WholeNumber(1, 100_000_000) TREE_HEAD_EVERY_EVENTS = '1000';
+  @WholeNumber(1000, 86_400_000) TREE_HEAD_EVERY_MS = '60000';
 }
 
 const KEEP_EMPTY = new Set(['KAFKA_TOPIC_PREFIX', 'API_KEYS']);
@@ -280,5 +293,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     trustProxy: parseTrustProxy(vars.TRUST_PROXY),
     hstsMaxAgeSeconds: Number(vars.HSTS_MAX_AGE_SECONDS),
     metricsPublic: vars.METRICS_PUBLIC === 'true',
+    treeSigningKeyFile: resolve(vars.TREE_SIGNING_KEY_FILE ?? join(vars.DATA_DIR, TREE_SIGNING_KEY_FILE_NAME)),
+    treeHeadEveryEvents: Number(vars.TREE_HEAD_EVERY_EVENTS),
+    treeHeadEveryMs: Number(vars.TREE_HEAD_EVERY_MS),
   };
 }

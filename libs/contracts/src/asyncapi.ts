@@ -1,4 +1,5 @@
 import { EVENT_CATALOGUE, type CatalogueEventType, MESSAGE_HEADERS, envelopeSchema } from './event-catalogue.js';
+import { TREE_HEADS_TOPIC, TREE_HEAD_SCHEMA } from './tree-heads.js';
 
 const CHANNELS = {
   partnerPairs: { topic: 'partner-pairs', key: 'the pair id', title: 'Partner pair events' },
@@ -50,6 +51,38 @@ export function asyncApiDocument(topicPrefix = 'commitments.'): Record<string, u
       },
     ]),
   );
+  // The signed tree heads: not events, the ledger's signed commitments to them (docs/auditing.md).
+  Object.assign(channels, {
+    treeHeads: {
+      address: topicPrefix + TREE_HEADS_TOPIC,
+      title: 'Signed tree heads',
+      description:
+        "Every signed tree head: the ledger's Ed25519-signed commitment to its first treeSize events (RFC 9162 Merkle root). " +
+        'Message key: tree-head (one partition, in order). Delivery is at least once: deduplicate on treeSize.',
+      messages: { SignedTreeHead: { $ref: '#/components/messages/SignedTreeHead' } },
+    },
+  });
+  Object.assign(operations, {
+    publishTreeHeads: {
+      action: 'send',
+      channel: { $ref: '#/channels/treeHeads' },
+      messages: [{ $ref: '#/channels/treeHeads/messages/SignedTreeHead' }],
+    },
+  });
+  Object.assign(messages, {
+    SignedTreeHead: {
+      name: 'SignedTreeHead',
+      title: 'Signed tree head',
+      summary: 'A signed commitment to the first treeSize ledger events',
+      contentType: 'application/json',
+      headers: {
+        type: 'object',
+        properties: { 'content-type': { const: 'application/json' }, 'tree-size': { type: 'string', description: "the head's treeSize" } },
+      },
+      payload: TREE_HEAD_SCHEMA,
+      bindings: { kafka: { key: { type: 'string', const: 'tree-head' }, bindingVersion: '0.5.0' } },
+    },
+  });
   return {
     asyncapi: '3.0.0',
     info: {
@@ -57,7 +90,8 @@ export function asyncApiDocument(topicPrefix = 'commitments.'): Record<string, u
       version: '1.0.0',
       description:
         'Every event the ledger records, published by its Kafka relay: ' +
-        'envelope {eventId, type, schemaVersion, streamId, revision, position, recordedAt, data, metadata}.',
+        'envelope {eventId, type, schemaVersion, streamId, revision, position, recordedAt, data, metadata}; ' +
+        'and every signed tree head {treeSize, rootHash, timestamp, keyId, signature}.',
     },
     defaultContentType: 'application/json',
     channels,

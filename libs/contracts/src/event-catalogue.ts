@@ -19,7 +19,7 @@ import {
  * and `satisfies` below makes a new event type without a definition fail to
  * compile.
  */
-type JsonSchema = Record<string, unknown>;
+export type JsonSchema = Record<string, unknown>;
 
 export interface EventDefinition {
   readonly version: number;

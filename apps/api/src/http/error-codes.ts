@@ -26,6 +26,9 @@ export const HTTP_ERROR_STATUS = {
   'access-undeclared': 403,
   'stream-not-found': 404,
   'parked-event-not-found': 404,
+  'tree-head-not-found': 404,
+  'event-not-in-tree': 404,
+  'tree-size-not-reached': 404,
   'request-timeout': 408,
   'parked-event-not-first': 409,
   'rebuild-in-progress': 409,
@@ -40,6 +43,7 @@ export const HTTP_ERROR_STATUS = {
   'projection-behind': 503,
   'read-models-busy': 503,
   'stream-contended': 503,
+  'tree-behind': 503,
 } as const satisfies Record<string, number>;
 
 export type HttpErrorCode = keyof typeof HTTP_ERROR_STATUS;

@@ -178,6 +178,10 @@ const ERROR_EXAMPLES = {
   },
   'projection-behind': { message: 'the read models have reached position 3, not yet 4; retry shortly' },
   'parked-event-not-found': { message: 'no event is parked at position 1234' },
+  'tree-head-not-found': { message: 'no tree head of size 120 was signed; GET /audit/tree-head gives the latest' },
+  'event-not-in-tree': { message: 'event 0b6c…-… is not in the tree of 120 leaves (not a ledger event, or appended since)' },
+  'tree-size-not-reached': { message: 'the tree holds 118 leaves, not 120 yet' },
+  'tree-behind': { message: 'the Merkle tree has reached position 3, not yet 4; retry shortly' },
   'parked-event-not-first': {
     message: 'the event at position 1240 waits behind the parked event at position 1234 of the same stream: retry that one',
   },

@@ -16,3 +16,5 @@ export const FLEET_FILE = 'fleet.sqlite';
 export const LEGACY_RELAY_FILE = 'kafka-relay.sqlite';
 /** The relay's row in the legacy file's `checkpoints` table. */
 export const LEGACY_RELAY_CHECKPOINT = 'kafka-relay';
+/** The Merkle tree over the ledger's events and its signed heads (libs/transparency): rebuilt from the events at will. */
+export const TREE_FILE = 'merkle-tree.sqlite';

@@ -1,11 +1,12 @@
 import { PassThrough } from 'node:stream';
-import { Controller, Get, Headers, Logger, Query, Res } from '@nestjs/common';
+import { Controller, Get, Headers, Logger, Query, Res, ServiceUnavailableException } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { UpcastingEventStore } from '#event-store';
 import { CSV_COLUMNS, exportEvents } from '#exports';
 import { LedgerQueries } from '#projections';
 import { Access } from '../../http/access.js';
+import { LedgerTransparency } from '../../infrastructure/transparency.module.js';
 import { ApiCorrelationIdHeader, ApiErrors, DATE_PATTERN } from '../../http/openapi.js';
 import {
   EXPORT_FORMATS,
@@ -37,6 +38,7 @@ export class ExportEventsHttpController {
   constructor(
     private readonly events: UpcastingEventStore,
     private readonly queries: LedgerQueries,
+    private readonly transparency: LedgerTransparency,
   ) {}
 
   @Get('events')
@@ -55,6 +57,8 @@ export class ExportEventsHttpController {
       'disbursedOn (FundsDisbursed, and DisbursementCorrected: ' +
       "the corrected tranche's date), reportedOn (JobsRecorded, JobsReportCorrected), reachedOn, cancelledOn. " +
       'The export ends at the head the store had when it started (header `X-Ledger-Until-Position`). ' +
+      'With treeHead=true (the whole ledger, JSON Lines) its last line is `{"treeHead": {…}}`, the signed tree head of ' +
+      'exactly the ledger events it holds, for `npm run cli -- verify-export`. ' +
       'Bad parameters are refused before anything is streamed.',
   })
   @ApiQuery({
@@ -99,6 +103,14 @@ export class ExportEventsHttpController {
     description: 'Only events after this global position (the `X-Ledger-Until-Position` of an earlier export)',
     schema: { type: 'integer', minimum: 0, example: 0 },
   })
+  @ApiQuery({
+    name: 'treeHead',
+    required: false,
+    enum: ['true', 'false'],
+    description:
+      'End the export with the signed tree head covering it (`{"treeHead": {…}}` as the last line); ' +
+      'only for the whole ledger as JSON Lines',
+  })
   @ApiHeader({
     name: 'Accept',
     required: false,
@@ -121,7 +133,7 @@ export class ExportEventsHttpController {
       'text/csv': { schema: { type: 'string', description: `header row: ${CSV_COLUMNS.join(',')}` } },
     },
   })
-  @ApiErrors('invalid-request', 'invalid-header', 'pair-not-found', 'project-not-found')
+  @ApiErrors('invalid-request', 'invalid-header', 'pair-not-found', 'project-not-found', 'tree-behind')
   @ApiCorrelationIdHeader()
   async export(
     @Query() query: Record<string, unknown>,
@@ -133,6 +145,13 @@ export class ExportEventsHttpController {
     const store = this.events.stored;
     const pairIds = await resolveExportScope(store, request, () => subPairsByPair(this.queries));
     const until = await store.headPosition();
+    // The head is signed before anything is streamed, so a tree that lags answers 503 rather than a file without it.
+    const treeHead = request.treeHead ? await this.transparency.headNow(5000, until) : null;
+    if (request.treeHead && !treeHead)
+      throw new ServiceUnavailableException({
+        code: 'tree-behind',
+        message: `the Merkle tree has reached position ${this.transparency.follower.position}, not yet ${until}; retry shortly`,
+      });
 
     const body = new PassThrough();
     void reply
@@ -142,8 +161,10 @@ export class ExportEventsHttpController {
       .header('x-ledger-until-position', String(until))
       .send(body);
     // Fastify pipes `body` to the client with backpressure, and destroys it if the client goes away: the export then stops.
-    exportEvents(store, body, exportOptionsOf(request, pairIds, until)).then(
+    exportEvents(store, body, { ...exportOptionsOf(request, pairIds, until), end: treeHead === null }).then(
       (result) => {
+        // Only a complete export gets the head (a stopped one was destroyed with its client).
+        if (treeHead && result.completed) body.end(JSON.stringify({ treeHead }) + '\n');
         if (!result.completed)
           this.logger.warn(`export stopped early (the client went away) after ${result.events} events, ${result.pages} pages`);
       },

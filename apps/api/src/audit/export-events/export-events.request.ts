@@ -5,7 +5,16 @@ import type { EventExportOptions, EventExportScope, ExportFormat } from '#export
 import { POSITION_PATTERN } from '../../http/params.js';
 
 export const EXPORT_FORMATS = ['jsonl', 'csv'] as const;
-export const EXPORT_QUERY_PARAMETERS = ['format', 'pairId', 'includeSubPairs', 'projectId', 'from', 'to', 'afterPosition'] as const;
+export const EXPORT_QUERY_PARAMETERS = [
+  'format',
+  'pairId',
+  'includeSubPairs',
+  'projectId',
+  'from',
+  'to',
+  'afterPosition',
+  'treeHead',
+] as const;
 
 export interface ExportEventsRequest extends EventExportScope {
   readonly format: ExportFormat;
@@ -15,6 +24,8 @@ export interface ExportEventsRequest extends EventExportScope {
   readonly from: string | null;
   readonly to: string | null;
   readonly afterPosition: number;
+  /** End the (whole-ledger, JSON Lines) export with the signed tree head that covers it: `{"treeHead": {…}}` as its last line. */
+  readonly treeHead: boolean;
 }
 
 /**
@@ -88,6 +99,16 @@ export function parseExportEventsQuery(query: Record<string, unknown>, accept: s
     else problem('afterPosition', 'must be a non-negative whole number');
   }
 
+  const withHead = single('treeHead');
+  let treeHead = false;
+  if (withHead !== undefined) {
+    if (withHead === 'true' || withHead === 'false') treeHead = withHead === 'true';
+    else problem('treeHead', 'must be true or false');
+    const filtered = ['pairId', 'projectId', 'from', 'to', 'afterPosition'].filter((name) => query[name] !== undefined);
+    if (treeHead && filtered.length > 0) problem('treeHead', `a tree head covers the whole ledger: not with ${filtered.join(', ')}`);
+    if (treeHead && format !== 'jsonl') problem('treeHead', 'only a JSON Lines export ends with the tree head');
+  }
+
   if (problems.length > 0) {
     throw new BadRequestException({
       code: 'invalid-request',
@@ -95,7 +116,7 @@ export function parseExportEventsQuery(query: Record<string, unknown>, accept: s
       fields: problems,
     });
   }
-  return { format, pairId, includeSubPairs, projectId, from, to, afterPosition };
+  return { format, pairId, includeSubPairs, projectId, from, to, afterPosition, treeHead };
 }
 
 /** The file name an export is saved under, from its scope: `ledger-events-pair-shanghai-sanming-2024-01-01-2024-12-31.csv`. */

@@ -1,10 +1,12 @@
 import { BadRequestException, Controller, Get, NotFoundException, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ID_PATTERN } from '#domain';
-import { type ChainVerification, UpcastingEventStore, verifyHashChains } from '#event-store';
+import { UpcastingEventStore } from '#event-store';
 import { Access } from '../../http/access.js';
 import { ApiCorrelationIdHeader, ApiErrorStatus, ApiErrors } from '../../http/openapi.js';
 import { LEDGER_STREAM_PREFIXES } from '../../infrastructure/open-event-store.js';
+import { LedgerTransparency } from '../../infrastructure/transparency.module.js';
+import { type LedgerVerification, verifyLedger } from './tree-verification.js';
 import { ChainVerificationDto } from './verify-chains.response.dto.js';
 
 /** What is wrong with a stream id given to verify, or null when it names a ledger stream (also used by `cli verify`). */
@@ -29,14 +31,20 @@ function streamIdParam(value: unknown): string | undefined {
 @Access('auditor')
 @Controller('audit')
 export class VerifyChainsHttpController {
-  constructor(private readonly events: UpcastingEventStore) {}
+  constructor(
+    private readonly events: UpcastingEventStore,
+    private readonly transparency: LedgerTransparency,
+  ) {}
 
   @Get('verify')
   @ApiOperation({
-    summary: 'Verify the hash chains of the event store',
+    summary: 'Verify the hash chains of the event store and the signed tree heads',
     description:
       "Recomputes every stream's hash chain (or one stream's) from the events as stored, reading the log page by page, " +
-      'and reports the first break. Events stored before hashes existed are counted as legacy and chained by their computed hash.',
+      'and reports the first break. Events stored before hashes existed are counted as legacy and chained by their computed hash. ' +
+      'For the whole log it also checks every signed tree head: its signature with the current key, and its Merkle root ' +
+      'recomputed from the ledger events as stored, naming the first leaf that differs from what the tree recorded ' +
+      '(`treeHeads`). `ok` is true only when both hold.',
   })
   @ApiQuery({
     name: 'streamId',
@@ -52,10 +60,10 @@ export class VerifyChainsHttpController {
   @ApiErrors('invalid-header')
   @ApiErrorStatus(404, ['stream-not-found'], { description: 'The stream holds no events.' })
   @ApiCorrelationIdHeader()
-  async verify(@Query('streamId') streamId?: unknown): Promise<ChainVerification> {
+  async verify(@Query('streamId') streamId?: unknown): Promise<LedgerVerification> {
     const stream = streamIdParam(streamId);
     // The stored form, not the upcast view: the hashes cover what was stored.
-    const result = await verifyHashChains(this.events.stored, { streamId: stream });
+    const result = await verifyLedger(this.events.stored, this.transparency, { streamId: stream });
     if (stream !== undefined && result.events === 0) {
       throw new NotFoundException({ code: 'stream-not-found', message: `stream ${stream} holds no events` });
     }

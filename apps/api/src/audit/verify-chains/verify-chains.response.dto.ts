@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import type { TreeVerification } from '#transparency';
 
 const HASH = { type: 'string', pattern: '^[0-9a-f]{64}$' } as const;
 
@@ -68,4 +69,84 @@ export class ChainVerificationDto {
     expected: string;
     found: string;
   } | null;
+
+  @ApiProperty({
+    type: 'object',
+    nullable: true,
+    selfRequired: true,
+    description:
+      'the check against every signed tree head (null when one stream is verified): each signature with the current key, ' +
+      'each root recomputed from the ledger events as stored, and the first leaf that differs from what the tree recorded',
+    required: ['ok', 'heads', 'latestHead', 'leaves', 'firstBadHead', 'firstDifference'],
+    properties: {
+      ok: { type: 'boolean' },
+      heads: { type: 'integer', minimum: 0, description: 'signed heads checked' },
+      latestHead: {
+        type: 'object',
+        nullable: true,
+        description: 'the largest head checked',
+        required: ['treeSize', 'rootHash', 'timestamp', 'keyId', 'signature'],
+        properties: {
+          treeSize: { type: 'integer', minimum: 0 },
+          rootHash: HASH,
+          timestamp: { type: 'string', format: 'date-time' },
+          keyId: HASH,
+          signature: { type: 'string', format: 'byte' },
+        },
+      },
+      leaves: { type: 'integer', minimum: 0, description: 'ledger events read (the leaves, in log order)' },
+      firstBadHead: {
+        type: 'object',
+        nullable: true,
+        description: 'the smallest head the events no longer bear out',
+        required: ['treeSize', 'timestamp', 'keyId', 'reason', 'detail'],
+        properties: {
+          treeSize: { type: 'integer', minimum: 0 },
+          timestamp: { type: 'string', format: 'date-time' },
+          keyId: HASH,
+          reason: {
+            type: 'string',
+            enum: ['signature-invalid', 'root-mismatch'],
+            description:
+              'signature-invalid: not signed by the current key (the key was replaced, or the head forged); ' +
+              'root-mismatch: the first treeSize ledger events as stored do not give its root (changed, removed, reordered)',
+          },
+          detail: { type: 'string' },
+        },
+      },
+      firstDifference: {
+        type: 'object',
+        nullable: true,
+        description: 'the first leaf where the events as stored differ from what the tree recorded when it took them in',
+        required: ['leafIndex', 'reason', 'expected', 'found'],
+        properties: {
+          leafIndex: { type: 'integer', minimum: 0 },
+          reason: {
+            type: 'string',
+            enum: ['leaf-mismatch', 'leaf-missing'],
+            description: 'leaf-mismatch: another or a changed event is at this index; leaf-missing: the log ends before it',
+          },
+          expected: {
+            type: 'object',
+            nullable: true,
+            description: 'what the tree recorded at this index',
+            properties: { eventId: { type: 'string' }, position: { type: 'integer' }, leafHash: HASH },
+          },
+          found: {
+            type: 'object',
+            nullable: true,
+            description: 'the event at this index now',
+            properties: {
+              eventId: { type: 'string' },
+              position: { type: 'integer' },
+              streamId: { type: 'string' },
+              revision: { type: 'integer' },
+              leafHash: HASH,
+            },
+          },
+        },
+      },
+    },
+  })
+  treeHeads!: TreeVerification | null;
 }

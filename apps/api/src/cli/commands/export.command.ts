@@ -13,6 +13,7 @@ import {
 } from '../../audit/export-events/export-events.request.js';
 import { READ_MODELS_FILE } from '../../infrastructure/data-files.js';
 import { openStoredEvents } from '../../infrastructure/open-event-store.js';
+import { signedHeadAt } from '../signed-head-at.js';
 import { EXIT_FAILED, UsageError, defineCommand } from '../cli.js';
 
 /** Each option and the GET /audit/events parameter it stands for. */
@@ -38,7 +39,9 @@ Writes every event in log order, exactly as stored (the schema version it was wr
 metadata its hash covers), as GET /audit/events does: one JSON object per line, or CSV with a header
 row and spreadsheet formulas neutralised. Reads the store a page at a time, so memory stays flat
 however long the history. The export ends at the head the store had when it started; that position
-is printed on stderr, to pass as --after-position next time.`,
+is printed on stderr, to pass as --after-position next time. With --tree-head (the whole ledger, JSON
+Lines) the last line is {"treeHead": {…}}: the signed tree head of exactly the ledger events the file
+holds, which verify-export checks.`,
   options: {
     format: { type: 'string', valueName: 'jsonl|csv', description: 'output format', default: 'jsonl' },
     pair: { type: 'string', valueName: 'pairId', description: "only this pair's registration and its own projects' events" },
@@ -47,10 +50,12 @@ is printed on stderr, to pass as --after-position next time.`,
     from: { type: 'string', valueName: 'YYYY-MM-DD', description: 'business dates from this day, inclusive' },
     to: { type: 'string', valueName: 'YYYY-MM-DD', description: 'business dates up to this day, inclusive' },
     'after-position': { type: 'string', valueName: 'n', description: 'only events after this global position' },
+    'tree-head': { type: 'boolean', description: 'end the (whole-ledger, JSON Lines) export with the signed tree head covering it' },
     out: { type: 'string', short: 'o', valueName: 'file', description: 'write to this file instead of stdout' },
   },
   examples: [
     'npm run -s cli -- export > history.jsonl',
+    'npm run -s cli -- export --tree-head -o ledger-events.jsonl',
     'npm run -s cli -- export --format csv --pair shanghai-sanming --include-sub-pairs -o sanming.csv',
   ],
   async run(context) {
@@ -60,6 +65,7 @@ is printed on stderr, to pass as --after-position next time.`,
       if (typeof value === 'string') query[parameter] = value;
     }
     if (context.values['include-sub-pairs'] === true) query.includeSubPairs = 'true';
+    if (context.values['tree-head'] === true) query.treeHead = 'true';
     let request;
     try {
       request = parseExportEventsQuery(query, undefined);
@@ -67,7 +73,8 @@ is printed on stderr, to pass as --after-position next time.`,
       if (!(error instanceof BadRequestException)) throw error;
       const { fields } = error.getResponse() as { fields: Array<{ field: string; problems: string[] }> };
       const optionOf = (field: string) =>
-        Object.entries(PARAMETERS).find(([, parameter]) => parameter === field)?.[0] ?? 'include-sub-pairs';
+        Object.entries(PARAMETERS).find(([, parameter]) => parameter === field)?.[0] ??
+        (field === 'treeHead' ? 'tree-head' : 'include-sub-pairs');
       throw new UsageError(fields.map(({ field, problems }) => `--${optionOf(field)} ${problems.join('; ')}`).join('\n'));
     }
 
@@ -95,10 +102,17 @@ is printed on stderr, to pass as --after-position next time.`,
       const progress = context.progress('exporting', until);
       const result = await exportEvents(store, out, {
         ...exportOptionsOf(request, pairIds, until),
-        end: file !== undefined,
+        end: file !== undefined && !request.treeHead,
         onPage: ({ position }) => progress.update(position),
       });
       progress.stop();
+      if (request.treeHead) {
+        const head = await signedHeadAt(config, store, until, (message) => context.err(`WARNING: ${message}`));
+        const line = JSON.stringify({ treeHead: head }) + '\n';
+        if (file === undefined) out.write(line);
+        else out.end(line);
+        context.err(`ends with the signed tree head of ${head.treeSize} ledger events (root ${head.rootHash})`);
+      }
       if (file !== undefined) await finished(out);
       context.err(`exported ${result.events} events up to position ${result.untilPosition}${file === undefined ? '' : ` to ${file}`}`);
     } finally {
