@@ -4,6 +4,7 @@ export * from './money/report-amount.js';
 export * from './shared/decision.js';
 export * from './shared/errors.js';
 export * from './shared/values.js';
+export * from './shared/persistent-map.js';
 export * from './shared/upcasting.js';
 export * from './event-versions.js';
 export * from './partner-pairs/partner-pair.js';
