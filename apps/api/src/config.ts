@@ -37,6 +37,27 @@ export interface LedgerConfig {
   readonly instanceId: string;
   /** What this process does (LEDGER_ROLES): serve the API, run the projections, relay to Kafka. All three by default. */
   readonly roles: ReadonlySet<LedgerRole>;
+  /** What the HTTP server allows a client: see ServerLimits. */
+  readonly serverLimits: ServerLimits;
+}
+
+/**
+ * How long and how many: a client that trickles its headers or body, holds
+ * an idle connection or opens connections without end is cut off, whoever it is.
+ */
+export interface ServerLimits {
+  /** The whole request (headers and body) must have arrived this long after the connection's request began (REQUEST_TIMEOUT_MS). */
+  readonly requestTimeoutMs: number;
+  /** The headers must have arrived within this (HEADERS_TIMEOUT_MS, at most REQUEST_TIMEOUT_MS). */
+  readonly headersTimeoutMs: number;
+  /** A kept-alive connection with no request is closed after this (KEEP_ALIVE_TIMEOUT_MS). */
+  readonly keepAliveTimeoutMs: number;
+  /** A connection on which nothing moves either way is closed after this (IDLE_TIMEOUT_MS). */
+  readonly idleTimeoutMs: number;
+  /** Connections beyond this many open at once are closed as they arrive (MAX_CONNECTIONS). */
+  readonly maxConnections: number;
+  /** A connection is closed after this many requests; 0: no limit (MAX_REQUESTS_PER_SOCKET). */
+  readonly maxRequestsPerSocket: number;
 }
 
 /** `api`: the HTTP server; `projections`: keeps the read models in DATA_DIR; `relay`: stands for the Kafka publisher's lease. */
@@ -189,6 +210,13 @@ export class LedgerEnvironment {
   LEDGER_INSTANCE_ID: string | undefined = undefined;
 
   @Valid(rolesProblem) LEDGER_ROLES = LEDGER_ROLES.join(',');
+
+  @WholeNumber(100, 3_600_000) REQUEST_TIMEOUT_MS = '60000';
+  @WholeNumber(100, 3_600_000) HEADERS_TIMEOUT_MS = '30000';
+  @WholeNumber(100, 3_600_000) KEEP_ALIVE_TIMEOUT_MS = '5000';
+  @WholeNumber(100, 3_600_000) IDLE_TIMEOUT_MS = '60000';
+  @WholeNumber(1, 1_000_000) MAX_CONNECTIONS = '4096';
+  @WholeNumber(0, 1_000_000_000) MAX_REQUESTS_PER_SOCKET = '0';
 }
 
 const KEEP_EMPTY = new Set(['KAFKA_TOPIC_PREFIX', 'API_KEYS']);
@@ -202,6 +230,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
   }
   const [error] = validateSync(vars, { stopAtFirstError: true });
   if (error) throw new ConfigError(Object.values(error.constraints ?? {})[0] ?? `${error.property} is invalid`);
+  if (Number(vars.HEADERS_TIMEOUT_MS) > Number(vars.REQUEST_TIMEOUT_MS)) {
+    throw new ConfigError(
+      `HEADERS_TIMEOUT_MS (${vars.HEADERS_TIMEOUT_MS}) must not exceed REQUEST_TIMEOUT_MS (${vars.REQUEST_TIMEOUT_MS}): ` +
+        'the headers are part of the request',
+    );
+  }
   return {
     port: Number(vars.PORT),
     host: vars.HOST,
@@ -222,5 +256,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     iatiReportingOrg: { ref: vars.IATI_REPORTING_ORG_REF, name: vars.IATI_REPORTING_ORG_NAME.trim(), type: vars.IATI_REPORTING_ORG_TYPE },
     instanceId: vars.LEDGER_INSTANCE_ID ?? generatedInstanceId(),
     roles: new Set(roleList(vars.LEDGER_ROLES) as LedgerRole[]),
+    serverLimits: {
+      requestTimeoutMs: Number(vars.REQUEST_TIMEOUT_MS),
+      headersTimeoutMs: Number(vars.HEADERS_TIMEOUT_MS),
+      keepAliveTimeoutMs: Number(vars.KEEP_ALIVE_TIMEOUT_MS),
+      idleTimeoutMs: Number(vars.IDLE_TIMEOUT_MS),
+      maxConnections: Number(vars.MAX_CONNECTIONS),
+      maxRequestsPerSocket: Number(vars.MAX_REQUESTS_PER_SOCKET),
+    },
   };
 }

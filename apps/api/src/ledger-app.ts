@@ -8,6 +8,9 @@ import { Logger, PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import type { LedgerConfig } from './config.js';
 import { serveOpenApiDocs } from './docs/openapi-docs.js';
+import { routeAccessOf } from './http/access.js';
+import { WWW_AUTHENTICATE, authenticate } from './http/access.guard.js';
+import { ApiKeyRing } from './http/api-keys.js';
 import { LedgerErrorFilter, errorBody } from './http/error.filter.js';
 import { correlationIdOf } from './http/request-context.js';
 import { JsonObjectBodyPipe, ledgerValidationPipe } from './http/validation.js';
@@ -24,11 +27,31 @@ import { LedgerMetrics } from './observability/ledger-metrics.js';
  * none): every line written while a request is handled carries its
  * correlation id, and each request ends with one access line. Requests and
  * commands are counted in the app's own metrics registry.
+ *
+ * A request to a route that needs a key is refused (401) in `onRequest`,
+ * before its body is read or parsed; the access guard checks the role later.
+ * The server cuts off a client that trickles its headers or body, idles, or
+ * opens connections without end (config.serverLimits).
  */
 export async function createLedgerApp(config: LedgerConfig, logs?: false): Promise<NestFastifyApplication> {
+  const limits = config.serverLimits;
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
     logger: false,
+    // Node checks the request and header deadlines every connectionsCheckingInterval: a tenth of the shorter one (at most
+    // a second), so a trickling client is cut off within about 1.1 × the deadline.
+    requestTimeout: limits.requestTimeoutMs,
+    http: {
+      requestTimeout: limits.requestTimeoutMs,
+      headersTimeout: limits.headersTimeoutMs,
+      connectionsCheckingInterval: Math.max(
+        10,
+        Math.min(1000, Math.floor(Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs) / 10)),
+      ),
+    },
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    connectionTimeout: limits.idleTimeoutMs,
+    maxRequestsPerSocket: limits.maxRequestsPerSocket,
     // Ids may be 128 characters: room for them in path parameters.
     routerOptions: { maxParamLength: 256 },
     // The router's own refusals (malformed URL, over-long parameter) in the ledger's error shape.
@@ -45,6 +68,9 @@ export async function createLedgerApp(config: LedgerConfig, logs?: false): Promi
   const fastify = adapter.getInstance();
   /** Enters each request's logging context (nestjs-pino), bound to its correlation id; set once the app exists. */
   let requestLogs: PinoLogger | undefined;
+  /** The API keys; set once the app exists (no request arrives before). */
+  let keys: ApiKeyRing | undefined;
+  fastify.server.maxConnections = limits.maxConnections;
   fastify.removeContentTypeParser('text/plain');
   // One callback hook per request (no promise): a refusal is sent without calling `done`; otherwise, from here on,
   // whatever handles the request (and logs) knows its correlation id.
@@ -61,6 +87,17 @@ export async function createLedgerApp(config: LedgerConfig, logs?: false): Promi
     }
     (request as { correlationId?: string }).correlationId = correlationId;
     void reply.header('x-correlation-id', correlationId);
+    const access = routeAccessOf(request);
+    if (keys !== undefined && access !== undefined && access !== 'public') {
+      const principal = authenticate(request, keys);
+      if (typeof principal === 'string') {
+        void reply
+          .code(401)
+          .header('www-authenticate', WWW_AUTHENTICATE)
+          .send(errorBody(401, 'unauthenticated', principal));
+        return;
+      }
+    }
     if (requestLogs === undefined) done();
     else requestLogs.runInContext(done, { bindings: { correlationId } });
   });
@@ -83,6 +120,7 @@ export async function createLedgerApp(config: LedgerConfig, logs?: false): Promi
     requestLogs = await app.resolve(PinoLogger);
   }
   metrics = app.get(LedgerMetrics);
+  keys = app.get(ApiKeyRing);
   app.useGlobalPipes(new JsonObjectBodyPipe(), ledgerValidationPipe());
   // After the access guard (401/403 first), before any pipe or handler.
   app.useGlobalFilters(new LedgerErrorFilter());

@@ -49,19 +49,29 @@ export class AccessGuard implements CanActivate {
   }
 
   private authenticate(request: FastifyRequest, reply: FastifyReply): Principal {
-    const header = request.headers.authorization;
-    const refuse = (message: string): never => {
-      void reply.header('www-authenticate', 'Bearer realm="ledger"');
-      throw new UnauthorizedException({ code: 'unauthenticated', message });
-    };
-    if (header === undefined) return refuse('send an API key: Authorization: Bearer <key>');
-    // Node keeps the first of several Authorization headers and drops the rest; a proxy in front may
-    // pick another one. Two credentials are ambiguous: refused, whichever of them is valid.
-    if (authorizationHeaders(request) > 1) return refuse('send one Authorization header, not several');
-    const match = typeof header === 'string' ? BEARER.exec(header.trim()) : null;
-    if (!match) return refuse('the Authorization header must be "Bearer <key>"');
-    return this.keys.principalOf(match[1]) ?? refuse('this API key is not valid');
+    const principal = authenticate(request, this.keys);
+    if (typeof principal !== 'string') return principal;
+    void reply.header('www-authenticate', WWW_AUTHENTICATE);
+    throw new UnauthorizedException({ code: 'unauthenticated', message: principal });
   }
+}
+
+export const WWW_AUTHENTICATE = 'Bearer realm="ledger"';
+
+/**
+ * Who sent the request, or why the key is refused (the 401's message). Run
+ * twice per request: by the `onRequest` hook (before the body is read) and by
+ * the guard (which then checks the role).
+ */
+export function authenticate(request: FastifyRequest, keys: ApiKeyRing): Principal | string {
+  const header = request.headers.authorization;
+  if (header === undefined) return 'send an API key: Authorization: Bearer <key>';
+  // Node keeps the first of several Authorization headers and drops the rest; a proxy in front may
+  // pick another one. Two credentials are ambiguous: refused, whichever of them is valid.
+  if (authorizationHeaders(request) > 1) return 'send one Authorization header, not several';
+  const match = typeof header === 'string' ? BEARER.exec(header.trim()) : null;
+  if (!match) return 'the Authorization header must be "Bearer <key>"';
+  return keys.principalOf(match[1]) ?? 'this API key is not valid';
 }
 
 function authorizationHeaders(request: FastifyRequest): number {
