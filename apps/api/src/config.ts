@@ -39,7 +39,13 @@ export interface LedgerConfig {
   readonly roles: ReadonlySet<LedgerRole>;
   /** What the HTTP server allows a client: see ServerLimits. */
   readonly serverLimits: ServerLimits;
+  /** How many audit reads of each kind may run at once; one more is refused (503 audit-busy, Retry-After). */
+  readonly auditConcurrency: Readonly<Record<AuditReadKind, number>>;
 }
+
+/** The reads that walk a ledger's history (long, however sliced): each kind is limited on its own. */
+export const AUDIT_READ_KINDS = ['export', 'verify', 'iati', 'history', 'as-of'] as const;
+export type AuditReadKind = (typeof AUDIT_READ_KINDS)[number];
 
 /**
  * How long and how many: a client that trickles its headers or body, holds
@@ -217,6 +223,12 @@ export class LedgerEnvironment {
   @WholeNumber(100, 3_600_000) IDLE_TIMEOUT_MS = '60000';
   @WholeNumber(1, 1_000_000) MAX_CONNECTIONS = '4096';
   @WholeNumber(0, 1_000_000_000) MAX_REQUESTS_PER_SOCKET = '0';
+
+  @WholeNumber(1, 1000) EXPORT_MAX_CONCURRENT = '2';
+  @WholeNumber(1, 1000) VERIFY_MAX_CONCURRENT = '1';
+  @WholeNumber(1, 1000) IATI_MAX_CONCURRENT = '2';
+  @WholeNumber(1, 1000) HISTORY_MAX_CONCURRENT = '4';
+  @WholeNumber(1, 1000) AS_OF_MAX_CONCURRENT = '2';
 }
 
 const KEEP_EMPTY = new Set(['KAFKA_TOPIC_PREFIX', 'API_KEYS']);
@@ -263,6 +275,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
       idleTimeoutMs: Number(vars.IDLE_TIMEOUT_MS),
       maxConnections: Number(vars.MAX_CONNECTIONS),
       maxRequestsPerSocket: Number(vars.MAX_REQUESTS_PER_SOCKET),
+    },
+    auditConcurrency: {
+      export: Number(vars.EXPORT_MAX_CONCURRENT),
+      verify: Number(vars.VERIFY_MAX_CONCURRENT),
+      iati: Number(vars.IATI_MAX_CONCURRENT),
+      history: Number(vars.HISTORY_MAX_CONCURRENT),
+      'as-of': Number(vars.AS_OF_MAX_CONCURRENT),
     },
   };
 }

@@ -1,12 +1,13 @@
 import { PassThrough } from 'node:stream';
-import { Controller, Get, Headers, Logger, Query, Res } from '@nestjs/common';
-import { ApiHeader, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Head, Headers, Logger, Query, Res } from '@nestjs/common';
+import { ApiExcludeEndpoint, ApiHeader, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { UpcastingEventStore } from '#event-store';
 import { CSV_COLUMNS, exportEvents } from '#exports';
 import { LedgerQueries } from '#projections';
 import { Access } from '../../http/access.js';
-import { ApiCorrelationIdHeader, ApiErrors, DATE_PATTERN } from '../../http/openapi.js';
+import { AuditReads } from '../../http/audit-reads.js';
+import { ApiCorrelationIdHeader, ApiErrorStatus, ApiErrors, DATE_PATTERN } from '../../http/openapi.js';
 import {
   EXPORT_FORMATS,
   exportFileName,
@@ -37,7 +38,39 @@ export class ExportEventsHttpController {
   constructor(
     private readonly events: UpcastingEventStore,
     private readonly queries: LedgerQueries,
+    private readonly reads: AuditReads,
   ) {}
+
+  /**
+   * The export's headers without the export: the query is checked and the scope resolved (404 for an unknown
+   * pair or project) as for GET, and the head position read, but no event of the export is read.
+   */
+  @Head('events')
+  // Documented with the GET (OpenAPI lists HEAD beside GET implicitly): same checks, same headers, no body.
+  @ApiExcludeEndpoint()
+  async exportHead(
+    @Query() query: Record<string, unknown>,
+    @Headers('accept') accept: string | undefined,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    await this.prepare(query, accept, reply);
+    void reply.send();
+  }
+
+  /** Checks the query, resolves the scope and sets the export's headers; answers what the export needs. */
+  private async prepare(query: Record<string, unknown>, accept: string | undefined, reply: FastifyReply) {
+    const request = parseExportEventsQuery(query, accept);
+    // The events as stored: auditors get what was recorded, each with the schema version it was stored with.
+    const store = this.events.stored;
+    const pairIds = await resolveExportScope(store, request, () => subPairsByPair(this.queries));
+    const until = await store.headPosition();
+    void reply
+      .header('content-type', CONTENT_TYPES[request.format])
+      .header('content-disposition', `attachment; filename="${exportFileName(request)}"`)
+      .header('cache-control', 'no-store')
+      .header('x-ledger-until-position', String(until));
+    return { request, store, pairIds, until };
+  }
 
   @Get('events')
   @ApiOperation({
@@ -55,7 +88,8 @@ export class ExportEventsHttpController {
       'disbursedOn (FundsDisbursed, and DisbursementCorrected: ' +
       "the corrected tranche's date), reportedOn (JobsRecorded, JobsReportCorrected), reachedOn, cancelledOn. " +
       'The export ends at the head the store had when it started (header `X-Ledger-Until-Position`). ' +
-      'Bad parameters are refused before anything is streamed.',
+      'Bad parameters are refused before anything is streamed. `HEAD` answers the same headers (and refusals) without ' +
+      'running the export. At most EXPORT_MAX_CONCURRENT exports run at once: one more is a 503 `audit-busy` with `Retry-After`.',
   })
   @ApiQuery({
     name: 'format',
@@ -122,36 +156,40 @@ export class ExportEventsHttpController {
     },
   })
   @ApiErrors('invalid-request', 'invalid-header', 'pair-not-found', 'project-not-found')
+  @ApiErrorStatus(503, ['audit-busy'], {
+    description: 'EXPORT_MAX_CONCURRENT exports are already running; retry after the `Retry-After` seconds.',
+  })
   @ApiCorrelationIdHeader()
   async export(
     @Query() query: Record<string, unknown>,
     @Headers('accept') accept: string | undefined,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const request = parseExportEventsQuery(query, accept);
-    // The events as stored: auditors get what was recorded, each with the schema version it was stored with.
-    const store = this.events.stored;
-    const pairIds = await resolveExportScope(store, request, () => subPairsByPair(this.queries));
-    const until = await store.headPosition();
-
+    const release = this.reads.enter('export', reply);
+    let prepared;
+    try {
+      prepared = await this.prepare(query, accept, reply);
+    } catch (error) {
+      release();
+      throw error;
+    }
+    const { request, store, pairIds, until } = prepared;
     const body = new PassThrough();
-    void reply
-      .header('content-type', CONTENT_TYPES[request.format])
-      .header('content-disposition', `attachment; filename="${exportFileName(request)}"`)
-      .header('cache-control', 'no-store')
-      .header('x-ledger-until-position', String(until))
-      .send(body);
+    void reply.send(body);
     // Fastify pipes `body` to the client with backpressure, and destroys it if the client goes away: the export then stops.
-    exportEvents(store, body, exportOptionsOf(request, pairIds, until)).then(
-      (result) => {
-        if (!result.completed)
-          this.logger.warn(`export stopped early (the client went away) after ${result.events} events, ${result.pages} pages`);
-      },
-      (error: Error) => {
-        // The status is sent: cut the response short, so the client sees an incomplete transfer rather than a complete-looking file.
-        this.logger.error(`export failed: ${error.message}`, error.stack);
-        body.destroy(error);
-      },
-    );
+    // The export yields to the event loop between pages; its slot is released when it ends, however it ends.
+    exportEvents(store, body, exportOptionsOf(request, pairIds, until))
+      .finally(release)
+      .then(
+        (result) => {
+          if (!result.completed)
+            this.logger.warn(`export stopped early (the client went away) after ${result.events} events, ${result.pages} pages`);
+        },
+        (error: Error) => {
+          // The status is sent: cut the response short, so the client sees an incomplete transfer rather than a complete-looking file.
+          this.logger.error(`export failed: ${error.message}`, error.stack);
+          body.destroy(error);
+        },
+      );
   }
 }
