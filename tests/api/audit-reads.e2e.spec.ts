@@ -47,7 +47,7 @@ describe('audit reads on a 30,000-event ledger', () => {
     restore();
     await api?.stop();
     await removeDataDirs();
-  });
+  }, 60_000);
   beforeEach(() => timeline.splice(0));
 
   /** Polls /health/live one request after another until `done` settles; each answer goes into the timeline. */
