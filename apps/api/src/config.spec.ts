@@ -40,6 +40,7 @@ describe('loadConfig', () => {
         maxConnections: 4096,
         maxRequestsPerSocket: 0,
       },
+      auditConcurrency: { export: 2, verify: 1, iati: 2, history: 4, 'as-of': 2 },
     };
     expect(loadConfig({ API_KEYS: KEYS })).toMatchObject(expected);
     const empty = [

@@ -53,23 +53,24 @@ export class ExportEventsHttpController {
     @Headers('accept') accept: string | undefined,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    await this.prepare(query, accept, reply);
-    void reply.send();
+    const { headers } = await this.prepare(query, accept);
+    void reply.headers(headers).send();
   }
 
-  /** Checks the query, resolves the scope and sets the export's headers; answers what the export needs. */
-  private async prepare(query: Record<string, unknown>, accept: string | undefined, reply: FastifyReply) {
+  /** Checks the query and resolves the scope (4xx before anything else); answers what the export needs and its headers. */
+  private async prepare(query: Record<string, unknown>, accept: string | undefined) {
     const request = parseExportEventsQuery(query, accept);
     // The events as stored: auditors get what was recorded, each with the schema version it was stored with.
     const store = this.events.stored;
     const pairIds = await resolveExportScope(store, request, () => subPairsByPair(this.queries));
     const until = await store.headPosition();
-    void reply
-      .header('content-type', CONTENT_TYPES[request.format])
-      .header('content-disposition', `attachment; filename="${exportFileName(request)}"`)
-      .header('cache-control', 'no-store')
-      .header('x-ledger-until-position', String(until));
-    return { request, store, pairIds, until };
+    const headers = {
+      'content-type': CONTENT_TYPES[request.format],
+      'content-disposition': `attachment; filename="${exportFileName(request)}"`,
+      'cache-control': 'no-store',
+      'x-ledger-until-position': String(until),
+    };
+    return { request, store, pairIds, until, headers };
   }
 
   @Get('events')
@@ -165,17 +166,11 @@ export class ExportEventsHttpController {
     @Headers('accept') accept: string | undefined,
     @Res() reply: FastifyReply,
   ): Promise<void> {
+    // Bad parameters are a 4xx whatever the load; then a slot, or 503.
+    const { request, store, pairIds, until, headers } = await this.prepare(query, accept);
     const release = this.reads.enter('export', reply);
-    let prepared;
-    try {
-      prepared = await this.prepare(query, accept, reply);
-    } catch (error) {
-      release();
-      throw error;
-    }
-    const { request, store, pairIds, until } = prepared;
     const body = new PassThrough();
-    void reply.send(body);
+    void reply.headers(headers).send(body);
     // Fastify pipes `body` to the client with backpressure, and destroys it if the client goes away: the export then stops.
     // The export yields to the event loop between pages; its slot is released when it ends, however it ends.
     exportEvents(store, body, exportOptionsOf(request, pairIds, until))

@@ -44,8 +44,8 @@ export class ExportIatiHttpController {
     @Query('includeSubPairs') includeSubPairs?: string,
     @Query('minPosition') minPosition?: string,
   ): Promise<void> {
-    await this.prepare(pairId, reply, includeSubPairs, minPosition);
-    void reply.send();
+    const { headers } = await this.prepare(pairId, includeSubPairs, minPosition);
+    void reply.headers(headers).send();
   }
 
   @Get(':pairId/iati')
@@ -81,16 +81,11 @@ export class ExportIatiHttpController {
     @Query('includeSubPairs') includeSubPairs?: string,
     @Query('minPosition') minPosition?: string,
   ): Promise<void> {
+    // Bad parameters and unknown pairs are a 4xx whatever the load; then a slot, or 503.
+    const { projects, headers } = await this.prepare(pairId, includeSubPairs, minPosition);
     const release = this.reads.enter('iati', reply);
-    let projects: { pair: PairView; projectId: string }[];
-    try {
-      projects = await this.prepare(pairId, reply, includeSubPairs, minPosition);
-    } catch (error) {
-      release();
-      throw error;
-    }
     const body = new PassThrough();
-    void reply.send(body);
+    void reply.headers(headers).send(body);
     const store = this.events;
     async function* activities(): AsyncGenerator<IatiProject> {
       for (const { pair, projectId } of projects) {
@@ -108,13 +103,12 @@ export class ExportIatiHttpController {
       .finally(release);
   }
 
-  /** Checks the request, finds the projects and sets the export's headers. */
+  /** Checks the request (4xx before anything else) and finds the projects; answers them and the export's headers. */
   private async prepare(
     pairId: string,
-    reply: FastifyReply,
     includeSubPairs?: string,
     minPosition?: string,
-  ): Promise<{ pair: PairView; projectId: string }[]> {
+  ): Promise<{ projects: { pair: PairView; projectId: string }[]; headers: Record<string, string> }> {
     const withSubPairs = optionalChoice(includeSubPairs, 'includeSubPairs', ['true', 'false'] as const, 'false') === 'true';
     await this.consistency.await(minPosition);
     const queries = this.queries;
@@ -136,10 +130,11 @@ export class ExportIatiHttpController {
       );
     }
 
-    void reply
-      .header('content-type', 'application/xml; charset=utf-8')
-      .header('content-disposition', `attachment; filename="iati-activities-${pairId}${withSubPairs ? '-with-sub-pairs' : ''}.xml"`)
-      .header('cache-control', 'no-store');
-    return projects;
+    const headers = {
+      'content-type': 'application/xml; charset=utf-8',
+      'content-disposition': `attachment; filename="iati-activities-${pairId}${withSubPairs ? '-with-sub-pairs' : ''}.xml"`,
+      'cache-control': 'no-store',
+    };
+    return { projects, headers };
   }
 }
