@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { runFleet } from './fleet.js';
 import { generateLedger } from './generate-ledger.js';
+import { longStream } from './long-stream.js';
 import { rawInsertRate } from './raw-limits.js';
 import { projectRoot } from '#api/project-root';
 import { HARNESS_AUTH, startProcess, startServerProcess } from './server-process.js';
@@ -18,6 +19,8 @@ import { MockKafka } from '#test-support/kafka/mock-kafka';
  */
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
+/** BENCH_STREAM_COMMANDS (default 20,000): how long the one project's stream grows in the long-stream figure. */
+const STREAM_COMMANDS = Number(process.env.BENCH_STREAM_COMMANDS ?? 20_000);
 /** The mock broker keeps everything in memory: the relay is measured on a smaller history. */
 const RELAY_EVENTS = Math.min(EVENTS, 200_000);
 /** The fleet scenario (8): commands sent as 40-way bursts over two processes, and read-your-writes probes across them. */
@@ -148,6 +151,18 @@ async function main(): Promise<void> {
       null,
       'p99 ≤ 100 ms',
       (lag.lagP99Ms ?? Infinity) <= 100,
+    );
+
+    console.error(`8. one project's stream grown to ${STREAM_COMMANDS} tranches, one command at a time`);
+    const stream = await longStream(join(work, 'long-stream'), STREAM_COMMANDS);
+    results.longStream = stream;
+    note(
+      `command ${STREAM_COMMANDS} on one project, p50`,
+      `${stream.p50AtEndMs.toFixed(1)} ms`,
+      `command 100: ${stream.p50At100Ms.toFixed(1)} ms`,
+      stream.ratio,
+      '≤ 2× the 100th',
+      stream.ratio <= 2,
     );
 
     console.error(`2. rebuild of ${EVENTS} events`);

@@ -35,6 +35,15 @@ describe('loadConfig', () => {
       treeSigningKeyFile: resolve('./data/tree-signing-key.pem'),
       treeHeadEveryEvents: 1000,
       treeHeadEveryMs: 60_000,
+      serverLimits: {
+        requestTimeoutMs: 60_000,
+        headersTimeoutMs: 30_000,
+        keepAliveTimeoutMs: 5000,
+        idleTimeoutMs: 60_000,
+        maxConnections: 4096,
+        maxRequestsPerSocket: 0,
+      },
+      auditConcurrency: { export: 2, verify: 1, iati: 2, history: 4, 'as-of': 2 },
     };
     expect(loadConfig({ API_KEYS: KEYS })).toMatchObject(expected);
     const empty = [
@@ -110,6 +119,12 @@ describe('loadConfig', () => {
     [
       { LEDGER_INSTANCE_ID: 'a b' },
       `LEDGER_INSTANCE_ID must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit, got "a b"`,
+    ],
+    [{ MAX_CONNECTIONS: '0' }, 'MAX_CONNECTIONS must be a whole number from 1 to 1000000, got "0"'],
+    [{ REQUEST_TIMEOUT_MS: '50' }, 'REQUEST_TIMEOUT_MS must be a whole number from 100 to 3600000, got "50"'],
+    [
+      { HEADERS_TIMEOUT_MS: '61000' },
+      'HEADERS_TIMEOUT_MS (61000) must not exceed REQUEST_TIMEOUT_MS (60000): the headers are part of the request',
     ],
     // Several wrong at once: the refusal names the first in the order above.
     [{ PORT: 'x', EVENT_STORE: 'esdb' }, 'EVENT_STORE=esdb needs ESDB_CONNECTION_STRING, e.g. esdb://localhost:2113?tls=false'],

@@ -56,6 +56,33 @@ export interface LedgerConfig {
   readonly treeHeadEveryEvents: number;
   /** …or has grown at all and this long has passed since the last head (TREE_HEAD_EVERY_MS). */
   readonly treeHeadEveryMs: number;
+  /** What the HTTP server allows a client: see ServerLimits. */
+  readonly serverLimits: ServerLimits;
+  /** How many audit reads of each kind may run at once; one more is refused (503 audit-busy, Retry-After). */
+  readonly auditConcurrency: Readonly<Record<AuditReadKind, number>>;
+}
+
+/** The reads that walk a ledger's history (long, however sliced): each kind is limited on its own. */
+export const AUDIT_READ_KINDS = ['export', 'verify', 'iati', 'history', 'as-of'] as const;
+export type AuditReadKind = (typeof AUDIT_READ_KINDS)[number];
+
+/**
+ * How long and how many: a client that trickles its headers or body, holds
+ * an idle connection or opens connections without end is cut off, whoever it is.
+ */
+export interface ServerLimits {
+  /** The whole request (headers and body) must have arrived this long after the connection's request began (REQUEST_TIMEOUT_MS). */
+  readonly requestTimeoutMs: number;
+  /** The headers must have arrived within this (HEADERS_TIMEOUT_MS, at most REQUEST_TIMEOUT_MS). */
+  readonly headersTimeoutMs: number;
+  /** A kept-alive connection with no request is closed after this (KEEP_ALIVE_TIMEOUT_MS). */
+  readonly keepAliveTimeoutMs: number;
+  /** A connection on which nothing moves either way is closed after this (IDLE_TIMEOUT_MS). */
+  readonly idleTimeoutMs: number;
+  /** Connections beyond this many open at once are closed as they arrive (MAX_CONNECTIONS). */
+  readonly maxConnections: number;
+  /** A connection is closed after this many requests; 0: no limit (MAX_REQUESTS_PER_SOCKET). */
+  readonly maxRequestsPerSocket: number;
 }
 
 /** `api`: the HTTP server; `projections`: keeps the read models in DATA_DIR; `relay`: stands for the Kafka publisher's lease. */
@@ -256,6 +283,18 @@ export class LedgerEnvironment {
   TREE_SIGNING_KEY_FILE: string | undefined = undefined;
   @WholeNumber(1, 100_000_000) TREE_HEAD_EVERY_EVENTS = '1000';
   @WholeNumber(1000, 86_400_000) TREE_HEAD_EVERY_MS = '60000';
+  @WholeNumber(100, 3_600_000) REQUEST_TIMEOUT_MS = '60000';
+  @WholeNumber(100, 3_600_000) HEADERS_TIMEOUT_MS = '30000';
+  @WholeNumber(100, 3_600_000) KEEP_ALIVE_TIMEOUT_MS = '5000';
+  @WholeNumber(100, 3_600_000) IDLE_TIMEOUT_MS = '60000';
+  @WholeNumber(1, 1_000_000) MAX_CONNECTIONS = '4096';
+  @WholeNumber(0, 1_000_000_000) MAX_REQUESTS_PER_SOCKET = '0';
+
+  @WholeNumber(1, 1000) EXPORT_MAX_CONCURRENT = '2';
+  @WholeNumber(1, 1000) VERIFY_MAX_CONCURRENT = '1';
+  @WholeNumber(1, 1000) IATI_MAX_CONCURRENT = '2';
+  @WholeNumber(1, 1000) HISTORY_MAX_CONCURRENT = '4';
+  @WholeNumber(1, 1000) AS_OF_MAX_CONCURRENT = '2';
 }
 
 const KEEP_EMPTY = new Set(['KAFKA_TOPIC_PREFIX', 'API_KEYS']);
@@ -269,6 +308,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
   }
   const [error] = validateSync(vars, { stopAtFirstError: true });
   if (error) throw new ConfigError(Object.values(error.constraints ?? {})[0] ?? `${error.property} is invalid`);
+  if (Number(vars.HEADERS_TIMEOUT_MS) > Number(vars.REQUEST_TIMEOUT_MS)) {
+    throw new ConfigError(
+      `HEADERS_TIMEOUT_MS (${vars.HEADERS_TIMEOUT_MS}) must not exceed REQUEST_TIMEOUT_MS (${vars.REQUEST_TIMEOUT_MS}): ` +
+        'the headers are part of the request',
+    );
+  }
   return {
     port: Number(vars.PORT),
     host: vars.HOST,
@@ -296,5 +341,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     treeSigningKeyFile: resolve(vars.TREE_SIGNING_KEY_FILE ?? join(vars.DATA_DIR, TREE_SIGNING_KEY_FILE_NAME)),
     treeHeadEveryEvents: Number(vars.TREE_HEAD_EVERY_EVENTS),
     treeHeadEveryMs: Number(vars.TREE_HEAD_EVERY_MS),
+    serverLimits: {
+      requestTimeoutMs: Number(vars.REQUEST_TIMEOUT_MS),
+      headersTimeoutMs: Number(vars.HEADERS_TIMEOUT_MS),
+      keepAliveTimeoutMs: Number(vars.KEEP_ALIVE_TIMEOUT_MS),
+      idleTimeoutMs: Number(vars.IDLE_TIMEOUT_MS),
+      maxConnections: Number(vars.MAX_CONNECTIONS),
+      maxRequestsPerSocket: Number(vars.MAX_REQUESTS_PER_SOCKET),
+    },
+    auditConcurrency: {
+      export: Number(vars.EXPORT_MAX_CONCURRENT),
+      verify: Number(vars.VERIFY_MAX_CONCURRENT),
+      iati: Number(vars.IATI_MAX_CONCURRENT),
+      history: Number(vars.HISTORY_MAX_CONCURRENT),
+      'as-of': Number(vars.AS_OF_MAX_CONCURRENT),
+    },
   };
 }

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { HttpException } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { STATUS_CODES } from 'node:http';
@@ -8,6 +9,9 @@ import { Logger, PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import type { LedgerConfig } from './config.js';
 import { DOCS_PATH, serveOpenApiDocs } from './docs/openapi-docs.js';
+import { effectiveAccess, routeAccessOf } from './http/access.js';
+import { WWW_AUTHENTICATE, authenticate } from './http/access.guard.js';
+import { ApiKeyRing } from './http/api-keys.js';
 import { LedgerErrorFilter, errorBody } from './http/error.filter.js';
 import { correlationIdOf } from './http/request-context.js';
 import { FailedAuthentications } from './http/failed-authentications.js';
@@ -30,13 +34,33 @@ import { LedgerMetrics } from './observability/ledger-metrics.js';
  * Without the `api` role (LEDGER_ROLES) the same app serves only its probes
  * and metrics (404 for everything else): a relay or projections process still
  * needs a liveness probe for compose or Kubernetes.
+ *
+ * A request to a route that needs a key is refused (401) in `onRequest`,
+ * before its body is read or parsed; the access guard checks the role later.
+ * The server cuts off a client that trickles its headers or body, idles, or
+ * opens connections without end (config.serverLimits).
  */
 export async function createLedgerApp(config: LedgerConfig, logs?: false): Promise<NestFastifyApplication> {
+  const limits = config.serverLimits;
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
     logger: false,
     // Whose X-Forwarded-For names the client (request.ip): nobody's by default, so no client can choose its address.
     trustProxy: trustProxyOf(config),
+    // Node checks the request and header deadlines every connectionsCheckingInterval: a tenth of the shorter one (at most
+    // a second), so a trickling client is cut off within about 1.1 × the deadline.
+    requestTimeout: limits.requestTimeoutMs,
+    http: {
+      requestTimeout: limits.requestTimeoutMs,
+      headersTimeout: limits.headersTimeoutMs,
+      connectionsCheckingInterval: Math.max(
+        10,
+        Math.min(1000, Math.floor(Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs) / 10)),
+      ),
+    },
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    connectionTimeout: limits.idleTimeoutMs,
+    maxRequestsPerSocket: limits.maxRequestsPerSocket,
     // Ids may be 128 characters: room for them in path parameters.
     routerOptions: { maxParamLength: 256 },
     // The router's own refusals (malformed URL, over-long parameter) in the ledger's error shape.
@@ -57,6 +81,9 @@ export async function createLedgerApp(config: LedgerConfig, logs?: false): Promi
   const failedAuthentications = await FailedAuthentications.register(fastify, config.authFailureBudget);
   /** Enters each request's logging context (nestjs-pino), bound to its correlation id; set once the app exists. */
   let requestLogs: PinoLogger | undefined;
+  /** The API keys; set once the app exists (no request arrives before). */
+  let keys: ApiKeyRing | undefined;
+  fastify.server.maxConnections = limits.maxConnections;
   fastify.removeContentTypeParser('text/plain');
   // One callback hook per request (no promise): a refusal is sent without calling `done`; otherwise, from here on,
   // whatever handles the request (and logs) knows its correlation id.
@@ -81,6 +108,14 @@ export async function createLedgerApp(config: LedgerConfig, logs?: false): Promi
     }
     (request as { correlationId?: string }).correlationId = correlationId;
     void reply.header('x-correlation-id', correlationId);
+    const access = routeAccessOf(request);
+    if (keys !== undefined && access !== undefined && effectiveAccess(access, config) !== 'public') {
+      const principal = authenticate(request, keys);
+      if (typeof principal === 'string') {
+        void refuseUnauthenticated(failedAuthentications, request, reply, principal);
+        return;
+      }
+    }
     if (requestLogs === undefined) done();
     else requestLogs.runInContext(done, { bindings: { correlationId } });
   });
@@ -107,6 +142,7 @@ export async function createLedgerApp(config: LedgerConfig, logs?: false): Promi
     requestLogs = await app.resolve(PinoLogger);
   }
   metrics = app.get(LedgerMetrics);
+  keys = app.get(ApiKeyRing);
   app.useGlobalPipes(new JsonObjectBodyPipe(), ledgerValidationPipe());
   // After the access guard (401/403 first), before any pipe or handler.
   app.useGlobalFilters(new LedgerErrorFilter());
@@ -114,6 +150,32 @@ export async function createLedgerApp(config: LedgerConfig, logs?: false): Promi
   // Swagger UI at /docs, the OpenAPI document at /docs/openapi.json.
   serveOpenApiDocs(app);
   return app;
+}
+
+/**
+ * A request without a valid key, refused in onRequest (before its body is read): counted against its
+ * address's budget of failed authentications like the guard's refusals, so 401, or 429 with Retry-After
+ * once the address has used its budget.
+ */
+async function refuseUnauthenticated(
+  failures: FailedAuthentications,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  reason: string,
+): Promise<void> {
+  try {
+    await failures.refuseIfExhausted(request, reply);
+    await failures.record(request, reply, reason);
+  } catch (error) {
+    if (!(error instanceof HttpException) || error.getStatus() !== 429) throw error;
+    const { message } = error.getResponse() as { message: string };
+    void reply.code(429).send(errorBody(429, 'too-many-failed-authentications', message));
+    return;
+  }
+  void reply
+    .code(401)
+    .header('www-authenticate', WWW_AUTHENTICATE)
+    .send(errorBody(401, 'unauthenticated', reason));
 }
 
 /** TRUST_PROXY as Fastify takes it (a count of proxies as a function of the hop: Fastify's types have no number). */

@@ -13,6 +13,12 @@ export interface Loaded<S> {
 export interface LoadableStream<S> {
   readonly streamId: string;
   load(): Promise<Loaded<S>>;
+  /**
+   * Drops what is remembered of the stream, so the next load reads it from the start: after an append lost a
+   * race, the remembered state is not trusted to be a prefix of the stream any more (a store restored from a
+   * backup, say); the next command pays one full read and the cache heals.
+   */
+  forget(): void;
 }
 
 /** What an aggregate is to the write side: its first state, how an event changes it, the events it may hold, its stream name. */
@@ -24,11 +30,17 @@ export interface AggregateDefinition<S, E extends { type: string; data: unknown 
 }
 
 /**
- * Folds an aggregate's stream into its state, remembering recent states so
- * the next load only reads the events appended since. States are immutable
- * (evolve is pure), so a cached one can be shared safely. It reads the stored
- * form (the chain head is taken from it) and has the store upcast each event
- * to the current schema of its type before evolve sees it.
+ * Folds an aggregate's stream into its state, remembering the latest states
+ * (state, revision, chain head) of the `cacheSize` most recently used streams
+ * so the next load only reads the events appended since: a command on a
+ * stream 20,000 events long folds the one or two events another writer (or
+ * process) appended since, and evolve copies nothing (the domain's states are
+ * persistent), so its cost does not grow with the stream. The catch-up read
+ * always happens, so another process's appends are picked up; the executor
+ * forgets a stream whose append lost a race. States are immutable (evolve is
+ * pure), so a cached one can be shared safely. It reads the stored form (the
+ * chain head is taken from it) and has the store upcast each event to the
+ * current schema of its type before evolve sees it.
  */
 export class AggregateLoader<S, E extends { type: string; data: unknown }> {
   private readonly cache = new Map<string, Loaded<S>>();
@@ -45,7 +57,7 @@ export class AggregateLoader<S, E extends { type: string; data: unknown }> {
   /** The aggregate with this id, as a stream the executor can load and append to. */
   stream(id: string): LoadableStream<S> {
     const streamId = this.aggregate.streamIdOf(id);
-    return { streamId, load: () => this.loadStream(streamId) };
+    return { streamId, load: () => this.loadStream(streamId), forget: () => this.cache.delete(streamId) };
   }
 
   /** The aggregate's state as the write side decides against it; revision -1 if it does not exist. */
@@ -73,6 +85,9 @@ export class AggregateLoader<S, E extends { type: string; data: unknown }> {
   }
 
   private remember(streamId: string, loaded: Loaded<S>): void {
+    const cached = this.cache.get(streamId);
+    // Two loads of one stream may overlap (a pair is read outside its own lock): keep the later of the two.
+    if (cached && cached.revision > loaded.revision) return;
     // Map keeps insertion order: re-inserting marks the entry as most recently used.
     this.cache.delete(streamId);
     this.cache.set(streamId, loaded);

@@ -21,6 +21,8 @@ function notes(store: SqliteEventStore, streamId: string): LoadableStream<Readon
       const ids = new Set(events.map((event) => (event.data as Noted['data']).noteId));
       return { state: ids, revision: events.length - 1, head };
     },
+    // Nothing cached: every attempt loads again.
+    forget: () => undefined,
   };
 }
 

@@ -106,7 +106,7 @@ export class CommandExecutor {
   }
 
   private async loadDecideAppend<S, E extends { type: string; data: unknown }>(
-    { streamId, load }: LoadableStream<S>,
+    { streamId, load, forget }: LoadableStream<S>,
     decide: (state: S) => Decision<E> | Promise<Decision<E>>,
     context: CommandContext,
   ): Promise<CommandResult> {
@@ -139,6 +139,7 @@ export class CommandExecutor {
         return { outcome: 'created', streamId, revision: result.nextExpectedRevision, position: result.position };
       } catch (error) {
         if (!(error instanceof WrongExpectedRevision)) throw error;
+        forget();
         if (context.expectedRevision !== undefined) {
           throw new Conflict('concurrent-modification', `${streamId} was changed by another command; read it again and retry`);
         }

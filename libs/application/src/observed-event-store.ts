@@ -1,6 +1,7 @@
 import {
   type AppendResult,
   type EventStore,
+  type ReadStreamOptions,
   type ExpectedRevision,
   type NewEvent,
   type ReadAllOptions,
@@ -38,7 +39,7 @@ export class ObservedEventStore implements EventStore {
     }
   }
 
-  readStream(streamId: string, options?: { fromRevision?: number }): Promise<RecordedEvent[]> {
+  readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
     return this.store.readStream(streamId, options);
   }
 

@@ -5,6 +5,7 @@ export * from './shared/decision.js';
 export * from './shared/errors.js';
 export * from './shared/values.js';
 export * from './shared/text.js';
+export * from './shared/persistent-map.js';
 export * from './shared/upcasting.js';
 export * from './event-versions.js';
 export * from './partner-pairs/partner-pair.js';

@@ -61,6 +61,13 @@ export interface ReadAllOptions {
   readonly maxCount?: number;
 }
 
+export interface ReadStreamOptions {
+  /** The first revision read (default 0). */
+  readonly fromRevision?: number;
+  /** At most this many events (default: to the end of the stream): a long stream is read in pages. */
+  readonly maxCount?: number;
+}
+
 export interface SubscribeOptions {
   readonly after?: number;
   readonly maxBatch?: number;
@@ -69,8 +76,8 @@ export interface SubscribeOptions {
 
 export interface EventStore {
   appendToStream(streamId: string, events: readonly NewEvent[], options?: { expectedRevision?: ExpectedRevision }): Promise<AppendResult>;
-  /** The stream's events from `fromRevision` on, in order; empty if the stream does not exist. */
-  readStream(streamId: string, options?: { fromRevision?: number }): Promise<RecordedEvent[]>;
+  /** The stream's events from `fromRevision` on (at most `maxCount`), in order; empty if the stream does not exist. */
+  readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   /** Events of every stream in global order. */
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
   /** Catches up from `after`, then stays live: yields batches in global order until the signal aborts. */

@@ -4,6 +4,7 @@ import type {
   ExpectedRevision,
   NewEvent,
   ReadAllOptions,
+  ReadStreamOptions,
   RecordedEvent,
   SubscribeOptions,
 } from './event-store.port.js';
@@ -42,7 +43,7 @@ export class UpcastingEventStore implements EventStore {
    */
   readonly upcast = (event: RecordedEvent): RecordedEvent => upcastRecorded(this.upcaster, event);
 
-  async readStream(streamId: string, options?: { fromRevision?: number }): Promise<RecordedEvent[]> {
+  async readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
     return (await this.stored.readStream(streamId, options)).map(this.upcast);
   }
 

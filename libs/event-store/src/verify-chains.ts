@@ -1,5 +1,6 @@
 import type { EventStore, RecordedEvent } from './event-store.port.js';
 import { GENESIS_HASH, eventHash } from './hash-chain.js';
+import { yieldToEventLoop } from './cooperative.js';
 
 export interface ChainBreak {
   readonly streamId: string;
@@ -97,16 +98,24 @@ export async function verifyHashChains(store: EventStore, options: VerifyOptions
     state.hash = computed;
   };
 
+  // A page at a time, yielding to the event loop between pages: a verify of the whole log never holds the thread.
+  const pageSize = options.pageSize ?? 1000;
   if (options.streamId !== undefined) {
-    for (const event of await store.readStream(options.streamId)) check(event);
+    for (let from = 0; ;) {
+      const page = await store.readStream(options.streamId, { fromRevision: from, maxCount: pageSize });
+      for (const event of page) check(event);
+      if (page.length < pageSize) break;
+      from = page[page.length - 1].revision + 1;
+      await yieldToEventLoop();
+    }
   } else {
-    const pageSize = options.pageSize ?? 1000;
     for (let after = 0; ;) {
       const page = await store.readAll({ after, maxCount: pageSize });
       if (page.length === 0) break;
       for (const event of page) check(event);
       after = page[page.length - 1].position;
       options.onProgress?.({ position: after, events });
+      await yieldToEventLoop();
     }
   }
 

@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
 import { projectStreamId } from '#domain';
-import type { EventStore, RecordedEvent } from '#event-store';
+import { type EventStore, type RecordedEvent, yieldToEventLoop } from '#event-store';
 import { type ExportFormat, csvHeader, csvLine, jsonLine } from './event-lines.js';
 import { type EventExportScope, scopeFilter } from './event-scope.js';
 import { Sink } from './export-sink.js';
@@ -60,7 +60,9 @@ export async function exportEvents(store: EventStore, out: Writable, options: Ev
   };
   try {
     if (options.format === 'csv' && !(await sink.write(csvHeader()))) return result();
-    const pagesOf = options.projectId ? streamPages(store, options.projectId, after, until) : logPages(store, after, until, pageSize);
+    const pagesOf = options.projectId
+      ? streamPages(store, options.projectId, after, until, pageSize)
+      : logPages(store, after, until, pageSize);
     for await (const page of pagesOf) {
       pages++;
       let chunk = '';
@@ -73,6 +75,8 @@ export async function exportEvents(store: EventStore, out: Writable, options: Ev
       if (chunk !== '' && !(await sink.write(chunk))) return result();
       options.onPage?.({ position: after, until, events, pages });
       if (sink.stopped()) return result();
+      // Between pages the event loop runs: other requests (and probes) are answered while an export streams.
+      await yieldToEventLoop();
     }
     const finished = (options.end ?? true) ? await sink.end() : !sink.stopped();
     return result(finished);
@@ -92,8 +96,19 @@ async function* logPages(store: EventStore, after: number, until: number, pageSi
   }
 }
 
-async function* streamPages(store: EventStore, projectId: string, after: number, until: number): AsyncGenerator<RecordedEvent[]> {
-  // One project's stream is a handful of events: one page.
-  const events = (await store.readStream(projectStreamId(projectId))).filter((event) => event.position > after && event.position <= until);
-  if (events.length > 0) yield events;
+async function* streamPages(
+  store: EventStore,
+  projectId: string,
+  after: number,
+  until: number,
+  pageSize: number,
+): AsyncGenerator<RecordedEvent[]> {
+  // A project's stream, a page at a time (a project may hold many thousands of tranches).
+  for (let from = 0; ;) {
+    const page = await store.readStream(projectStreamId(projectId), { fromRevision: from, maxCount: pageSize });
+    const inRange = page.filter((event) => event.position > after && event.position <= until);
+    if (inRange.length > 0) yield inRange;
+    if (page.length < pageSize || page[page.length - 1].position > until) return;
+    from = page[page.length - 1].revision + 1;
+  }
 }

@@ -110,4 +110,30 @@ describe('as-of answers over a ledger the live projection could not wholly apply
       delivered: { amount: '5.00' },
     });
   });
+
+  it('folds a long stream a page at a time, never holding more than a page, with the same answer as one read', async () => {
+    await append(store, 'partner-pair-p', pairRegistered('p'));
+    await append(store, 'project-a', projectSigned('a', 'p', '100.00'));
+    for (let i = 0; i < 23; i++) await append(store, 'project-a', fundsDisbursed('a', 'p', '1.00'));
+    await append(store, 'project-a', jobsRecorded('a', 'p', 7));
+    await applyAll();
+    const largest: number[] = [];
+    const recording: EventStore = Object.create(store, {
+      readStream: {
+        value: async (...args: Parameters<EventStore['readStream']>) => {
+          const read = await store.readStream(...args);
+          if (args[0] === 'project-a') largest.push(read.length);
+          return read;
+        },
+      },
+    });
+    const paged = new AsOfQueries(recording, db, { maxEvents: 1000, pageSize: 4 });
+    const live = new LedgerQueries(db);
+    await expect(paged.project('a', now)).resolves.toEqual(live.project('a'));
+    await expect(paged.pairSummary('p', now)).resolves.toEqual(live.pairSummary('p'));
+    expect(live.project('a')).toMatchObject({ delivered: { amount: '23.00' }, jobsCreated: 7 });
+    // 25 events in pages of at most 4: seven reads per answer, none larger than a page.
+    expect(largest).toHaveLength(14);
+    expect(Math.max(...largest)).toBe(4);
+  });
 });

@@ -25,6 +25,8 @@ export interface AsOfOptions {
   readonly maxEvents: number;
   /** How many streams are read at once (EventStoreDB reads are round trips). */
   readonly concurrency?: number;
+  /** Events read from a stream at a time (default 1,000): a long project stream is folded page by page, never held whole. */
+  readonly pageSize?: number;
 }
 
 /**
@@ -106,18 +108,48 @@ export class AsOfQueries {
       1 +
       (this.statements.parkedOfStream.get(LEDGER_PROJECTION_NAME, projectStreamId(projectId))?.n ?? 0);
     this.refuseBeyondBound(known, `project ${projectId}`);
-    const events: RecordedEvent[] = [];
-    await this.readInSlices([projectStreamId(projectId)], slice, (kept) => events.push(...kept));
-    if (events.length === 0) return null;
-    this.refuseBeyondBound(events.length, `project ${projectId}`);
-    const pairId = (events[0].data as { pairId: unknown }).pairId;
+    // The stream is folded a page at a time (never held whole); its first page says whether it was signed in the slice.
+    const streamId = projectStreamId(projectId);
+    const first = await this.store.readStream(streamId, { maxCount: this.pageSize });
+    if (!signedInSlice(first, slice)) return null;
+    const pairId = (first[0].data as { pairId: unknown }).pairId;
     // A signing naming no pair cannot be applied: the fold parks it, and the project is not found.
     const pairEvents = typeof pairId === 'string' ? await this.pairRegistrations(pairId, [pairId], {}) : [];
+    let read = 0;
     return fold(
       pairEvents,
-      async (apply) => apply(events),
+      (apply) =>
+        this.foldStream(streamId, slice, first, (events) => {
+          read += events.length;
+          this.refuseBeyondBound(read, `project ${projectId}`);
+          apply(events);
+        }),
       (queries) => queries.project(projectId),
     );
+  }
+
+  private get pageSize(): number {
+    return this.options.pageSize ?? 1000;
+  }
+
+  /**
+   * Applies a stream's events inside the slice a page at a time, yielding to the event loop between pages; a
+   * stream whose signing falls outside the slice is left out whole. `first` is its first page if already read.
+   */
+  private async foldStream(
+    streamId: string,
+    slice: TimeSlice,
+    first: readonly RecordedEvent[] | null,
+    apply: (events: readonly RecordedEvent[]) => void,
+  ): Promise<void> {
+    let page = first ?? (await this.store.readStream(streamId, { maxCount: this.pageSize }));
+    if (!signedInSlice(page, slice)) return;
+    for (;;) {
+      apply(page.filter((event) => keptInSlice(event, slice)));
+      if (page.length < this.pageSize) return;
+      await yieldToEventLoop();
+      page = await this.store.readStream(streamId, { fromRevision: page[page.length - 1].revision + 1, maxCount: this.pageSize });
+    }
   }
 
   /** How many events of each stream the live projection has parked (they are read and folded too). */
@@ -169,10 +201,9 @@ export class AsOfQueries {
   ): Promise<void> {
     const batch = this.options.concurrency ?? 16;
     for (let i = 0; i < streamIds.length; i += batch) {
-      const streams = await Promise.all(streamIds.slice(i, i + batch).map((id) => this.store.readStream(id)));
-      // Applied a read at a time: each stream's events in order, stream after stream.
-      apply(streams.flatMap((events) => inSlice(events, slice)));
-      // The embedded store reads synchronously: let other requests through between batches.
+      // Each stream's events in order, a page at a time (pages of streams read together may interleave: projects are
+      // independent of each other); the embedded store reads synchronously, so foldStream yields between pages.
+      await Promise.all(streamIds.slice(i, i + batch).map((id) => this.foldStream(id, slice, null, apply)));
       await yieldToEventLoop();
     }
   }
@@ -222,14 +253,17 @@ function establishedBy(event: RecordedEvent, asOf: string | undefined): boolean 
   return asOf === undefined || typeof establishedOn !== 'string' || establishedOn <= asOf;
 }
 
-function inSlice(events: readonly RecordedEvent[], slice: TimeSlice): RecordedEvent[] {
-  const kept = events.filter((event) => {
-    if (!recordedBy(event, slice.knownAt)) return false;
-    if (slice.asOf === undefined) return true;
-    // A type this version does not know has no business date; the projection skips it anyway.
-    const known = ledgerEventOf(event);
-    if (known === null || known.type === 'PartnerPairRegistered') return false;
-    return businessDateOf(known) <= slice.asOf;
-  });
-  return kept.length > 0 && kept[0].type === 'ProjectSigned' && kept[0].revision === 0 ? kept : [];
+function keptInSlice(event: RecordedEvent, slice: TimeSlice): boolean {
+  if (!recordedBy(event, slice.knownAt)) return false;
+  if (slice.asOf === undefined) return true;
+  // A type this version does not know has no business date; the projection skips it anyway.
+  const known = ledgerEventOf(event);
+  if (known === null || known.type === 'PartnerPairRegistered') return false;
+  return businessDateOf(known) <= slice.asOf;
+}
+
+/** Whether a project stream (its first page) begins with a signing inside the slice: otherwise it is left out whole. */
+function signedInSlice(firstPage: readonly RecordedEvent[], slice: TimeSlice): boolean {
+  const [signing] = firstPage;
+  return signing !== undefined && signing.type === 'ProjectSigned' && signing.revision === 0 && keptInSlice(signing, slice);
 }

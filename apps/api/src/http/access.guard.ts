@@ -50,7 +50,7 @@ export class AccessGuard implements CanActivate {
     if (level === 'public' && request.headers.authorization === undefined) return true;
     const reply = http.getResponse<FastifyReply>();
     await this.failures.refuseIfExhausted(request, reply);
-    const identified = this.identify(request);
+    const identified = authenticate(request, this.keys);
     if (level === 'public') {
       // No free guesses where nothing is refused: a wrong key costs the same as anywhere else.
       if (typeof identified === 'string') await this.failures.record(request, reply, identified);
@@ -59,7 +59,7 @@ export class AccessGuard implements CanActivate {
     }
     if (typeof identified === 'string') {
       await this.failures.record(request, reply, identified);
-      void reply.header('www-authenticate', 'Bearer realm="ledger"');
+      void reply.header('www-authenticate', WWW_AUTHENTICATE);
       throw new UnauthorizedException({ code: 'unauthenticated', message: identified });
     }
     const principal = identified;
@@ -73,18 +73,25 @@ export class AccessGuard implements CanActivate {
     }
     return true;
   }
+}
 
-  /** The key's principal, or why the request is not authenticated (never naming the key). */
-  private identify(request: FastifyRequest): Principal | string {
-    const header = request.headers.authorization;
-    if (header === undefined) return 'send an API key: Authorization: Bearer <key>';
-    // Node keeps the first of several Authorization headers and drops the rest; a proxy in front may
-    // pick another one. Two credentials are ambiguous: refused, whichever of them is valid.
-    if (authorizationHeaders(request) > 1) return 'send one Authorization header, not several';
-    const match = typeof header === 'string' ? BEARER.exec(header.trim()) : null;
-    if (!match) return 'the Authorization header must be "Bearer <key>"';
-    return this.keys.principalOf(match[1]) ?? 'this API key is not valid';
-  }
+export const WWW_AUTHENTICATE = 'Bearer realm="ledger"';
+
+/**
+ * Who sent the request, or why the key is refused (the 401's message). Run
+ * by the `onRequest` hook (before the body is read: a refusal there is counted
+ * as a failed authentication and answered 401 or 429) and by the guard (which
+ * then checks the role, and handles public routes a key was sent to).
+ */
+export function authenticate(request: FastifyRequest, keys: ApiKeyRing): Principal | string {
+  const header = request.headers.authorization;
+  if (header === undefined) return 'send an API key: Authorization: Bearer <key>';
+  // Node keeps the first of several Authorization headers and drops the rest; a proxy in front may
+  // pick another one. Two credentials are ambiguous: refused, whichever of them is valid.
+  if (authorizationHeaders(request) > 1) return 'send one Authorization header, not several';
+  const match = typeof header === 'string' ? BEARER.exec(header.trim()) : null;
+  if (!match) return 'the Authorization header must be "Bearer <key>"';
+  return keys.principalOf(match[1]) ?? 'this API key is not valid';
 }
 
 function authorizationHeaders(request: FastifyRequest): number {

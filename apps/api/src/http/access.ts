@@ -1,4 +1,6 @@
 import { SetMetadata } from '@nestjs/common';
+import { FASTIFY_ROUTE_CONFIG_METADATA } from '@nestjs/platform-fastify/constants.js';
+import type { FastifyRequest } from 'fastify';
 
 /**
  * Who may call an endpoint. Every route must declare one (class or method);
@@ -19,4 +21,34 @@ export function effectiveAccess(level: AccessLevel, config: { readonly metricsPu
 
 export const ACCESS_METADATA = 'ledger:access';
 
-export const Access = (level: AccessLevel) => SetMetadata(ACCESS_METADATA, level);
+/**
+ * Declares the access level for the guard (Nest metadata) and, on each route
+ * handler, in the Fastify route's config: the `onRequest` hook reads it there
+ * to refuse a request without a valid key before its body is read or parsed.
+ * A method's own level wins over its class's (method decorators run first).
+ */
+export const Access =
+  (level: AccessLevel) =>
+  (target: object, key?: string | symbol, descriptor?: PropertyDescriptor): void => {
+    if (descriptor) {
+      SetMetadata(ACCESS_METADATA, level)(target, key as string | symbol, descriptor);
+      routeAccess(descriptor.value as object, level, true);
+      return;
+    }
+    SetMetadata(ACCESS_METADATA, level)(target as () => void);
+    const prototype = (target as { prototype: Record<string, unknown> }).prototype;
+    for (const name of Object.getOwnPropertyNames(prototype)) {
+      const handler = name === 'constructor' ? undefined : Object.getOwnPropertyDescriptor(prototype, name)?.value;
+      if (typeof handler === 'function') routeAccess(handler, level, false);
+    }
+  };
+
+function routeAccess(handler: object, level: AccessLevel, own: boolean): void {
+  const config = (Reflect.getMetadata(FASTIFY_ROUTE_CONFIG_METADATA, handler) ?? {}) as { access?: AccessLevel };
+  if (own || config.access === undefined) Reflect.defineMetadata(FASTIFY_ROUTE_CONFIG_METADATA, { ...config, access: level }, handler);
+}
+
+/** The access level a matched route declared (undefined for no route, or a route registered outside Nest's controllers). */
+export function routeAccessOf(request: FastifyRequest): AccessLevel | undefined {
+  return (request.routeOptions.config as { access?: AccessLevel } | undefined)?.access;
+}

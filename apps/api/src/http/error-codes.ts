@@ -44,6 +44,7 @@ export const HTTP_ERROR_STATUS = {
   'read-models-busy': 503,
   'stream-contended': 503,
   'tree-behind': 503,
+  'audit-busy': 503,
 } as const satisfies Record<string, number>;
 
 export type HttpErrorCode = keyof typeof HTTP_ERROR_STATUS;

@@ -4,6 +4,7 @@ import type Database from 'better-sqlite3';
 import { UpcastingEventStore } from '#event-store';
 import { AsOfQueries, LedgerProjection, LedgerQueries, ProjectionOperations, ProjectionRunner, openReadModelDb } from '#projections';
 import type { LedgerConfig } from '../config.js';
+import { AuditReads } from '../http/audit-reads.js';
 import { ReadConsistency } from '../http/read-consistency.js';
 import { READ_MODELS_FILE } from './data-files.js';
 import { LEDGER_CONFIG } from '../config.module.js';
@@ -88,8 +89,9 @@ class ReadModelsLifecycle implements OnApplicationBootstrap, OnApplicationShutdo
       inject: [UpcastingEventStore, ProjectionRunner, READ_MODEL_WRITER, LEDGER_CONFIG],
     },
     ReadConsistency,
+    AuditReads,
     ReadModelsLifecycle,
   ],
-  exports: [LedgerQueries, AsOfQueries, ProjectionRunner, ProjectionOperations, ReadConsistency],
+  exports: [LedgerQueries, AsOfQueries, ProjectionRunner, ProjectionOperations, ReadConsistency, AuditReads],
 })
 export class ReadModelsModule {}

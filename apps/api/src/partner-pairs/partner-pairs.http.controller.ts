@@ -1,8 +1,10 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Controller, Get, Param, Query, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { NotFound } from '#domain';
+import type { FastifyReply } from 'fastify';
 import { AsOfQueries, LedgerQueries } from '#projections';
 import { Access } from '../http/access.js';
+import { AuditReads } from '../http/audit-reads.js';
 import { ApiLedgerIdParam, ApiReadErrors } from '../http/openapi.js';
 import { LedgerIdPipe, optionalChoice } from '../http/params.js';
 import { ReadConsistency } from '../http/read-consistency.js';
@@ -27,6 +29,7 @@ export class PartnerPairsHttpController {
     private readonly queries: LedgerQueries,
     private readonly asOf: AsOfQueries,
     private readonly consistency: ReadConsistency,
+    private readonly reads: AuditReads,
   ) {}
 
   @Get()
@@ -51,10 +54,11 @@ export class PartnerPairsHttpController {
   })
   @ApiOkResponse({ type: PairSummaryDto, description: 'The pair and its figures.' })
   @ApiLedgerIdParam('pairId', 'the pair', 'shanghai-sanming')
-  @ApiReadErrors('pair-not-found')
+  @ApiReadErrors('pair-not-found', 'audit-busy')
   @ApiTimeSlice()
   async summary(
     @Param('pairId', LedgerIdPipe) pairId: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
     @Query('minPosition') minPosition?: string,
     @Query('asOf') asOf?: string,
     @Query('knownAt') knownAt?: string,
@@ -62,7 +66,7 @@ export class PartnerPairsHttpController {
     const requested = requestedSlice(asOf, knownAt);
     await this.consistency.await(minPosition);
     if (!requested) return found(this.queries.pairSummary(pairId), pairId);
-    const summary = await this.asOf.pairSummary(pairId, requested.slice);
+    const summary = await this.reads.run('as-of', reply, () => this.asOf.pairSummary(pairId, requested.slice));
     if (summary === null) {
       const { asOf: on, knownAt: by } = requested.echo;
       throw new NotFound(

@@ -164,8 +164,19 @@ export class ProjectHistoryDto {
   @ApiProperty(ledgerIdProperty('the project', 'sm-graphite-anode'))
   projectId!: string;
 
-  @ApiProperty({ type: [HistoryEventDto], description: 'every event of the project, in order, read from the event store itself' })
+  @ApiProperty({
+    type: [HistoryEventDto],
+    description: "one page of the project's events, in order, read from the event store itself (revisions after afterRevision)",
+  })
   events!: HistoryEventDto[];
+
+  @ApiProperty({
+    type: 'integer',
+    nullable: true,
+    description: 'pass it as afterRevision for the next page (also in the `Link: <…>; rel="next"` header); null on the last page',
+    example: 999,
+  })
+  nextAfterRevision!: number | null;
 }
 
 export class PairProjectsDto {

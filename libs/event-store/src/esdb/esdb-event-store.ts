@@ -23,6 +23,7 @@ import {
   type ExpectedRevision,
   type NewEvent,
   type ReadAllOptions,
+  type ReadStreamOptions,
   type RecordedEvent,
   type SubscribeOptions,
   StreamDeleted,
@@ -97,12 +98,13 @@ export class EsdbEventStore implements EventStore {
     }
   }
 
-  async readStream(streamId: string, options: { fromRevision?: number } = {}): Promise<RecordedEvent[]> {
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     const events: RecordedEvent[] = [];
     try {
       for await (const resolved of this.client.readStream(streamId, {
         fromRevision: BigInt(options.fromRevision ?? 0),
         direction: FORWARDS,
+        ...(options.maxCount === undefined ? {} : { maxCount: BigInt(options.maxCount) }),
       })) {
         events.push(toRecordedEvent(resolved));
       }

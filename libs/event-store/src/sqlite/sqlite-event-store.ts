@@ -9,6 +9,7 @@ import {
   type ExpectedRevision,
   type NewEvent,
   type ReadAllOptions,
+  type ReadStreamOptions,
   type RecordedEvent,
   type SubscribeOptions,
   WrongExpectedRevision,
@@ -96,8 +97,8 @@ export class SqliteEventStore implements EventStore {
       eventIdAt: this.db.prepare<[string, number], { event_id: string; position: number }>(
         'SELECT event_id, position FROM events WHERE stream_id = ? AND revision = ?',
       ),
-      readStream: this.db.prepare<[string, number], EventRow>(
-        'SELECT * FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision',
+      readStream: this.db.prepare<[string, number, number], EventRow>(
+        'SELECT * FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision LIMIT ?',
       ),
       readAll: this.db.prepare<[number, number], EventRow>('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?'),
       head: this.db.prepare<[], { head: number | null }>('SELECT max(position) AS head FROM events'),
@@ -124,8 +125,9 @@ export class SqliteEventStore implements EventStore {
     });
   }
 
-  async readStream(streamId: string, options: { fromRevision?: number } = {}): Promise<RecordedEvent[]> {
-    return this.statements.readStream.all(streamId, options.fromRevision ?? 0).map(toRecordedEvent);
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    // LIMIT -1: no limit.
+    return this.statements.readStream.all(streamId, options.fromRevision ?? 0, options.maxCount ?? -1).map(toRecordedEvent);
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {

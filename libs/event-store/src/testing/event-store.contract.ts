@@ -69,6 +69,9 @@ export function describeEventStoreContract(name: string, openStore: () => Promis
       const id = stream();
       await store.appendToStream(id, [event(), event(), event()]);
       expect((await store.readStream(id, { fromRevision: 2 })).map((e) => e.revision)).toEqual([2]);
+      expect((await store.readStream(id, { fromRevision: 1, maxCount: 1 })).map((e) => e.revision)).toEqual([1]);
+      expect((await store.readStream(id, { maxCount: 2 })).map((e) => e.revision)).toEqual([0, 1]);
+      expect(await store.readStream(id, { fromRevision: 3, maxCount: 5 })).toEqual([]);
     });
 
     it('enforces the expected revision: no_stream, stream_exists, exact and any', async () => {

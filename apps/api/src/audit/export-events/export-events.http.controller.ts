@@ -1,13 +1,14 @@
 import { PassThrough } from 'node:stream';
-import { Controller, Get, Headers, Logger, Query, Res, ServiceUnavailableException } from '@nestjs/common';
-import { ApiHeader, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Head, Headers, Logger, Query, Res, ServiceUnavailableException } from '@nestjs/common';
+import { ApiExcludeEndpoint, ApiHeader, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { UpcastingEventStore } from '#event-store';
 import { CSV_COLUMNS, exportEvents } from '#exports';
 import { LedgerQueries } from '#projections';
 import { Access } from '../../http/access.js';
 import { LedgerTransparency } from '../../infrastructure/transparency.module.js';
-import { ApiCorrelationIdHeader, ApiErrors, DATE_PATTERN } from '../../http/openapi.js';
+import { AuditReads } from '../../http/audit-reads.js';
+import { ApiCorrelationIdHeader, ApiErrorStatus, ApiErrors, DATE_PATTERN } from '../../http/openapi.js';
 import {
   EXPORT_FORMATS,
   exportFileName,
@@ -38,8 +39,41 @@ export class ExportEventsHttpController {
   constructor(
     private readonly events: UpcastingEventStore,
     private readonly queries: LedgerQueries,
+    private readonly reads: AuditReads,
     private readonly transparency: LedgerTransparency,
   ) {}
+
+  /**
+   * The export's headers without the export: the query is checked and the scope resolved (404 for an unknown
+   * pair or project) as for GET, and the head position read, but no event of the export is read.
+   */
+  @Head('events')
+  // Documented with the GET (OpenAPI lists HEAD beside GET implicitly): same checks, same headers, no body.
+  @ApiExcludeEndpoint()
+  async exportHead(
+    @Query() query: Record<string, unknown>,
+    @Headers('accept') accept: string | undefined,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const { headers } = await this.prepare(query, accept);
+    void reply.headers(headers).send();
+  }
+
+  /** Checks the query and resolves the scope (4xx before anything else); answers what the export needs and its headers. */
+  private async prepare(query: Record<string, unknown>, accept: string | undefined) {
+    const request = parseExportEventsQuery(query, accept);
+    // The events as stored: auditors get what was recorded, each with the schema version it was stored with.
+    const store = this.events.stored;
+    const pairIds = await resolveExportScope(store, request, () => subPairsByPair(this.queries));
+    const until = await store.headPosition();
+    const headers = {
+      'content-type': CONTENT_TYPES[request.format],
+      'content-disposition': `attachment; filename="${exportFileName(request)}"`,
+      'cache-control': 'no-store',
+      'x-ledger-until-position': String(until),
+    };
+    return { request, store, pairIds, until, headers };
+  }
 
   @Get('events')
   @ApiOperation({
@@ -59,7 +93,8 @@ export class ExportEventsHttpController {
       'The export ends at the head the store had when it started (header `X-Ledger-Until-Position`). ' +
       'With treeHead=true (the whole ledger, JSON Lines) its last line is `{"treeHead": {…}}`, the signed tree head of ' +
       'exactly the ledger events it holds, for `npm run cli -- verify-export`. ' +
-      'Bad parameters are refused before anything is streamed.',
+      'Bad parameters are refused before anything is streamed. `HEAD` answers the same headers (and refusals) without ' +
+      'running the export. At most EXPORT_MAX_CONCURRENT exports run at once: one more is a 503 `audit-busy` with `Retry-After`.',
   })
   @ApiQuery({
     name: 'format',
@@ -103,14 +138,6 @@ export class ExportEventsHttpController {
     description: 'Only events after this global position (the `X-Ledger-Until-Position` of an earlier export)',
     schema: { type: 'integer', minimum: 0, example: 0 },
   })
-  @ApiQuery({
-    name: 'treeHead',
-    required: false,
-    enum: ['true', 'false'],
-    description:
-      'End the export with the signed tree head covering it (`{"treeHead": {…}}` as the last line); ' +
-      'only for the whole ledger as JSON Lines',
-  })
   @ApiHeader({
     name: 'Accept',
     required: false,
@@ -134,45 +161,51 @@ export class ExportEventsHttpController {
     },
   })
   @ApiErrors('invalid-request', 'invalid-header', 'pair-not-found', 'project-not-found', 'tree-behind')
+  @ApiErrorStatus(503, ['audit-busy'], {
+    description: 'EXPORT_MAX_CONCURRENT exports are already running; retry after the `Retry-After` seconds.',
+  })
   @ApiCorrelationIdHeader()
   async export(
     @Query() query: Record<string, unknown>,
     @Headers('accept') accept: string | undefined,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const request = parseExportEventsQuery(query, accept);
-    // The events as stored: auditors get what was recorded, each with the schema version it was stored with.
-    const store = this.events.stored;
-    const pairIds = await resolveExportScope(store, request, () => subPairsByPair(this.queries));
-    const until = await store.headPosition();
+    // Bad parameters are a 4xx whatever the load; then a slot, or 503.
+    const { request, store, pairIds, until, headers } = await this.prepare(query, accept);
+    const release = this.reads.enter('export', reply);
     // The head is signed before anything is streamed, so a tree that lags answers 503 rather than a file without it.
-    const treeHead = request.treeHead ? await this.transparency.headNow(5000, until) : null;
-    if (request.treeHead && !treeHead)
+    let treeHead: Awaited<ReturnType<LedgerTransparency['headNow']>> = null;
+    try {
+      treeHead = request.treeHead ? await this.transparency.headNow(5000, until) : null;
+    } catch (error) {
+      release();
+      throw error;
+    }
+    if (request.treeHead && !treeHead) {
+      release();
       throw new ServiceUnavailableException({
         code: 'tree-behind',
         message: `the Merkle tree has reached position ${this.transparency.follower.position}, not yet ${until}; retry shortly`,
       });
-
+    }
     const body = new PassThrough();
-    void reply
-      .header('content-type', CONTENT_TYPES[request.format])
-      .header('content-disposition', `attachment; filename="${exportFileName(request)}"`)
-      .header('cache-control', 'no-store')
-      .header('x-ledger-until-position', String(until))
-      .send(body);
+    void reply.headers(headers).send(body);
     // Fastify pipes `body` to the client with backpressure, and destroys it if the client goes away: the export then stops.
-    exportEvents(store, body, { ...exportOptionsOf(request, pairIds, until), end: treeHead === null }).then(
-      (result) => {
-        // Only a complete export gets the head (a stopped one was destroyed with its client).
-        if (treeHead && result.completed) body.end(JSON.stringify({ treeHead }) + '\n');
-        if (!result.completed)
-          this.logger.warn(`export stopped early (the client went away) after ${result.events} events, ${result.pages} pages`);
-      },
-      (error: Error) => {
-        // The status is sent: cut the response short, so the client sees an incomplete transfer rather than a complete-looking file.
-        this.logger.error(`export failed: ${error.message}`, error.stack);
-        body.destroy(error);
-      },
-    );
+    // The export yields to the event loop between pages; its slot is released when it ends, however it ends.
+    exportEvents(store, body, { ...exportOptionsOf(request, pairIds, until), end: treeHead === null })
+      .finally(release)
+      .then(
+        (result) => {
+          // Only a complete export gets the head (a stopped one was destroyed with its client).
+          if (treeHead && result.completed) body.end(JSON.stringify({ treeHead }) + '\n');
+          if (!result.completed)
+            this.logger.warn(`export stopped early (the client went away) after ${result.events} events, ${result.pages} pages`);
+        },
+        (error: Error) => {
+          // The status is sent: cut the response short, so the client sees an incomplete transfer rather than a complete-looking file.
+          this.logger.error(`export failed: ${error.message}`, error.stack);
+          body.destroy(error);
+        },
+      );
   }
 }

@@ -142,13 +142,13 @@ export async function resolveExportScope(
   subPairsOf: () => ReadonlyMap<string, readonly string[]>,
 ): Promise<string[] | null> {
   if (request.projectId !== null) {
-    if ((await store.readStream(projectStreamId(request.projectId))).length === 0) {
+    if ((await store.readStream(projectStreamId(request.projectId), { maxCount: 1 })).length === 0) {
       throw new NotFound('project-not-found', `project ${request.projectId} has not been signed`);
     }
     return null;
   }
   if (request.pairId === null) return null;
-  if ((await store.readStream(partnerPairStreamId(request.pairId))).length === 0) {
+  if ((await store.readStream(partnerPairStreamId(request.pairId), { maxCount: 1 })).length === 0) {
     throw new NotFound('pair-not-found', `partner pair ${request.pairId} is not registered`);
   }
   if (!request.includeSubPairs) return [request.pairId];

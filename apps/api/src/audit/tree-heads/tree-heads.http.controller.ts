@@ -84,10 +84,11 @@ export class TreeHeadsHttpController {
     summary: 'Sign a tree head now',
     description:
       'Waits (up to 5 s) for the tree to take in every event the store holds, then answers the signed head of the whole ' +
-      'tree (the one already signed if the tree has not grown since).',
+      'tree (the one already signed if the tree has not grown since). It takes no body; one sent is parsed like any ' +
+      "command's (JSON only, within BODY_LIMIT_BYTES) and ignored.",
   })
   @ApiCreatedResponse({ type: TreeHeadDto })
-  @ApiErrors('invalid-header', 'tree-behind')
+  @ApiErrors('invalid-header', 'invalid-body', 'payload-too-large', 'unsupported-media-type', 'tree-behind')
   @ApiCorrelationIdHeader()
   async signNow(): Promise<SignedTreeHead> {
     const head = await this.transparency.headNow(CATCH_UP_MS);

@@ -1,8 +1,10 @@
-import { BadRequestException, Controller, Get, NotFoundException, Query } from '@nestjs/common';
+import { BadRequestException, Controller, Get, NotFoundException, Query, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ID_PATTERN } from '#domain';
 import { UpcastingEventStore } from '#event-store';
 import { Access } from '../../http/access.js';
+import { AuditReads } from '../../http/audit-reads.js';
 import { ApiCorrelationIdHeader, ApiErrorStatus, ApiErrors } from '../../http/openapi.js';
 import { LEDGER_STREAM_PREFIXES } from '../../infrastructure/open-event-store.js';
 import { LedgerTransparency } from '../../infrastructure/transparency.module.js';
@@ -34,6 +36,7 @@ export class VerifyChainsHttpController {
   constructor(
     private readonly events: UpcastingEventStore,
     private readonly transparency: LedgerTransparency,
+    private readonly reads: AuditReads,
   ) {}
 
   @Get('verify')
@@ -59,11 +62,14 @@ export class VerifyChainsHttpController {
   })
   @ApiErrors('invalid-header')
   @ApiErrorStatus(404, ['stream-not-found'], { description: 'The stream holds no events.' })
+  @ApiErrorStatus(503, ['audit-busy'], {
+    description: 'VERIFY_MAX_CONCURRENT verifications are already running; retry after the `Retry-After` seconds.',
+  })
   @ApiCorrelationIdHeader()
-  async verify(@Query('streamId') streamId?: unknown): Promise<LedgerVerification> {
+  async verify(@Res({ passthrough: true }) reply: FastifyReply, @Query('streamId') streamId?: unknown): Promise<LedgerVerification> {
     const stream = streamIdParam(streamId);
-    // The stored form, not the upcast view: the hashes cover what was stored.
-    const result = await verifyLedger(this.events.stored, this.transparency, { streamId: stream });
+    // The stored form, not the upcast view: the hashes cover what was stored. Page by page, yielding between pages.
+    const result = await this.reads.run('verify', reply, () => verifyLedger(this.events.stored, this.transparency, { streamId: stream }));
     if (stream !== undefined && result.events === 0) {
       throw new NotFoundException({ code: 'stream-not-found', message: `stream ${stream} holds no events` });
     }

@@ -1,12 +1,13 @@
 import { PassThrough } from 'node:stream';
-import { Controller, Get, Inject, Logger, Param, Query, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Head, Inject, Logger, Param, Query, Res } from '@nestjs/common';
+import { ApiExcludeEndpoint, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { NotFound, projectStreamId } from '#domain';
 import { type IatiProject, writeIatiActivities } from '#exports';
-import { UpcastingEventStore } from '#event-store';
+import { UpcastingEventStore, yieldToEventLoop } from '#event-store';
 import { LedgerQueries, type PairView } from '#projections';
 import { Access } from '../../http/access.js';
+import { AuditReads } from '../../http/audit-reads.js';
 import { ApiLedgerIdParam, ApiReadErrors } from '../../http/openapi.js';
 import { LedgerIdPipe, optionalChoice } from '../../http/params.js';
 import { ReadConsistency } from '../../http/read-consistency.js';
@@ -30,7 +31,22 @@ export class ExportIatiHttpController {
     private readonly events: UpcastingEventStore,
     @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
     private readonly consistency: ReadConsistency,
+    private readonly reads: AuditReads,
   ) {}
+
+  /** The export's headers without the export: the pair and its projects are checked as for GET, no event is read. */
+  @Head(':pairId/iati')
+  // Documented with the GET (OpenAPI lists HEAD beside GET implicitly): same checks, same headers, no body.
+  @ApiExcludeEndpoint()
+  async exportHead(
+    @Param('pairId', LedgerIdPipe) pairId: string,
+    @Res() reply: FastifyReply,
+    @Query('includeSubPairs') includeSubPairs?: string,
+    @Query('minPosition') minPosition?: string,
+  ): Promise<void> {
+    const { headers } = await this.prepare(pairId, includeSubPairs, minPosition);
+    void reply.headers(headers).send();
+  }
 
   @Get(':pairId/iati')
   @ApiOperation({
@@ -53,16 +69,46 @@ export class ExportIatiHttpController {
     description: 'also the projects of every descendant sub-pair (default false)',
   })
   @ApiOkResponse({
-    description: 'An iati-activities document, version 2.03, streamed. `Content-Disposition` names the file.',
+    description:
+      'An iati-activities document, version 2.03, streamed. `Content-Disposition` names the file. ' +
+      '`HEAD` answers the headers without reading any event; at most IATI_MAX_CONCURRENT run at once (503 `audit-busy` beyond).',
     content: { 'application/xml': { schema: { type: 'string', description: 'IATI 2.03 iati-activities XML' } } },
   })
-  @ApiReadErrors('pair-not-found', 'pair-has-no-projects')
+  @ApiReadErrors('pair-not-found', 'pair-has-no-projects', 'audit-busy')
   async export(
     @Param('pairId', LedgerIdPipe) pairId: string,
     @Res() reply: FastifyReply,
     @Query('includeSubPairs') includeSubPairs?: string,
     @Query('minPosition') minPosition?: string,
   ): Promise<void> {
+    // Bad parameters and unknown pairs are a 4xx whatever the load; then a slot, or 503.
+    const { projects, headers } = await this.prepare(pairId, includeSubPairs, minPosition);
+    const release = this.reads.enter('iati', reply);
+    const body = new PassThrough();
+    void reply.headers(headers).send(body);
+    const store = this.events;
+    async function* activities(): AsyncGenerator<IatiProject> {
+      for (const { pair, projectId } of projects) {
+        const events = await store.readStream(projectStreamId(projectId));
+        if (events.length > 0) yield { pair, events };
+        // One project at a time, the event loop running between them.
+        await yieldToEventLoop();
+      }
+    }
+    writeIatiActivities(body, activities(), this.config.iatiReportingOrg)
+      .catch((error: Error) => {
+        this.logger.error(`IATI export of ${pairId} failed: ${error.message}`, error.stack);
+        body.destroy(error);
+      })
+      .finally(release);
+  }
+
+  /** Checks the request (4xx before anything else) and finds the projects; answers them and the export's headers. */
+  private async prepare(
+    pairId: string,
+    includeSubPairs?: string,
+    minPosition?: string,
+  ): Promise<{ projects: { pair: PairView; projectId: string }[]; headers: Record<string, string> }> {
     const withSubPairs = optionalChoice(includeSubPairs, 'includeSubPairs', ['true', 'false'] as const, 'false') === 'true';
     await this.consistency.await(minPosition);
     const queries = this.queries;
@@ -84,22 +130,11 @@ export class ExportIatiHttpController {
       );
     }
 
-    const body = new PassThrough();
-    void reply
-      .header('content-type', 'application/xml; charset=utf-8')
-      .header('content-disposition', `attachment; filename="iati-activities-${pairId}${withSubPairs ? '-with-sub-pairs' : ''}.xml"`)
-      .header('cache-control', 'no-store')
-      .send(body);
-    const store = this.events;
-    async function* activities(): AsyncGenerator<IatiProject> {
-      for (const { pair, projectId } of projects) {
-        const events = await store.readStream(projectStreamId(projectId));
-        if (events.length > 0) yield { pair, events };
-      }
-    }
-    writeIatiActivities(body, activities(), this.config.iatiReportingOrg).catch((error: Error) => {
-      this.logger.error(`IATI export of ${pairId} failed: ${error.message}`, error.stack);
-      body.destroy(error);
-    });
+    const headers = {
+      'content-type': 'application/xml; charset=utf-8',
+      'content-disposition': `attachment; filename="iati-activities-${pairId}${withSubPairs ? '-with-sub-pairs' : ''}.xml"`,
+      'cache-control': 'no-store',
+    };
+    return { projects, headers };
   }
 }
