@@ -28,10 +28,10 @@ module.exports = {
     {
       name: 'no-relative-import-across-packages',
       comment:
-        "A relative path that climbs out of its lib, app, bench or tests into another ties the two to today's folder layout " +
+        "A relative path that climbs out of its lib, app, bench, tests or tools into another ties the two to today's folder layout " +
         'and skips the entry point the other package chose to publish. Import it by its name (package.json "imports": #domain, …).',
       severity: 'error',
-      from: { path: '^((?:libs|apps)/[^/]+|bench|tests)/' },
+      from: { path: '^((?:libs|apps)/[^/]+|bench|tests|tools)/' },
       // A named import is 'local' too (it resolves to a file of this project) but also 'aliased-subpath-import'.
       to: { dependencyTypes: ['local'], dependencyTypesNot: ['aliased-subpath-import'], pathNot: '^$1/' },
     },
@@ -93,20 +93,20 @@ module.exports = {
     {
       name: 'libs-do-not-reach-apps-bench-or-tests',
       comment:
-        'The libs are what the apps are built from: a lib importing an app, the benchmarks or the test support ' +
+        'The libs are what the apps are built from: a lib importing an app, the benchmarks, the test support or the tools ' +
         '(even from a spec) turns the layering upside down. A test that needs a running app belongs in tests/.',
       severity: 'error',
       from: { path: '^libs/' },
-      to: { path: '^(apps|bench|tests)/' },
+      to: { path: '^(apps|bench|tests|tools)/' },
     },
     {
       name: 'apps-do-not-reach-bench-or-tests',
       comment:
-        'What ships is built from apps/ and libs/: an app that imports the benchmarks or the test support for a helper ' +
+        'What ships is built from apps/ and libs/: an app that imports the benchmarks, the test support or the tools for a helper ' +
         '(as the contracts CLI once did for projectRoot) drags them into the build it runs from. The helper belongs in the app.',
       severity: 'error',
       from: { path: '^apps/' },
-      to: { path: '^(bench|tests)/' },
+      to: { path: '^(bench|tests|tools)/' },
     },
     {
       name: 'relay-does-not-reach-projections',

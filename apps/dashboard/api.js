@@ -83,4 +83,7 @@ export const api = {
   summary: (pairId, slice = {}) => getJson(withSlice(`/partner-pairs/${enc(pairId)}/summary`, slice)),
   projects: (pairId) => getJson(`/partner-pairs/${enc(pairId)}/projects`).then((body) => body.projects),
   project: (projectId, slice = {}) => getJson(withSlice(`/projects/${enc(projectId)}`, slice)),
+  /** Figures by `year` (pledges in the signing year, tranches in the disbursement year), `sector` or `capitalKind`; today only. */
+  breakdown: (pairId, by, scope = 'total') =>
+    getJson(`/partner-pairs/${enc(pairId)}/breakdown?by=${enc(by)}&scope=${enc(scope)}`).then((body) => body.rows),
 };

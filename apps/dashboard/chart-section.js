@@ -35,7 +35,7 @@ export function chartSection(title, rows) {
     h('span', { class: 'swatch swatch-pledged' }),
     'pledged',
     h('span', { class: 'swatch swatch-delivered' }),
-    'delivered',
+    'delivered (its share of pledged)',
   );
   if (currencies.length > 1) {
     const select = h(

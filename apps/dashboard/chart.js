@@ -3,13 +3,13 @@
 // the plot). Bar lengths are ratios computed in BigInt (money.js); labels
 // print the exact decimal strings.
 
-import { chineseUnits, groupDigits, isPositive, maxAmount, ratio } from './money.js';
+import { chineseUnits, groupDigits, isPositive, maxAmount, percent, ratio } from './money.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const LABEL_WIDTH = 270;
 const PLOT_X = 280;
 const PLOT_WIDTH = 400;
-const WIDTH = 820;
+const WIDTH = 880;
 const ROW_HEIGHT = 46;
 const BAR_HEIGHT = 15;
 const TOP = 8;
@@ -92,7 +92,9 @@ export function barChart(rows, currency, title) {
         el(
           'text',
           { class: `bar-value bar-value-${kind}`, x: PLOT_X + width + 6, y: barY + BAR_HEIGHT / 2, 'dominant-baseline': 'middle' },
-          barLabel(value, currency),
+          kind === 'delivered' && row.pledged !== null && isPositive(row.pledged)
+            ? `${barLabel(value, currency)} (${percent(value, row.pledged)})`
+            : barLabel(value, currency),
         ),
       );
     });

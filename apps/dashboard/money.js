@@ -76,6 +76,26 @@ export function percent(part, whole) {
   return `${tenths / 10n}.${tenths % 10n}%`;
 }
 
+/** An amount from minor units at `digits` fraction digits: (1234n, 2) → "12.34". */
+function fromMinor(minor, digits) {
+  const sign = minor < 0n ? '-' : '';
+  const text = (minor < 0n ? -minor : minor).toString().padStart(digits + 1, '0');
+  return digits === 0 ? sign + text : `${sign}${text.slice(0, text.length - digits)}.${text.slice(text.length - digits)}`;
+}
+
+/** The exact sum of two decimal strings, at the finer of their scales: ("0.10", "0.2") → "0.30". */
+export function addAmounts(a, b) {
+  const scale = commonScale([a, b]);
+  return fromMinor(toMinor(a, scale) + toMinor(b, scale), scale);
+}
+
+/** By-currency amounts ({CUR: "…"}) added together currency by currency, never across currencies. */
+export function addByCurrency(a, b) {
+  const sum = { ...a };
+  for (const [currency, amount] of Object.entries(b)) sum[currency] = currency in sum ? addAmounts(sum[currency], amount) : amount;
+  return sum;
+}
+
 /** The larger of two decimal strings. */
 export function maxAmount(a, b) {
   const scale = commonScale([a, b]);

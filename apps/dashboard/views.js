@@ -6,10 +6,10 @@ import { isSliced } from './address.js';
 import { chartSection } from './chart-section.js';
 import { h } from './dom.js';
 import { moneyLines, one } from './money-cells.js';
-import { percent } from './money.js';
+import { addByCurrency, percent } from './money.js';
 import { pairHref, projectHref } from './routes.js';
 import { slice, sliceWords, thenOrAbsent } from './slice.js';
-import { figureCards, pairName, pairTable, projectTable } from './tables.js';
+import { breakdownTable, figureCards, pairName, pairTable, projectTable } from './tables.js';
 
 /** Runs the reads at most `width` at a time (a pair can have dozens of projects, each recomputed from its events). */
 async function inBatches(items, width, read) {
@@ -51,10 +51,91 @@ function summaryRows(summaries) {
     }));
 }
 
+/** Every pair in tree order: each top-level pair, then its sub-pairs (and theirs) beneath it, with their depth. */
+function inTreeOrder(pairs) {
+  const children = new Map();
+  for (const pair of pairs) {
+    if (pair.parentPairId === null) continue;
+    children.set(pair.parentPairId, [...(children.get(pair.parentPairId) ?? []), pair]);
+  }
+  const ordered = [];
+  const seen = new Set();
+  const visit = (pair, depth) => {
+    if (seen.has(pair.pairId)) return; // a malformed tree must not loop
+    seen.add(pair.pairId);
+    ordered.push({ pair, depth });
+    for (const child of children.get(pair.pairId) ?? []) visit(child, depth + 1);
+  };
+  for (const pair of pairs) if (pair.parentPairId === null) visit(pair, 0);
+  return ordered;
+}
+
+const DIMENSIONS = {
+  year: {
+    title: 'By year',
+    key: 'Year',
+    lede: 'Pledges in the year they were signed, deliveries in the year of each tranche.',
+  },
+  sector: { title: 'By sector', key: 'Sector', lede: "Pledged and delivered capital by the projects' sector." },
+};
+
+/**
+ * The breakdown by year or sector of these pairs (each with its sub-pairs), added up key by key, currency by
+ * currency, exactly. The breakdown answers only today's figures: at another point in time the section says so.
+ */
+async function breakdownSection(pairIds, by, whose) {
+  const dimension = DIMENSIONS[by];
+  const section = h('section', { class: 'breakdown', 'data-by': by }, h('h3', {}, `${dimension.title}, ${whose}`));
+  if (isSliced(slice)) {
+    section.append(
+      h('p', { class: 'empty breakdown-today' }, `Only today's figures are broken down by ${by}: show today's figures to see them.`),
+    );
+    return section;
+  }
+  const answers = await Promise.all(pairIds.map((pairId) => api.breakdown(pairId, by)));
+  const byKey = new Map();
+  for (const row of answers.flat()) {
+    const sum = byKey.get(row.key) ?? { key: row.key, pledged: {}, delivered: {}, jobsCreated: 0 };
+    byKey.set(row.key, {
+      key: row.key,
+      pledged: addByCurrency(sum.pledged, row.pledged),
+      delivered: addByCurrency(sum.delivered, row.delivered),
+      jobsCreated: sum.jobsCreated + row.jobsCreated,
+    });
+  }
+  const rows = [...byKey.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  if (rows.length === 0) {
+    section.append(h('p', { class: 'empty' }, 'Nothing signed yet.'));
+    return section;
+  }
+  section.append(
+    h('p', { class: 'lede' }, dimension.lede),
+    chartSection(
+      dimension.title,
+      rows.map((row) => ({ id: row.key, label: row.key, href: null, pledged: row.pledged, delivered: row.delivered })),
+    ),
+    breakdownTable(rows, dimension.key, `${dimension.title}: pledged vs delivered, ${whose}`, by),
+  );
+  return section;
+}
+
 export async function pairsView(pairs) {
-  const top = pairs.filter((pair) => pair.parentPairId === null);
-  const summaries = await Promise.all(top.map((pair) => thenOrAbsent(() => api.summary(pair.pairId, slice))));
-  const entries = top.map((pair, index) => ({ pair, summary: summaries[index] }));
+  const ordered = inTreeOrder(pairs);
+  const top = ordered.filter(({ depth }) => depth === 0).map(({ pair }) => pair);
+  const [summaries, byYear, bySector] = await Promise.all([
+    Promise.all(ordered.map(({ pair }) => thenOrAbsent(() => api.summary(pair.pairId, slice)))),
+    breakdownSection(
+      top.map((pair) => pair.pairId),
+      'year',
+      'all pairs',
+    ),
+    breakdownSection(
+      top.map((pair) => pair.pairId),
+      'sector',
+      'all pairs',
+    ),
+  ]);
+  const entries = ordered.map(({ pair, depth }, index) => ({ pair, depth, summary: summaries[index] }));
   return {
     title: 'Partner pairs',
     trail: [],
@@ -63,14 +144,30 @@ export async function pairsView(pairs) {
       h(
         'p',
         { class: 'lede' },
-        'Pledged vs delivered capital of each top-level pair, including its sub-pairs. Choose a pair to see its sub-pairs and projects.',
+        'Pledged vs delivered capital of every pair, each including its sub-pairs, with the share of the pledge delivered. ' +
+          'Choose a pair to see its sub-pairs and projects.',
       ),
-      chartSection('Partner pairs', summaryRows(summaries)),
+      chartSection('Partner pairs', summaryRows(summaries.filter((summary, index) => summary !== null && entries[index].depth === 0))),
       entries.length
-        ? pairTable(entries, 'Top-level partner pairs (figures include sub-pairs)')
+        ? pairTable(entries, 'Every partner pair, sub-pairs under their pair (figures include sub-pairs)')
         : h('p', { class: 'empty' }, 'No partner pair is registered yet.'),
+      byYear,
+      bySector,
     ],
   };
+}
+
+/** The delivered share of the pledge, one line per pledged currency. */
+function shareLines(figures) {
+  const currencies = Object.keys(figures.pledged).sort();
+  if (currencies.length === 0) return '—';
+  return currencies.map((currency) =>
+    h(
+      'span',
+      { class: 'money' },
+      `${percent(figures.delivered[currency] ?? '0', figures.pledged[currency])}${currencies.length > 1 ? ` of ${currency}` : ''}`,
+    ),
+  );
 }
 
 /** A pair or project that did not exist at the slice's point in time: said so, not shown as an error. */
@@ -110,9 +207,11 @@ export async function pairView(pairId, pairsById) {
       listed?.establishedOn ? `established ${listed.establishedOn}` : null,
     );
   }
-  const [{ projects, later }, subSummaries] = await Promise.all([
+  const [{ projects, later }, subSummaries, byYear, bySector] = await Promise.all([
     projectsOf(pairId),
     Promise.all(summary.subPairIds.map((id) => thenOrAbsent(() => api.summary(id, slice)))),
+    breakdownSection([pairId], 'year', 'with sub-pairs'),
+    breakdownSection([pairId], 'sector', 'with sub-pairs'),
   ]);
   const subEntries = summary.subPairIds.map((id, index) => ({
     pair: pairsById.get(id) ?? { pairId: id, donor: { name: id }, recipient: { name: '?' }, programme: '' },
@@ -132,6 +231,7 @@ export async function pairView(pairId, pairsById) {
       ['Jobs created, with sub-pairs', 'totalJobs', summary.total.jobsCreated.toLocaleString('en')],
       ['Pledged, own projects', 'ownPledged', moneyLines(summary.own.pledged)],
       ['Delivered, own projects', 'ownDelivered', moneyLines(summary.own.delivered)],
+      ['Delivered %, with sub-pairs', 'totalDeliveredShare', shareLines(summary.total)],
     ]),
   ];
   if (subSummaries.length) {
@@ -170,6 +270,7 @@ export async function pairView(pairId, pairsById) {
       ),
     );
   }
+  content.push(byYear, bySector);
   return { title: pairName(summary), trail, content };
 }
 

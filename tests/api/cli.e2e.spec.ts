@@ -15,6 +15,8 @@ const DEMO_CSV = fileURLToPath(new URL('../../demo/report-figures.csv', import.m
 const DEMO_JSON = JSON.parse(readFileSync(new URL('../../demo/paired-assistance.json', import.meta.url), 'utf8')) as {
   commands: Array<{ path: string; body: unknown }>;
 };
+/** Each demo command (a row of the CSV) appends one event. */
+const DEMO_EVENTS = DEMO_JSON.commands.length;
 
 const running: LedgerUnderTest[] = [];
 async function startApi(dataDir = tempDataDir()): Promise<LedgerUnderTest> {
@@ -105,9 +107,14 @@ describe('npm run cli -- import', () => {
     const run = await runCliProcess(api.dataDir, ['import', DEMO_CSV]);
     expect(run.stderr).not.toMatch(/^line /m);
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/report-figures\.csv: 11 row\(s\): 11 appended, 0 already recorded \(correlation id [0-9a-f-]{36}\)\n$/);
+    expect(run.stdout).toMatch(
+      new RegExp(
+        `report-figures\\.csv: ${DEMO_EVENTS} row\\(s\\): ${DEMO_EVENTS} appended, 0 already recorded ` +
+          `\\(correlation id [0-9a-f-]{36}\\)\n$`,
+      ),
+    );
     // Progress goes to stderr as plain lines when it is not a terminal.
-    expect(run.stderr).toContain('appending: 11/11 (100%)');
+    expect(run.stderr).toContain(`appending: ${DEMO_EVENTS}/${DEMO_EVENTS} (100%)`);
 
     const overHttp = await startApi();
     for (const command of DEMO_JSON.commands) expect((await overHttp.post(command.path, command.body)).status).toBe(201);
@@ -286,7 +293,7 @@ describe('npm run cli -- rebuild', () => {
     await running.pop()?.stop();
     const run = await runCliProcess(dir, ['rebuild']);
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/^rebuilt read models from 11 events up to position \d+ in [0-9.]+ s\n$/);
+    expect(run.stdout).toMatch(new RegExp(`^rebuilt read models from ${DEMO_EVENTS} events up to position \\d+ in [0-9.]+ s\n$`));
     expect(run.stderr).toMatch(/^rebuilding: (\d+)\/\1 \(100%\)$/m);
     expect(await figures(await startApi(dir))).toEqual(before);
   });
@@ -317,8 +324,8 @@ describe('npm run cli -- verify', () => {
     expect((await runCliProcess(dir, ['import', DEMO_CSV])).code).toBe(0);
     const run = await runCliProcess(dir, ['verify']);
     expect(run.code).toBe(0);
-    expect(JSON.parse(run.stdout)).toMatchObject({ ok: true, events: 11, legacy: 0, firstBreak: null });
-    expect(run.stderr).toMatch(/^ok: 11 events in \d+ streams, every chain holds$/m);
+    expect(JSON.parse(run.stdout)).toMatchObject({ ok: true, events: DEMO_EVENTS, legacy: 0, firstBreak: null });
+    expect(run.stderr).toMatch(new RegExp(`^ok: ${DEMO_EVENTS} events in \\d+ streams, every chain holds$`, 'm'));
     const one = await runCliProcess(dir, ['verify', '--stream', 'partner-pair-shanghai-sanming']);
     expect({ code: one.code, result: JSON.parse(one.stdout) }).toMatchObject({ code: 0, result: { ok: true, streams: 1, events: 1 } });
     const unknown = await runCliProcess(dir, ['verify', '--stream', 'project-no-such-project']);
@@ -365,9 +372,9 @@ describe('npm run cli -- export', () => {
 
     const jsonl = await runCliProcess(dir, ['export']);
     expect(jsonl.code).toBe(0);
-    expect(jsonl.stdout.trim().split('\n')).toHaveLength(11);
+    expect(jsonl.stdout.trim().split('\n')).toHaveLength(DEMO_EVENTS);
     expect(jsonl.stdout).toBe((await api.send('GET', '/audit/events')).body);
-    expect(jsonl.stderr).toMatch(/^exported 11 events up to position \d+$/m);
+    expect(jsonl.stderr).toMatch(new RegExp(`^exported ${DEMO_EVENTS} events up to position \\d+$`, 'm'));
 
     const file = join(dir, 'sanming.csv');
     const csv = await runCliProcess(dir, ['export', '--format', 'csv', '--pair', 'shanghai-sanming', '--include-sub-pairs', '-o', file]);

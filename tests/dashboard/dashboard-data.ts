@@ -16,19 +16,26 @@ interface Command {
   readonly body: unknown;
 }
 
-const demo = JSON.parse(readFileSync(new URL('../../demo/paired-assistance.json', import.meta.url), 'utf8')) as { commands: Command[] };
+export const demo = JSON.parse(readFileSync(new URL('../../demo/paired-assistance.json', import.meta.url), 'utf8')) as {
+  commands: Command[];
+};
 
 const cny = (amount: string) => ({ amount, currency: 'CNY' });
 
 /**
- * The demo data set (the public reports' figures: pairs and Shanghai–Sanming's
- * signings) plus what the reports do not give, so that every level of the
- * drill-down has figures: projects in the Fujian–Changji sub-pairs, tranches
- * (one of them an awkward 1,234,567,891.23), jobs, milestones, a cancelled
- * project, and a USD project (currencies are charted separately).
+ * Part of the demo data set (its pairs and Shanghai–Sanming's signings; the
+ * whole demo is shown in its own suite) plus made-up figures, so that every
+ * level of the drill-down and every awkward case has figures: projects in the
+ * Fujian–Changji sub-pairs, tranches (one of them an awkward
+ * 1,234,567,891.23), jobs, milestones, a cancelled project, and a USD project
+ * (currencies are charted separately).
  */
 export const DASHBOARD_COMMANDS: Command[] = [
-  ...demo.commands,
+  ...demo.commands.filter(
+    (command) =>
+      command.path === '/partner-pairs' ||
+      (command.path === '/projects' && (command.body as { pairId: string }).pairId === 'shanghai-sanming'),
+  ),
   {
     path: '/projects',
     body: projectBody('fj-2024-aid-fund', 'fujian-changji', '2000000000.00', {

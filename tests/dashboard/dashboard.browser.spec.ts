@@ -1,9 +1,11 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
-import { LedgerUnderTest, removeDataDirs } from '../support/ledger-harness.js';
+import { HARNESS_API_KEY, LedgerUnderTest, removeDataDirs } from '../support/ledger-harness.js';
 import { colourBands, decodePng } from '../support/png.js';
 import { projectBody } from '../support/fixtures.js';
-import { API_KEYS, OPERATOR_KEY, READER_KEY, loadDashboardData } from './dashboard-data.js';
+import { API_KEYS, OPERATOR_KEY, READER_KEY, demo, loadDashboardData } from './dashboard-data.js';
 
 /**
  * The dashboard in a real headless Chromium (Debian's `chromium` package,
@@ -42,6 +44,17 @@ function chineseUnits(amount: string): string {
     .replace(/0+$/, '');
   if (size === 1n) rest = '';
   return `${integer}${rest ? `.${rest}` : ''}${suffix}`;
+}
+
+/** Pair ids in the page's order: each top-level pair (in the API's order), then its sub-pairs beneath it. */
+function treeOrder(pairs: Array<{ pairId: string; parentPairId: string | null }>): string[] {
+  const order: string[] = [];
+  const visit = (pairId: string) => {
+    order.push(pairId);
+    for (const child of pairs.filter((pair) => pair.parentPairId === pairId)) visit(child.pairId);
+  };
+  for (const pair of pairs.filter((p) => p.parentPairId === null)) visit(pair.pairId);
+  return order;
 }
 
 function minorUnits(amount: string): bigint {
@@ -117,7 +130,7 @@ describe('the dashboard in headless Chromium', () => {
     expect(await page.textContent(`${row} [data-field="pair"]`)).toBe(`${summary.donor.name} → ${summary.recipient.name}`);
   }
 
-  it('asks for a key, keeps it for the tab, and shows every top-level pair as the API reports it', async () => {
+  it('asks for a key, keeps it for the tab, and shows every pair (sub-pairs beneath their pair) as the API reports it', async () => {
     await page.goto(`${api.url}/dashboard`);
     await page.waitForSelector('#key-form', { state: 'visible' });
     expect(await page.isVisible('#main')).toBe(false);
@@ -128,11 +141,12 @@ describe('the dashboard in headless Chromium', () => {
     expect(await page.evaluate((item) => sessionStorage.getItem(item), KEY_ITEM)).toBe(READER_KEY);
     expect(await page.isVisible('#key-panel')).toBe(false);
 
-    const topLevel = (await read('/partner-pairs')).pairs.filter((pair: { parentPairId: string | null }) => pair.parentPairId === null);
+    // Every pair, each sub-pair beneath its pair.
+    const every = treeOrder((await read('/partner-pairs')).pairs);
     expect(await page.locator('table.pairs-table tbody tr').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-id')))).toEqual(
-      topLevel.map((pair: { pairId: string }) => pair.pairId),
+      every,
     );
-    for (const pair of topLevel) await expectPairRow(pair.pairId);
+    for (const pairId of every) await expectPairRow(pairId);
 
     // The reports' own figure, in the reports' own unit: 340.33亿 for Shanghai–Sanming's 71 projects.
     expect(await page.textContent('tr[data-id="shanghai-sanming"] [data-field="pledged"] .units')).toBe('340.33亿');
@@ -186,14 +200,14 @@ describe('the dashboard in headless Chromium', () => {
     }
 
     // Currencies are charted one at a time: USD shows only Zhejiang–Aksu, delivered 1,000,000.50 of 2,500,000.00.
-    await page.selectOption('.chart-section .currency-select', 'USD');
+    await page.locator('.chart-section .currency-select').first().selectOption('USD');
     const usd = page.locator('.chart-section svg.chart[data-currency="USD"]');
     const usdImage = decodePng(await usd.screenshot());
     const [usdPledged] = colourBands(usdImage, colours.pledged);
     const [usdDelivered, ...more] = colourBands(usdImage, colours.delivered);
     expect(more).toEqual([]);
     expect(Math.abs(usdDelivered.width / usdPledged.width - 0.4)).toBeLessThan(0.005);
-    await page.selectOption('.chart-section .currency-select', 'CNY');
+    await page.locator('.chart-section .currency-select').first().selectOption('CNY');
   });
 
   it("drills down from a pair to its sub-pairs, to a sub-pair's projects, to one project, with breadcrumbs", async () => {
@@ -385,7 +399,7 @@ describe('the dashboard in headless Chromium', () => {
       expect((await api.get(`/partner-pairs?minPosition=${position}`, reader)).status).toBe(200);
     });
 
-    it('shows every top-level pair as the API answers ?asOf, with a banner, and keeps the date in the URL', async () => {
+    it('shows every pair as the API answers ?asOf, with a banner, and keeps the date in the URL', async () => {
       await page.goto(`${api.url}/dashboard#/`);
       await ready('pairs');
       expect(await page.isVisible('#slice-banner')).toBe(false);
@@ -396,12 +410,12 @@ describe('the dashboard in headless Chromium', () => {
       expect(await page.isVisible('#slice-banner')).toBe(true);
       expect(await page.textContent('#slice-text')).toBe(`Figures as of ${asOf}`);
 
-      const topLevel = (await read('/partner-pairs')).pairs.filter((pair: { parentPairId: string | null }) => pair.parentPairId === null);
+      const every = treeOrder((await read('/partner-pairs')).pairs);
       expect(
         await page.locator('table.pairs-table tbody tr').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-id'))),
-      ).toEqual(topLevel.map((pair: { pairId: string }) => pair.pairId));
+      ).toEqual(every);
       let absent = 0;
-      for (const { pairId } of topLevel) {
+      for (const pairId of every) {
         const then = await api.get(`/partner-pairs/${pairId}/summary?asOf=${asOf}`, reader);
         if (then.status === 404) {
           absent++;
@@ -561,5 +575,224 @@ describe('the dashboard in headless Chromium', () => {
         await tab.close();
       }
     });
+  });
+});
+
+/**
+ * Whether each character renders as a glyph in the page's own fonts, judged in a
+ * screenshot: each is drawn on a line of its own, in a probe added to `main` (so the
+ * page's font stack applies), beside U+FFFF, a noncharacter no font has a glyph for.
+ * A character drawn exactly as U+FFFF is drawn (the missing-glyph box, or nothing) is
+ * missing. Returns the missing ones.
+ */
+async function missingGlyphs(page: Page, characters: string[]): Promise<string[]> {
+  const probe = page.locator('#glyph-probe');
+  await page.evaluate(
+    (lines) => {
+      const doc = (globalThis as any).document;
+      doc.getElementById('glyph-probe')?.remove();
+      const holder = doc.createElement('div');
+      holder.id = 'glyph-probe';
+      for (const line of lines) {
+        const div = doc.createElement('div');
+        div.textContent = line;
+        holder.append(div);
+      }
+      doc.querySelector('main').append(holder);
+    },
+    ['\uFFFF', ...characters],
+  );
+  const image = decodePng(await probe.screenshot());
+  const boxes = await probe.evaluate((holder: any) => {
+    const top = holder.getBoundingClientRect().top;
+    return [...holder.children].map((line: any) => {
+      const box = line.getBoundingClientRect();
+      return { top: Math.round(box.top - top), height: Math.round(box.height) };
+    });
+  });
+  await page.evaluate(() => (globalThis as any).document.getElementById('glyph-probe')?.remove());
+  const rows = (index: number) => {
+    const { top, height } = boxes[index];
+    return Buffer.from(image.rgba.subarray(top * image.width * 4, (top + height) * image.width * 4));
+  };
+  const tofu = rows(0);
+  return characters.filter((_, index) => rows(index + 1).equals(tofu));
+}
+
+describe('the dashboard on the demo data set, in headless Chromium', () => {
+  let api: LedgerUnderTest;
+  let browser: Browser;
+  let page: Page;
+  const problems: string[] = [];
+  const read = async <T = any>(path: string): Promise<T> => {
+    const reply = await api.get<T>(path);
+    expect([path, reply.status]).toEqual([path, 200]);
+    return reply.body;
+  };
+  const ready = (view: string, id = '') => page.waitForSelector(`main[data-state="ready"][data-view="${view}"][data-id="${id}"]`);
+  const texts = (selector: string) => page.locator(selector).allTextContents();
+
+  /** The exact percentage, written independently of the page: tenths rounded down. */
+  function share(delivered: Money, pledged: Money): string {
+    if (!pledged.CNY) return '—';
+    const tenths = (minorUnits(delivered.CNY ?? '0') * 1000n) / minorUnits(pledged.CNY);
+    return `${tenths / 10n}.${tenths % 10n}%`;
+  }
+
+  beforeAll(async () => {
+    api = await LedgerUnderTest.start();
+    let last = 0;
+    for (const command of demo.commands) {
+      const reply = await api.post(command.path, command.body);
+      if (reply.status !== 201) throw new Error(`${command.path} answered ${reply.status}: ${JSON.stringify(reply.body)}`);
+      last = reply.body.position;
+    }
+    expect((await api.get(`/partner-pairs?minPosition=${last}`)).status).toBe(200);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+    page = await (await browser.newContext({ viewport: { width: 1200, height: 900 }, deviceScaleFactor: 1 })).newPage();
+    page.setDefaultTimeout(10_000);
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    page.on('console', (message) => {
+      if (message.type() === 'error' || message.type() === 'warning') problems.push(`console ${message.type()}: ${message.text()}`);
+    });
+    await page.goto(`${api.url}/dashboard#key=${encodeURIComponent(HARNESS_API_KEY)}`);
+    await ready('pairs');
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await api?.stop();
+    await removeDataDirs();
+  });
+
+  it('shows every pair, sub-pairs under their pair, with pledged and delivered side by side and the delivered share', async () => {
+    const tree = treeOrder((await read('/partner-pairs')).pairs);
+    expect(await page.locator('table.pairs-table tbody tr').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-id')))).toEqual(
+      tree,
+    );
+    for (const pairId of tree) {
+      const { total } = await read(`/partner-pairs/${pairId}/summary`);
+      const row = `table.pairs-table tr[data-id="${pairId}"]`;
+      expect([pairId, await texts(`${row} [data-field="pledged"] .units`)]).toEqual([
+        pairId,
+        total.pledged.CNY ? [chineseUnits(total.pledged.CNY)] : [],
+      ]);
+      expect([pairId, await texts(`${row} [data-field="delivered"] .exact`)]).toEqual([
+        pairId,
+        total.delivered.CNY ? [`CNY ${grouped(total.delivered.CNY)}`] : [],
+      ]);
+      expect([pairId, await page.textContent(`${row} [data-field="deliveredShare"]`)]).toEqual([
+        pairId,
+        share(total.delivered, total.pledged),
+      ]);
+    }
+    // The reports' figures, as the reports write them: Fujian–Changji with its sub-pairs, Quanzhou–Changji City's funds in place.
+    expect(await page.textContent('tr[data-id="quanzhou-changji"] [data-field="delivered"] .units')).toBe('154.351亿');
+    expect(await page.textContent('tr[data-id="fujian-changji"] [data-field="deliveredShare"]')).toBe('37.1%');
+    // The chart's delivered label gives the share too.
+    expect(await page.textContent('.chart-section svg.chart [data-row-id="fujian-changji"] .bar-value-delivered')).toBe(
+      '214.351亿 (37.1%)',
+    );
+    expect(problems).toEqual([]);
+  });
+
+  it('shows pledges by signing year and deliveries by disbursement year, over all pairs, exactly', async () => {
+    const top = (await read('/partner-pairs')).pairs.filter((pair: { parentPairId: string | null }) => pair.parentPairId === null);
+    const sums = new Map<string, { pledged: bigint; delivered: bigint }>();
+    for (const { pairId } of top) {
+      for (const row of (await read(`/partner-pairs/${pairId}/breakdown?by=year`)).rows) {
+        const sum = sums.get(row.key) ?? { pledged: 0n, delivered: 0n };
+        sums.set(row.key, {
+          pledged: sum.pledged + (row.pledged.CNY ? minorUnits(row.pledged.CNY) : 0n),
+          delivered: sum.delivered + (row.delivered.CNY ? minorUnits(row.delivered.CNY) : 0n),
+        });
+      }
+    }
+    const table = 'table.breakdown-table[data-by="year"]';
+    expect(await page.locator(`${table} tbody tr`).evaluateAll((rows) => rows.map((row) => row.getAttribute('data-key')))).toEqual([
+      '2018',
+      '2024',
+      '2025',
+    ]);
+    const fen = (amount: bigint) => `${amount / 100n}.${(amount % 100n).toString().padStart(2, '0')}`;
+    for (const [year, { pledged, delivered }] of sums) {
+      expect([year, await texts(`${table} tr[data-key="${year}"] [data-field="pledged"] .exact`)]).toEqual([
+        year,
+        [`CNY ${grouped(fen(pledged))}`],
+      ]);
+      expect([year, await texts(`${table} tr[data-key="${year}"] [data-field="delivered"] .exact`)]).toEqual([
+        year,
+        delivered > 0n ? [`CNY ${grouped(fen(delivered))}`] : [],
+      ]);
+    }
+    // 2024: Shanghai–Sanming's 340.33亿, the later Fuzhou fair's 90亿 and the 60亿 of aid carried out (delivered).
+    expect(await page.textContent(`${table} tr[data-key="2024"] [data-field="pledged"] .units`)).toBe('490.33亿');
+    expect(await page.textContent(`${table} tr[data-key="2024"] [data-field="delivered"] .units`)).toBe('60亿');
+    expect(await page.locator('section.breakdown[data-by="year"] svg.chart .chart-row').count()).toBe(3);
+  });
+
+  it("shows a pair's breakdown by sector, and its projects with status, milestones and remaining pledge", async () => {
+    await page.click('table.pairs-table tr[data-id="quanzhou-changji"] [data-field="pair"] a');
+    await ready('pair', 'quanzhou-changji');
+    const sectors = (await read('/partner-pairs/quanzhou-changji/breakdown?by=sector')).rows;
+    const table = 'table.breakdown-table[data-by="sector"]';
+    expect(await page.locator(`${table} tbody tr`).evaluateAll((rows) => rows.map((row) => row.getAttribute('data-key')))).toEqual(
+      sectors.map((row: { key: string }) => row.key),
+    );
+    for (const row of sectors) {
+      expect(await texts(`${table} tr[data-key="${row.key}"] [data-field="pledged"] .exact`)).toEqual([`CNY ${grouped(row.pledged.CNY)}`]);
+      expect(await page.textContent(`${table} tr[data-key="${row.key}"] [data-field="deliveredShare"]`)).toBe(
+        share(row.delivered, row.pledged),
+      );
+    }
+    expect(await page.textContent(`${table} tr[data-key="health"] [data-field="delivered"] .units`)).toBe('1510万');
+
+    const projects = (await read('/partner-pairs/quanzhou-changji/projects')).projects;
+    expect(projects).toHaveLength(3);
+    for (const project of projects) {
+      const row = `table.projects-table tr[data-id="${project.projectId}"]`;
+      expect(await page.textContent(`${row} [data-field="status"]`)).toBe(project.status);
+      expect(await texts(`${row} [data-field="milestones"] li`)).toEqual(
+        project.milestones.map((m: { milestone: string; reachedOn: string }) => `${m.milestone} ${m.reachedOn}`),
+      );
+      expect(await texts(`${row} [data-field="remaining"] .exact`)).toEqual([`CNY ${grouped(project.remaining.amount)}`]);
+    }
+    expect(await texts('table.projects-table tr[data-id="qz-2025-signings"] [data-field="milestones"] li')).toEqual(['landed 2025-12-31']);
+    expect(await texts('table.projects-table tr[data-id="qz-2025-signings"] [data-field="remaining"] .units')).toEqual(['29.8亿']);
+    expect(problems).toEqual([]);
+  });
+
+  it('renders 亿, 万 and every pair name as glyphs, not the missing-glyph box', async () => {
+    await page.goto(`${api.url}/dashboard#/`);
+    await ready('pairs');
+    const names = await texts('table.pairs-table [data-field="pair"]');
+    const characters = [...new Set([...'亿万', ...names.join('')])].filter((character) => character.trim() !== '');
+    expect(characters.length).toBeGreaterThan(20);
+    expect(await missingGlyphs(page, characters)).toEqual([]);
+  });
+
+  it('and the glyph check fails where no CJK font can be found (fontconfig shown only a Latin font folder)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'no-cjk-fonts-'));
+    const config = join(dir, 'fonts.conf');
+    writeFileSync(
+      config,
+      `<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig><dir>/usr/share/fonts/truetype/dejavu</dir>` +
+        `<cachedir>${join(dir, 'cache')}</cachedir></fontconfig>\n`,
+    );
+    const bare = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+      env: { ...process.env, FONTCONFIG_FILE: config },
+    });
+    try {
+      const tab = await bare.newPage();
+      await tab.goto(`${api.url}/dashboard#key=${encodeURIComponent(HARNESS_API_KEY)}`);
+      await tab.waitForSelector('main[data-state="ready"][data-view="pairs"]');
+      const missing = await missingGlyphs(tab, ['亿', '万', 'F']);
+      expect(missing).toEqual(expect.arrayContaining(['亿', '万']));
+    } finally {
+      await bare.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -10,6 +10,8 @@ type MoneyModule = {
   percent(part: string, whole: string): string;
   maxAmount(a: string, b: string): string;
   isPositive(amount: string): boolean;
+  addAmounts(a: string, b: string): string;
+  addByCurrency(a: Record<string, string>, b: Record<string, string>): Record<string, string>;
 };
 
 // A non-literal specifier: the module is plain JavaScript without type declarations.
@@ -63,5 +65,16 @@ describe("the dashboard's money formatting", () => {
     expect(money.isPositive('0.01')).toBe(true);
     expect(() => money.toMinor('1.234', 2)).toThrow(/fraction digits/);
     for (const bad of ['1e9', '', 'NaN', '1,000', ' 1']) expect(() => money.groupDigits(bad)).toThrow(/not a decimal/);
+  });
+
+  it('adds amounts exactly, per currency, never across currencies', () => {
+    expect(money.addAmounts('0.10', '0.2')).toBe('0.30');
+    expect(money.addAmounts('34033000000.00', '23805000000.00')).toBe('57838000000.00');
+    // Beyond 2^53 and with a fraction: every digit kept.
+    expect(money.addAmounts('90071992547409931.23', '0.01')).toBe('90071992547409931.24');
+    expect(money.addAmounts('0', '0.05')).toBe('0.05');
+    expect(money.addAmounts('7', '8')).toBe('15');
+    expect(money.addByCurrency({ CNY: '1.50', USD: '2.00' }, { CNY: '0.50', EUR: '3' })).toEqual({ CNY: '2.00', USD: '2.00', EUR: '3' });
+    expect(money.addByCurrency({}, {})).toEqual({});
   });
 });
