@@ -37,6 +37,8 @@ export interface LedgerConfig {
   readonly instanceId: string;
   /** What this process does (LEDGER_ROLES): serve the API, run the projections, relay to Kafka. All three by default. */
   readonly roles: ReadonlySet<LedgerRole>;
+  /** How often this process writes its heartbeat for the fleet (FLEET_HEARTBEAT_MS); a member silent for 3 beats is stale. */
+  readonly fleetHeartbeatMs: number;
 }
 
 /** `api`: the HTTP server; `projections`: keeps the read models in DATA_DIR; `relay`: stands for the Kafka publisher's lease. */
@@ -194,6 +196,7 @@ export class LedgerEnvironment {
   LEDGER_INSTANCE_ID: string | undefined = undefined;
 
   @Valid(rolesProblem) LEDGER_ROLES = LEDGER_ROLES.join(',');
+  @WholeNumber(200, 60_000) FLEET_HEARTBEAT_MS = '5000';
 }
 
 const KEEP_EMPTY = new Set(['KAFKA_TOPIC_PREFIX', 'API_KEYS']);
@@ -227,5 +230,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     iatiReportingOrg: { ref: vars.IATI_REPORTING_ORG_REF, name: vars.IATI_REPORTING_ORG_NAME.trim(), type: vars.IATI_REPORTING_ORG_TYPE },
     instanceId: vars.LEDGER_INSTANCE_ID ?? generatedInstanceId(),
     roles: new Set(roleList(vars.LEDGER_ROLES) as LedgerRole[]),
+    fleetHeartbeatMs: Number(vars.FLEET_HEARTBEAT_MS),
   };
 }

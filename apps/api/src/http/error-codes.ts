@@ -35,6 +35,7 @@ export const HTTP_ERROR_STATUS = {
   'internal-error': 500,
   'projection-behind': 503,
   'read-models-busy': 503,
+  'fleet-unavailable': 503,
 } as const satisfies Record<string, number>;
 
 export type HttpErrorCode = keyof typeof HTTP_ERROR_STATUS;

@@ -181,6 +181,7 @@ const ERROR_EXAMPLES = {
     message: 'a rebuild of the read models is running (started 2026-01-01T10:00:00.000Z, at position 40000 of 150000)',
   },
   'read-models-busy': { message: 'another process holds the read models (npm run rebuild?); try again shortly' },
+  'fleet-unavailable': { message: "the fleet's coordination store does not answer: connection refused; try again shortly" },
   'access-undeclared': { message: 'this endpoint declares no access level, so nobody may call it' },
   'request-timeout': { message: 'the request was not received in time' },
   'headers-too-large': { message: 'the request headers exceed the size limit' },
