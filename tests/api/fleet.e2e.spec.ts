@@ -1,0 +1,254 @@
+import type { ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { BUILT_MAIN, HARNESS_API_KEYS, HARNESS_AUTH, startProcess } from '#bench/server-process';
+import { EsdbDouble } from '#event-store/testing';
+import { disbursementBody, pairBody, projectBody } from '../support/fixtures.js';
+import { E2E_STORE, removeDataDirs, tempDataDir } from '../support/ledger-harness.js';
+
+/**
+ * Operators see the fleet, with real processes: three API processes on one SQLite DATA_DIR (the `sqlite`
+ * project) or on the EventStoreDB double, each with its own DATA_DIR (the `esdb` project). Each lists every
+ * instance; one killed with SIGKILL is shown stale once it has been silent for three heartbeats; a fleet
+ * rebuild and a fleet parked retry are carried out by every instance on its own read models, and on the
+ * shared DATA_DIR exactly once.
+ */
+
+const HEARTBEAT_MS = 1000;
+const SHARED = E2E_STORE === 'sqlite';
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface Instance {
+  readonly id: string;
+  readonly child: ChildProcess;
+  readonly url: string;
+  readonly output: string[];
+}
+
+interface Handling {
+  generation: number;
+  state: string;
+  ranBy: string | null;
+  rebuildId: string | null;
+  applied: number | null;
+  stillParked: number | null;
+}
+
+interface Listed {
+  instanceId: string;
+  state: string;
+  roles: string[];
+  silentMs: number;
+  lastHeartbeatAt: string;
+  projections: { checkpoint: number; head: number | null; lag: number | null; parked: number } | null;
+  relay: unknown;
+  requests: { rebuild: Handling | null; parkedRetry: Handling | null };
+}
+
+interface Fleet {
+  instanceId: string;
+  staleAfterMs: number;
+  requests: Record<'rebuild' | 'parkedRetry', { generation: number; done: string[]; pending: string[] } | null>;
+  instances: Listed[];
+}
+
+let double: EsdbDouble | null = null;
+const started: Instance[] = [];
+beforeAll(async () => {
+  if (!SHARED) double = await EsdbDouble.start();
+});
+afterAll(async () => {
+  for (const { child } of started) {
+    if (child.exitCode !== null || child.signalCode !== null) continue;
+    child.kill('SIGKILL');
+    await once(child, 'exit');
+  }
+  await double?.stop();
+  await removeDataDirs();
+});
+
+async function start(id: string, dataDir: string): Promise<Instance> {
+  const store = double ? { EVENT_STORE: 'esdb', ESDB_CONNECTION_STRING: double.connectionString } : {};
+  const env = {
+    DATA_DIR: dataDir,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    API_KEYS: HARNESS_API_KEYS,
+    LEDGER_INSTANCE_ID: id,
+    FLEET_HEARTBEAT_MS: String(HEARTBEAT_MS),
+    ...store,
+  };
+  const output: string[] = [];
+  const { child, url } = await startProcess(BUILT_MAIN, env, [], (chunk) => output.push(chunk));
+  const instance = { id, child, url, output };
+  started.push(instance);
+  return instance;
+}
+
+async function send(instance: Instance, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  const reply = await fetch(instance.url + path, {
+    method,
+    headers: { ...HARNESS_AUTH, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await reply.text();
+  return { status: reply.status, body: text ? (JSON.parse(text) as any) : null };
+}
+
+async function fleetOf(instance: Instance): Promise<Fleet> {
+  const reply = await send(instance, 'GET', '/admin/fleet');
+  expect(reply.status).toBe(200);
+  return reply.body as Fleet;
+}
+
+async function until<T>(what: string, probe: () => Promise<T | null | false>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown = null;
+  for (;;) {
+    try {
+      const found = await probe();
+      if (found) return found;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await pause(100);
+  }
+}
+
+/** The lines of an instance's log that say it rebuilt the read models (the rebuild itself logs one when it swaps). */
+const rebuildsRunBy = (instance: Instance) =>
+  instance.output
+    .join('')
+    .split('\n')
+    .filter((line) => line.includes('rebuilt the read models from'));
+const retriesRunBy = (instance: Instance) =>
+  instance.output
+    .join('')
+    .split('\n')
+    .filter((line) => /fleet request parked-retry \d+: \d+ applied/.test(line));
+
+describe(`three API processes ${SHARED ? 'on one SQLite DATA_DIR' : 'on the EventStoreDB double, each with its own DATA_DIR'}`, () => {
+  it('each lists every instance; a fleet rebuild and retry run on every read-models file once; a killed one turns stale', async () => {
+    const shared = tempDataDir();
+    const ids = ['fleet-a', 'fleet-b', 'fleet-c'];
+    const fleet: Instance[] = [];
+    for (const id of ids) fleet.push(await start(id, SHARED ? shared : tempDataDir()));
+    const [a, b, c] = fleet;
+    expect((await send(a, 'POST', '/partner-pairs', pairBody('fleet-pair'))).status).toBe(201);
+    expect((await send(b, 'POST', '/projects', projectBody('fleet-project', 'fleet-pair', '1000'))).status).toBe(201);
+    for (let i = 0; i < 6; i++)
+      expect((await send(fleet[i % 3], 'POST', '/projects/fleet-project/disbursements', disbursementBody(`fd-${i}`, '1'))).status).toBe(
+        201,
+      );
+
+    // Every process lists all three, live, with their roles, read models caught up.
+    for (const instance of fleet) {
+      const listed = await until(`${instance.id} to list the fleet caught up`, async () => {
+        const view = await fleetOf(instance);
+        const caughtUp = view.instances.every((one) => one.state === 'live' && one.projections?.lag === 0 && one.projections.head! > 0);
+        return view.instances.length === 3 && caughtUp ? view : null;
+      });
+      expect(listed.instanceId).toBe(instance.id);
+      expect(listed.instances.map((one) => one.instanceId)).toEqual(ids);
+      for (const one of listed.instances) {
+        expect(one.roles).toEqual(['api', 'projections', 'relay']);
+        expect(one.projections).toMatchObject({ parked: 0, lag: 0 });
+        expect(one.relay).toBeNull(); // no KAFKA_BROKERS
+        expect(one.requests).toEqual({ rebuild: null, parkedRetry: null });
+      }
+    }
+
+    // One request rebuilds the read models of the whole fleet.
+    const asked = await send(b, 'POST', '/admin/fleet/rebuild');
+    expect(asked.status).toBe(202);
+    expect(asked.body).toMatchObject({ kind: 'rebuild', generation: 1, requestedVia: 'fleet-b', requestedBy: 'harness' });
+    const rebuilt = await until('every instance to report the rebuild done', async () => {
+      const view = await fleetOf(c);
+      return view.requests.rebuild?.done.length === 3 ? view : null;
+    });
+    expect(rebuilt.requests.rebuild).toMatchObject({ generation: 1, pending: [] });
+    const handled = rebuilt.instances.map((one) => one.requests.rebuild!);
+    for (const one of handled) expect(one).toMatchObject({ generation: 1, state: 'completed' });
+    const rebuildLines = fleet.map((instance) => rebuildsRunBy(instance).length);
+    if (SHARED) {
+      // One read-models file: one process claimed the request and rebuilt, the other two followed its rebuild.
+      expect(rebuildLines.reduce((sum, n) => sum + n, 0)).toBe(1);
+      const runner = ids[rebuildLines.indexOf(1)];
+      expect(handled.map((one) => one.ranBy)).toEqual([runner, runner, runner]);
+      expect(new Set(handled.map((one) => one.rebuildId)).size).toBe(1);
+    } else {
+      // Three read-models files: each process rebuilt its own.
+      expect(rebuildLines).toEqual([1, 1, 1]);
+      expect(handled.map((one) => one.ranBy)).toEqual(ids);
+      expect(new Set(handled.map((one) => one.rebuildId)).size).toBe(3);
+    }
+    // The read models answer as before the rebuild.
+    expect((await send(a, 'GET', '/projects/fleet-project')).body).toMatchObject({ delivered: { amount: '6.00' } });
+
+    // Retrying parked events likewise (none are parked: each retry applies nothing, once per read-models file).
+    const retry = await send(a, 'POST', '/admin/fleet/parked/retry');
+    expect(retry.status).toBe(202);
+    expect(retry.body).toMatchObject({ kind: 'parked-retry', generation: 1, requestedVia: 'fleet-a' });
+    const retried = await until('every instance to report the retry done', async () => {
+      const view = await fleetOf(b);
+      return view.requests.parkedRetry?.done.length === 3 ? view : null;
+    });
+    for (const one of retried.instances) expect(one.requests.parkedRetry).toMatchObject({ generation: 1, state: 'completed', applied: 0 });
+    expect(fleet.map((instance) => retriesRunBy(instance).length).reduce((sum, n) => sum + n, 0)).toBe(SHARED ? 1 : 3);
+
+    // Bad input: a malformed body, a form, an unknown query parameter; unknown methods and routes as everywhere.
+    expect(await send(a, 'POST', '/admin/fleet/rebuild', '{not json')).toMatchObject({ status: 400, body: { code: 'invalid-body' } });
+    expect(
+      await send(a, 'POST', '/admin/fleet/parked/retry', 'x=1', { 'content-type': 'application/x-www-form-urlencoded' }),
+    ).toMatchObject({ status: 415, body: { code: 'unsupported-media-type' } });
+    expect(await send(a, 'GET', '/admin/fleet?verbose=1')).toMatchObject({ status: 400, body: { code: 'invalid-request' } });
+    const unknownMethod = await send(a, 'DELETE', '/admin/fleet');
+    expect(unknownMethod).toEqual({ ...(await send(a, 'DELETE', '/admin/projections')), body: expect.any(Object) });
+    expect(unknownMethod).toMatchObject({ status: 404, body: { code: 'not-found' } });
+    expect(await send(a, 'POST', '/admin/fleet/rebuild/now')).toMatchObject({ status: 404, body: { code: 'not-found' } });
+    expect(await send(a, 'GET', '/admin/fleet', undefined, { authorization: '' })).toMatchObject({
+      status: 401,
+      body: { code: 'unauthenticated' },
+    });
+    expect((await fleetOf(a)).requests.rebuild?.generation).toBe(1);
+
+    // kill -9 one: the others show it stale once it has been silent for longer than the bound, and the rest live.
+    const before = (await fleetOf(a)).instances.find((one) => one.instanceId === 'fleet-c')!;
+    c.child.kill('SIGKILL');
+    await once(c.child, 'exit');
+    expect(c.child.signalCode).toBe('SIGKILL');
+    const killedAt = performance.now();
+    const killedWall = Date.now();
+    for (const instance of [a, b]) {
+      const view = await until(`${instance.id} to show fleet-c stale`, async () => {
+        const listed = await fleetOf(instance);
+        return listed.instances.find((one) => one.instanceId === 'fleet-c')?.state === 'stale' ? listed : null;
+      });
+      const dead = view.instances.find((one) => one.instanceId === 'fleet-c')!;
+      expect(dead.silentMs).toBeGreaterThan(view.staleAfterMs);
+      // Its last heartbeat is the one before the kill: nothing beats for it since.
+      expect(Date.parse(dead.lastHeartbeatAt)).toBeGreaterThanOrEqual(Date.parse(before.lastHeartbeatAt));
+      expect(Date.parse(dead.lastHeartbeatAt)).toBeLessThanOrEqual(killedWall);
+    }
+    // Not before the bound: it was silent for three heartbeats at least (measured, not timed: the bound is the floor).
+    expect(performance.now() - killedAt).toBeGreaterThanOrEqual(3 * HEARTBEAT_MS - HEARTBEAT_MS);
+    await until('the survivors to stay live', async () => {
+      const view = await fleetOf(b);
+      return (
+        view.instances
+          .filter((one) => one.state === 'live')
+          .map((one) => one.instanceId)
+          .join() === 'fleet-a,fleet-b'
+      );
+    });
+
+    // A clean stop is shown as such.
+    b.child.kill('SIGTERM');
+    await once(b.child, 'exit');
+    await until('fleet-b to be shown stopped', async () => {
+      const view = await fleetOf(a);
+      return view.instances.find((one) => one.instanceId === 'fleet-b')?.state === 'stopped';
+    });
+  }, 180_000);
+});
