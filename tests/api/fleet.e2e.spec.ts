@@ -67,7 +67,7 @@ afterAll(async () => {
 });
 
 async function start(id: string, dataDir: string): Promise<Instance> {
-  const store = double ? { EVENT_STORE: 'esdb', ESDB_CONNECTION_STRING: double.connectionString } : {};
+  const store: Record<string, string> = double ? { EVENT_STORE: 'esdb', ESDB_CONNECTION_STRING: double.connectionString } : {};
   const env = {
     DATA_DIR: dataDir,
     PORT: '0',
