@@ -45,7 +45,11 @@ export function startProcess(
     };
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`${script} exited with ${code}:\n${output}`)));
+    child.on('exit', (code) => {
+      // A process that exits before it listens (a configuration error) leaves no timer keeping the caller alive.
+      clearTimeout(timer);
+      reject(new Error(`${script} exited with ${code}:\n${output}`));
+    });
   });
 }
 

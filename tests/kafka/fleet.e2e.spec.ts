@@ -1,5 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { FLEET_FILE } from '#api/infrastructure/data-files';
 import { HARNESS_AUTH, startServerProcess } from '#bench/server-process';
 import { openStoredEvents } from '#api/infrastructure/open-event-store';
 import type { EventStore } from '#event-store';
@@ -48,6 +51,31 @@ async function post(replica: Replica, path: string, body: unknown): Promise<numb
   });
   await reply.arrayBuffer();
   return reply.status;
+}
+
+/**
+ * Freezes a process with SIGSTOP at a moment it holds no write lock on the shared SQLite file of the
+ * coordination store (a process frozen inside a write would hold every other process's writes too, which
+ * SQLite cannot help, and is not the fault under test): if the file is locked right after the stop, the
+ * process is resumed and stopped again a moment later.
+ */
+async function freeze(child: ChildProcess, fleetFile: string | null): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    child.kill('SIGSTOP');
+    if (fleetFile === null) return;
+    await pause(20);
+    const db = new Database(fleetFile, { timeout: 0 });
+    try {
+      db.exec('BEGIN IMMEDIATE; ROLLBACK;');
+      return;
+    } catch (error) {
+      if (attempt >= 50 || (error as { code?: string }).code !== 'SQLITE_BUSY') throw error;
+    } finally {
+      db.close();
+    }
+    child.kill('SIGCONT');
+    await pause(37);
+  }
 }
 
 async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
@@ -218,7 +246,7 @@ function describeFleet(store: 'esdb' | 'sqlite'): void {
         const [third] = survivors.filter((replica) => replica !== second);
         writers.start([third]);
         await pause(500);
-        second.child.kill('SIGSTOP');
+        await freeze(second.child, double ? null : join(sharedDir, FLEET_FILE));
         const stoppedAt = performance.now();
         // A write already on its way lands or not within this pause; after it, the frozen leader can store nothing.
         await pause(300);
