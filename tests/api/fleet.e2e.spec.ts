@@ -240,6 +240,19 @@ describe(`three API processes ${SHARED ? 'on one SQLite DATA_DIR' : 'on the Even
     expect(retriedBy).toEqual(SHARED ? Array(3).fill(ids[retryLines.indexOf(1)]) : ids);
     for (const instance of fleet)
       expect((await send(instance, 'GET', '/projects/fleet-late')).body).toMatchObject({ delivered: { amount: '20.00' } });
+    // What the instances did for the requests is logged by the heartbeat, outside any request: no correlation id carried
+    // on from the POST that woke the instance taking it (only its own "fleet request: …" line has one).
+    const fleetLines = fleet
+      .flatMap((instance) => instance.output.join('').split('\n'))
+      .filter((line) => line.includes('"context":"Fleet"'))
+      .map((line) => JSON.parse(line) as { message: string; correlationId?: string });
+    const acted = fleetLines.filter((line) => /^fleet request (rebuild|parked-retry) \d+:/.test(line.message));
+    expect(acted.length).toBe(SHARED ? 2 : 6);
+    for (const line of acted) expect(line.correlationId).toBeUndefined();
+    expect(fleetLines.filter((line) => line.message.startsWith('fleet request: ')).map((line) => typeof line.correlationId)).toEqual([
+      'string',
+      'string',
+    ]);
 
     // Bad input: a malformed body, a form, an unknown query parameter; unknown methods and routes as everywhere.
     expect(await send(a, 'POST', '/admin/fleet/rebuild', '{not json')).toMatchObject({ status: 400, body: { code: 'invalid-body' } });

@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -94,6 +95,8 @@ export class FleetHeartbeat implements OnApplicationBootstrap, BeforeApplication
   private again = false;
   private stopped = false;
   private failing = false;
+  /** The context the heartbeat was made in (no request's): a beat woken by a request must not carry its correlation id on. */
+  private readonly outsideRequests = new AsyncResource('FleetHeartbeat');
 
   constructor(
     @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
@@ -155,7 +158,7 @@ export class FleetHeartbeat implements OnApplicationBootstrap, BeforeApplication
       return;
     }
     if (this.timer) clearTimeout(this.timer);
-    void this.beat().then(() => this.schedule());
+    this.outsideRequests.runInAsyncScope(() => void this.beat().then(() => this.schedule()));
   }
 
   private schedule(): void {
