@@ -5,7 +5,9 @@ import { openStoredEvents } from '#api/infrastructure/open-event-store';
 import { EsdbDouble } from '#event-store/testing';
 import { append, fundsDisbursed, projectSigned } from '#projections/testing';
 import { disbursementBody, pairBody, projectBody } from '../support/fixtures.js';
-import { E2E_STORE, removeDataDirs, tempDataDir } from '../support/ledger-harness.js';
+import { COORDINATION_STORE } from '#api/infrastructure/fleet.module';
+import type { CoordinationStore } from '#fleet';
+import { E2E_STORE, LedgerUnderTest, removeDataDirs, sqliteOnly, tempDataDir } from '../support/ledger-harness.js';
 import { MockKafka } from '../support/kafka/mock-kafka.js';
 
 /**
@@ -308,4 +310,22 @@ describe(`three API processes ${SHARED ? 'on one SQLite DATA_DIR' : 'on the Even
       return view.instances.find((one) => one.instanceId === 'fleet-b')?.state === 'stopped';
     });
   }, 180_000);
+
+  // SQLite only: closing the app's coordination store is how this test makes it fail (a closed EventStoreDB client may retry instead).
+  sqliteOnly('answers 503 fleet-unavailable, changing nothing, when the coordination store fails', async () => {
+    const api = await LedgerUnderTest.start(tempDataDir(), { LEDGER_INSTANCE_ID: 'lonely' });
+    try {
+      expect((await api.get('/admin/fleet')).body.instances.map((one: Listed) => one.instanceId)).toEqual(['lonely']);
+      await api.app.get<CoordinationStore>(COORDINATION_STORE).close();
+      for (const reply of [
+        await api.get('/admin/fleet'),
+        await api.post('/admin/fleet/rebuild', {}),
+        await api.post('/admin/fleet/parked/retry', {}),
+      ])
+        expect(reply).toMatchObject({ status: 503, body: { code: 'fleet-unavailable', message: expect.stringContaining('try again') } });
+      expect((await api.get('/admin/projections')).body.projections[0].rebuild).toBeNull();
+    } finally {
+      await api.stop();
+    }
+  });
 });
