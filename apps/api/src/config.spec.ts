@@ -70,6 +70,8 @@ describe('loadConfig', () => {
     const relay = loadConfig({ API_KEYS: KEYS, LEDGER_ROLES: ' relay ,projections', LEDGER_INSTANCE_ID: 'relay-1' });
     expect([...relay.roles]).toEqual(['relay', 'projections']);
     expect(relay.instanceId).toBe('relay-1');
+    expect(defaults.fleetHeartbeatMs).toBe(5000);
+    expect(loadConfig({ API_KEYS: KEYS, FLEET_HEARTBEAT_MS: '1000' }).fleetHeartbeatMs).toBe(1000);
   });
 
   it.each([
@@ -98,6 +100,7 @@ describe('loadConfig', () => {
       { LEDGER_INSTANCE_ID: 'a b' },
       `LEDGER_INSTANCE_ID must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit, got "a b"`,
     ],
+    [{ FLEET_HEARTBEAT_MS: '100' }, 'FLEET_HEARTBEAT_MS must be a whole number from 200 to 60000, got "100"'],
     // Several wrong at once: the refusal names the first in the order above.
     [{ PORT: 'x', EVENT_STORE: 'esdb' }, 'EVENT_STORE=esdb needs ESDB_CONNECTION_STRING, e.g. esdb://localhost:2113?tls=false'],
     [{ LOG_LEVEL: 'y', PORT: 'x' }, 'PORT must be a whole number from 0 to 65535, got "x"'],
