@@ -92,6 +92,8 @@ describe('loadConfig', () => {
     const relay = loadConfig({ API_KEYS: KEYS, LEDGER_ROLES: ' relay ,projections', LEDGER_INSTANCE_ID: 'relay-1' });
     expect([...relay.roles]).toEqual(['relay', 'projections']);
     expect(relay.instanceId).toBe('relay-1');
+    expect(defaults.fleetHeartbeatMs).toBe(5000);
+    expect(loadConfig({ API_KEYS: KEYS, FLEET_HEARTBEAT_MS: '1000' }).fleetHeartbeatMs).toBe(1000);
   });
 
   it.each([
@@ -126,6 +128,7 @@ describe('loadConfig', () => {
       { HEADERS_TIMEOUT_MS: '61000' },
       'HEADERS_TIMEOUT_MS (61000) must not exceed REQUEST_TIMEOUT_MS (60000): the headers are part of the request',
     ],
+    [{ FLEET_HEARTBEAT_MS: '100' }, 'FLEET_HEARTBEAT_MS must be a whole number from 200 to 60000, got "100"'],
     // Several wrong at once: the refusal names the first in the order above.
     [{ PORT: 'x', EVENT_STORE: 'esdb' }, 'EVENT_STORE=esdb needs ESDB_CONNECTION_STRING, e.g. esdb://localhost:2113?tls=false'],
     [{ LOG_LEVEL: 'y', PORT: 'x' }, 'PORT must be a whole number from 0 to 65535, got "x"'],

@@ -60,6 +60,8 @@ export interface LedgerConfig {
   readonly serverLimits: ServerLimits;
   /** How many audit reads of each kind may run at once; one more is refused (503 audit-busy, Retry-After). */
   readonly auditConcurrency: Readonly<Record<AuditReadKind, number>>;
+  /** How often this process writes its heartbeat for the fleet (FLEET_HEARTBEAT_MS); a member silent for 3 beats is stale. */
+  readonly fleetHeartbeatMs: number;
 }
 
 /** The reads that walk a ledger's history (long, however sliced): each kind is limited on its own. */
@@ -295,6 +297,7 @@ export class LedgerEnvironment {
   @WholeNumber(1, 1000) IATI_MAX_CONCURRENT = '2';
   @WholeNumber(1, 1000) HISTORY_MAX_CONCURRENT = '4';
   @WholeNumber(1, 1000) AS_OF_MAX_CONCURRENT = '2';
+  @WholeNumber(200, 60_000) FLEET_HEARTBEAT_MS = '5000';
 }
 
 const KEEP_EMPTY = new Set(['KAFKA_TOPIC_PREFIX', 'API_KEYS']);
@@ -356,5 +359,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
       history: Number(vars.HISTORY_MAX_CONCURRENT),
       'as-of': Number(vars.AS_OF_MAX_CONCURRENT),
     },
+    fleetHeartbeatMs: Number(vars.FLEET_HEARTBEAT_MS),
   };
 }

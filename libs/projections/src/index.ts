@@ -4,6 +4,7 @@ export * from './ledger-projection.js';
 export * from './parking-lot.js';
 export { type ParkableProjection, applyWithParking, isInfrastructureError } from './apply-with-parking.js';
 export * from './parked-retry.js';
+export { type FleetRequestClaim } from './fleet-request-claims.js';
 export * from './projection-runner.js';
 export * from './projection-operations.js';
 export * from './queries.js';

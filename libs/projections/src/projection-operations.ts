@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { EventStore } from '#event-store';
+import { type FleetRequestClaim, claimFleetRequest, readFleetRequestClaim, recordFleetRequestOutcome } from './fleet-request-claims.js';
 import { LedgerProjection } from './ledger-projection.js';
 import type { ParkedEvent } from './parking-lot.js';
 import { type RetryResult, retryAllParked, retryParked } from './parked-retry.js';
@@ -68,10 +69,7 @@ export class ProjectionOperations {
         lastError: this.runner.lastError,
         parkedCount,
         parked: this.runner.parking.list(PARKED_SHOWN),
-        rebuild: rebuild && {
-          ...rebuild,
-          percent: rebuild.head === 0 ? 100 : Math.min(100, Math.floor((100 * rebuild.position) / rebuild.head)),
-        },
+        rebuild: rebuild && { ...rebuild, percent: percentOf(rebuild) },
       },
     ];
   }
@@ -127,6 +125,28 @@ export class ProjectionOperations {
     return retryAllParked(this.store, this.writer, new LedgerProjection(this.writer), this.runner.parking);
   }
 
+  /** The last (or running) rebuild of the read models, by whichever process: one row, no scan. */
+  rebuildStatus(): ProjectionRebuildView | null {
+    const rebuild = readRebuildStatus(this.writer, this.runner.name);
+    return rebuild && { ...rebuild, percent: percentOf(rebuild) };
+  }
+
+  /**
+   * Claims a fleet-wide request for these read models (see fleet-request-claims.ts): the claim as it stands, naming
+   * the process that runs it. Throws the database's error if the file is locked (the caller tries again later).
+   */
+  claimFleetRequest(kind: string, generation: number, instanceId: string): FleetRequestClaim {
+    return claimFleetRequest(this.writer, kind, generation, instanceId);
+  }
+
+  fleetRequestClaim(kind: string, generation: number): FleetRequestClaim | null {
+    return readFleetRequestClaim(this.writer, kind, generation);
+  }
+
+  recordFleetRequestOutcome(kind: string, generation: number, outcome: Readonly<Record<string, unknown>>): void {
+    recordFleetRequestOutcome(this.writer, kind, generation, outcome);
+  }
+
   /** Aborts a rebuild of this process (its shadow is dropped; the live read models stay) and waits for it. */
   async stop(): Promise<void> {
     this.abort.abort(new Error('the server is shutting down'));
@@ -137,4 +157,8 @@ export class ProjectionOperations {
     const current = readRebuildStatus(this.writer, this.runner.name);
     if (current?.state === 'running' || this.rebuilding) throw new RebuildInProgress(current?.state === 'running' ? current : null);
   }
+}
+
+function percentOf(rebuild: RebuildStatus): number {
+  return rebuild.head === 0 ? 100 : Math.min(100, Math.floor((100 * rebuild.position) / rebuild.head));
 }

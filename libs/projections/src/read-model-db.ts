@@ -94,6 +94,17 @@ const SCHEMA = `
     parked      INTEGER NOT NULL,
     error       TEXT
   ) STRICT;
+
+  -- Requests to the whole fleet (a rebuild, a parked retry) claimed for this file: the one process of those
+  -- sharing it that inserts the row runs the request, the others follow it here (see fleet-request-claims.ts).
+  CREATE TABLE IF NOT EXISTS fleet_request_claims (
+    kind        TEXT NOT NULL,
+    generation  INTEGER NOT NULL,
+    claimed_by  TEXT NOT NULL,
+    claimed_at  TEXT NOT NULL,
+    outcome     TEXT,
+    PRIMARY KEY (kind, generation)
+  ) STRICT;
 `;
 
 /** A row of the projects table, as the projection writes it and the queries read it. */

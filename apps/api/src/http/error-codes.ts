@@ -45,6 +45,7 @@ export const HTTP_ERROR_STATUS = {
   'stream-contended': 503,
   'tree-behind': 503,
   'audit-busy': 503,
+  'fleet-unavailable': 503,
 } as const satisfies Record<string, number>;
 
 export type HttpErrorCode = keyof typeof HTTP_ERROR_STATUS;

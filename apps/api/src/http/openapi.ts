@@ -195,6 +195,7 @@ const ERROR_EXAMPLES = {
       'nothing was appended: send the command again shortly',
   },
   'audit-busy': { message: '2 export read(s) are already running, the most allowed at once (EXPORT_MAX_CONCURRENT); retry in 5 s' },
+  'fleet-unavailable': { message: "the fleet's coordination store does not answer: connection refused; try again shortly" },
   'access-undeclared': { message: 'this endpoint declares no access level, so nobody may call it' },
   'request-timeout': { message: 'the request was not received in time' },
   'headers-too-large': { message: 'the request headers exceed the size limit' },

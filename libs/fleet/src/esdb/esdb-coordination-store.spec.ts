@@ -3,12 +3,15 @@ import { EventStoreDBClient } from '@eventstore/db-client';
 import { EsdbEventStore } from '#event-store/esdb';
 import { EsdbDouble } from '#event-store/testing';
 import { describeCoordinationStoreContract } from '../testing/coordination-store.contract.js';
+import { describeFleetRosterContract } from '../testing/fleet-roster.contract.js';
 import { EsdbCoordinationStore, FLEET_RECORD_MAX_COUNT, FLEET_STREAM_PREFIX } from './esdb-coordination-store.js';
 
-describeCoordinationStoreContract('EventStoreDB on the gRPC test double', async () => {
+const esdbBacking = async () => {
   const double = await EsdbDouble.start();
   return { open: async () => new EsdbCoordinationStore(double.connectionString), teardown: () => double.stop() };
-});
+};
+describeCoordinationStoreContract('EventStoreDB on the gRPC test double', esdbBacking);
+describeFleetRosterContract('EventStoreDB on the gRPC test double', esdbBacking);
 
 describe('coordination store on EventStoreDB', () => {
   let double: EsdbDouble;

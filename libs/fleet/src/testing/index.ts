@@ -1,2 +1,3 @@
 // The contract suite every coordination-store adapter passes.
 export * from './coordination-store.contract.js';
+export * from './fleet-roster.contract.js';
