@@ -40,9 +40,10 @@ export function openEventsFile(file: string): Database.Database {
   }
   mkdirSync(dirname(file), { recursive: true });
   const db = new Database(file);
+  // First, so that switching to WAL and creating the table wait for another connection's lock too.
+  db.pragma('busy_timeout = 10000');
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
-  db.pragma('busy_timeout = 10000');
   db.exec(SCHEMA);
   return db;
 }
