@@ -34,6 +34,7 @@ export const HTTP_ERROR_STATUS = {
   'unknown-schema-version': 500,
   'internal-error': 500,
   'projection-behind': 503,
+  'append-outcome-unknown': 503,
   'read-models-busy': 503,
 } as const satisfies Record<string, number>;
 

@@ -17,8 +17,6 @@ import { type EventRow, openEventsFile } from './sqlite-events-file.js';
 import type { AppendRequest } from './sqlite-writer.protocol.js';
 import { SqliteWriter } from './sqlite-writer.js';
 
-export { EventStoreWriterStopped } from './sqlite-writer.js';
-
 /** How often a live subscription looks for appends made by another process. */
 const POLL_INTERVAL_MS = 500;
 

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import { type AppendResult, DuplicateEventId, WrongExpectedRevision } from '../event-store.port.js';
+import { AppendOutcomeUnknown, type AppendResult, DuplicateEventId, WrongExpectedRevision } from '../event-store.port.js';
 import type { AppendRefusal, AppendRequest, WriterError, WriterReply, WriterRequest } from './sqlite-writer.protocol.js';
 
 interface PendingAppend {
@@ -10,25 +10,12 @@ interface PendingAppend {
 }
 
 /**
- * The writer thread stopped (crashed, or was terminated) while an append was in its hands: that
- * append may or may not be stored. Appending the same event ids again is safe: the store answers a
- * repeated append with the original result.
- */
-export class EventStoreWriterStopped extends Error {
-  constructor(reason: string) {
-    const outcome = 'this append may or may not be stored; repeating it with the same event ids is safe';
-    super(`the event store's writer thread stopped (${reason}): ${outcome}`);
-    this.name = 'EventStoreWriterStopped';
-  }
-}
-
-/**
  * The request thread's side of the writer thread (sqlite-writer.worker.ts), which owns the write
  * connection. Appends queue here while the thread writes the previous batch, and go as the next
  * batch (group commit): the longer an fsync takes, the more appends share the next one, and the
  * request thread parses and validates meanwhile. A promise settles only when the thread answers,
  * that is after the commit is fsynced. A thread that dies fails the batch it held with
- * EventStoreWriterStopped and the next append starts a new one.
+ * AppendOutcomeUnknown and the next append starts a new one.
  */
 export class SqliteWriter {
   private thread: Worker | undefined;
@@ -158,7 +145,7 @@ export class SqliteWriter {
     const batch = this.inFlight;
     this.inFlight = undefined;
     this.posted = false;
-    batch?.forEach((pending) => pending.reject(new EventStoreWriterStopped(reason)));
+    batch?.forEach((pending) => pending.reject(new AppendOutcomeUnknown(`its writer thread: ${reason}`)));
     void this.sendNext();
   }
 }
