@@ -1,7 +1,8 @@
 import { jest } from '@jest/globals';
 import { type Decision, append } from '#domain';
 import { GENESIS_HASH, chainLink } from '#event-store';
-import { SqliteEventStore } from '#event-store/sqlite';
+import type { SqliteEventStore } from '#event-store/sqlite';
+import { TemporarySqliteEventStore } from '#event-store/testing';
 import type { LoadableStream } from './aggregate-loader.js';
 import { CommandExecutor, type ContentionPolicy, DEFAULT_CONTENTION, StreamContended } from './command-executor.js';
 
@@ -45,7 +46,7 @@ describe('CommandExecutor, when another writer wins the race for a stream', () =
   let rival: CommandExecutor;
   const streamId = 'notes-1';
   beforeEach(async () => {
-    store = new SqliteEventStore(':memory:');
+    store = new TemporarySqliteEventStore();
     // Another process, as far as the executor can tell: its own mutex, the same store.
     rival = new CommandExecutor(store, () => 1);
     await rival.execute({ type: 'Note' }, notes(store, streamId), note('first'), context('first'));

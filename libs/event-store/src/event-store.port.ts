@@ -131,6 +131,19 @@ export class AppendTooLarge extends Error {
   }
 }
 
+/**
+ * The store lost track of an append it had been given (the embedded store's writer thread stopped while
+ * holding it): it may or may not be stored. Repeating it with the same event ids is safe, since the store
+ * answers a repeated append with the original result.
+ */
+export class AppendOutcomeUnknown extends Error {
+  constructor(reason: string) {
+    const outcome = 'the append may or may not be stored; repeating it with the same event ids is safe';
+    super(`the event store stopped (${reason}) while writing; ${outcome}`);
+    this.name = 'AppendOutcomeUnknown';
+  }
+}
+
 export class InvalidAppend extends Error {
   constructor(message: string) {
     super(message);

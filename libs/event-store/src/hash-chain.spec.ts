@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { GENESIS_HASH, canonicalJson, chainEvents, eventHash } from './hash-chain.js';
 import type { NewEvent } from './event-store.port.js';
-import { SqliteEventStore } from './sqlite/sqlite-event-store.js';
+import { TemporarySqliteEventStore } from './testing/temporary-sqlite-store.js';
 import { verifyHashChains } from './verify-chains.js';
 
 const meta = { correlationId: 'c', causationId: 'k', actor: 'a', writtenAt: '2024-01-01T00:00:00.000Z' };
@@ -37,7 +37,7 @@ describe('hash chain', () => {
   });
 
   it('verifies the whole log page by page across interleaved streams, and finds a break at any page boundary', async () => {
-    const store = new SqliteEventStore(':memory:');
+    const store = new TemporarySqliteEventStore();
     const heads = new Map<string, { revision: number; hash: string }>();
     for (let i = 0; i < 30; i++) {
       const streamId = `s-${i % 4}`;
@@ -68,7 +68,7 @@ describe('hash chain', () => {
   });
 
   it('chains through legacy events by their computed hash, and counts them', async () => {
-    const store = new SqliteEventStore(':memory:');
+    const store = new TemporarySqliteEventStore();
     await store.appendToStream('s', [event({ n: 0 }), event({ n: 1 })]);
     expect(await verifyHashChains(store)).toMatchObject({ ok: true, legacy: 2, legacyUnchained: 2 });
     const [first, second] = await store.readStream('s');

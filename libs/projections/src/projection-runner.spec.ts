@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EventStore } from '#event-store';
-import { SqliteEventStore } from '#event-store/sqlite';
+import { TemporarySqliteEventStore } from '#event-store/testing';
 import { LedgerProjection } from './ledger-projection.js';
 import { ProjectionRunner } from './projection-runner.js';
 import { LedgerQueries } from './queries.js';
@@ -12,7 +12,7 @@ import { fundsDisbursed as disbursed, pairRegistered as pair, projectSigned as s
 describe('projection runner', () => {
   let store: EventStore;
   beforeEach(() => {
-    store = new SqliteEventStore(':memory:');
+    store = new TemporarySqliteEventStore();
   });
   afterEach(() => store.close());
 

@@ -41,6 +41,7 @@ export const HTTP_ERROR_STATUS = {
   'unknown-schema-version': 500,
   'internal-error': 500,
   'projection-behind': 503,
+  'append-outcome-unknown': 503,
   'read-models-busy': 503,
   'stream-contended': 503,
   'tree-behind': 503,

@@ -1,6 +1,6 @@
 import { type ArgumentsHost, Logger } from '@nestjs/common';
 import { StreamContended } from '#application';
-import { AppendTooLarge, StreamDeleted } from '#event-store';
+import { AppendOutcomeUnknown, AppendTooLarge, StreamDeleted } from '#event-store';
 import { LedgerErrorFilter } from './error.filter.js';
 
 /** What the filter answers for an exception: the status and body it sends. */
@@ -45,6 +45,13 @@ describe('LedgerErrorFilter, on what the event store refuses', () => {
     expect(headers['retry-after']).toBe('1');
     expect(body).toMatchObject({ statusCode: 503, error: 'Service Unavailable', code: 'stream-contended' });
     expect(body.message).toContain('nothing was appended');
+  });
+
+  it('an append whose outcome the store lost (its writer thread stopped): 503 append-outcome-unknown, saying a retry is safe', () => {
+    const { status, body } = answer(new AppendOutcomeUnknown('its writer thread: exit code 1'));
+    expect(status).toBe(503);
+    expect(body).toMatchObject({ statusCode: 503, error: 'Service Unavailable', code: 'append-outcome-unknown' });
+    expect(body.message).toContain('repeating it with the same event ids is safe');
   });
 
   it('anything else unexpected: a bare 500 internal-error', () => {

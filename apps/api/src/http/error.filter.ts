@@ -2,7 +2,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger 
 import type { FastifyReply } from 'fastify';
 import { StreamContended } from '#application';
 import { DomainError, InvalidInput, UnknownSchemaVersion } from '#domain';
-import { AppendTooLarge, StreamDeleted } from '#event-store';
+import { AppendOutcomeUnknown, AppendTooLarge, StreamDeleted } from '#event-store';
 import { statusOf } from './error-codes.js';
 
 const STATUS_TEXT: Record<number, string> = {
@@ -92,6 +92,12 @@ export class LedgerErrorFilter implements ExceptionFilter {
       this.logger.error(`event store refused: ${exception.message}`);
       const status = statusOf(code);
       return { status, body: errorBody(status, code, exception.message) };
+    }
+    if (exception instanceof AppendOutcomeUnknown) {
+      // Not a fault of the request, nor an unknown one: the store lost the append's outcome; a retry with the same ids is safe.
+      this.logger.error(`event store: ${exception.message}`);
+      const status = statusOf('append-outcome-unknown');
+      return { status, body: errorBody(status, 'append-outcome-unknown', exception.message) };
     }
     this.logger.error(`unexpected error: ${(exception as Error)?.message}`, (exception as Error)?.stack);
     const status = statusOf('internal-error');

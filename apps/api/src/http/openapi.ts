@@ -146,6 +146,11 @@ const ERROR_EXAMPLES = {
   'stream-deleted': {
     message: 'stream project-sm-graphite-anode was deleted in the event store; it can no longer be read or written',
   },
+  'append-outcome-unknown': {
+    message:
+      'the event store stopped (its writer thread: exit code 1) while writing; the append may or may not be stored; ' +
+      'repeating it with the same event ids is safe',
+  },
   'unsupported-media-type': { message: 'Unsupported Media Type: application/x-www-form-urlencoded' },
   'donor-is-recipient': { message: 'the donor and the recipient must be different regions' },
   'signed-before-pair-established': { message: 'signing date 2021-05-01 is before the pair was established on 2022-01-01' },
@@ -280,6 +285,7 @@ const COMMAND_REFUSALS: ErrorCode[] = [
   'stream-deleted',
   'concurrent-modification',
   'stream-contended',
+  'append-outcome-unknown',
 ];
 
 /** A command: the errors any command can get plus its own refusals (not-found, conflicts, rules), and the headers it reads. */

@@ -1,54 +1,23 @@
 import { EventEmitter } from 'node:events';
-import Database from 'better-sqlite3';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import type Database from 'better-sqlite3';
 import { catchUpThenLive } from '../catch-up-then-live.js';
 import { preparePrivateFile } from '../private-file.js';
 import {
   type AppendResult,
-  DuplicateEventId,
   type EventStore,
   type ExpectedRevision,
+  InvalidAppend,
   type NewEvent,
   type ReadAllOptions,
   type ReadStreamOptions,
   type RecordedEvent,
   type SubscribeOptions,
-  WrongExpectedRevision,
-  revisionMatches,
   validateAppend,
 } from '../event-store.port.js';
-
-interface PendingAppend {
-  readonly streamId: string;
-  readonly events: readonly NewEvent[];
-  readonly expected: ExpectedRevision;
-  readonly resolve: (result: AppendResult) => void;
-  readonly reject: (error: unknown) => void;
-}
-
-interface EventRow {
-  position: number;
-  event_id: string;
-  stream_id: string;
-  revision: number;
-  type: string;
-  schema_version: number;
-  data: string;
-  metadata: string;
-}
-
-const SCHEMA = `
-  CREATE TABLE IF NOT EXISTS events (
-    position       INTEGER PRIMARY KEY,
-    event_id       TEXT    NOT NULL UNIQUE,
-    stream_id      TEXT    NOT NULL,
-    revision       INTEGER NOT NULL,
-    type           TEXT    NOT NULL,
-    schema_version INTEGER NOT NULL,
-    data           TEXT    NOT NULL,
-    metadata       TEXT    NOT NULL,
-    UNIQUE (stream_id, revision)
-  ) STRICT;
-`;
+import { type EventRow, openEventsFile } from './sqlite-events-file.js';
+import type { AppendRequest } from './sqlite-writer.protocol.js';
+import { SqliteWriter } from './sqlite-writer.js';
 
 /**
  * How often a store with a live subscription asks SQLite whether another
@@ -59,17 +28,20 @@ const SCHEMA = `
  */
 const OTHER_WRITERS_POLL_MS = 10;
 
+/** Rows read in one synchronous step: a long read gives the event loop a turn between slices. */
+const READ_SLICE = 1000;
+
 /**
- * The embedded event store: one SQLite file in WAL mode, fsynced on every
- * commit. Appends that arrive in the same turn of the event loop are written
- * in one transaction (group commit), each checked against its own expected
- * revision inside a savepoint, so one refused append never affects another.
+ * The embedded store: one SQLite file in WAL mode, fsynced on every commit.
+ * Appends go to a writer thread that owns the write connection (SqliteWriter:
+ * group commit, one fsync per batch, off the request thread); reads use this
+ * thread's own connection, a slice of rows at a time. Several processes may
+ * share the file: each has its own writer thread, and SQLite's locks order them.
  */
 export class SqliteEventStore implements EventStore {
   private readonly db: Database.Database;
   private readonly appended = new EventEmitter();
-  private queue: PendingAppend[] = [];
-  private flushScheduled = false;
+  readonly writer: SqliteWriter;
   private closed = false;
   /** Watches for commits by other connections while subscriptions exist (see OTHER_WRITERS_POLL_MS). */
   private otherWriters: NodeJS.Timeout | null = null;
@@ -78,25 +50,10 @@ export class SqliteEventStore implements EventStore {
 
   constructor(readonly file: string) {
     preparePrivateFile(file);
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('busy_timeout = 10000');
-    this.db.exec(SCHEMA);
+    this.db = openEventsFile(file);
+    this.writer = new SqliteWriter(file, (position) => this.appended.emit('appended', position));
     this.appended.setMaxListeners(0);
     this.statements = {
-      currentRevision: this.db.prepare<[string], { revision: number | null }>(
-        'SELECT max(revision) AS revision FROM events WHERE stream_id = ?',
-      ),
-      insert: this.db.prepare(
-        'INSERT INTO events (event_id, stream_id, revision, type, schema_version, data, metadata) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      ),
-      byEventId: this.db.prepare<[string], { stream_id: string; revision: number; position: number }>(
-        'SELECT stream_id, revision, position FROM events WHERE event_id = ?',
-      ),
-      eventIdAt: this.db.prepare<[string, number], { event_id: string; position: number }>(
-        'SELECT event_id, position FROM events WHERE stream_id = ? AND revision = ?',
-      ),
       readStream: this.db.prepare<[string, number, number], EventRow>(
         'SELECT * FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision LIMIT ?',
       ),
@@ -113,25 +70,42 @@ export class SqliteEventStore implements EventStore {
     events: readonly NewEvent[],
     options: { expectedRevision?: ExpectedRevision } = {},
   ): Promise<AppendResult> {
-    const expected = options.expectedRevision ?? 'any';
-    return new Promise((resolve, reject) => {
-      if (this.closed) return reject(new Error('the event store is closed'));
-      validateAppend(streamId, events, expected);
-      this.queue.push({ streamId, events, expected, resolve, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flush());
-      }
-    });
+    if (this.closed) return Promise.reject(new Error('the event store is closed'));
+    try {
+      return this.writer.append(toAppendRequest(streamId, events, options.expectedRevision ?? 'any'));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
-    // LIMIT -1: no limit.
-    return this.statements.readStream.all(streamId, options.fromRevision ?? 0, options.maxCount ?? -1).map(toRecordedEvent);
+    const events: RecordedEvent[] = [];
+    const maxCount = options.maxCount ?? Number.POSITIVE_INFINITY;
+    let from = options.fromRevision ?? 0;
+    for (;;) {
+      const slice = Math.min(READ_SLICE, maxCount - events.length);
+      if (slice <= 0) return events;
+      const rows = this.statements.readStream.all(streamId, from, slice);
+      for (const row of rows) events.push(toRecordedEvent(row));
+      if (rows.length < slice) return events;
+      from = rows[rows.length - 1].revision + 1;
+      await nextTurn();
+    }
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
-    return this.statements.readAll.all(options.after ?? 0, options.maxCount ?? 1000).map(toRecordedEvent);
+    const events: RecordedEvent[] = [];
+    const maxCount = options.maxCount ?? 1000;
+    let after = options.after ?? 0;
+    while (events.length < maxCount) {
+      const limit = Math.min(READ_SLICE, maxCount - events.length);
+      const rows = this.statements.readAll.all(after, limit);
+      for (const row of rows) events.push(toRecordedEvent(row));
+      if (rows.length < limit) break;
+      after = rows[rows.length - 1].position;
+      if (events.length < maxCount) await nextTurn();
+    }
+    return events;
   }
 
   subscribeToAll(options: SubscribeOptions = {}): AsyncIterable<RecordedEvent[]> {
@@ -155,100 +129,14 @@ export class SqliteEventStore implements EventStore {
     }
   }
 
+  /** Refuses new appends, writes those already asked for, then closes both connections. */
   async close(): Promise<void> {
     if (this.closed) return;
-    this.flush();
     this.closed = true;
     if (this.otherWriters) clearInterval(this.otherWriters);
+    await this.writer.close();
     this.appended.emit('appended', Number.MAX_SAFE_INTEGER);
     this.db.close();
-  }
-
-  private flush(): void {
-    this.flushScheduled = false;
-    const batch = this.queue;
-    this.queue = [];
-    if (batch.length === 0) return;
-    const recordedAt = new Date().toISOString();
-    let outcomes: Array<{ ok: true; result: AppendResult } | { ok: false; error: unknown }>;
-    try {
-      outcomes = this.db
-        .transaction(() =>
-          batch.map((pending) => {
-            try {
-              return { ok: true as const, result: this.appendInSavepoint(pending, recordedAt) };
-            } catch (error) {
-              if (error instanceof WrongExpectedRevision || error instanceof DuplicateEventId) return { ok: false as const, error };
-              throw error;
-            }
-          }),
-        )
-        .immediate();
-    } catch (error) {
-      // The whole transaction was rolled back (disk full, I/O error): nothing of this batch was stored.
-      for (const pending of batch) pending.reject(error);
-      return;
-    }
-    let last = 0;
-    outcomes.forEach((outcome, index) => {
-      if (outcome.ok) {
-        last = Math.max(last, outcome.result.position);
-        batch[index].resolve(outcome.result);
-      } else {
-        batch[index].reject(outcome.error);
-      }
-    });
-    if (last > 0) this.appended.emit('appended', last);
-  }
-
-  private appendInSavepoint(pending: PendingAppend, recordedAt: string): AppendResult {
-    return this.db.transaction(() => {
-      const retried = this.findIdenticalAppend(pending);
-      if (retried) return retried;
-      const current = this.statements.currentRevision.get(pending.streamId)?.revision ?? null;
-      const actual = current === null ? 'no_stream' : current;
-      if (!revisionMatches(pending.expected, actual)) throw new WrongExpectedRevision(pending.streamId, pending.expected, actual);
-      let revision = current ?? -1;
-      let position = 0;
-      for (const event of pending.events) {
-        revision += 1;
-        const metadata = JSON.stringify({ ...event.metadata, recordedAt });
-        try {
-          const info = this.statements.insert.run(
-            event.id,
-            pending.streamId,
-            revision,
-            event.type,
-            event.schemaVersion,
-            JSON.stringify(event.data),
-            metadata,
-          );
-          position = Number(info.lastInsertRowid);
-        } catch (error) {
-          if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new DuplicateEventId(event.id);
-          throw error;
-        }
-      }
-      return { nextExpectedRevision: revision, position };
-    })();
-  }
-
-  /**
-   * EventStoreDB treats an append whose event ids were already written, in
-   * the same stream and order, as a retry and answers with the original
-   * result. So do we.
-   */
-  private findIdenticalAppend(pending: PendingAppend): AppendResult | null {
-    const first = this.statements.byEventId.get(pending.events[0].id);
-    if (!first) return null;
-    if (first.stream_id !== pending.streamId) throw new DuplicateEventId(pending.events[0].id);
-    let position = first.position;
-    for (let i = 1; i < pending.events.length; i++) {
-      const stored = this.statements.eventIdAt.get(pending.streamId, first.revision + i);
-      if (stored?.event_id !== pending.events[i].id) throw new DuplicateEventId(pending.events[0].id);
-      position = stored.position;
-    }
-    return { nextExpectedRevision: first.revision + pending.events.length - 1, position };
   }
 
   /**
@@ -286,6 +174,20 @@ export class SqliteEventStore implements EventStore {
       if (this.closed || signal?.aborted) done();
     });
   }
+}
+
+/** Checks the append and serialises it for the writer thread (the caller's thread does the JSON). */
+function toAppendRequest(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): AppendRequest {
+  validateAppend(streamId, events, expected);
+  return {
+    streamId,
+    expected,
+    events: events.map((event) => {
+      const data = JSON.stringify(event.data);
+      if (data === undefined) throw new InvalidAppend(`event ${event.id} has no data that JSON can hold`);
+      return { id: event.id, type: event.type, schemaVersion: event.schemaVersion, data, metadata: JSON.stringify(event.metadata) };
+    }),
+  };
 }
 
 function toRecordedEvent(row: EventRow): RecordedEvent {

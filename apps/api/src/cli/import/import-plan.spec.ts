@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { LEDGER_UPCASTERS, parseMoney } from '#domain';
 import { type EventStore, UpcastingEventStore } from '#event-store';
-import { SqliteEventStore } from '#event-store/sqlite';
+import { TemporarySqliteEventStore } from '#event-store/testing';
 import { ImportInterrupted, applyImport } from './import-apply.js';
 import { ImportLedger } from './import-ledger.js';
 import { planImport } from './import-plan.js';
@@ -57,8 +57,8 @@ describe('planning an import against the ledger', () => {
   let store: EventStore;
   let ledger: ImportLedger;
   beforeEach(async () => {
-    // A real SQLite event store (in memory), written through the ledger's ordinary write path.
-    store = new SqliteEventStore(':memory:');
+    // A real SQLite event store (a temporary file), written through the ledger's ordinary write path.
+    store = new TemporarySqliteEventStore();
     ledger = new ImportLedger(new UpcastingEventStore(store, LEDGER_UPCASTERS));
     await ledger.registerPartnerPair(
       {
@@ -206,7 +206,7 @@ describe('appending a planned import', () => {
   let store: EventStore;
   let ledger: ImportLedger;
   beforeEach(() => {
-    store = new SqliteEventStore(':memory:');
+    store = new TemporarySqliteEventStore();
     ledger = new ImportLedger(new UpcastingEventStore(store, LEDGER_UPCASTERS));
   });
   afterEach(() => store.close());
