@@ -20,3 +20,16 @@ export abstract class BackgroundLoop {
     this.loop = null;
   }
 }
+
+/** Resolves after `ms`, or as soon as `signal` aborts (never rejects): the pause between a background loop's attempts. */
+export function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+}

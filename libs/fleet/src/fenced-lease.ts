@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { abortableDelay } from '#background';
 import type { CoordinationStore, FleetRecord, FleetValue } from './coordination-store.port.js';
 
 /** What a lease record holds: who holds it, since which takeover, until when, and what the holder guards with it. */
@@ -259,16 +260,4 @@ export class FencedLease<T extends FleetValue> {
       throw new LeaseLost(`the lease ${this.key} was taken over by ${by}`);
     }
   }
-}
-
-function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-  });
 }

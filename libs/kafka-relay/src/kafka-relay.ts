@@ -1,5 +1,5 @@
 import { Kafka, type Producer, logLevel } from 'kafkajs';
-import { BackgroundLoop } from '#background';
+import { BackgroundLoop, abortableDelay } from '#background';
 import { ledgerTopics, toMessage } from '#contracts';
 import type { EventStore, RecordedEvent } from '#event-store';
 import { type FencedLease, type FleetRecord, type LeaseValue, LeaseLost } from '#fleet';
@@ -197,16 +197,4 @@ export class KafkaRelay extends BackgroundLoop {
       await admin.disconnect().catch(() => undefined);
     }
   }
-}
-
-function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-  });
 }

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { Kafka, logLevel } from 'kafkajs';
-import { BackgroundLoop, readCheckpoint, writeCheckpoint } from '#background';
+import { BackgroundLoop, abortableDelay, readCheckpoint, writeCheckpoint } from '#background';
 import { treeHeadMessage } from '#contracts';
 import type { MerkleTreeStore } from '#transparency';
 
@@ -57,29 +57,17 @@ export class TreeHeadPublisher extends BackgroundLoop {
             delayMs = 100;
             continue;
           }
-          await sleep(this.options.pollMs ?? 1000, signal);
+          await abortableDelay(this.options.pollMs ?? 1000, signal);
         }
       } catch (error) {
         if (signal.aborted) break;
         this.lastError = (error as Error).message;
         this.options.logger?.warn(`publishing tree heads failed: ${this.lastError}; retrying in ${delayMs} ms`);
-        await sleep(delayMs, signal);
+        await abortableDelay(delayMs, signal);
         delayMs = Math.min(delayMs * 2, 5000);
       } finally {
         await producer.disconnect().catch(() => undefined);
       }
     }
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-  });
 }
