@@ -47,8 +47,44 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * The API answers at most AS_OF_MAX_CONCURRENT (2 by default) as-of reads at once and refuses one more with
+ * 503 `audit-busy`: the dashboard sends at most two at once, and waits out a refusal (others' reads) a few times.
+ */
+const SLICED_AT_ONCE = 2;
+const BUSY_RETRIES = 3;
+let slicedRunning = 0;
+const slicedWaiting = [];
+
+async function throttled(run) {
+  if (slicedRunning < SLICED_AT_ONCE) slicedRunning++;
+  else await new Promise((resolve) => slicedWaiting.push(resolve));
+  try {
+    return await run();
+  } finally {
+    // The slot goes straight to the next waiting read, so no new read slips in between.
+    const next = slicedWaiting.shift();
+    if (next) next();
+    else slicedRunning--;
+  }
+}
+
 /** GET a JSON read endpoint with the stored key; throws ApiError on any refusal. */
 export async function getJson(path) {
+  if (!/[?&](asOf|knownAt)=/.test(path)) return getJsonOnce(path);
+  return throttled(async () => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await getJsonOnce(path);
+      } catch (error) {
+        if (!(error instanceof ApiError) || error.code !== 'audit-busy' || attempt > BUSY_RETRIES) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(error.retryAfterMs ?? 1000, 5000)));
+      }
+    }
+  });
+}
+
+async function getJsonOnce(path) {
   const key = storedKey();
   const headers = { accept: 'application/json' };
   if (key) headers.authorization = `Bearer ${key}`;
@@ -65,7 +101,10 @@ export async function getJson(path) {
     // An error page that is not JSON: described by its status below.
   }
   if (!response.ok) {
-    throw new ApiError(response.status, body?.code ?? `http-${response.status}`, body?.message ?? response.statusText);
+    const error = new ApiError(response.status, body?.code ?? `http-${response.status}`, body?.message ?? response.statusText);
+    const retryAfter = Number(response.headers.get('retry-after'));
+    if (Number.isFinite(retryAfter) && retryAfter > 0) error.retryAfterMs = retryAfter * 1000;
+    throw error;
   }
   return body;
 }

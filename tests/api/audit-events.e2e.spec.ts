@@ -300,7 +300,10 @@ describe('GET /audit/events on a large ledger', () => {
       expect(outOfOrder).toEqual([]);
       expect(count).toBe(total);
       expect(previous).toBe(head);
-      expect(pagesRead).toBe(Math.ceil(total / 500));
+      // On EventStoreDB the fleet's heartbeat records share $all with the ledger: a page that meets one comes back short
+      // (never empty), so a few more pages are read there.
+      if (E2E_STORE === 'sqlite') expect(pagesRead).toBe(Math.ceil(total / 500));
+      else expect(pagesRead).toBeGreaterThanOrEqual(Math.ceil(total / 500));
 
       // A client that reads one chunk and hangs up: the export stops, far short of the whole log.
       pagesRead = 0;

@@ -121,7 +121,7 @@ describe('who may scrape /metrics', () => {
     expect([reader.status, reader.body.code]).toEqual([403, 'forbidden']);
     const operator = await ledger().get<string>('/metrics', { authorization: `Bearer ${OPERATOR}` });
     expect(operator.status).toBe(200);
-    expect(operator.body).toMatch(/^ledger_event_store_up 1$/m);
+    expect(operator.body).toMatch(/^ledger_event_store_up\{instance_id="[^"]+"\} 1$/m);
   });
 });
 
@@ -131,7 +131,7 @@ describe('METRICS_PUBLIC=true', () => {
   it('opens /metrics to a scraper without a key, and documents it as public', async () => {
     const anonymous = await ledger().get<string>('/metrics', { authorization: '' });
     expect(anonymous.status).toBe(200);
-    expect(anonymous.body).toMatch(/^ledger_event_store_up 1$/m);
+    expect(anonymous.body).toMatch(/^ledger_event_store_up\{instance_id="[^"]+"\} 1$/m);
     const document = await ledger().get('/docs/openapi.json');
     expect(document.body.paths['/metrics'].get['x-access']).toBe('public');
   });

@@ -112,7 +112,10 @@ export async function createLedgerApp(config: LedgerConfig, logs?: false): Promi
     if (keys !== undefined && access !== undefined && effectiveAccess(access, config) !== 'public') {
       const principal = authenticate(request, keys);
       if (typeof principal === 'string') {
-        void refuseUnauthenticated(failedAuthentications, request, reply, principal);
+        // In the request's logging context, so the failure's log line carries its correlation id.
+        const refuse = () => void refuseUnauthenticated(failedAuthentications, request, reply, principal);
+        if (requestLogs === undefined) refuse();
+        else requestLogs.runInContext(refuse, { bindings: { correlationId } });
         return;
       }
     }

@@ -91,7 +91,9 @@ async function* logPages(store: EventStore, after: number, until: number, pageSi
     const page = await store.readAll({ after: position, maxCount: pageSize });
     const inRange = page.filter((event) => event.position <= until);
     if (inRange.length > 0) yield inRange;
-    if (page.length < pageSize || inRange.length < page.length) return;
+    // Only an empty page means the head (the port's rule): EventStoreDB's adapter answers a short page as soon as it
+    // has some ledger events, when other streams (the fleet's records) share the pages of $all.
+    if (page.length === 0 || inRange.length < page.length) return;
     position = page[page.length - 1].position;
   }
 }
