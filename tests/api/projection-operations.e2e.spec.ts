@@ -8,6 +8,7 @@ import { disbursementBody, pairBody, projectBody } from '../support/fixtures.js'
 import { LedgerUnderTest, ledgerPerSuite, removeDataDirs, sqliteOnly, tempDataDir } from '../support/ledger-harness.js';
 import { dumpReadModels } from '../support/processes.js';
 import { parseExposition, valueOf } from '../support/prometheus.js';
+import { LedgerTransparency } from '#api/infrastructure/transparency.module';
 
 /** Polls GET /admin/projections until `done` says so (or fails after `timeoutMs`). */
 async function until(api: LedgerUnderTest, done: (projection: any) => boolean, timeoutMs = 20_000): Promise<any> {
@@ -221,6 +222,9 @@ describe('projection operations: blue/green rebuild under live traffic', () => {
     const api = await LedgerUnderTest.start(dataDir);
     running.push(api);
     expect(await api.runner.waitFor(await api.head(), 60_000)).toBe(true);
+    // The Merkle tree's first build over the generated history (a one-off at the first start on an imported ledger)
+    // shares this event loop: measured here is the rebuild, so it starts once the tree has caught up.
+    expect(await api.app.get(LedgerTransparency).follower.waitFor(await api.head(), 120_000)).toBe(true);
     expect((await api.post('/partner-pairs', pairBody('live-pair'))).status).toBe(201);
     expect((await api.post('/projects', projectBody('live-project', 'live-pair', '1000000.00'))).status).toBe(201);
     const untouched = (await api.get('/partner-pairs/pair-1/summary')).body;
