@@ -84,12 +84,13 @@ describe('npm run rebuild while the API runs', () => {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     await rebuild.done;
-    // Counted only between two progress lines that show the rebuild part-way (neither at 0 nor done): from
-    // the CLI's spawn to its exit would also count the process starting up, before the rebuild has begun.
-    const midway = rebuild.lines.filter(({ value, total }) => value > 0 && value < total);
-    const duringRebuild = requests.filter(
-      ({ started, ended }) => midway.some(({ at }) => at <= started) && midway.some(({ at }) => at >= ended),
-    ).length;
+    // Counted only between the rebuild's first progress line (it has begun) and the line that says it is done: from
+    // the CLI's spawn to its exit would also count the process starting up, before the rebuild has begun. (Between two
+    // part-way lines only, as before, found none on Node 24 on EventStoreDB: its 15,000 events rebuilt within two of
+    // the CLI's once-a-second lines.)
+    const begun = rebuild.lines[0]?.at ?? Infinity;
+    const finished = rebuild.lines.find(({ value, total }) => value === total)?.at ?? -Infinity;
+    const duringRebuild = requests.filter(({ started, ended }) => started >= begun && ended <= finished).length;
     // Commands and reads kept being answered while the rebuild, part-way, held the read models.
     expect(duringRebuild).toBeGreaterThan(3);
     // Before the fix, the projection runner's synchronous lock wait froze the API for the rest of the rebuild (seconds).
