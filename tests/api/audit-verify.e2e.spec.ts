@@ -2,18 +2,10 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { EVENTS_FILE } from '#api/infrastructure/data-files';
 import { type LedgerUnderTest, ledgerPerSuite, sqliteOnly } from '../support/ledger-harness.js';
+import type { EventRow } from '#event-store/sqlite';
 import { scenario } from '../support/scenario.js';
 
-interface StoredRow {
-  position: number;
-  event_id: string;
-  stream_id: string;
-  revision: number;
-  type: string;
-  schema_version: number;
-  data: string;
-  metadata: string;
-}
+type StoredRow = EventRow;
 
 describe('tamper evidence: GET /audit/verify', () => {
   const ledger = ledgerPerSuite();

@@ -7,6 +7,7 @@ import { chainEvents } from '#event-store';
 import { LedgerUnderTest, ledgerPerSuite, removeDataDirs, sqliteOnly, tempDataDir } from '../support/ledger-harness.js';
 import { runCliProcess } from '../support/processes.js';
 import { scenario } from '../support/scenario.js';
+import type { EventRow } from '#event-store/sqlite';
 
 /**
  * The verifiable ledger, end to end: signed tree heads, inclusion and
@@ -257,17 +258,7 @@ describe('an attacker with write access to the files', () => {
   });
 
   const events = () => new Database(join(work, EVENTS_FILE));
-  const rowsOf = (db: Database.Database) =>
-    db.prepare('SELECT * FROM events ORDER BY position').all() as Array<{
-      position: number;
-      event_id: string;
-      stream_id: string;
-      revision: number;
-      type: string;
-      schema_version: number;
-      data: string;
-      metadata: string;
-    }>;
+  const rowsOf = (db: Database.Database) => db.prepare('SELECT * FROM events ORDER BY position').all() as EventRow[];
 
   /** The offline verifier, as its own process with no DATA_DIR of the ledger: the export, then the check. */
   async function offline(extra: string[] = []) {

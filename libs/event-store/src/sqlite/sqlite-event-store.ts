@@ -16,6 +16,9 @@ import {
   validateAppend,
 } from '../event-store.port.js';
 import { type EventRow, openEventsFile } from './sqlite-events-file.js';
+
+/** One stored event as the events file holds it (for tests and tools that read the file directly). */
+export type { EventRow };
 import type { AppendRequest } from './sqlite-writer.protocol.js';
 import { SqliteWriter } from './sqlite-writer.js';
 
