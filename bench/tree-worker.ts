@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
 import { SqliteEventStore } from '#event-store/sqlite';
-import { LEDGER_LEAVES } from '#api/infrastructure/transparency.module';
+import { LEDGER_LEAVES } from '#api/infrastructure/ledger-leaves';
 import { MerkleTreeStore, TreeFollower, openTreeDb, verifyConsistency, verifyInclusion } from '#transparency';
 
 /**

@@ -6,7 +6,7 @@ import { loadConfig } from '#api/config';
 import { createLedgerApp } from '#api/ledger-app';
 import { UpcastingEventStore } from '#event-store';
 import { EsdbDouble } from '#event-store/testing';
-import { ProjectionRunner } from '#projections';
+import { ProjectionFollower } from '#projections';
 import { HARNESS_API_KEYS, HARNESS_AUTH } from '#bench/server-process';
 
 export { HARNESS_API_KEY, HARNESS_API_KEYS, HARNESS_AUTH } from '#bench/server-process';
@@ -83,8 +83,8 @@ export class LedgerUnderTest {
   }
 
   /** The app's projection runner. */
-  get runner(): ProjectionRunner {
-    return this.app.get(ProjectionRunner);
+  get runner(): ProjectionFollower {
+    return this.app.get(ProjectionFollower);
   }
 
   async stop(): Promise<void> {

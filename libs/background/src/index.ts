@@ -1,2 +1,5 @@
 export * from './background-loop.js';
 export * from './checkpoints.js';
+export * from './worker-script.js';
+export * from './position-waiters.js';
+export * from './while-locked.js';

@@ -178,3 +178,15 @@ export function revisionMatches(expected: ExpectedRevision, actual: number | 'no
   if (expected === 'stream_exists') return actual !== 'no_stream';
   return actual === expected;
 }
+
+/**
+ * A store that tells of the appends made through it (both adapters do): the position of each, once
+ * committed. What this process wrote, so that its own reads and its followers can wait for it.
+ */
+export interface AppendsObservable {
+  onAppended(listener: (position: number) => void): () => void;
+}
+
+export function observesAppends(store: EventStore): store is EventStore & AppendsObservable {
+  return typeof (store as Partial<AppendsObservable>).onAppended === 'function';
+}

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { retryWhileLocked } from '#background';
 import type { EventStore } from '#event-store';
 import { type ParkableProjection, applyOne } from './apply-with-parking.js';
 import type { ParkedEvent, ParkingLot } from './parking-lot.js';
@@ -52,27 +53,32 @@ export async function retryParkedStream(
     const readMore = last > readUpTo;
     readUpTo = Math.max(readUpTo, last);
     const events = new Map(read.map((event) => [event.position, event]));
-    done = true;
-    db.transaction(() => {
-      for (const entry of parking.ofStream(streamId)) {
-        const event = events.get(entry.position);
-        if (!event && entry.position > last && readMore) {
-          done = false;
-          return;
-        }
-        if (!event || event.id !== entry.eventId) {
-          parking.failedAgain(entry, `the event store has no event ${entry.eventId} at position ${entry.position} of ${streamId}`);
-          return;
-        }
-        const error = applyOne(db, projection, event);
-        if (error !== null) {
-          parking.failedAgain(entry, error);
-          return;
-        }
-        parking.release(entry.position);
-        applied.push(entry.position);
-      }
-    }).immediate();
+    // The followers thread (or another process) may hold the write lock for a batch: wait for it without blocking.
+    await retryWhileLocked(() =>
+      db
+        .transaction(() => {
+          done = true;
+          for (const entry of parking.ofStream(streamId)) {
+            const event = events.get(entry.position);
+            if (!event && entry.position > last && readMore) {
+              done = false;
+              return;
+            }
+            if (!event || event.id !== entry.eventId) {
+              parking.failedAgain(entry, `the event store has no event ${entry.eventId} at position ${entry.position} of ${streamId}`);
+              return;
+            }
+            const error = applyOne(db, projection, event);
+            if (error !== null) {
+              parking.failedAgain(entry, error);
+              return;
+            }
+            parking.release(entry.position);
+            applied.push(entry.position);
+          }
+        })
+        .immediate(),
+    );
   }
   const left = parking.ofStream(streamId);
   return { applied, stillParked: left.slice(0, 1) };

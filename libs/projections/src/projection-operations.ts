@@ -4,7 +4,7 @@ import { type FleetRequestClaim, claimFleetRequest, readFleetRequestClaim, recor
 import { LedgerProjection } from './ledger-projection.js';
 import type { ParkedEvent } from './parking-lot.js';
 import { type RetryResult, retryAllParked, retryParked } from './parked-retry.js';
-import type { ProjectionRunner, RunnerLogger } from './projection-runner.js';
+import type { ProjectionFollower, RunnerLogger } from './projection-runner.js';
 import { rebuildReadModels } from './rebuild.js';
 import { RebuildInProgress, type RebuildStatus, readRebuildStatus } from './rebuild-status.js';
 
@@ -45,7 +45,7 @@ export class ProjectionOperations {
 
   constructor(
     private readonly store: EventStore,
-    private readonly runner: ProjectionRunner,
+    private readonly runner: ProjectionFollower,
     /** The runner's connection: retries write with it, never waiting for a lock. */
     private readonly writer: Database.Database,
     /** A connection of its own for a rebuild, closed after. */

@@ -9,6 +9,26 @@ export interface Projection extends ParkableProjection {
   readonly name: string;
 }
 
+/**
+ * What the rest of the process needs of whatever keeps the read models current: the runner itself (in
+ * this thread) or its stand-in for a runner in a worker thread. Also the injection token.
+ */
+export abstract class ProjectionFollower {
+  /** The projection's name, as its checkpoint is stored. */
+  abstract readonly name: string;
+  /** The position up to which the read models reflect the store, as far as this process knows. */
+  abstract readonly position: number;
+  /** The last failure applying events (null once a batch applies). */
+  abstract readonly lastError: string | null;
+  abstract readonly parking: ParkingLot;
+  abstract start(): void;
+  abstract stop(): Promise<void>;
+  /** Takes up the stored checkpoint after a rebuild was swapped in. */
+  abstract refresh(): void;
+  /** Resolves true once the read models reflect `position`, false if `timeoutMs` passes first. */
+  abstract waitFor(position: number, timeoutMs: number): Promise<boolean>;
+}
+
 /** The stored checkpoint went back (a rebuild swapped in read models at an earlier position): resubscribe from it. */
 class CheckpointMovedBack extends Error {}
 
@@ -35,11 +55,12 @@ const WAITING_READERS_POLL_MS = 2;
  * event twice or skips one. An event the projection cannot apply is parked
  * (see apply-with-parking.ts) and the projection goes on.
  */
-export class ProjectionRunner extends BackgroundLoop {
+export class ProjectionRunner extends BackgroundLoop implements ProjectionFollower {
   private checkpoint = 0;
   private readonly waiters = new Set<{ position: number; resolve: () => void }>();
   private storedCheckpointWatch: NodeJS.Timeout | null = null;
-  lastError: string | null = null;
+  private readonly progressListeners: Array<(position: number, lastError: string | null) => void> = [];
+  private failure: string | null = null;
   readonly parking: ParkingLot;
 
   constructor(
@@ -52,6 +73,22 @@ export class ProjectionRunner extends BackgroundLoop {
     super();
     this.parking = new ParkingLot(db, projection.name);
     this.checkpoint = this.storedCheckpoint();
+  }
+
+  /** The last failure applying events (null once a batch applies). */
+  get lastError(): string | null {
+    return this.failure;
+  }
+
+  private setLastError(error: string | null): void {
+    if (error === this.failure) return;
+    this.failure = error;
+    this.tellProgress();
+  }
+
+  /** Tells `listener` each time the checkpoint moves or the last error changes (a worker thread reports them). */
+  onProgress(listener: (position: number, lastError: string | null) => void): void {
+    this.progressListeners.push(listener);
   }
 
   /** The projection's name, as its checkpoint is stored. */
@@ -151,12 +188,11 @@ export class ProjectionRunner extends BackgroundLoop {
     while (!signal.aborted) {
       try {
         const stored = this.storedCheckpoint();
-        if (stored > this.checkpoint) this.advanceTo(stored);
-        else this.checkpoint = stored;
+        this.advanceTo(stored);
         for await (const batch of this.store.subscribeToAll({ after: this.checkpoint, maxBatch: this.batchSize, signal })) {
           this.advanceTo(this.applyBatch(batch));
           if (waitingForLock) this.logger.log(`projection ${this.projection.name}: read models unlocked, resuming`);
-          this.lastError = null;
+          this.setLastError(null);
           waitingForLock = false;
           backoffMs = 100;
         }
@@ -175,7 +211,7 @@ export class ProjectionRunner extends BackgroundLoop {
           await new Promise((resolve) => setTimeout(resolve, 100));
           continue;
         }
-        this.lastError = err.message;
+        this.setLastError(err.message);
         this.logger.error(
           `projection ${this.projection.name} failed at checkpoint ${this.checkpoint}: ${err.message}; retrying in ${backoffMs} ms`,
           err.stack,
@@ -187,7 +223,13 @@ export class ProjectionRunner extends BackgroundLoop {
   }
 
   private advanceTo(position: number): void {
+    const moved = position !== this.checkpoint;
     this.checkpoint = position;
     for (const waiter of this.waiters) if (position >= waiter.position) waiter.resolve();
+    if (moved) this.tellProgress();
+  }
+
+  private tellProgress(): void {
+    for (const listener of this.progressListeners) listener(this.checkpoint, this.failure);
   }
 }

@@ -35,7 +35,8 @@ export class TreeFollower extends BackgroundLoop {
   private readonly headListeners: Array<(head: SignedTreeHead) => void> = [];
   private lastHeadAt = Date.now();
   private timer: NodeJS.Timeout | null = null;
-  lastError: string | null = null;
+  private readonly progressListeners: Array<(position: number, lastError: string | null) => void> = [];
+  private failure: string | null = null;
 
   constructor(
     private readonly store: EventStore,
@@ -53,6 +54,16 @@ export class TreeFollower extends BackgroundLoop {
   /** The log position the tree reflects. */
   get position(): number {
     return this.tree.checkpoint();
+  }
+
+  /** The last failure adding events to the tree (null once a batch is added). */
+  get lastError(): string | null {
+    return this.failure;
+  }
+
+  /** Tells `listener` each time the tree grows or the last error changes (a worker thread reports them). */
+  onProgress(listener: (position: number, lastError: string | null) => void): void {
+    this.progressListeners.push(listener);
   }
 
   /** Tells `listener` of every head signed from now on. */
@@ -154,7 +165,7 @@ export class TreeFollower extends BackgroundLoop {
             this.signIfDue(false);
             await yieldToEventLoop();
           }
-          this.lastError = null;
+          this.setLastError(null);
           backoffMs = 100;
         }
       } catch (error) {
@@ -164,7 +175,7 @@ export class TreeFollower extends BackgroundLoop {
           await new Promise((resolve) => setTimeout(resolve, 50));
           continue;
         }
-        this.lastError = err.message;
+        this.setLastError(err.message);
         this.logger.error(`the Merkle tree failed at position ${this.position}: ${err.message}; retrying in ${backoffMs} ms`, err.stack);
         await new Promise((resolve) => setTimeout(resolve, backoffMs));
         backoffMs = Math.min(backoffMs * 2, 10_000);
@@ -175,5 +186,17 @@ export class TreeFollower extends BackgroundLoop {
   private wake(): void {
     const position = this.position;
     for (const waiter of this.waiters) if (position >= waiter.position) waiter.resolve();
+    this.tellProgress();
+  }
+
+  private setLastError(error: string | null): void {
+    if (error === this.failure) return;
+    this.failure = error;
+    this.tellProgress();
+  }
+
+  private tellProgress(): void {
+    const position = this.position;
+    for (const listener of this.progressListeners) listener(position, this.failure);
   }
 }

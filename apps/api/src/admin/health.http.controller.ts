@@ -5,7 +5,7 @@ import type { FastifyReply } from 'fastify';
 import { Access } from '../http/access.js';
 import type { AuthenticatedRequest } from '../http/access.guard.js';
 import { ApiCorrelationIdHeader, ApiErrors } from '../http/openapi.js';
-import { ProjectionRunner } from '#projections';
+import { ProjectionFollower } from '#projections';
 import type { LedgerConfig } from '../config.js';
 import { LEDGER_CONFIG } from '../config.module.js';
 import { type LedgerStatus, LedgerStatusProbe } from '../observability/ledger-status.js';
@@ -32,7 +32,7 @@ export class HealthHttpController {
   private wasReady: boolean | null = null;
 
   constructor(
-    private readonly runner: ProjectionRunner,
+    private readonly runner: ProjectionFollower,
     @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
     private readonly probe: LedgerStatusProbe,
     private readonly health: HealthCheckService,

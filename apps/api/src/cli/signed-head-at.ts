@@ -3,7 +3,7 @@ import type { EventStore } from '#event-store';
 import { MerkleTreeStore, type SignedTreeHead, TreeFollower, loadOrCreateSigningKey, openTreeDb } from '#transparency';
 import type { LedgerConfig } from '../config.js';
 import { TREE_FILE } from '../infrastructure/data-files.js';
-import { LEDGER_LEAVES } from '../infrastructure/transparency.module.js';
+import { LEDGER_LEAVES } from '../infrastructure/ledger-leaves.js';
 
 /**
  * The signed head of the ledger events up to `position`, for a CLI command

@@ -1,24 +1,46 @@
 import { Inject, Injectable, ServiceUnavailableException } from '@nestjs/common';
-import { ProjectionRunner } from '#projections';
+import { UpcastingEventStore, observesAppends } from '#event-store';
+import { ProjectionFollower } from '#projections';
 import type { LedgerConfig } from '../config.js';
 import { LEDGER_CONFIG } from '../config.module.js';
 import { optionalPosition } from './params.js';
 
 /**
+ * How long a read without `minPosition` waits, at most, for the commands this process acknowledged before it
+ * arrived; after that it answers what the read models hold (the projections are stuck or far behind: health says so).
+ */
+export const OWN_WRITES_WAIT_MS = 1000;
+
+/**
  * Read-your-writes: a client that got `position` N from a command passes
  * `?minPosition=N` to a read; the read waits until the projections have
- * reached N, or answers 503 if they do not within the configured time.
+ * reached N, or answers 503 if they do not within the configured time. A read
+ * without it still sees every command this process had acknowledged when the
+ * read arrived (the projections run in another thread, a few milliseconds
+ * behind): it waits for them up to OWN_WRITES_WAIT_MS, then answers anyway.
  */
 @Injectable()
 export class ReadConsistency {
+  /** The position of the last append this process made (0 before any). */
+  private written = 0;
+
   constructor(
-    private readonly runner: ProjectionRunner,
+    private readonly runner: ProjectionFollower,
     @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
-  ) {}
+    events: UpcastingEventStore,
+  ) {
+    if (observesAppends(events.stored))
+      events.stored.onAppended((position) => {
+        if (position > this.written) this.written = position;
+      });
+  }
 
   async await(minPosition: unknown): Promise<void> {
     const position = optionalPosition(minPosition, 'minPosition');
-    if (position === undefined) return;
+    if (position === undefined) {
+      if (this.written > this.runner.position) await this.runner.waitFor(this.written, OWN_WRITES_WAIT_MS);
+      return;
+    }
     if (await this.runner.waitFor(position, this.config.readWaitTimeoutMs)) return;
     throw new ServiceUnavailableException({
       code: 'projection-behind',

@@ -17,23 +17,23 @@ type StoreConfig = Pick<LedgerConfig, 'dataDir' | 'eventStore' | 'esdbConnection
  * for hash-chain verification and the writer). The one place upcasting is
  * put in front of the store.
  */
-export async function openEventStore(config: StoreConfig): Promise<UpcastingEventStore> {
-  return new UpcastingEventStore(await openStoredEvents(config), LEDGER_UPCASTERS);
+export async function openEventStore(config: StoreConfig, warn?: (message: string) => void): Promise<UpcastingEventStore> {
+  return new UpcastingEventStore(await openStoredEvents(config, warn), LEDGER_UPCASTERS);
 }
 
 /**
  * Opens the configured event store itself: EVENT_STORE=sqlite|esdb is the only
  * switch. The EventStoreDB client (gRPC) is loaded only when it is chosen.
  */
-export async function openStoredEvents(config: StoreConfig): Promise<EventStore> {
+export async function openStoredEvents(config: StoreConfig, warn?: (message: string) => void): Promise<EventStore> {
   if (config.eventStore === 'esdb' && config.esdbConnectionString) {
     const { EsdbEventStore } = await import('#event-store/esdb');
-    const logger = new Logger('EventStoreDB');
+    const say = warn ?? ((message: string) => new Logger('EventStoreDB').warn(message));
     return new EsdbEventStore({
       connectionString: config.esdbConnectionString,
       streamPrefixes: LEDGER_STREAM_PREFIXES,
       onReconnect: (error, delayMs) =>
-        logger.warn(`subscription dropped (${error.message}); resubscribing from the last position in ${delayMs} ms`),
+        say(`subscription dropped (${error.message}); resubscribing from the last position in ${delayMs} ms`),
     });
   }
   return new SqliteEventStore(join(config.dataDir, EVENTS_FILE));

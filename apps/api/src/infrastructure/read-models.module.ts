@@ -2,14 +2,17 @@ import { join } from 'node:path';
 import { Inject, Injectable, Logger, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type Database from 'better-sqlite3';
 import { UpcastingEventStore } from '#event-store';
-import { AsOfQueries, LedgerProjection, LedgerQueries, ProjectionOperations, ProjectionRunner, openReadModelDb } from '#projections';
+import { AsOfQueries, LedgerQueries, ProjectionFollower, ProjectionOperations, openReadModelDb } from '#projections';
 import type { LedgerConfig } from '../config.js';
 import { AuditReads } from '../http/audit-reads.js';
 import { ReadConsistency } from '../http/read-consistency.js';
 import { READ_MODELS_FILE } from './data-files.js';
 import { LEDGER_CONFIG } from '../config.module.js';
+import { FollowersThread } from './followers/followers-thread.js';
+import { FollowersModule } from './followers/followers.module.js';
+import { ThreadProjectionFollower } from './followers/thread-followers.js';
 
-/** The projection runner's connection: it writes, and never waits synchronously for a lock. */
+/** This thread's writing connection (parked retries, fleet claims): it never waits synchronously for a lock. */
 const READ_MODEL_WRITER = Symbol('ReadModelWriter');
 /** The queries' connection: in WAL mode reads never wait for writers. */
 const READ_MODEL_READER = Symbol('ReadModelReader');
@@ -18,13 +21,13 @@ type Db = Database.Database;
 const projectionsLogger = new Logger('Projections');
 
 /**
- * Starts the projection runner with the app (with the `projections` role); on shutdown stops a rebuild and
- * the runner, then closes the connections.
+ * Starts the projection runner (in the followers thread) with the app, with the `projections` role; on
+ * shutdown stops a rebuild and the runner, then closes the connections.
  */
 @Injectable()
 class ReadModelsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
-    private readonly runner: ProjectionRunner,
+    private readonly runner: ProjectionFollower,
     private readonly operations: ProjectionOperations,
     @Inject(READ_MODEL_WRITER) private readonly writer: Db,
     @Inject(READ_MODEL_READER) private readonly reader: Db,
@@ -51,6 +54,7 @@ class ReadModelsLifecycle implements OnApplicationBootstrap, OnApplicationShutdo
  * read-your-writes.
  */
 @Module({
+  imports: [FollowersModule],
   providers: [
     {
       provide: READ_MODEL_WRITER,
@@ -70,15 +74,15 @@ class ReadModelsLifecycle implements OnApplicationBootstrap, OnApplicationShutdo
       inject: [UpcastingEventStore, READ_MODEL_READER, LEDGER_CONFIG],
     },
     {
-      provide: ProjectionRunner,
-      useFactory: (events: UpcastingEventStore, writer: Db) =>
-        new ProjectionRunner(events, writer, new LedgerProjection(writer), projectionsLogger),
-      inject: [UpcastingEventStore, READ_MODEL_WRITER],
+      // The runner itself runs in the followers thread: this is its request-thread side.
+      provide: ProjectionFollower,
+      useFactory: (thread: FollowersThread, writer: Db) => new ThreadProjectionFollower(thread, writer),
+      inject: [FollowersThread, READ_MODEL_WRITER],
     },
     {
       provide: ProjectionOperations,
       // A rebuild's own connection waits at most a second for another process's lock (it never waits for this one's runner).
-      useFactory: (events: UpcastingEventStore, runner: ProjectionRunner, writer: Db, config: LedgerConfig) =>
+      useFactory: (events: UpcastingEventStore, runner: ProjectionFollower, writer: Db, config: LedgerConfig) =>
         new ProjectionOperations(
           events,
           runner,
@@ -86,12 +90,12 @@ class ReadModelsLifecycle implements OnApplicationBootstrap, OnApplicationShutdo
           () => openReadModelDb(join(config.dataDir, READ_MODELS_FILE), 1000),
           projectionsLogger,
         ),
-      inject: [UpcastingEventStore, ProjectionRunner, READ_MODEL_WRITER, LEDGER_CONFIG],
+      inject: [UpcastingEventStore, ProjectionFollower, READ_MODEL_WRITER, LEDGER_CONFIG],
     },
     ReadConsistency,
     AuditReads,
     ReadModelsLifecycle,
   ],
-  exports: [LedgerQueries, AsOfQueries, ProjectionRunner, ProjectionOperations, ReadConsistency, AuditReads],
+  exports: [LedgerQueries, AsOfQueries, ProjectionFollower, ProjectionOperations, ReadConsistency, AuditReads],
 })
 export class ReadModelsModule {}

@@ -2,39 +2,29 @@ import { join } from 'node:path';
 import { Inject, Injectable, Logger, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type Database from 'better-sqlite3';
 import { UpcastingEventStore } from '#event-store';
-import {
-  type LeafFilter,
-  MerkleTreeStore,
-  type SignedTreeHead,
-  TreeFollower,
-  type TreeSigningKey,
-  ledgerStreamsFilter,
-  loadOrCreateSigningKey,
-  openTreeDb,
-} from '#transparency';
+import { MerkleTreeStore, type SignedTreeHead, type TreeSigningKey, openTreeDb } from '#transparency';
 import type { LedgerConfig } from '../config.js';
 import { LEDGER_CONFIG } from '../config.module.js';
 import { TREE_FILE } from './data-files.js';
-import { LEDGER_STREAM_PREFIXES } from './open-event-store.js';
+import { FollowersThread } from './followers/followers-thread.js';
+import { FollowersModule, TREE_SIGNING_KEY } from './followers/followers.module.js';
+import { ThreadTreeFollower } from './followers/thread-followers.js';
 import { TreeHeadPublisher } from './tree-head-publisher.js';
-
-/** The leaves of the ledger's tree: events of the ledger's streams only (never system events, never fleet records). */
-export const LEDGER_LEAVES: LeafFilter = ledgerStreamsFilter(LEDGER_STREAM_PREFIXES);
 
 const logger = new Logger('Transparency');
 
 /**
  * The verifiable ledger (libs/transparency): the Merkle tree over the
- * ledger's events in DATA_DIR/merkle-tree.sqlite, kept current by a follower
- * of the store started with the app, its signed heads, and the signing key
+ * ledger's events in DATA_DIR/merkle-tree.sqlite, kept current (and its heads
+ * signed) in the followers thread, with the `projections` or `relay` role;
+ * this thread reads the tree's file for proofs and heads. The signing key
  * (TREE_SIGNING_KEY_FILE, generated on first start with a warning), and with
  * KAFKA_BROKERS the publisher of every head to the `tree-heads` topic.
  */
 @Injectable()
 export class LedgerTransparency implements OnApplicationBootstrap, OnApplicationShutdown {
-  readonly key: TreeSigningKey;
   readonly tree: MerkleTreeStore;
-  readonly follower: TreeFollower;
+  readonly follower: ThreadTreeFollower;
   /** Publishes every signed head to Kafka when KAFKA_BROKERS is set (null otherwise). */
   readonly publisher: TreeHeadPublisher | null;
   private readonly db: Database.Database;
@@ -42,19 +32,12 @@ export class LedgerTransparency implements OnApplicationBootstrap, OnApplication
   constructor(
     @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
     private readonly events: UpcastingEventStore,
+    @Inject(TREE_SIGNING_KEY) readonly key: TreeSigningKey,
+    thread: FollowersThread,
   ) {
-    this.key = loadOrCreateSigningKey(config.treeSigningKeyFile, (message) => logger.warn(message));
     this.db = openTreeDb(join(config.dataDir, TREE_FILE));
     this.tree = new MerkleTreeStore(this.db);
-    // The tree covers the events as stored: the store itself, not the upcasting view.
-    this.follower = new TreeFollower(
-      events.stored,
-      this.tree,
-      LEDGER_LEAVES,
-      this.key.privateKey,
-      { everyEvents: config.treeHeadEveryEvents, everyMs: config.treeHeadEveryMs },
-      logger,
-    );
+    this.follower = new ThreadTreeFollower(thread, this.tree);
     this.publisher =
       config.kafkaBrokers.length === 0
         ? null
@@ -69,11 +52,27 @@ export class LedgerTransparency implements OnApplicationBootstrap, OnApplication
   async headNow(timeoutMs: number, position?: number): Promise<SignedTreeHead | null> {
     const until = position ?? (await this.events.stored.headPosition());
     if (!(await this.follower.waitFor(until, timeoutMs))) return null;
-    return this.follower.signHead(position === undefined ? this.tree.size() : this.tree.sizeAtPosition(position));
+    return this.signed(position === undefined ? this.tree.size() : this.tree.sizeAtPosition(position));
   }
 
+  /** The latest signed head, or (none signed yet) one signed now; null if the tree cannot sign just now. */
+  async latestHead(): Promise<SignedTreeHead | null> {
+    return this.tree.latestHead() ?? this.signed();
+  }
+
+  /** A head signed by the followers thread; null when it cannot sign just now (stopped, restarting, its file locked). */
+  private async signed(treeSize?: number): Promise<SignedTreeHead | null> {
+    try {
+      return await this.follower.signHead(treeSize);
+    } catch (error) {
+      logger.warn(`no tree head could be signed just now: ${(error as Error).message}`);
+      return null;
+    }
+  }
+
+  /** The tree is kept by a process with the `projections` role (its API's proofs) or the `relay` role (the heads it publishes). */
   onApplicationBootstrap(): void {
-    this.follower.start();
+    if (this.config.roles.has('projections') || this.config.roles.has('relay')) this.follower.start();
     this.publisher?.start();
   }
 
@@ -84,5 +83,5 @@ export class LedgerTransparency implements OnApplicationBootstrap, OnApplication
   }
 }
 
-@Module({ providers: [LedgerTransparency], exports: [LedgerTransparency] })
+@Module({ imports: [FollowersModule], providers: [LedgerTransparency], exports: [LedgerTransparency] })
 export class TransparencyModule {}

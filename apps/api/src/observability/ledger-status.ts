@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type EventStore, UpcastingEventStore } from '#event-store';
-import { ProjectionRunner } from '#projections';
+import { ProjectionFollower } from '#projections';
 import type { LedgerConfig } from '../config.js';
 import { LedgerRelay } from '../infrastructure/kafka-relay.module.js';
 import { LEDGER_CONFIG } from '../config.module.js';
@@ -71,7 +71,7 @@ export async function lagBehind(store: EventStore, checkpoint: number, head: num
 export class LedgerStatusProbe {
   constructor(
     private readonly store: UpcastingEventStore,
-    private readonly runner: ProjectionRunner,
+    private readonly runner: ProjectionFollower,
     private readonly relay: LedgerRelay,
     @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
   ) {}

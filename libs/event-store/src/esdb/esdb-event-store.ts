@@ -19,6 +19,7 @@ import {
 import {
   AppendTooLarge,
   type AppendResult,
+  type AppendsObservable,
   type EventStore,
   type ExpectedRevision,
   type NewEvent,
@@ -59,12 +60,19 @@ interface StoredMetadata {
  * prepare positions differ only inside explicit transactions, which gRPC
  * clients cannot open, so one number names an event and round-trips.
  */
-export class EsdbEventStore implements EventStore {
+export class EsdbEventStore implements EventStore, AppendsObservable {
   private readonly client: EventStoreDBClient;
   private closed = false;
+  private readonly appendListeners = new Set<(position: number) => void>();
 
   constructor(private readonly options: EsdbOptions) {
     this.client = EventStoreDBClient.connectionString(options.connectionString);
+  }
+
+  /** Tells `listener` of every append made through this client (its position); returns the call that stops it. */
+  onAppended(listener: (position: number) => void): () => void {
+    this.appendListeners.add(listener);
+    return () => this.appendListeners.delete(listener);
   }
 
   async appendToStream(
@@ -86,7 +94,9 @@ export class EsdbEventStore implements EventStore {
     try {
       const result = await this.client.appendToStream(streamId, proposed, { expectedRevision: toEsdbRevision(expected) });
       if (!result.position) throw new Error(`EventStoreDB returned no position for an append to ${streamId}`);
-      return { nextExpectedRevision: Number(result.nextExpectedRevision), position: Number(result.position.commit) };
+      const position = Number(result.position.commit);
+      for (const listener of this.appendListeners) listener(position);
+      return { nextExpectedRevision: Number(result.nextExpectedRevision), position };
     } catch (error) {
       if (error instanceof WrongExpectedVersionError) {
         const actual = error.actualVersion;

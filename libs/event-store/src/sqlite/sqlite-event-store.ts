@@ -5,6 +5,7 @@ import { catchUpThenLive } from '../catch-up-then-live.js';
 import { preparePrivateFile } from '../private-file.js';
 import {
   type AppendResult,
+  type AppendsObservable,
   type EventStore,
   type ExpectedRevision,
   InvalidAppend,
@@ -41,7 +42,7 @@ const READ_SLICE = 1000;
  * thread's own connection, a slice of rows at a time. Several processes may
  * share the file: each has its own writer thread, and SQLite's locks order them.
  */
-export class SqliteEventStore implements EventStore {
+export class SqliteEventStore implements EventStore, AppendsObservable {
   private readonly db: Database.Database;
   private readonly appended = new EventEmitter();
   readonly writer: SqliteWriter;
@@ -118,6 +119,25 @@ export class SqliteEventStore implements EventStore {
       options,
       () => !this.closed,
     );
+  }
+
+  /**
+   * Tells `listener` of every append committed through this store (the highest position written); returns
+   * the call that stops it. With `noticeAppended` it carries the news to a store on the same file in
+   * another thread, whose subscriptions then wake at once instead of at their next look at the file.
+   */
+  onAppended(listener: (position: number) => void): () => void {
+    // Only appends: the wake-ups of other writers' commits and of close() carry no position.
+    const appended = (position: number): void => {
+      if (position !== Number.MAX_SAFE_INTEGER) listener(position);
+    };
+    this.appended.on('appended', appended);
+    return () => this.appended.off('appended', appended);
+  }
+
+  /** Another connection (another thread's store on this file) committed up to `position`: waiting subscriptions read now. */
+  noticeAppended(position: number): void {
+    if (!this.closed) this.appended.emit('appended', position);
   }
 
   async headPosition(): Promise<number> {

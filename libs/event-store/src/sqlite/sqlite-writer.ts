@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { builtWorkerScript } from '#background';
 import { Worker } from 'node:worker_threads';
 import { AppendOutcomeUnknown, type AppendResult, DuplicateEventId, WrongExpectedRevision } from '../event-store.port.js';
 import type { AppendRefusal, AppendRequest, WriterError, WriterReply, WriterRequest } from './sqlite-writer.protocol.js';
@@ -160,21 +160,11 @@ function writerError({ message, code }: WriterError): Error {
   return Object.assign(new Error(message), code === undefined ? {} : { code });
 }
 
-/**
- * The built writer thread: beside this file in dist/; from the TypeScript sources (jest), the build
- * that package.json's "#event-store/sqlite-writer" names (run `npm run build` first, as for the
- * end-to-end suites, which start the built server).
- */
+/** The built writer thread (see builtWorkerScript). */
 function writerScript(): URL {
-  const built = new URL('./sqlite-writer.worker.js', import.meta.url);
-  if (existsSync(built)) return built;
-  for (let dir = new URL('./', import.meta.url); dir.pathname !== '/'; dir = new URL('../', dir)) {
-    const manifest = new URL('package.json', dir);
-    if (!existsSync(manifest)) continue;
-    const { imports } = JSON.parse(readFileSync(manifest, 'utf8')) as { imports?: Record<string, { default?: string }> };
-    const script = imports?.['#event-store/sqlite-writer']?.default;
-    if (script && existsSync(new URL(script, dir))) return new URL(script, dir);
-    break;
-  }
-  throw new Error("the event store's writer thread is not built: run `npm run build` (the thread runs dist/…/sqlite-writer.worker.js)");
+  return builtWorkerScript(import.meta.url, {
+    sibling: 'sqlite-writer.worker.js',
+    entry: '#event-store/sqlite-writer',
+    what: "the event store's writer thread",
+  });
 }

@@ -6,7 +6,7 @@ import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnAppl
 import Database from 'better-sqlite3';
 import { UpcastingEventStore } from '#event-store';
 import { type CoordinationStore, type FleetRequest, FleetRequestBoard, type FleetRequests, FleetRoster, type MemberView } from '#fleet';
-import { type FleetRequestClaim, ProjectionOperations, ProjectionRunner, RebuildInProgress } from '#projections';
+import { type FleetRequestClaim, ProjectionOperations, ProjectionFollower, RebuildInProgress } from '#projections';
 import type { LedgerConfig } from '../../config.js';
 import { LEDGER_CONFIG } from '../../config.module.js';
 import { COORDINATION_STORE } from '../../infrastructure/fleet.module.js';
@@ -103,7 +103,7 @@ export class FleetHeartbeat implements OnApplicationBootstrap, BeforeApplication
     @Inject(COORDINATION_STORE) store: CoordinationStore,
     private readonly events: UpcastingEventStore,
     private readonly operations: ProjectionOperations,
-    private readonly runner: ProjectionRunner,
+    private readonly runner: ProjectionFollower,
     private readonly relay: LedgerRelay,
   ) {
     this.heartbeatMs = config.fleetHeartbeatMs;

@@ -15,7 +15,7 @@ import {
   ParkedEventNotFirst,
   ParkedEventNotFound,
   ProjectionOperations,
-  ProjectionRunner,
+  ProjectionFollower,
   RebuildInProgress,
   type RetryResult,
 } from '#projections';
@@ -40,7 +40,7 @@ const BODY_REFUSALS = ['invalid-body', 'payload-too-large', 'unsupported-media-t
 export class ProjectionsHttpController {
   constructor(
     private readonly projections: ProjectionOperations,
-    private readonly runner: ProjectionRunner,
+    private readonly runner: ProjectionFollower,
     private readonly relay: LedgerRelay,
   ) {}
 

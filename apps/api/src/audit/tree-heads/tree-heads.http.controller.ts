@@ -67,13 +67,12 @@ export class TreeHeadsHttpController {
   })
   @sizeQuery('treeSize', 'the size of an earlier head')
   @ApiOkResponse({ type: TreeHeadDto })
-  @ApiErrors('invalid-request', 'invalid-header', 'tree-head-not-found')
+  @ApiErrors('invalid-request', 'invalid-header', 'tree-head-not-found', 'tree-behind')
   @ApiCorrelationIdHeader()
-  treeHead(@Query('treeSize') treeSizeParam?: unknown): SignedTreeHead {
+  async treeHead(@Query('treeSize') treeSizeParam?: unknown): Promise<SignedTreeHead> {
     const treeSize = size(treeSizeParam, 'treeSize');
-    const { tree, follower } = this.transparency;
-    if (treeSize === undefined) return tree.latestHead() ?? follower.signHead();
-    const head = tree.head(treeSize);
+    if (treeSize === undefined) return this.latestHead();
+    const head = this.transparency.tree.head(treeSize);
     if (!head) throw new NotFoundException({ code: 'tree-head-not-found', message: `no tree head of size ${treeSize} was signed` });
     return head;
   }
@@ -93,9 +92,20 @@ export class TreeHeadsHttpController {
   async signNow(): Promise<SignedTreeHead> {
     const head = await this.transparency.headNow(CATCH_UP_MS);
     if (head) return head;
-    throw new ServiceUnavailableException({
+    throw this.behind("not yet the store's head");
+  }
+
+  /** The latest signed head (one is signed if none was yet); 503 `tree-behind` if none can be signed just now. */
+  private async latestHead(): Promise<SignedTreeHead> {
+    const head = await this.transparency.latestHead();
+    if (head) return head;
+    throw this.behind('and cannot sign a head just now');
+  }
+
+  private behind(what: string): ServiceUnavailableException {
+    return new ServiceUnavailableException({
       code: 'tree-behind',
-      message: `the Merkle tree has reached position ${this.transparency.follower.position}, not yet the store's head; retry shortly`,
+      message: `the Merkle tree has reached position ${this.transparency.follower.position}, ${what}; retry shortly`,
     });
   }
 
@@ -110,12 +120,12 @@ export class TreeHeadsHttpController {
   @ApiQuery({ name: 'eventId', required: true, description: "the event's id", schema: { type: 'string', format: 'uuid' } })
   @sizeQuery('treeSize', 'the tree size to prove inclusion in (default: the latest signed head)')
   @ApiOkResponse({ type: InclusionProofDto })
-  @ApiErrors('invalid-request', 'invalid-header', 'event-not-in-tree', 'tree-size-not-reached')
+  @ApiErrors('invalid-request', 'invalid-header', 'event-not-in-tree', 'tree-size-not-reached', 'tree-behind')
   @ApiCorrelationIdHeader()
-  inclusion(@Query('eventId') eventId?: unknown, @Query('treeSize') treeSizeParam?: unknown): InclusionProofDto {
+  async inclusion(@Query('eventId') eventId?: unknown, @Query('treeSize') treeSizeParam?: unknown): Promise<InclusionProofDto> {
     if (typeof eventId !== 'string' || !UUID.test(eventId)) throw invalid('eventId', 'must be an event id (a UUID)');
-    const { tree, follower } = this.transparency;
-    const treeSize = this.reachable(size(treeSizeParam, 'treeSize') ?? (tree.latestHead() ?? follower.signHead()).treeSize);
+    const { tree } = this.transparency;
+    const treeSize = this.reachable(size(treeSizeParam, 'treeSize') ?? (await this.latestHead()).treeSize);
     const leaf = tree.leafOfEvent(eventId);
     if (!leaf || leaf.leafIndex >= treeSize)
       throw new NotFoundException({
@@ -144,13 +154,13 @@ export class TreeHeadsHttpController {
   @sizeQuery('from', 'the older tree size (an earlier head)', true)
   @sizeQuery('to', 'the newer tree size (default: the latest signed head)')
   @ApiOkResponse({ type: ConsistencyProofDto })
-  @ApiErrors('invalid-request', 'invalid-header', 'tree-size-not-reached')
+  @ApiErrors('invalid-request', 'invalid-header', 'tree-size-not-reached', 'tree-behind')
   @ApiCorrelationIdHeader()
-  consistency(@Query('from') fromParam?: unknown, @Query('to') toParam?: unknown): ConsistencyProofDto {
+  async consistency(@Query('from') fromParam?: unknown, @Query('to') toParam?: unknown): Promise<ConsistencyProofDto> {
     const from = size(fromParam, 'from');
     if (from === undefined) throw invalid('from', 'is required: the size of the older tree head');
-    const { tree, follower } = this.transparency;
-    const to = this.reachable(size(toParam, 'to') ?? (tree.latestHead() ?? follower.signHead()).treeSize);
+    const { tree } = this.transparency;
+    const to = this.reachable(size(toParam, 'to') ?? (await this.latestHead()).treeSize);
     if (from > to) throw invalid('from', `must not be larger than to (${to})`);
     return { from, to, proof: tree.consistencyProof(from, to).map((hash) => hash.toString('hex')) };
   }

@@ -1,6 +1,6 @@
 import { type ChainVerification, type EventStore, verifyHashChains } from '#event-store';
 import { type MerkleTreeStore, type TreeSigningKey, type TreeVerification, verifyAgainstTreeHeads } from '#transparency';
-import { LEDGER_LEAVES } from '../../infrastructure/transparency.module.js';
+import { LEDGER_LEAVES } from '../../infrastructure/ledger-leaves.js';
 
 export interface LedgerVerification extends ChainVerification {
   /** The check against the signed tree heads; null when verifying one stream (heads cover the whole log). */

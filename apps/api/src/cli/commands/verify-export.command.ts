@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { ExportFormatError, verifyExport } from '#transparency';
-import { LEDGER_LEAVES } from '../../infrastructure/transparency.module.js';
+import { LEDGER_LEAVES } from '../../infrastructure/ledger-leaves.js';
 import { linesOf, readHeadFile, readKeyFile, requiredOption } from '../auditor-files.js';
 import { EXIT_FAILED, UsageError, defineCommand } from '../cli.js';
 

@@ -1,0 +1,179 @@
+import { Worker } from 'node:worker_threads';
+import { builtWorkerScript } from '#background';
+import type { SignedTreeHead } from '#transparency';
+import type { FollowerName, FollowersReply, FollowersRequest, FollowersWorkerData } from './followers.protocol.js';
+
+export interface FollowersLogger {
+  log(follower: FollowerName | 'store', message: string): void;
+  warn(follower: FollowerName | 'store', message: string): void;
+  error(follower: FollowerName | 'store', message: string, trace?: string): void;
+}
+
+/** `position` null: it has not moved (only the error is news). */
+type ProgressListener = (position: number | null, lastError: string | null) => void;
+
+/** How long `close()` waits for the thread to stop its followers and close its files before ending it. */
+const CLOSE_TIMEOUT_MS = 10_000;
+/** The pause before a thread that died is started again, doubling up to the longest. */
+const RESTART_FIRST_MS = 500;
+const RESTART_LONGEST_MS = 10_000;
+
+/**
+ * The request thread's side of the followers thread (followers.worker.ts), which keeps the read models
+ * and the Merkle tree up to date. It starts the thread with the first follower asked for, passes on
+ * what each follower should do, hears how far each has got (`onProgress`), and carries appends made in
+ * this process to the thread so that its subscriptions read them at once. A thread that dies is
+ * started again after a pause, with the followers that were running; until then the followers report
+ * the failure as their last error and readers waiting for them time out as usual.
+ */
+export class FollowersThread {
+  private worker: Worker | null = null;
+  private readonly wanted = new Set<FollowerName>();
+  private readonly listeners: Record<FollowerName, ProgressListener[]> = { projections: [], tree: [] };
+  private readonly pending = new Map<number, { resolve: (reply: FollowersReply) => void; reject: (error: Error) => void }>();
+  private nextId = 1;
+  private closed = false;
+  private restartMs = RESTART_FIRST_MS;
+  private restartTimer: NodeJS.Timeout | null = null;
+  private exited: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly data: FollowersWorkerData,
+    private readonly logger: FollowersLogger,
+    /** Appends committed by this process (the embedded store): passed on so the thread's subscriptions wake at once. */
+    onAppended?: (listener: (position: number) => void) => () => void,
+  ) {
+    onAppended?.((position) => this.post({ kind: 'appended', position }));
+  }
+
+  /** Tells `listener` how far `follower` has got, each time it moves or its last error changes. */
+  onProgress(follower: FollowerName, listener: ProgressListener): void {
+    this.listeners[follower].push(listener);
+  }
+
+  /** The thread while it runs (tests end it to see it started again). */
+  running(): Worker | null {
+    return this.worker;
+  }
+
+  start(follower: FollowerName): void {
+    if (this.closed) return;
+    this.wanted.add(follower);
+    if (this.worker) this.post({ kind: 'start', follower });
+    else if (!this.restartTimer) this.spawn();
+  }
+
+  /** Stops `follower` and waits until it has (its last batch committed). */
+  async stop(follower: FollowerName): Promise<void> {
+    this.wanted.delete(follower);
+    if (!this.worker) return;
+    await this.request({ kind: 'stop', follower, id: this.nextId++ }).catch(() => undefined);
+  }
+
+  /** Asks the thread's runner to take up the stored checkpoint (a rebuild was swapped in). */
+  refresh(): void {
+    this.post({ kind: 'refresh' });
+  }
+
+  /** Signs (or finds) the head of the tree of `treeSize` leaves (default: all it holds), in the thread that owns the tree. */
+  async signHead(treeSize?: number): Promise<SignedTreeHead> {
+    if (!this.worker) throw new Error('the Merkle tree is not being kept by this process just now');
+    const reply = await this.request({ kind: 'sign-head', id: this.nextId++, treeSize: treeSize ?? null });
+    if (reply.kind === 'signed') return reply.head;
+    const failed = reply as Extract<FollowersReply, { kind: 'sign-failed' }>;
+    throw Object.assign(new Error(failed.message), failed.code === undefined ? {} : { code: failed.code });
+  }
+
+  /** Stops every follower, lets the thread close its files, and ends it (after CLOSE_TIMEOUT_MS at the latest). */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = null;
+    const worker = this.worker;
+    if (!worker) return;
+    worker.postMessage({ kind: 'close' } satisfies FollowersRequest);
+    const timer = setTimeout(() => void worker.terminate(), CLOSE_TIMEOUT_MS);
+    await this.exited;
+    clearTimeout(timer);
+  }
+
+  private spawn(): void {
+    const worker = new Worker(
+      builtWorkerScript(import.meta.url, {
+        sibling: 'followers.worker.js',
+        entry: '#api/*',
+        subpath: 'infrastructure/followers/followers.worker',
+        what: 'the followers thread',
+      }),
+      { workerData: this.data },
+    );
+    this.worker = worker;
+    this.exited = new Promise((resolve) => worker.once('exit', () => resolve()));
+    worker.on('message', (reply: FollowersReply) => this.receive(reply));
+    worker.on('error', (error) => this.logger.error('store', `the followers thread failed: ${error.message}`, error.stack));
+    worker.on('exit', (code) => this.exit(worker, code));
+    // Queued until the thread listens (after it has opened its files).
+    for (const follower of this.wanted) worker.postMessage({ kind: 'start', follower } satisfies FollowersRequest);
+  }
+
+  private receive(reply: FollowersReply): void {
+    switch (reply.kind) {
+      case 'ready':
+        this.restartMs = RESTART_FIRST_MS;
+        for (const [follower, position] of Object.entries(reply.positions) as Array<[FollowerName, number]>)
+          this.tell(follower, position, null);
+        return;
+      case 'open-failed':
+        this.logger.error('store', `the followers thread could not open its files: ${reply.message}`);
+        return;
+      case 'progress':
+        this.tell(reply.follower, reply.position, reply.lastError);
+        return;
+      case 'log':
+        this.logger[reply.level](reply.follower, reply.message, reply.trace);
+        return;
+      case 'stopped':
+      case 'signed':
+      case 'sign-failed':
+        this.pending.get(reply.id)?.resolve(reply);
+        this.pending.delete(reply.id);
+        return;
+      case 'closed':
+        return;
+    }
+  }
+
+  private exit(worker: Worker, code: number): void {
+    if (this.worker !== worker) return;
+    this.worker = null;
+    for (const { reject } of this.pending.values()) reject(new Error('the followers thread stopped'));
+    this.pending.clear();
+    if (this.closed) return;
+    const message = `the followers thread stopped (exit code ${code})`;
+    for (const follower of this.wanted) this.tell(follower, null, message);
+    if (this.wanted.size === 0) return;
+    this.logger.error('store', `${message}; starting it again in ${this.restartMs} ms`);
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      if (!this.closed && this.wanted.size > 0) this.spawn();
+    }, this.restartMs);
+    this.restartMs = Math.min(this.restartMs * 2, RESTART_LONGEST_MS);
+  }
+
+  private tell(follower: FollowerName, position: number | null, lastError: string | null): void {
+    for (const listener of this.listeners[follower]) listener(position, lastError);
+  }
+
+  private post(message: FollowersRequest): void {
+    this.worker?.postMessage(message);
+  }
+
+  private request(message: FollowersRequest & { id: number }): Promise<FollowersReply> {
+    const worker = this.worker;
+    if (!worker) return Promise.reject(new Error('the followers thread is not running'));
+    return new Promise((resolve, reject) => {
+      this.pending.set(message.id, { resolve, reject });
+      worker.postMessage(message);
+    });
+  }
+}
