@@ -15,6 +15,7 @@ import {
 import type { LedgerConfig } from '../config.js';
 import { LEDGER_CONFIG } from '../config.module.js';
 import { TREE_FILE } from './data-files.js';
+import { KafkaRelayModule, LedgerRelay } from './kafka-relay.module.js';
 import { LEDGER_STREAM_PREFIXES } from './open-event-store.js';
 import { TreeHeadPublisher } from './tree-head-publisher.js';
 
@@ -27,21 +28,23 @@ const logger = new Logger('Transparency');
  * The verifiable ledger (libs/transparency): the Merkle tree over the
  * ledger's events in DATA_DIR/merkle-tree.sqlite, kept current by a follower
  * of the store started with the app, its signed heads, and the signing key
- * (TREE_SIGNING_KEY_FILE, generated on first start with a warning), and with
- * KAFKA_BROKERS the publisher of every head to the `tree-heads` topic.
+ * (TREE_SIGNING_KEY_FILE, generated on first start with a warning), and in
+ * a process with the `relay` role and KAFKA_BROKERS the publisher of every
+ * head to the `tree-heads` topic, sending while that process leads the relay.
  */
 @Injectable()
 export class LedgerTransparency implements OnApplicationBootstrap, OnApplicationShutdown {
   readonly key: TreeSigningKey;
   readonly tree: MerkleTreeStore;
   readonly follower: TreeFollower;
-  /** Publishes every signed head to Kafka when KAFKA_BROKERS is set (null otherwise). */
+  /** Publishes every signed head to Kafka while the relay leads (null without KAFKA_BROKERS or the `relay` role). */
   readonly publisher: TreeHeadPublisher | null;
   private readonly db: Database.Database;
 
   constructor(
     @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
     private readonly events: UpcastingEventStore,
+    relay: LedgerRelay,
   ) {
     this.key = loadOrCreateSigningKey(config.treeSigningKeyFile, (message) => logger.warn(message));
     this.db = openTreeDb(join(config.dataDir, TREE_FILE));
@@ -55,10 +58,16 @@ export class LedgerTransparency implements OnApplicationBootstrap, OnApplication
       { everyEvents: config.treeHeadEveryEvents, everyMs: config.treeHeadEveryMs },
       logger,
     );
+    const leadership = relay.leadership;
     this.publisher =
-      config.kafkaBrokers.length === 0
+      leadership === null
         ? null
-        : new TreeHeadPublisher(this.tree, this.db, { brokers: config.kafkaBrokers, topicPrefix: config.kafkaTopicPrefix, logger });
+        : new TreeHeadPublisher(this.tree, this.db, {
+            leadership,
+            brokers: config.kafkaBrokers,
+            topicPrefix: config.kafkaTopicPrefix,
+            logger,
+          });
   }
 
   /**
@@ -84,5 +93,5 @@ export class LedgerTransparency implements OnApplicationBootstrap, OnApplication
   }
 }
 
-@Module({ providers: [LedgerTransparency], exports: [LedgerTransparency] })
+@Module({ imports: [KafkaRelayModule], providers: [LedgerTransparency], exports: [LedgerTransparency] })
 export class TransparencyModule {}
