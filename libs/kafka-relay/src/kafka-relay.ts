@@ -11,8 +11,12 @@ export interface RelayOptions {
   readonly logger?: { log(message: string): void; warn(message: string): void };
 }
 
-/** What the relay keeps in its lease record: how far the fleet has published the log. */
-export type RelayLeaseData = { readonly checkpoint: number };
+/** What the relay keeps in its lease record: how far the fleet has published the log, and its signed tree heads. */
+export type RelayLeaseData = {
+  readonly checkpoint: number;
+  /** The largest tree size published to the tree-heads topic; absent until a leader first published heads under the lease. */
+  readonly treeHeadsCheckpoint?: number;
+};
 export type RelayLeaseRecord = FleetRecord<LeaseValue<RelayLeaseData>>;
 
 /** The coordination-store key of the relay's lease and checkpoint. */
@@ -28,6 +32,32 @@ export interface RelayStatus {
   readonly published: number;
   /** This instance's last failure (to publish, or to read or write the lease), null once it succeeds again. */
   readonly lastError: string | null;
+}
+
+/**
+ * The relay's leadership as something else that publishes under the same lease sees it (the signed tree heads):
+ * whether this instance leads now, and that publisher's own checkpoint in the lease record. It never takes the
+ * lease itself; the relay does.
+ */
+export interface RelayLeadership {
+  /** Whether this instance holds the relay's lease now, by its own monotonic clock: what the relay checks before each batch. */
+  isLeading(): boolean;
+  /** The fleet's tree-heads checkpoint in the lease record as this instance last wrote or read it (null: none recorded yet). */
+  treeHeadsCheckpoint(): number | null;
+  /** Records the heads up to `treeSize` as published: a fenced write under the lease, never backwards; throws LeaseLost when deposed. */
+  saveTreeHeadsCheckpoint(treeSize: number): Promise<void>;
+}
+
+/** The leadership of whoever acquires `lease` (the relay): read from the lease, never acquiring it. */
+export function relayLeadership(lease: FencedLease<RelayLeaseData>): RelayLeadership {
+  return {
+    isLeading: () => lease.held,
+    treeHeadsCheckpoint: () => lease.record?.value.data.treeHeadsCheckpoint ?? null,
+    saveTreeHeadsCheckpoint: (treeSize) =>
+      lease.update((data) =>
+        data.treeHeadsCheckpoint === undefined || treeSize > data.treeHeadsCheckpoint ? { ...data, treeHeadsCheckpoint: treeSize } : data,
+      ),
+  };
 }
 
 const silent = { log: () => undefined, warn: () => undefined };
@@ -48,6 +78,10 @@ const silent = { log: () => undefined, warn: () => undefined };
  * once: it disconnects and stands by. So a crash or an outage can make the
  * fleet send an event again, never skip one; one key's events are never
  * reordered (one request in flight at a time, one publisher at a time).
+ *
+ * The signed tree heads are published beside it under the same lease: the
+ * tree-head publisher asks `leadership` before each send and keeps its own
+ * checkpoint in the same record (`treeHeadsCheckpoint`).
  */
 export class KafkaRelay extends BackgroundLoop {
   private readonly kafka: Kafka;
@@ -55,6 +89,8 @@ export class KafkaRelay extends BackgroundLoop {
   private lastError: string | null = null;
   private connected = false;
   private readonly logger;
+  /** This relay's leadership, for the tree-head publisher that publishes beside it while it leads. */
+  readonly leadership: RelayLeadership;
 
   constructor(
     private readonly store: EventStore,
@@ -63,6 +99,7 @@ export class KafkaRelay extends BackgroundLoop {
   ) {
     super();
     this.logger = options.logger ?? silent;
+    this.leadership = relayLeadership(lease);
     this.kafka = new Kafka({
       clientId: options.clientId ?? 'commitment-ledger-relay',
       brokers: [...options.brokers],

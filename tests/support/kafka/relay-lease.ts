@@ -34,7 +34,7 @@ export class RelayLeaseReader {
   async resetCheckpoint(position: number): Promise<void> {
     const record = await this.read();
     if (!record) throw new Error('no relay lease record to reset');
-    const released = { ...record.value, holder: null, expiresAt: 0, data: { checkpoint: position } };
+    const released = { ...record.value, holder: null, expiresAt: 0, data: { ...record.value.data, checkpoint: position } };
     if (!(await this.store.compareAndSet(RELAY_LEASE_KEY, record.version, released)).ok)
       throw new Error('the relay lease changed while it was being reset');
   }

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { readCheckpoint } from '#background';
 import { UpcastingEventStore } from '#event-store';
 import { type CoordinationStore, FencedLease } from '#fleet';
-import { KafkaRelay, RELAY_LEASE_KEY, type RelayLeaseData } from '#kafka-relay';
+import { KafkaRelay, RELAY_LEASE_KEY, type RelayLeaseData, type RelayLeadership } from '#kafka-relay';
 import type { LedgerConfig } from '../config.js';
 import { LEDGER_CONFIG } from '../config.module.js';
 import { LEGACY_RELAY_CHECKPOINT, LEGACY_RELAY_FILE } from './data-files.js';
@@ -42,12 +42,15 @@ export type RelayView =
  * relay's lease record (for GET /admin/relay and metrics); a process with the
  * `relay` role also stands for the lease and publishes while it holds it
  * (`relay` is null otherwise). The checkpoint lives in the lease record, in
- * the coordination store every replica shares.
+ * the coordination store every replica shares. The signed tree heads are
+ * published under the same lease (`leadership`, for TransparencyModule).
  */
 @Injectable()
 export class LedgerRelay implements OnApplicationBootstrap, OnApplicationShutdown {
   readonly relay: KafkaRelay | null;
   readonly lease: FencedLease<RelayLeaseData> | null;
+  /** Whether this process leads the relay now, and the tree heads' checkpoint in the lease: null without the `relay` role. */
+  readonly leadership: RelayLeadership | null;
 
   constructor(
     @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
@@ -67,6 +70,7 @@ export class LedgerRelay implements OnApplicationBootstrap, OnApplicationShutdow
       this.lease && config.roles.has('relay')
         ? new KafkaRelay(events, this.lease, { brokers: config.kafkaBrokers, topicPrefix: config.kafkaTopicPrefix, logger })
         : null;
+    this.leadership = this.relay?.leadership ?? null;
   }
 
   /** The relay as this instance and the shared lease record see it (`enabled: false` without KAFKA_BROKERS). */

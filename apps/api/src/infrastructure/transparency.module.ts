@@ -9,6 +9,7 @@ import { TREE_FILE } from './data-files.js';
 import { FollowersThread } from './followers/followers-thread.js';
 import { FollowersModule, TREE_SIGNING_KEY } from './followers/followers.module.js';
 import { ThreadTreeFollower } from './followers/thread-followers.js';
+import { KafkaRelayModule, LedgerRelay } from './kafka-relay.module.js';
 import { TreeHeadPublisher } from './tree-head-publisher.js';
 
 const logger = new Logger('Transparency');
@@ -18,14 +19,15 @@ const logger = new Logger('Transparency');
  * ledger's events in DATA_DIR/merkle-tree.sqlite, kept current (and its heads
  * signed) in the followers thread, with the `projections` or `relay` role;
  * this thread reads the tree's file for proofs and heads. The signing key
- * (TREE_SIGNING_KEY_FILE, generated on first start with a warning), and with
- * KAFKA_BROKERS the publisher of every head to the `tree-heads` topic.
+ * (TREE_SIGNING_KEY_FILE, generated on first start with a warning), and in
+ * a process with the `relay` role and KAFKA_BROKERS the publisher of every
+ * head to the `tree-heads` topic, sending while that process leads the relay.
  */
 @Injectable()
 export class LedgerTransparency implements OnApplicationBootstrap, OnApplicationShutdown {
   readonly tree: MerkleTreeStore;
   readonly follower: ThreadTreeFollower;
-  /** Publishes every signed head to Kafka when KAFKA_BROKERS is set (null otherwise). */
+  /** Publishes every signed head to Kafka while the relay leads (null without KAFKA_BROKERS or the `relay` role). */
   readonly publisher: TreeHeadPublisher | null;
   private readonly db: Database.Database;
 
@@ -34,14 +36,21 @@ export class LedgerTransparency implements OnApplicationBootstrap, OnApplication
     private readonly events: UpcastingEventStore,
     @Inject(TREE_SIGNING_KEY) readonly key: TreeSigningKey,
     thread: FollowersThread,
+    relay: LedgerRelay,
   ) {
     this.db = openTreeDb(join(config.dataDir, TREE_FILE));
     this.tree = new MerkleTreeStore(this.db);
     this.follower = new ThreadTreeFollower(thread, this.tree);
+    const leadership = relay.leadership;
     this.publisher =
-      config.kafkaBrokers.length === 0
+      leadership === null
         ? null
-        : new TreeHeadPublisher(this.tree, this.db, { brokers: config.kafkaBrokers, topicPrefix: config.kafkaTopicPrefix, logger });
+        : new TreeHeadPublisher(this.tree, this.db, {
+            leadership,
+            brokers: config.kafkaBrokers,
+            topicPrefix: config.kafkaTopicPrefix,
+            logger,
+          });
   }
 
   /**
@@ -83,5 +92,5 @@ export class LedgerTransparency implements OnApplicationBootstrap, OnApplication
   }
 }
 
-@Module({ imports: [FollowersModule], providers: [LedgerTransparency], exports: [LedgerTransparency] })
+@Module({ imports: [FollowersModule, KafkaRelayModule], providers: [LedgerTransparency], exports: [LedgerTransparency] })
 export class TransparencyModule {}
