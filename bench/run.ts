@@ -169,6 +169,16 @@ async function commandsAndLag(work: string): Promise<void> {
     before = await load(server.url, 'commands', SECONDS);
     await stop(server.child);
   }
+  // The same server with the Merkle tree's follower stopped: what keeping the tree costs the commands.
+  const withoutTree = await startProcess(join(dist, 'without-tree-server.js'), {
+    DATA_DIR: join(work, 'without-tree'),
+    PORT: '0',
+    HOST: '127.0.0.1',
+    API_KEYS: HARNESS_API_KEYS,
+  });
+  await seed(withoutTree.url);
+  const treeless = await load(withoutTree.url, 'commands', SECONDS);
+  await stop(withoutTree.child);
   const smallDir = join(work, 'small');
   const api = await startServerProcess(smallDir);
   await seed(api.url);
@@ -179,6 +189,7 @@ async function commandsAndLag(work: string): Promise<void> {
     ledger: commands,
     bareServer: bareResult,
     frameworkLimit: frameworkResult,
+    withoutTree: treeless,
     ...(before ? { before } : {}),
     rawInsertEventsPerSecond: insertLimit,
   };
@@ -199,6 +210,15 @@ async function commandsAndLag(work: string): Promise<void> {
     frameworkRatio,
     '≥ 0.6× framework',
     frameworkRatio >= 0.6,
+  );
+  const treeShare = commands.requestsPerSecond / treeless.requestsPerSecond;
+  note(
+    'commands/s with the Merkle tree kept',
+    commands.requestsPerSecond.toFixed(0),
+    `tree follower stopped ${treeless.requestsPerSecond.toFixed(0)}/s`,
+    treeShare,
+    '≥ 0.95× (tree costs ≤ 5%)',
+    treeShare >= 0.95,
   );
   if (before) {
     const gain = commands.requestsPerSecond / before.requestsPerSecond;
