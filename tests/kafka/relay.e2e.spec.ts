@@ -1,5 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { EVENTS_FILE } from '#api/infrastructure/data-files';
 import { disbursementBody, pairBody, projectBody } from '../support/fixtures.js';
 import { HARNESS_AUTH, LedgerUnderTest, removeDataDirs, tempDataDir } from '../support/ledger-harness.js';
 import { type ConsumedMessage, MockKafka } from '../support/kafka/mock-kafka.js';
@@ -135,28 +138,38 @@ describe('Kafka relay', () => {
           .catch(() => undefined),
       ),
     );
-    // Kill once the relay has published part of the stream and is behind, while commands are still arriving.
+    // Kill once the relay has published part of the stream and is behind, while commands are still arriving. The process
+    // is frozen (SIGSTOP) first, so the stored checkpoint and the head can be read as they will be at the kill: if the
+    // relay caught up in the meantime, it goes on (SIGCONT) and the test tries again a little later.
+    const events = new Database(join(dataDir, EVENTS_FILE), { readonly: true });
+    const lease = await RelayLeaseReader.open(fleetOf(dataDir));
+    let checkpoint: number;
+    let head: number;
     for (;;) {
       const relay = (await (await fetch(`${server.url}/admin/relay`, { headers: HARNESS_AUTH })).json()) as {
         checkpoint: number;
         lag: number;
       };
-      if (relay.checkpoint > 0 && relay.lag > 0 && acknowledged >= 100) break;
+      if (relay.checkpoint > 0 && relay.lag > 0 && acknowledged >= 100) {
+        server.child.kill('SIGSTOP');
+        // The checkpoint the frozen relay stored: nothing can move it now, until the next relay takes the lease.
+        checkpoint = (await lease.read())?.value.data.checkpoint ?? 0;
+        head = (events.prepare('SELECT max(position) AS head FROM events').get() as { head: number }).head;
+        if (checkpoint > 0 && checkpoint < head) break;
+        server.child.kill('SIGCONT');
+      }
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     await kill(server.child);
     expect(server.child.signalCode).toBe('SIGKILL');
-    // The checkpoint the dead relay stored: nothing can move it now, until the next relay takes the lease.
-    const lease = await RelayLeaseReader.open(fleetOf(dataDir));
-    const atKill = await lease.read();
     await lease.close();
+    events.close();
     await posting;
-    const checkpoint = atKill?.value.data.checkpoint ?? 0;
-    expect(checkpoint).toBeGreaterThan(0);
 
     const api = await startLedger(dataDir);
     // Behind when it died: the store holds events after the checkpoint it stored.
-    expect(await api.head()).toBeGreaterThan(checkpoint);
+    expect(await api.head()).toBeGreaterThanOrEqual(head);
+    expect(head).toBeGreaterThan(checkpoint);
     await relayCaughtUp(api);
     const ids = await storedEventIds(api);
     expect(ids.length).toBeGreaterThanOrEqual(102);
