@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import type { EventStore } from '#event-store';
+import { type EventStore, yieldToEventLoop } from '#event-store';
 import { type LeafFilter, leafOfRecorded } from './leaf.js';
 import { RootAccumulator, leafHash } from './merkle.js';
 import { type SignedTreeHead, checkTreeHeadSignature } from './tree-head.js';
@@ -127,6 +127,8 @@ export async function verifyAgainstTreeHeads(
     }
     after = page[page.length - 1].position;
     options.onProgress?.(after);
+    // A page read from a synchronous store answers its await at once: without a turn here the whole log is one stretch.
+    await yieldToEventLoop();
   }
   // Heads larger than the log: their leaves are gone.
   for (; next < sorted.length; next++) {
