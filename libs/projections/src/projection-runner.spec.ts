@@ -57,6 +57,21 @@ describe('projection runner', () => {
     });
   });
 
+  it('gives the event loop a turn between the batches of a catch-up', async () => {
+    await store.appendToStream('partner-pair-root', [pair('root')]);
+    for (let i = 0; i < 30; i++) await store.appendToStream(`project-p${i}`, [signed(`p${i}`, 'root', '1.00')]);
+    const db = openReadModelDb(':memory:');
+    const runner = new ProjectionRunner(store, db, new LedgerProjection(db), undefined, 5);
+    const head = await store.headPosition();
+    runner.start();
+    // A timer set now runs at the next turn: with a turn between batches the runner is still catching up then.
+    const seen = await new Promise<number>((resolve) => setImmediate(() => resolve(runner.position)));
+    expect(await runner.waitFor(head, 5000)).toBe(true);
+    await runner.stop();
+    expect(seen).toBeGreaterThan(0);
+    expect(seen).toBeLessThan(head);
+  });
+
   it('catches up, follows live appends, and lets readers wait for a position', async () => {
     await given();
     const db = openReadModelDb(':memory:');

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { BackgroundLoop, readCheckpoint, writeCheckpoint } from '#background';
-import type { EventStore, RecordedEvent } from '#event-store';
+import { type EventStore, type RecordedEvent, yieldToEventLoop } from '#event-store';
 import { type ParkableProjection, applyWithParking } from './apply-with-parking.js';
 import { ParkingLot } from './parking-lot.js';
 
@@ -191,6 +191,8 @@ export class ProjectionRunner extends BackgroundLoop implements ProjectionFollow
         this.advanceTo(stored);
         for await (const batch of this.store.subscribeToAll({ after: this.checkpoint, maxBatch: this.batchSize, signal })) {
           this.advanceTo(this.applyBatch(batch));
+          // A synchronous store answers each read at once: a turn between batches lets the thread's other work in.
+          await yieldToEventLoop();
           if (waitingForLock) this.logger.log(`projection ${this.projection.name}: read models unlocked, resuming`);
           this.setLastError(null);
           waitingForLock = false;
