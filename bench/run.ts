@@ -421,7 +421,8 @@ async function liveness(work: string): Promise<void> {
   mkdirSync(dir, { recursive: true });
   // One project holds nearly every event: the as-of reads fold all of it.
   const head = await generateLedger(join(dir, 'events.sqlite'), AUDIT_EVENTS, 5, 1);
-  const server = await startServerProcess(dir);
+  // All four as-of reads run at once (the default AS_OF_MAX_CONCURRENT of 2 would refuse two with 503 audit-busy).
+  const server = await startServerProcess(dir, { AS_OF_MAX_CONCURRENT: '4' });
   try {
     const ready = await fetch(`${server.url}/partner-pairs/pair-0/summary?minPosition=${head}`, { headers: HARNESS_AUTH });
     if (ready.status !== 200) throw new Error(`catch-up read answered ${ready.status}`);
