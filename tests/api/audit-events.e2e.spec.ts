@@ -270,9 +270,9 @@ describe('GET /audit/events on a large ledger', () => {
       const store = api.events.stored;
       const readAll = store.readAll.bind(store);
       let pagesRead = 0;
-      // The export's pages (500 events); the status probe behind /metrics and /health reads single events meanwhile.
+      // The export's pages (250 events); the status probe behind /metrics and /health reads single events meanwhile.
       store.readAll = (options) => {
-        if (options?.maxCount === 500) pagesRead++;
+        if (options?.maxCount === 250) pagesRead++;
         return readAll(options);
       };
 
@@ -302,8 +302,8 @@ describe('GET /audit/events on a large ledger', () => {
       expect(previous).toBe(head);
       // On EventStoreDB the fleet's heartbeat records share $all with the ledger: a page that meets one comes back short
       // (never empty), so a few more pages are read there.
-      if (E2E_STORE === 'sqlite') expect(pagesRead).toBe(Math.ceil(total / 500));
-      else expect(pagesRead).toBeGreaterThanOrEqual(Math.ceil(total / 500));
+      if (E2E_STORE === 'sqlite') expect(pagesRead).toBe(Math.ceil(total / 250));
+      else expect(pagesRead).toBeGreaterThanOrEqual(Math.ceil(total / 250));
 
       // A client that reads one chunk and hangs up: the export stops, far short of the whole log.
       pagesRead = 0;
@@ -320,7 +320,7 @@ describe('GET /audit/events on a large ledger', () => {
       const afterHangUp = pagesRead;
       await new Promise((resolve) => setTimeout(resolve, 500));
       expect(pagesRead).toBe(afterHangUp);
-      expect(afterHangUp).toBeLessThan(Math.ceil(total / 500));
+      expect(afterHangUp).toBeLessThan(Math.ceil(total / 250));
     } finally {
       // After the abort, fetch's pool opens a fresh connection that sends nothing;
       // Node's server.close would wait for it until headersTimeout.

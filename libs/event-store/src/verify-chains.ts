@@ -99,7 +99,7 @@ export async function verifyHashChains(store: EventStore, options: VerifyOptions
   };
 
   // A page at a time, yielding to the event loop between pages: a verify of the whole log never holds the thread.
-  const pageSize = options.pageSize ?? 1000;
+  const pageSize = options.pageSize ?? 250;
   if (options.streamId !== undefined) {
     for (let from = 0; ;) {
       const page = await store.readStream(options.streamId, { fromRevision: from, maxCount: pageSize });

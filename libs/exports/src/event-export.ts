@@ -46,7 +46,7 @@ export interface EventExportResult {
  * project's stream.
  */
 export async function exportEvents(store: EventStore, out: Writable, options: EventExportOptions): Promise<EventExportResult> {
-  const pageSize = options.pageSize ?? 500;
+  const pageSize = options.pageSize ?? 250;
   const until = options.untilPosition ?? (await store.headPosition());
   const inScope = scopeFilter(options);
   const line = options.format === 'csv' ? csvLine : jsonLine;

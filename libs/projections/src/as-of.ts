@@ -129,7 +129,7 @@ export class AsOfQueries {
   }
 
   private get pageSize(): number {
-    return this.options.pageSize ?? 1000;
+    return this.options.pageSize ?? 250;
   }
 
   /**

@@ -72,7 +72,7 @@ export async function verifyAgainstTreeHeads(
   options: { pageSize?: number; onProgress?: (position: number) => void } = {},
 ): Promise<TreeVerification> {
   const sorted = [...heads].sort((a, b) => a.treeSize - b.treeSize);
-  const pageSize = options.pageSize ?? 1000;
+  const pageSize = options.pageSize ?? 250;
   const accumulator = new RootAccumulator();
   let firstBadHead: BadTreeHead | null = null;
   let firstDifference: LeafDifference | null = null;
