@@ -52,13 +52,26 @@ try {
     follower.onProgress((position, lastError) => reply({ kind: 'progress', follower: 'tree', position, lastError }));
   }
   const loops = { projections: runner, tree: follower };
+  const wanted = new Set<FollowerName>();
+  /**
+   * The tree starts once the read models have caught up with the log as it was when it was asked to: reads wait for
+   * the projections (?minPosition, and every read for this process's own writes), proofs for the tree, so on a start
+   * over a long backlog the projections go first instead of both going at half speed.
+   */
+  const startTree = async (): Promise<void> => {
+    if (runner && wanted.has('projections')) await runner.waitFor(await events.stored.headPosition(), 600_000);
+    if (wanted.has('tree')) follower?.start();
+  };
 
   port.on('message', (request: FollowersRequest) => {
     switch (request.kind) {
       case 'start':
-        loops[request.follower]?.start();
+        wanted.add(request.follower);
+        if (request.follower === 'tree') void startTree();
+        else runner?.start();
         return;
       case 'stop':
+        wanted.delete(request.follower);
         void Promise.resolve(loops[request.follower]?.stop()).then(() => reply({ kind: 'stopped', id: request.id }));
         return;
       case 'refresh':
