@@ -117,7 +117,14 @@ async function contention(projectId: string, a: Replica, b: Replica, commands: n
     }
   }
   const seconds = (performance.now() - started) / 1000;
-  const history = (await send(a, 'GET', `/projects/${projectId}/history`)).body.events ?? [];
+  // The whole history, a page (1,000 events by default) at a time.
+  const history: NonNullable<Answer['events']>[number][] = [];
+  for (;;) {
+    const after = history.length === 0 ? '' : `?afterRevision=${history[history.length - 1].revision}`;
+    const page = (await send(a, 'GET', `/projects/${projectId}/history${after}`)).body.events ?? [];
+    history.push(...page);
+    if (page.length < 1000) break;
+  }
   const ids = history.slice(1).map((event) => event.data.disbursementId ?? event.data.reportId);
   const expected = Array.from({ length: commands }, (_, i) => command(projectId, i).id);
   const recordedOnce =
