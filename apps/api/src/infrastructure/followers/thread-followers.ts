@@ -3,6 +3,7 @@ import { PositionWaiters, readCheckpoint } from '#background';
 import { LEDGER_PROJECTION_NAME, ParkingLot, ProjectionFollower } from '#projections';
 import type { MerkleTreeStore, SignedTreeHead } from '#transparency';
 import type { FollowersThread } from './followers-thread.js';
+import type { FollowerName } from './followers.protocol.js';
 
 /**
  * While a reader waits for a position, how often the checkpoint stored with the read models is looked
@@ -10,6 +11,50 @@ import type { FollowersThread } from './followers-thread.js';
  * (one indexed row read). This process's own runner says so itself, at once.
  */
 const WAITING_READERS_POLL_MS = 2;
+
+/** How far one follower in the followers thread has got, as the thread tells it, and the readers waiting for it. */
+class ReportedProgress {
+  position: number;
+  lastError: string | null = null;
+  readonly waiters: PositionWaiters;
+
+  constructor(
+    private readonly thread: FollowersThread,
+    private readonly follower: FollowerName,
+    initial: number,
+    onWaitingChange?: (waiting: boolean) => void,
+  ) {
+    this.position = initial;
+    this.waiters = new PositionWaiters(onWaitingChange);
+    thread.onProgress(follower, (position, lastError) => {
+      this.lastError = lastError;
+      if (position === null) return;
+      // The thread's word is the truth, back as well as forward (a rebuild swapped in an earlier position).
+      this.position = position;
+      this.waiters.advance(position);
+    });
+  }
+
+  /** A position read from the follower's file: taken up if ahead (another process, or news not yet delivered). */
+  takeUp(stored: number): void {
+    if (stored <= this.position) return;
+    this.position = stored;
+    this.waiters.advance(stored);
+  }
+
+  wait(position: number, timeoutMs: number): Promise<boolean> {
+    return this.position >= position ? Promise.resolve(true) : this.waiters.wait(position, timeoutMs);
+  }
+
+  start(): void {
+    this.thread.start(this.follower);
+  }
+
+  async stop(): Promise<void> {
+    await this.thread.stop(this.follower);
+    this.waiters.releaseAll();
+  }
+}
 
 /**
  * The projection runner as the request thread sees it: it runs in the followers thread; here are how
@@ -19,10 +64,8 @@ const WAITING_READERS_POLL_MS = 2;
 export class ThreadProjectionFollower extends ProjectionFollower {
   readonly name = LEDGER_PROJECTION_NAME;
   readonly parking: ParkingLot;
-  private checkpoint: number;
-  private failure: string | null = null;
+  private readonly progress: ReportedProgress;
   private watch: NodeJS.Timeout | null = null;
-  private readonly waiters = new PositionWaiters((waiting) => this.watchStoredCheckpoint(waiting));
 
   constructor(
     private readonly thread: FollowersThread,
@@ -31,31 +74,25 @@ export class ThreadProjectionFollower extends ProjectionFollower {
   ) {
     super();
     this.parking = new ParkingLot(db, this.name);
-    this.checkpoint = readCheckpoint(db, this.name);
-    thread.onProgress('projections', (position, lastError) => {
-      this.failure = lastError;
-      if (position === null) return;
-      // The thread's word is the truth, back as well as forward (a rebuild swapped in an earlier position).
-      this.checkpoint = position;
-      this.waiters.advance(position);
-    });
+    this.progress = new ReportedProgress(thread, 'projections', readCheckpoint(db, this.name), (waiting) =>
+      this.watchStoredCheckpoint(waiting),
+    );
   }
 
   get position(): number {
-    return this.checkpoint;
+    return this.progress.position;
   }
 
   get lastError(): string | null {
-    return this.failure;
+    return this.progress.lastError;
   }
 
   start(): void {
-    this.thread.start('projections');
+    this.progress.start();
   }
 
-  async stop(): Promise<void> {
-    await this.thread.stop('projections');
-    this.waiters.releaseAll();
+  stop(): Promise<void> {
+    return this.progress.stop();
   }
 
   refresh(): void {
@@ -64,9 +101,8 @@ export class ThreadProjectionFollower extends ProjectionFollower {
   }
 
   waitFor(position: number, timeoutMs: number): Promise<boolean> {
-    if (this.checkpoint < position) this.takeUpStoredCheckpoint();
-    if (this.checkpoint >= position) return Promise.resolve(true);
-    return this.waiters.wait(position, timeoutMs);
+    if (this.progress.position < position) this.takeUpStoredCheckpoint();
+    return this.progress.wait(position, timeoutMs);
   }
 
   private watchStoredCheckpoint(waiting: boolean): void {
@@ -79,10 +115,7 @@ export class ThreadProjectionFollower extends ProjectionFollower {
 
   private takeUpStoredCheckpoint(): void {
     try {
-      const stored = readCheckpoint(this.db, this.name);
-      if (stored <= this.checkpoint) return;
-      this.checkpoint = stored;
-      this.waiters.advance(stored);
+      this.progress.takeUp(readCheckpoint(this.db, this.name));
     } catch {
       // The read models cannot be read just now (closed at shutdown): the waiters' own timeouts still answer them.
     }
@@ -91,48 +124,38 @@ export class ThreadProjectionFollower extends ProjectionFollower {
 
 /** The Merkle tree's follower as the request thread sees it: it runs in the followers thread, which also signs heads. */
 export class ThreadTreeFollower {
-  private reported: number;
-  private failure: string | null = null;
-  private readonly waiters = new PositionWaiters();
+  private readonly progress: ReportedProgress;
 
   constructor(
     private readonly thread: FollowersThread,
     /** The tree's file, read in this thread (proofs, heads); written only by the followers thread. */
     private readonly tree: MerkleTreeStore,
   ) {
-    this.reported = tree.checkpoint();
-    thread.onProgress('tree', (position, lastError) => {
-      this.failure = lastError;
-      if (position === null) return;
-      this.reported = position;
-      this.waiters.advance(position);
-    });
+    this.progress = new ReportedProgress(thread, 'tree', tree.checkpoint());
   }
 
   /** The log position the tree reflects. */
   get position(): number {
-    return this.reported;
+    return this.progress.position;
   }
 
   /** The last failure adding events to the tree (null once a batch is added). */
   get lastError(): string | null {
-    return this.failure;
+    return this.progress.lastError;
   }
 
   start(): void {
-    this.thread.start('tree');
+    this.progress.start();
   }
 
-  async stop(): Promise<void> {
-    await this.thread.stop('tree');
-    this.waiters.releaseAll();
+  stop(): Promise<void> {
+    return this.progress.stop();
   }
 
   /** Resolves true once the tree reflects the log up to `position`, false if `timeoutMs` passes first. */
   waitFor(position: number, timeoutMs: number): Promise<boolean> {
-    if (this.reported < position) this.reported = Math.max(this.reported, this.tree.checkpoint());
-    if (this.reported >= position) return Promise.resolve(true);
-    return this.waiters.wait(position, timeoutMs);
+    if (this.progress.position < position) this.progress.takeUp(this.tree.checkpoint());
+    return this.progress.wait(position, timeoutMs);
   }
 
   /** The signed head of the tree of `treeSize` leaves (default: all it holds): the stored one, or one signed now. */
