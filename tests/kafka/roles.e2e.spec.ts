@@ -1,9 +1,8 @@
-import type { ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { LEGACY_RELAY_CHECKPOINT, LEGACY_RELAY_FILE } from '#api/infrastructure/data-files';
-import { BUILT_MAIN, HARNESS_API_KEYS, HARNESS_AUTH, startProcess } from '#bench/server-process';
+import { HARNESS_AUTH } from '#bench/server-process';
+import { LedgerProcesses, type StartedLedger } from '../support/ledger-processes.js';
 import { openStoredEvents } from '#api/infrastructure/open-event-store';
 import { writeCheckpoint } from '#background';
 import { disbursementBody, pairBody, projectBody } from '../support/fixtures.js';
@@ -20,34 +19,20 @@ import { parseExposition, valueOf } from '../support/prometheus.js';
 const TOPICS = ['commitments.partner-pairs', 'commitments.projects'];
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-interface Started {
-  readonly child: ChildProcess;
-  readonly url: string;
-  readonly output: string[];
-}
+type Started = StartedLedger;
 
 let kafka: MockKafka;
-const children: ChildProcess[] = [];
+const processes = new LedgerProcesses();
 beforeAll(async () => {
   kafka = await MockKafka.start();
 });
 afterAll(async () => {
-  for (const child of children) {
-    if (child.exitCode !== null || child.signalCode !== null) continue;
-    child.kill('SIGKILL');
-    await once(child, 'exit');
-  }
+  await processes.killAll();
   await kafka.stop();
   await removeDataDirs();
 });
 
-async function start(dataDir: string, env: Record<string, string>): Promise<Started> {
-  const output: string[] = [];
-  const base = { DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', API_KEYS: HARNESS_API_KEYS };
-  const { child, url } = await startProcess(BUILT_MAIN, { ...base, ...env }, [], (chunk) => output.push(chunk));
-  children.push(child);
-  return { child, url, output };
-}
+const start = (dataDir: string, env: Record<string, string>): Promise<Started> => processes.start(dataDir, env);
 
 async function get(server: Started, path: string): Promise<{ status: number; body: any }> {
   const reply = await fetch(server.url + path, { headers: HARNESS_AUTH });
@@ -75,10 +60,7 @@ async function until<T>(what: string, probe: () => Promise<T | null | false>, ti
   }
 }
 
-async function stop(server: Started): Promise<void> {
-  server.child.kill('SIGTERM');
-  if (server.child.exitCode === null && server.child.signalCode === null) await once(server.child, 'exit');
-}
+const stop = LedgerProcesses.stop;
 
 describe('LEDGER_ROLES on one SQLite DATA_DIR', () => {
   it('runs the API apart from the relays: relays answer only probes and metrics, hand over cleanly, each event once', async () => {

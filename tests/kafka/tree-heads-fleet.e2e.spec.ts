@@ -1,6 +1,5 @@
-import type { ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { BUILT_MAIN, HARNESS_API_KEYS, HARNESS_AUTH, startProcess } from '#bench/server-process';
+import { HARNESS_AUTH } from '#bench/server-process';
+import { LedgerProcesses, type StartedLedger } from '../support/ledger-processes.js';
 import { EsdbDouble } from '#event-store/testing';
 import { disbursementBody, pairBody, projectBody } from '../support/fixtures.js';
 import { removeDataDirs, tempDataDir } from '../support/ledger-harness.js';
@@ -29,42 +28,27 @@ interface Head {
   readonly keyId: string;
 }
 
-interface Started {
+interface Started extends StartedLedger {
   readonly id: string;
-  readonly child: ChildProcess;
-  readonly url: string;
-  readonly output: string[];
 }
 
 let kafka: MockKafka;
-const children: ChildProcess[] = [];
+const processes = new LedgerProcesses();
 beforeAll(async () => {
   kafka = await MockKafka.start();
 });
 afterAll(async () => {
-  for (const child of children) {
-    if (child.exitCode !== null || child.signalCode !== null) continue;
-    child.kill('SIGCONT');
-    child.kill('SIGKILL');
-    await once(child, 'exit');
-  }
+  await processes.killAll();
   await kafka?.stop();
   await removeDataDirs();
 });
 
 async function start(id: string, dataDir: string, env: Record<string, string>): Promise<Started> {
-  const output: string[] = [];
-  const base = { DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', API_KEYS: HARNESS_API_KEYS, LEDGER_INSTANCE_ID: id };
-  const settings = { ...base, KAFKA_BROKERS: kafka.brokers.join(','), TREE_HEAD_EVERY_EVENTS: '3', ...env };
-  const { child, url } = await startProcess(BUILT_MAIN, settings, [], (chunk) => output.push(chunk));
-  children.push(child);
-  return { id, child, url, output };
+  const settings = { LEDGER_INSTANCE_ID: id, KAFKA_BROKERS: kafka.brokers.join(','), TREE_HEAD_EVERY_EVENTS: '3', ...env };
+  return { id, ...(await processes.start(dataDir, settings)) };
 }
 
-async function stop(server: Started): Promise<void> {
-  server.child.kill('SIGTERM');
-  if (server.child.exitCode === null && server.child.signalCode === null) await once(server.child, 'exit');
-}
+const stop = LedgerProcesses.stop;
 
 async function call(server: Started, method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: any }> {
   const reply = await fetch(server.url + path, {
