@@ -137,6 +137,18 @@ describe('the followers thread: the read models and the Merkle tree are kept off
     expect((await api.send('POST', '/audit/tree-heads')).status).toBe(201);
   });
 
+  it('answers a read after this process acknowledged a command with the command in it, with no minPosition or a lower one', async () => {
+    // The projections stopped: the command is acknowledged but not applied until they start again, 300 ms later.
+    await api.runner.stop();
+    const reply = await api.post('/projects', projectBody('proj-own-write', 'pair-thread', '7.00'));
+    expect(reply.status).toBe(201);
+    setTimeout(() => api.runner.start(), 300);
+    const [plain, lower] = await Promise.all([api.get('/projects/proj-own-write'), api.get('/projects/proj-own-write?minPosition=1')]);
+    expect([plain.status, lower.status]).toEqual([200, 200]);
+    expect(plain.body.pledged).toEqual(lower.body.pledged);
+    expect(api.runner.position).toBeGreaterThanOrEqual(reply.body.position);
+  });
+
   sqliteOnly('wakes the thread with this process’s appends instead of waiting for its look at the file', async () => {
     const stored = api.events.stored as unknown as { onAppended(listener: (position: number) => void): () => void };
     const seen: number[] = [];

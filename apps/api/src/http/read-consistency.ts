@@ -14,10 +14,11 @@ export const OWN_WRITES_WAIT_MS = 1000;
 /**
  * Read-your-writes: a client that got `position` N from a command passes
  * `?minPosition=N` to a read; the read waits until the projections have
- * reached N, or answers 503 if they do not within the configured time. A read
- * without it still sees every command this process had acknowledged when the
- * read arrived (the projections run in another thread, a few milliseconds
- * behind): it waits for them up to OWN_WRITES_WAIT_MS, then answers anyway.
+ * reached N, or answers 503 if they do not within the configured time. Any
+ * read, with a lower `minPosition` or none, also sees every command this
+ * process had acknowledged when the read arrived (the projections run in
+ * another thread, a few milliseconds behind): it waits for them up to
+ * OWN_WRITES_WAIT_MS, then answers anyway.
  */
 @Injectable()
 export class ReadConsistency {
@@ -37,10 +38,9 @@ export class ReadConsistency {
 
   async await(minPosition: unknown): Promise<void> {
     const position = optionalPosition(minPosition, 'minPosition');
-    if (position === undefined) {
-      if (this.written > this.runner.position) await this.runner.waitFor(this.written, OWN_WRITES_WAIT_MS);
-      return;
-    }
+    // This process's own acknowledged commands first (bounded: a stuck projection still answers, as health reports it).
+    if (this.written > this.runner.position && this.written > (position ?? 0)) await this.runner.waitFor(this.written, OWN_WRITES_WAIT_MS);
+    if (position === undefined) return;
     if (await this.runner.waitFor(position, this.config.readWaitTimeoutMs)) return;
     throw new ServiceUnavailableException({
       code: 'projection-behind',
