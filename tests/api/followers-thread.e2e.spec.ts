@@ -138,11 +138,11 @@ describe('the followers thread: the read models and the Merkle tree are kept off
   });
 
   it('answers a read after this process acknowledged a command with the command in it, with no minPosition or a lower one', async () => {
-    // The projections stopped: the command is acknowledged but not applied until they start again, 300 ms later.
+    // The projections stopped: the command is acknowledged but not applied until they start again, 100 ms later.
     await api.runner.stop();
     const reply = await api.post('/projects', projectBody('proj-own-write', 'pair-thread', '7.00'));
     expect(reply.status).toBe(201);
-    setTimeout(() => api.runner.start(), 300);
+    setTimeout(() => api.runner.start(), 100);
     const [plain, lower] = await Promise.all([api.get('/projects/proj-own-write'), api.get('/projects/proj-own-write?minPosition=1')]);
     expect([plain.status, lower.status]).toEqual([200, 200]);
     expect(plain.body.pledged).toEqual(lower.body.pledged);
