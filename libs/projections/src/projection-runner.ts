@@ -210,7 +210,8 @@ export class ProjectionRunner extends BackgroundLoop implements ProjectionFollow
           if (!waitingForLock)
             this.logger.log(`projection ${this.projection.name}: read models are locked by another writer (a rebuild?); waiting`);
           waitingForLock = true;
-          await new Promise((resolve) => setTimeout(resolve, 100));
+          // Short: a rebuild's chunk holds the lock for its write only, and readers waiting on ?minPosition wait for this.
+          await new Promise((resolve) => setTimeout(resolve, 20));
           continue;
         }
         this.setLastError(err.message);
