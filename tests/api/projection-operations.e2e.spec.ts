@@ -257,7 +257,11 @@ describe('projection operations: blue/green rebuild under live traffic', () => {
     expect(percents.length).toBeGreaterThan(3);
     expect(percents).toEqual([...percents].sort((a, b) => a - b));
     expect(percents.some((p) => p > 0 && p < 100)).toBe(true);
-    expect(Math.max(...slowest)).toBeLessThan(1000);
+    // A round (status, a command, its read back, a summary) stays short of the rebuild's length (a freeze for all of it
+    // is what this guards). 1 s until the projections moved to their own thread: since, the runner there and this
+    // rebuild's chunks take turns at the file's write lock, and two CI runs under full load saw rounds of 1.18 and
+    // 1.22 s (a quiet run: well under 1 s).
+    expect(Math.max(...slowest)).toBeLessThan(2000);
 
     const done = await until(api, (p) => p.rebuild.state === 'completed' && p.lag === 0);
     expect(done).toMatchObject({ state: 'live', parkedCount: 0, rebuild: { percent: 100, error: null } });
