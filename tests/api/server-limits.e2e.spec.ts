@@ -21,9 +21,14 @@ class RawClient {
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => (this.received += chunk));
     socket.on('error', () => undefined);
-    this.ended = once(socket, 'close').then(() => {
-      this.closed = true;
-    });
+    // Not events.once: it rejects on 'error', and a server that hangs up mid-trickle
+    // may reset the connection (ECONNRESET) before it closes. Either way it is closed.
+    this.ended = new Promise((resolve) =>
+      socket.once('close', () => {
+        this.closed = true;
+        resolve();
+      }),
+    );
   }
 
   static async open(url: string): Promise<RawClient> {
