@@ -2,12 +2,29 @@ import type Database from 'better-sqlite3';
 import { type LedgerEvent, assertNever, correctionDelta, ledgerEventOf, parseMoney, yearOf } from '#domain';
 import type { RecordedEvent } from '#event-store';
 import { LIVE_TABLES, type ProjectRow, type ReadModelTables } from './read-model-db.js';
-import { CounterDeltas, type Dimension, type Metric } from './counters.js';
+import { type CounterCell, CounterDeltas, type Metric } from './counters.js';
 
 /** The name under which the ledger projection stores its checkpoint and parked events. */
 export const LEDGER_PROJECTION_NAME = 'ledger-read-models';
 
 const STATUS_METRIC = { active: 'projectsActive', completed: 'projectsCompleted', cancelled: 'projectsCancelled' } as const;
+
+/**
+ * A project's row while a unit of work changes it: its money as bigints and its
+ * milestones parsed (written back as the row's strings by flush), and the
+ * counters its events change at hand, so an event costs a few additions.
+ */
+interface WorkingProject {
+  readonly row: ProjectRow;
+  pledged: bigint;
+  delivered: bigint;
+  /** Null until an event changes them (the row's string stands). */
+  milestones: Record<string, string> | null;
+  /** The pair's own counters for this project's sector, capital kind and the summary. */
+  readonly counters: readonly CounterCell[];
+  /** The pair's own counters by year, as events name years. */
+  readonly years: Map<string, CounterCell>;
+}
 
 /**
  * The ledger's read models (pairs, projects, and the counters behind pair
@@ -71,7 +88,7 @@ export class LedgerProjection {
    * rebuild can stream millions of events through one and flush now and then.
    */
   begin(): { apply(events: readonly RecordedEvent[]): void; flush(): void } {
-    let projects = new Map<string, ProjectRow>();
+    let projects = new Map<string, WorkingProject>();
     let deltas = new CounterDeltas();
     return {
       apply: (events) => {
@@ -83,8 +100,13 @@ export class LedgerProjection {
       flush: () => {
         for (const pair of this.pendingPairs.values()) this.statements.insertPair.run(pair);
         this.pendingPairs.clear();
-        for (const row of projects.values()) this.statements.upsertProject.run(row);
-        for (const { key, delta } of deltas.entries()) {
+        for (const { row, pledged, delivered, milestones } of projects.values()) {
+          row.pledged_minor = pledged.toString();
+          row.delivered_minor = delivered.toString();
+          if (milestones !== null) row.milestones = JSON.stringify(milestones);
+          this.statements.upsertProject.run(row);
+        }
+        for (const { key, delta } of deltas.entries((pairId) => this.ancestorsOf(pairId))) {
           const current = this.statements.counter.get(key.pairId, key.scope, key.dimension, key.key, key.metric, key.unit);
           const value = (current ? BigInt(current.value) : 0n) + delta;
           this.statements.upsertCounter.run(key.pairId, key.scope, key.dimension, key.key, key.metric, key.unit, value.toString());
@@ -95,7 +117,7 @@ export class LedgerProjection {
     };
   }
 
-  private apply(event: LedgerEvent, recorded: RecordedEvent, projects: Map<string, ProjectRow>, deltas: CounterDeltas): void {
+  private apply(event: LedgerEvent, recorded: RecordedEvent, projects: Map<string, WorkingProject>, deltas: CounterDeltas): void {
     if (event.type === 'PartnerPairRegistered') {
       const { pairId, donor, recipient, programme, parentPairId, establishedOn } = event.data;
       const ancestors = parentPairId === null ? [] : [parentPairId, ...this.ancestorsOf(parentPairId)];
@@ -120,112 +142,127 @@ export class LedgerProjection {
       // A second signing (a migration run twice) would replace the row and count the pledge again.
       if (projects.has(d.projectId) || this.statements.project.get(d.projectId)) throw new Error(`project ${d.projectId} is signed twice`);
       const pledged = parseMoney(d.pledged);
-      const row: ProjectRow = {
-        project_id: d.projectId,
-        pair_id: d.pairId,
-        title: d.title,
-        sector: d.sector,
-        capital_kind: d.capitalKind,
-        currency: pledged.currency,
-        pledged_minor: pledged.minor.toString(),
-        delivered_minor: '0',
-        jobs_created: 0,
-        status: 'active',
-        signed_on: d.signedOn,
-        occasion: d.occasion,
-        investor: d.investor,
-        milestones: '{}',
-        cancellation: null,
-        revision: recorded.revision,
-        last_position: recorded.position,
-      };
-      projects.set(d.projectId, row);
-      const count = this.counting(row, deltas, yearOf(row.signed_on));
-      count('pledged', row.currency, pledged.minor);
-      count('projectsActive', '', 1n);
+      const project = this.working(
+        {
+          project_id: d.projectId,
+          pair_id: d.pairId,
+          title: d.title,
+          sector: d.sector,
+          capital_kind: d.capitalKind,
+          currency: pledged.currency,
+          pledged_minor: pledged.minor.toString(),
+          delivered_minor: '0',
+          jobs_created: 0,
+          status: 'active',
+          signed_on: d.signedOn,
+          occasion: d.occasion,
+          investor: d.investor,
+          milestones: '{}',
+          cancellation: null,
+          revision: recorded.revision,
+          last_position: recorded.position,
+        },
+        deltas,
+      );
+      projects.set(d.projectId, project);
+      const signedIn = yearOf(d.signedOn);
+      this.count(project, deltas, signedIn, 'pledged', project.row.currency, pledged.minor);
+      this.count(project, deltas, signedIn, 'projectsActive', '', 1n);
       return;
     }
 
-    const row = projects.get(event.data.projectId) ?? this.statements.project.get(event.data.projectId);
-    if (!row) throw new Error(`${event.type} at position ${recorded.position} for unknown project ${event.data.projectId}`);
-    projects.set(row.project_id, row);
+    let project = projects.get(event.data.projectId);
+    if (project === undefined) {
+      const stored = this.statements.project.get(event.data.projectId);
+      if (!stored) throw new Error(`${event.type} at position ${recorded.position} for unknown project ${event.data.projectId}`);
+      project = this.working(stored, deltas);
+      projects.set(stored.project_id, project);
+    }
+    const { row } = project;
     row.revision = recorded.revision;
     row.last_position = recorded.position;
-    const bySigning = this.counting(row, deltas, yearOf(row.signed_on));
 
     switch (event.type) {
       case 'PledgeRevised': {
         const pledged = parseMoney(event.data.pledged).minor;
-        bySigning('pledged', row.currency, pledged - BigInt(row.pledged_minor));
-        row.pledged_minor = pledged.toString();
+        this.count(project, deltas, yearOf(row.signed_on), 'pledged', row.currency, pledged - project.pledged);
+        project.pledged = pledged;
         return;
       }
       case 'FundsDisbursed': {
         const amount = parseMoney(event.data.amount).minor;
-        this.counting(row, deltas, yearOf(event.data.disbursedOn))('delivered', row.currency, amount);
-        row.delivered_minor = (BigInt(row.delivered_minor) + amount).toString();
+        this.count(project, deltas, yearOf(event.data.disbursedOn), 'delivered', row.currency, amount);
+        project.delivered += amount;
         return;
       }
       case 'DisbursementCorrected': {
         // The difference counts where the original did: in the original disbursement's year.
         const delta = correctionDelta(event.data).minor;
-        this.counting(row, deltas, yearOf(event.data.disbursedOn))('delivered', row.currency, delta);
-        row.delivered_minor = (BigInt(row.delivered_minor) + delta).toString();
+        this.count(project, deltas, yearOf(event.data.disbursedOn), 'delivered', row.currency, delta);
+        project.delivered += delta;
         return;
       }
       case 'JobsReportCorrected': {
         const delta = event.data.jobs - event.data.previousJobs;
-        this.counting(row, deltas, yearOf(event.data.reportedOn))('jobsCreated', '', BigInt(delta));
+        this.count(project, deltas, yearOf(event.data.reportedOn), 'jobsCreated', '', BigInt(delta));
         row.jobs_created += delta;
         return;
       }
       case 'JobsRecorded':
-        this.counting(row, deltas, yearOf(event.data.reportedOn))('jobsCreated', '', BigInt(event.data.jobs));
+        this.count(project, deltas, yearOf(event.data.reportedOn), 'jobsCreated', '', BigInt(event.data.jobs));
         row.jobs_created += event.data.jobs;
         return;
       case 'MilestoneReached': {
-        const milestones = JSON.parse(row.milestones) as Record<string, string>;
-        milestones[event.data.milestone] = event.data.reachedOn;
-        row.milestones = JSON.stringify(milestones);
-        if (event.data.milestone === 'completed' && row.status === 'active') this.changeStatus(row, 'completed', bySigning);
+        project.milestones ??= JSON.parse(row.milestones) as Record<string, string>;
+        project.milestones[event.data.milestone] = event.data.reachedOn;
+        if (event.data.milestone === 'completed' && row.status === 'active') this.changeStatus(project, deltas, 'completed');
         return;
       }
       case 'ProjectCancelled':
-        bySigning('pledged', row.currency, -BigInt(row.pledged_minor));
+        this.count(project, deltas, yearOf(row.signed_on), 'pledged', row.currency, -project.pledged);
         row.cancellation = JSON.stringify({ reason: event.data.reason, cancelledOn: event.data.cancelledOn });
-        this.changeStatus(row, 'cancelled', bySigning);
+        this.changeStatus(project, deltas, 'cancelled');
         return;
       default:
         return assertNever(event);
     }
   }
 
-  private changeStatus(row: ProjectRow, status: ProjectRow['status'], count: (metric: Metric, unit: string, delta: bigint) => void): void {
-    count(STATUS_METRIC[row.status], '', -1n);
-    count(STATUS_METRIC[status], '', 1n);
-    row.status = status;
+  /** The project as this unit of work changes it; its pair must be known (else the event fails, to be parked). */
+  private working(row: ProjectRow, deltas: CounterDeltas): WorkingProject {
+    this.ancestorsOf(row.pair_id);
+    return {
+      row,
+      pledged: BigInt(row.pledged_minor),
+      delivered: BigInt(row.delivered_minor),
+      milestones: null,
+      counters: [
+        deltas.cell(row.pair_id, 'all', ''),
+        deltas.cell(row.pair_id, 'sector', row.sector),
+        deltas.cell(row.pair_id, 'capitalKind', row.capital_kind),
+      ],
+      years: new Map(),
+    };
+  }
+
+  private changeStatus(project: WorkingProject, deltas: CounterDeltas, status: ProjectRow['status']): void {
+    const signedIn = yearOf(project.row.signed_on);
+    this.count(project, deltas, signedIn, STATUS_METRIC[project.row.status], '', -1n);
+    this.count(project, deltas, signedIn, STATUS_METRIC[status], '', 1n);
+    project.row.status = status;
   }
 
   /**
-   * Returns a function that adds a change to every counter an event touches:
-   * its pair's own figures and the totals of the pair and all its ancestors,
-   * in the summary and in each breakdown (by the given year, the project's
-   * sector and its capital kind).
+   * Adds a change to every counter of the project's pair an event touches:
+   * the summary and each breakdown (by the given year, the project's sector
+   * and its capital kind). The totals of the pair and its ancestors follow
+   * from these when the unit of work is flushed (CounterDeltas.entries).
    */
-  private counting(row: ProjectRow, deltas: CounterDeltas, year: string): (metric: Metric, unit: string, delta: bigint) => void {
-    const keys: Array<[Dimension, string]> = [
-      ['all', ''],
-      ['year', year],
-      ['sector', row.sector],
-      ['capitalKind', row.capital_kind],
-    ];
-    const totals = [row.pair_id, ...this.ancestorsOf(row.pair_id)];
-    return (metric, unit, delta) => {
-      for (const [dimension, key] of keys) {
-        deltas.add({ pairId: row.pair_id, scope: 'own', dimension, key, metric, unit }, delta);
-        for (const pairId of totals) deltas.add({ pairId, scope: 'total', dimension, key, metric, unit }, delta);
-      }
-    };
+  private count(project: WorkingProject, deltas: CounterDeltas, year: string, metric: Metric, unit: string, delta: bigint): void {
+    for (const cell of project.counters) cell.add(metric, unit, delta);
+    let byYear = project.years.get(year);
+    if (byYear === undefined) project.years.set(year, (byYear = deltas.cell(project.row.pair_id, 'year', year)));
+    byYear.add(metric, unit, delta);
   }
 
   private ancestorsOf(pairId: string): readonly string[] {
