@@ -17,7 +17,11 @@ export interface RebuildProgress {
 
 export interface RebuildOptions {
   readonly onProgress?: (progress: RebuildProgress) => void;
-  /** Events read from the store at a time. */
+  /**
+   * Events read from the store at a time (1,000 by default: a page dies young, in V8's
+   * cheap young-generation collection; pages of 5,000 outlived it and made the rebuild
+   * a third slower).
+   */
   readonly pageSize?: number;
   /**
    * Events per shadow transaction. The rebuild holds the read models' write
@@ -56,7 +60,7 @@ export interface RebuildOptions {
 export async function rebuildReadModels(store: EventStore, db: Database.Database, options: RebuildOptions = {}): Promise<RebuildProgress> {
   const {
     onProgress = () => undefined,
-    pageSize = 5000,
+    pageSize = 1000,
     commitEvery = 200_000,
     yieldBetweenPages = false,
     now = () => new Date(),

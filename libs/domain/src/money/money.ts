@@ -39,32 +39,44 @@ export class MoneyFormatError extends Error {}
  * it is. `allowZero` accepts zero too (a disbursement corrected to nothing).
  */
 export function moneyProblem(value: unknown, { allowZero = false }: { allowZero?: boolean } = {}): string | null {
+  const read = readMoney(value, allowZero);
+  return typeof read === 'string' ? read : null;
+}
+
+/** Parses a validated money object; throws MoneyFormatError with the reason otherwise. */
+export function parseMoney(value: unknown, { allowZero = false }: { allowZero?: boolean } = {}): Money {
+  const read = readMoney(value, allowZero);
+  if (typeof read === 'string') throw new MoneyFormatError(read);
+  return read;
+}
+
+/**
+ * The money in `value`, or why it is not acceptable: one pass, as projections
+ * read every stored amount again (a rebuild reads millions).
+ */
+function readMoney(value: unknown, allowZero: boolean): Money | string {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return 'must be an object {"amount": "<decimal string>", "currency": "<ISO 4217 code>"}';
   }
-  const extra = Object.keys(value).filter((key) => key !== 'amount' && key !== 'currency');
-  if (extra.length > 0) return `has unknown field(s): ${extra.join(', ')}`;
+  for (const key in value) {
+    if (key !== 'amount' && key !== 'currency') {
+      return `has unknown field(s): ${Object.keys(value)
+        .filter((name) => name !== 'amount' && name !== 'currency')
+        .join(', ')}`;
+    }
+  }
   const { amount, currency } = value as Record<string, unknown>;
   if (!isCurrencyCode(currency)) return 'currency must be a supported ISO 4217 code such as "CNY"';
   if (typeof amount !== 'string') return 'amount must be a decimal string such as "1234.50", not a number';
   const match = DECIMAL.exec(amount);
   if (!match) return 'amount must be a plain decimal string such as "1234.50" (no sign, exponent, spaces or leading zeros)';
-  if (match[1].length > MAX_INTEGER_DIGITS) return `amount may have at most ${MAX_INTEGER_DIGITS} integer digits`;
-  const fraction = match[2] ?? '';
+  const [, whole, fraction = ''] = match;
+  if (whole.length > MAX_INTEGER_DIGITS) return `amount may have at most ${MAX_INTEGER_DIGITS} integer digits`;
   const digits = minorDigits(currency);
   if (fraction.length > digits) return `amount may have at most ${digits} decimal digit(s) for ${currency}`;
-  if (!allowZero && /^[0.]*$/.test(amount)) return 'amount must be greater than zero';
-  return null;
-}
-
-/** Parses a validated money object; throws MoneyFormatError with the reason otherwise. */
-export function parseMoney(value: unknown, options: { allowZero?: boolean } = {}): Money {
-  const problem = moneyProblem(value, options);
-  if (problem) throw new MoneyFormatError(problem);
-  const { amount, currency } = value as { amount: string; currency: CurrencyCode };
-  const [whole, fraction = ''] = amount.split('.');
-  const digits = minorDigits(currency);
-  return { minor: BigInt(whole + fraction.padEnd(digits, '0')), currency };
+  const minor = BigInt(whole + fraction.padEnd(digits, '0'));
+  if (!allowZero && minor === 0n) return 'amount must be greater than zero';
+  return { minor, currency };
 }
 
 /** Formats with exactly the currency's minor digits: 5 CNY → "5.00". */
