@@ -1,4 +1,6 @@
 import { join } from 'node:path';
+import { LEDGER_UPCASTERS } from '#domain';
+import { UpcastingEventStore } from '#event-store';
 import { SqliteEventStore } from '#event-store/sqlite';
 import { openReadModelDb, rebuildReadModels } from '#projections';
 import { rawScanRate } from './raw-limits.js';
@@ -16,7 +18,8 @@ async function main(): Promise<void> {
     console.log(JSON.stringify({ ...scan, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
     return;
   }
-  const store = new SqliteEventStore(eventsFile);
+  // As `npm run rebuild` opens it: each event upcast to its type's current schema on the way.
+  const store = new UpcastingEventStore(new SqliteEventStore(eventsFile), LEDGER_UPCASTERS);
   const db = openReadModelDb(join(dataDir, 'read-models.sqlite'));
   const started = performance.now();
   const result = await rebuildReadModels(store, db);
