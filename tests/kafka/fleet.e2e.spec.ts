@@ -278,7 +278,7 @@ function describeFleet(store: 'esdb' | 'sqlite'): void {
         // Every event arrived; per key, revisions only go up except one replay after each leader's stored checkpoint.
         const stored = await events.readAll({ maxCount: 100_000 });
         const ids = stored.map((event) => event.id);
-        const messages = await kafka.consume(TOPICS, (all) => new Set(all.map((m) => m.value.eventId)).size >= ids.length, 60_000);
+        const messages = await kafka.consumeEvents(TOPICS, ids, 120_000);
         expect([...new Set(messages.map((m) => m.value.eventId))].sort()).toEqual([...ids].sort());
         expect(await kafka.messageCount(TOPICS)).toBe(messages.length);
         const repeated = expectReplaysWithin(messages, [

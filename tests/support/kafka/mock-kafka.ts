@@ -97,8 +97,32 @@ export class MockKafka {
     await producer.disconnect();
   }
 
+  /**
+   * Reads every message of `topics` from the beginning until each of `eventIds` has arrived (or the time runs
+   * out, saying how many had and which had not): `done` is checked in constant time per message, as a relay
+   * test's topics hold thousands.
+   */
+  async consumeEvents(topics: string[], eventIds: readonly string[], timeoutMs = 30_000): Promise<ConsumedMessage[]> {
+    const missing = new Set(eventIds);
+    let checked = 0;
+    return this.consume(
+      topics,
+      (messages) => {
+        for (; checked < messages.length; checked++) missing.delete(messages[checked].value.eventId);
+        return missing.size === 0;
+      },
+      timeoutMs,
+      () => `${eventIds.length - missing.size} of ${eventIds.length} events arrived; missing: ${[...missing].slice(0, 5).join(', ')}`,
+    );
+  }
+
   /** Reads every message of `topics` from the beginning until `done` says so (or the time runs out). */
-  async consume(topics: string[], done: (messages: ConsumedMessage[]) => boolean, timeoutMs = 30_000): Promise<ConsumedMessage[]> {
+  async consume(
+    topics: string[],
+    done: (messages: ConsumedMessage[]) => boolean,
+    timeoutMs = 30_000,
+    progress: (messages: ConsumedMessage[]) => string = () => '',
+  ): Promise<ConsumedMessage[]> {
     const kafka = new Kafka({ clientId: 'test-consumer', brokers: this.brokers, logLevel: logLevel.NOTHING });
     const consumer = kafka.consumer({
       groupId: `test-${Math.random().toString(16).slice(2)}`,
@@ -111,9 +135,16 @@ export class MockKafka {
     try {
       await consumer.subscribe({ topics, fromBeginning: true });
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`consumed ${messages.length} messages before the time ran out`)), timeoutMs);
+        let lastAt = performance.now();
+        const timer = setTimeout(() => {
+          const idle = Math.round(performance.now() - lastAt);
+          reject(
+            new Error(`consumed ${messages.length} messages before the time ran out (the last ${idle} ms before); ${progress(messages)}`),
+          );
+        }, timeoutMs);
         void consumer.run({
           eachMessage: async ({ topic, partition, message }) => {
+            lastAt = performance.now();
             messages.push({
               topic,
               partition,
