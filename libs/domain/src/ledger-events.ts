@@ -7,6 +7,11 @@ export type LedgerEvent = PartnerPairEvent | ProjectEvent;
 
 const LEDGER_EVENT_TYPES = new Set<string>([...PARTNER_PAIR_EVENT_TYPES, ...PROJECT_EVENT_TYPES]);
 
+/** Whether a stored event is of a type this release knows, as ledgerEventOf but without a copy (its data is not checked). */
+export function isLedgerEvent<T extends { readonly type: string; readonly data: unknown }>(event: T): event is T & LedgerEvent {
+  return LEDGER_EVENT_TYPES.has(event.type);
+}
+
 /**
  * A stored event (its type and its data, as read) as a ledger event, or null
  * for a type this release does not know (a newer release recorded it). The

