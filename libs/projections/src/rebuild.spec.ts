@@ -158,6 +158,34 @@ describe('blue/green rebuild', () => {
     expect(dump(stale)).toEqual(await fromScratch());
   });
 
+  it('stores its progress while a long chunk is still being read, so it is never taken for a rebuild that stopped', async () => {
+    const watcher = connect();
+    // A clock a minute and a half further on at each page: longer than STALE_REBUILD_MS between any two pages.
+    let clock = Date.parse('2026-01-01T00:00:00Z');
+    const seen: Array<{ state?: string; position?: number }> = [];
+    await expect(
+      rebuildReadModels(store, connect(), {
+        pageSize: 10,
+        commitEvery: 1_000_000,
+        heartbeatMs: 0,
+        now: () => new Date(clock),
+        onProgress: ({ position }) => {
+          const status = readRebuildStatus(watcher, 'ledger-read-models', new Date(clock + STALE_REBUILD_MS / 2));
+          seen.push({ state: status?.state, position: status?.position });
+          clock += STALE_REBUILD_MS * 1.5;
+          expect(position).toBeGreaterThan(0);
+        },
+      }),
+    ).resolves.toMatchObject({ position: 122 });
+    // One chunk (nothing written until the end), yet each page found the progress stored by the one before.
+    const pages = seen.slice(0, -1);
+    expect(pages.length).toBeGreaterThan(10);
+    expect(pages.every(({ state }) => state === 'running')).toBe(true);
+    const positions = pages.map(({ position }) => position ?? -1);
+    expect(new Set(positions).size).toBe(positions.length);
+    expect(positions).toEqual([...positions].sort((a, b) => a - b));
+  });
+
   it('leaves the live read models untouched when it fails, and says so', async () => {
     const live = connect();
     await rebuildReadModels(store, live);

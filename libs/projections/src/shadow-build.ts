@@ -17,6 +17,11 @@ export interface ShadowBuildOptions {
   readonly signal?: AbortSignal;
   /** Called after each page the chunks read, with how far the build has come. */
   readonly onPage: (count: RebuildCount) => void;
+  /**
+   * A chunk that has not stored its progress for this long stores it between pages (10 s by default): a
+   * rebuild without progress for STALE_REBUILD_MS counts as interrupted, and another may take over.
+   */
+  readonly heartbeatMs?: number;
 }
 
 class NeedsCareful extends Error {}
@@ -28,6 +33,8 @@ class NeedsCareful extends Error {}
 export class ShadowBuild {
   position = 0;
   events = 0;
+  /** When progress was last stored (performance.now()). */
+  private storedAt = performance.now();
 
   constructor(
     private readonly store: EventStore,
@@ -84,6 +91,7 @@ export class ShadowBuild {
           this.record.progress('running', this.count());
         })
         .immediate();
+      this.storedAt = performance.now();
       return caughtUp;
     } catch (error) {
       this.projection.reset();
@@ -105,6 +113,7 @@ export class ShadowBuild {
             this.record.progress('running', { position: last, events: this.events + page.length, parked: this.parking.count() });
           })
           .immediate();
+        this.storedAt = performance.now();
       });
     } catch (error) {
       this.projection.reset();
@@ -123,10 +132,25 @@ export class ShadowBuild {
       this.events += page.length;
       count += page.length;
       this.options.onPage(this.count());
+      if (performance.now() - this.storedAt >= (this.options.heartbeatMs ?? 10_000)) this.heartbeat();
       if (yieldBetweenPages) await nextTurn();
       signal?.throwIfAborted();
     }
     return false;
+  }
+
+  /**
+   * Stores how far a long chunk has read (not yet written: a rebuild that stops starts again from the
+   * first event), so the rebuild is not taken for one that has stopped.
+   */
+  private heartbeat(): void {
+    this.db
+      .transaction(() => {
+        this.record.assertOwner();
+        this.record.progress('running', this.count());
+      })
+      .immediate();
+    this.storedAt = performance.now();
   }
 
   /**
