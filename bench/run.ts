@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -104,8 +104,16 @@ async function stop(child: ChildProcess): Promise<void> {
   await exited;
 }
 
+/** The Node flags `npm run rebuild` gives the rebuild (package.json), so that the figures are the command's own. */
+function rebuildNodeFlags(): string[] {
+  const script = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.rebuild;
+  const flags = /\bnode((?:\s+--\S+)*)\s+dist\//.exec(script);
+  if (!flags) throw new Error(`cannot read the node command of the rebuild script: ${script}`);
+  return flags[1].split(/\s+/).filter(Boolean);
+}
+
 async function worker(dataDir: string, mode: 'rebuild' | 'scan'): Promise<Record<string, number>> {
-  const { stdout } = await run(process.execPath, ['--max-old-space-size=4096', join(dist, 'rebuild-worker.js'), dataDir, mode], {
+  const { stdout } = await run(process.execPath, [...rebuildNodeFlags(), join(dist, 'rebuild-worker.js'), dataDir, mode], {
     maxBuffer: 1 << 24,
   });
   return JSON.parse(stdout.trim().split('\n').pop() as string);
