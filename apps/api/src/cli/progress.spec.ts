@@ -33,13 +33,13 @@ describe('progress', () => {
     expect(stream.text).toContain('█');
   });
 
-  it('writes plain lines at most once per interval elsewhere, and always a last one', () => {
+  it('writes plain lines elsewhere: the first update at once, then at most once per interval, and always a last one', () => {
     const stream = new Capture(false);
     const progress = startProgress('checking', 1000, stream, 60_000);
     for (let i = 0; i < 1000; i++) progress.increment();
     progress.stop();
     progress.stop();
-    expect(stream.text).toBe('checking: 1000/1000 (100%)\n');
+    expect(stream.text).toBe('checking: 1/1000 (0%)\nchecking: 1000/1000 (100%)\n');
 
     const eager = new Capture(false);
     const every = startProgress('rebuilding', 10, eager, 0);

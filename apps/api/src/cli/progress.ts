@@ -64,7 +64,8 @@ class BarProgress implements Progress {
 
 class LineProgress implements Progress {
   private value = 0;
-  private lastWrite = Date.now();
+  /** The first update is written at once: a log then says when the work began (a short job's only other line is its last). */
+  private lastWrite = -Infinity;
   private stopped = false;
 
   constructor(
