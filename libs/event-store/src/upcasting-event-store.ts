@@ -17,7 +17,7 @@ export interface EventUpcaster {
 /**
  * The event as the current schema of its type has it, remembering the version it was stored with. One
  * already at its type's current version is returned as it is, without `storedSchemaVersion` (readers take
- * `schemaVersion` then): a copy of every event read cost a rebuild a twelfth of its time.
+ * `schemaVersion` then): a copy of every event read cost a rebuild a fifth of its rate (A/B: 95k against 120k events/s).
  */
 function upcastRecorded(upcaster: EventUpcaster, event: RecordedEvent): RecordedEvent {
   const { version, data } = upcaster.upcast(event.type, event.schemaVersion, event.data);
