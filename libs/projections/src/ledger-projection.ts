@@ -92,7 +92,7 @@ export class LedgerProjection {
     let deltas = new CounterDeltas();
     return {
       apply: (events) => {
-        for (const recorded of events) if (isLedgerEvent(recorded)) this.apply(recorded, recorded, projects, deltas);
+        for (const event of events) if (isLedgerEvent(event)) this.apply(event, projects, deltas);
       },
       flush: () => {
         for (const pair of this.pendingPairs.values()) this.statements.insertPair.run(pair);
@@ -114,7 +114,7 @@ export class LedgerProjection {
     };
   }
 
-  private apply(event: LedgerEvent, recorded: RecordedEvent, projects: Map<string, WorkingProject>, deltas: CounterDeltas): void {
+  private apply(event: RecordedEvent & LedgerEvent, projects: Map<string, WorkingProject>, deltas: CounterDeltas): void {
     if (event.type === 'PartnerPairRegistered') {
       const { pairId, donor, recipient, programme, parentPairId, establishedOn } = event.data;
       const ancestors = parentPairId === null ? [] : [parentPairId, ...this.ancestorsOf(parentPairId)];
@@ -156,8 +156,8 @@ export class LedgerProjection {
           investor: d.investor,
           milestones: '{}',
           cancellation: null,
-          revision: recorded.revision,
-          last_position: recorded.position,
+          revision: event.revision,
+          last_position: event.position,
         },
         deltas,
       );
@@ -171,13 +171,13 @@ export class LedgerProjection {
     let project = projects.get(event.data.projectId);
     if (project === undefined) {
       const stored = this.statements.project.get(event.data.projectId);
-      if (!stored) throw new Error(`${event.type} at position ${recorded.position} for unknown project ${event.data.projectId}`);
+      if (!stored) throw new Error(`${event.type} at position ${event.position} for unknown project ${event.data.projectId}`);
       project = this.working(stored, deltas);
       projects.set(stored.project_id, project);
     }
     const { row } = project;
-    row.revision = recorded.revision;
-    row.last_position = recorded.position;
+    row.revision = event.revision;
+    row.last_position = event.position;
 
     switch (event.type) {
       case 'PledgeRevised': {
