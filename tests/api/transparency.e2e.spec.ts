@@ -3,9 +3,11 @@ import { cpSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { EVENTS_FILE, TREE_FILE } from '#api/infrastructure/data-files';
+import { LedgerTransparency } from '#api/infrastructure/transparency.module';
 import { chainEvents } from '#event-store';
 import { LedgerUnderTest, ledgerPerSuite, removeDataDirs, sqliteOnly, tempDataDir } from '../support/ledger-harness.js';
 import { runCliProcess } from '../support/processes.js';
+import { pairBody } from '../support/fixtures.js';
 import { scenario } from '../support/scenario.js';
 import type { EventRow } from '#event-store/sqlite';
 
@@ -188,6 +190,26 @@ describe('the verifiable ledger over HTTP', () => {
     for (const bad of ['treeHead=true&pairId=pair-0', 'treeHead=true&format=csv', 'treeHead=true&afterPosition=3', 'treeHead=yes']) {
       const refused = await api.get(`/audit/events?${bad}`);
       expect([bad, refused.status, refused.body.code]).toEqual([bad, 400, 'invalid-request']);
+    }
+  });
+
+  it("signs on request while another process holds the tree file's write lock, once that process lets go", async () => {
+    // Another process on the same DATA_DIR (a relay, a second API) adds its batches to the shared tree file and signs
+    // its own heads; the request must wait its transaction out rather than answer 503.
+    expect((await api.post('/partner-pairs', pairBody('pair-of-the-locked-file'))).status).toBe(201);
+    const transparency = api.app.get(LedgerTransparency);
+    const head = await api.events.stored.headPosition();
+    expect(await transparency.follower.waitFor(head, 30_000)).toBe(true);
+    const other = new Database(join(api.dataDir, TREE_FILE), { timeout: 0 });
+    try {
+      other.exec('BEGIN IMMEDIATE');
+      const signing = api.send('POST', '/audit/tree-heads');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      other.exec('COMMIT');
+      const reply = await signing;
+      expect([reply.status, reply.body.treeSize]).toEqual([201, transparency.tree.size()]);
+    } finally {
+      other.close();
     }
   });
 

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { Inject, Injectable, Logger, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type Database from 'better-sqlite3';
 import { UpcastingEventStore } from '#event-store';
@@ -13,6 +14,11 @@ import { KafkaRelayModule, LedgerRelay } from './kafka-relay.module.js';
 import { TreeHeadPublisher } from './tree-head-publisher.js';
 
 const logger = new Logger('Transparency');
+
+/** How long a read of the latest head waits for another process's write lock on the tree's file before a 503. */
+const LOCKED_FILE_WAIT_MS = 2000;
+/** The pause between tries to sign while the tree's file is locked (a batch's transaction holds it for milliseconds). */
+const LOCKED_FILE_RETRY_MS = 20;
 
 /**
  * The verifiable ledger (libs/transparency): the Merkle tree over the
@@ -59,23 +65,36 @@ export class LedgerTransparency implements OnApplicationBootstrap, OnApplication
    * head of the whole tree; null if the tree did not catch up in time.
    */
   async headNow(timeoutMs: number, position?: number): Promise<SignedTreeHead | null> {
+    const deadline = performance.now() + timeoutMs;
     const until = position ?? (await this.events.stored.headPosition());
     if (!(await this.follower.waitFor(until, timeoutMs))) return null;
-    return this.signed(position === undefined ? this.tree.size() : this.tree.sizeAtPosition(position));
+    return this.signed(deadline, position === undefined ? this.tree.size() : this.tree.sizeAtPosition(position));
   }
 
   /** The latest signed head, or (none signed yet) one signed now; null if the tree cannot sign just now. */
   async latestHead(): Promise<SignedTreeHead | null> {
-    return this.tree.latestHead() ?? this.signed();
+    return this.tree.latestHead() ?? this.signed(performance.now() + LOCKED_FILE_WAIT_MS);
   }
 
-  /** A head signed by the followers thread; null when it cannot sign just now (stopped, restarting, its file locked). */
-  private async signed(treeSize?: number): Promise<SignedTreeHead | null> {
-    try {
-      return await this.follower.signHead(treeSize);
-    } catch (error) {
-      logger.warn(`no tree head could be signed just now: ${(error as Error).message}`);
-      return null;
+  /**
+   * A head signed by the followers thread; null when it cannot sign by `deadline` (a `performance.now()` time): stopped,
+   * restarting, or the tree's file locked all that time. Another process on the same DATA_DIR (a relay, an API) adds
+   * its batches to the shared file and signs its own heads; the file is never waited on inside the thread (its busy
+   * timeout is 0, so a batch is never held up), so a refusal for the lock is retried here until the deadline.
+   */
+  private async signed(deadline: number, treeSize?: number): Promise<SignedTreeHead | null> {
+    for (;;) {
+      try {
+        return await this.follower.signHead(treeSize);
+      } catch (error) {
+        const err = error as Error & { code?: string };
+        if (err.code === 'SQLITE_BUSY' && performance.now() + LOCKED_FILE_RETRY_MS < deadline) {
+          await delay(LOCKED_FILE_RETRY_MS);
+          continue;
+        }
+        logger.warn(`no tree head could be signed just now: ${err.message}`);
+        return null;
+      }
     }
   }
 
