@@ -74,14 +74,32 @@ export class MockKafka {
 
   /** How many messages the topics hold, from their offsets: catches extra copies a consumer stopping early would miss. */
   async messageCount(topics: string[]): Promise<number> {
+    let count = 0;
+    for (const { high, low } of await this.offsets(topics)) count += high - low;
+    return count;
+  }
+
+  /**
+   * The partitions of `topics` whose oldest messages the broker has dropped ("topic/partition from offset N"):
+   * librdkafka's mock keeps at most 5 MiB (or 100,000 message sets) per partition and drops the oldest past that,
+   * so a test that writes more can never read its first messages back. Empty while nothing was dropped.
+   */
+  async trimmed(topics: string[]): Promise<string[]> {
+    return (await this.offsets(topics))
+      .filter(({ low }) => low > 0)
+      .map(({ topic, partition, low }) => `${topic}/${partition} from offset ${low}`);
+  }
+
+  private async offsets(topics: string[]): Promise<Array<{ topic: string; partition: number; high: number; low: number }>> {
     const admin = new Kafka({ clientId: 'test-admin', brokers: this.brokers, logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
     try {
-      let count = 0;
+      const all = [];
       for (const topic of topics) {
-        for (const partition of await admin.fetchTopicOffsets(topic)) count += Number(partition.high) - Number(partition.low);
+        for (const { partition, high, low } of await admin.fetchTopicOffsets(topic))
+          all.push({ topic, partition, high: Number(high), low: Number(low) });
       }
-      return count;
+      return all;
     } finally {
       await admin.disconnect();
     }
@@ -138,8 +156,16 @@ export class MockKafka {
         let lastAt = performance.now();
         const timer = setTimeout(() => {
           const idle = Math.round(performance.now() - lastAt);
-          reject(
-            new Error(`consumed ${messages.length} messages before the time ran out (the last ${idle} ms before); ${progress(messages)}`),
+          const said = `consumed ${messages.length} messages before the time ran out (the last ${idle} ms before); ${progress(messages)}`;
+          // Whether the broker still holds the first messages (a test that wrote past the mock's limit cannot read them).
+          void this.trimmed(topics).then(
+            (trimmed) =>
+              reject(
+                new Error(
+                  `${said}; ${trimmed.length ? `the broker dropped the oldest of ${trimmed.join(', ')}` : 'the broker dropped none'}`,
+                ),
+              ),
+            () => reject(new Error(said)),
           );
         }, timeoutMs);
         void consumer.run({
