@@ -143,6 +143,10 @@ describe('signed tree heads in a fleet on the EventStoreDB double (a DATA_DIR, a
       'the tree-heads checkpoint in the lease',
       async () => (await lease.read())?.value.data.treeHeadsCheckpoint === first.treeSize,
     );
+    // Every replica shows operators the same checkpoint, the relay's standby and a process without the role too.
+    for (const server of [relay0, relay1, api2]) {
+      expect((await call(server, 'GET', '/admin/relay')).body.treeHeadsCheckpoint).toBe(first.treeSize);
+    }
     // The standby's own tree holds heads it could have sent (smaller ones too): it sent none.
     expect((await call(relay1, 'GET', '/audit/tree-head')).body).toMatchObject({ treeSize: first.treeSize });
 

@@ -116,6 +116,17 @@ export class RelayStatusDto {
     example: null,
   })
   lastError?: string | null;
+
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 0,
+    nullable: true,
+    description:
+      "the fleet's tree-heads checkpoint: the size of the largest signed tree head published to the tree-heads topic, " +
+      'kept in the same lease record (when enabled; null until the first head is published under that record)',
+    example: 112,
+  })
+  treeHeadsCheckpoint?: number | null;
 }
 
 const INDICATORS = {

@@ -35,6 +35,8 @@ export type RelayView =
       readonly connected: boolean;
       readonly published: number;
       readonly lastError: string | null;
+      /** The largest signed tree head the fleet has published to the tree-heads topic (null until one is, under the lease record). */
+      readonly treeHeadsCheckpoint: number | null;
     };
 
 /**
@@ -96,6 +98,7 @@ export class LedgerRelay implements OnApplicationBootstrap, OnApplicationShutdow
       connected: own?.connected ?? false,
       published: own?.published ?? 0,
       lastError: own?.lastError ?? null,
+      treeHeadsCheckpoint: record?.value.data.treeHeadsCheckpoint ?? null,
     };
   }
 
