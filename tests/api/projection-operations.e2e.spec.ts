@@ -2,13 +2,15 @@ import { join } from 'node:path';
 import { READ_MODELS_FILE } from '#api/infrastructure/data-files';
 import { generateLedger } from '#bench/generate-ledger';
 import { SqliteEventStore } from '#event-store/sqlite';
-import { openReadModelDb, rebuildReadModels } from '#projections';
+import Database from 'better-sqlite3';
+import { LEDGER_PROJECTION_NAME, openReadModelDb, readRebuildStatus, rebuildReadModels } from '#projections';
 import { append, fundsDisbursed, projectSigned } from '#projections/testing';
 import { disbursementBody, pairBody, projectBody } from '../support/fixtures.js';
 import { LedgerUnderTest, ledgerPerSuite, removeDataDirs, sqliteOnly, tempDataDir } from '../support/ledger-harness.js';
 import { dumpReadModels } from '../support/processes.js';
 import { parseExposition, valueOf } from '../support/prometheus.js';
 import { LedgerTransparency } from '#api/infrastructure/transparency.module';
+import { FollowersThread } from '#api/infrastructure/followers/followers-thread';
 
 /** Polls GET /admin/projections until `done` says so (or fails after `timeoutMs`). */
 async function until(api: LedgerUnderTest, done: (projection: any) => boolean, timeoutMs = 20_000): Promise<any> {
@@ -203,6 +205,87 @@ describe('projection operations: operators only', () => {
     }
     expect((await api.get('/admin/projections', as(OPERATOR))).body.projections[0].rebuild).toBeNull();
     expect(await calls[3](OPERATOR)).toMatchObject({ status: 404, body: { code: 'parked-event-not-found' } });
+  });
+});
+
+describe('projection operations: where the rebuild runs', () => {
+  let api: LedgerUnderTest | null = null;
+  afterAll(async () => {
+    await api?.stop();
+    await removeDataDirs();
+  });
+
+  sqliteOnly(
+    'rebuilds in the followers thread: the rebuild goes on while the request thread is held',
+    async () => {
+      const dataDir = tempDataDir();
+      await generateLedger(join(dataDir, 'events.sqlite'), 60_000, 50, 1_000);
+      api = await LedgerUnderTest.start(dataDir);
+      expect(await api.runner.waitFor(await api.head(), 60_000)).toBe(true);
+      expect(await api.app.get(LedgerTransparency).follower.waitFor(await api.head(), 60_000)).toBe(true);
+      expect((await api.post('/admin/projections/rebuild', {})).status).toBe(202);
+
+      // From here this thread (the API's request thread: the app runs in this process) is held, synchronously, while the
+      // rebuild's progress row is watched through a connection of the test's own. A rebuild on this thread could not move.
+      const file = new Database(join(dataDir, READ_MODELS_FILE), { readonly: true });
+      const sleep = new Int32Array(new SharedArrayBuffer(4));
+      try {
+        const first = readRebuildStatus(file, LEDGER_PROJECTION_NAME);
+        expect(first).toMatchObject({ state: 'running' });
+        let last = first;
+        for (const deadline = Date.now() + 20_000; Date.now() < deadline; Atomics.wait(sleep, 0, 0, 20)) {
+          last = readRebuildStatus(file, LEDGER_PROJECTION_NAME);
+          if (last?.state !== 'running' || last.position > first!.position) break;
+        }
+        expect(last?.state === 'completed' || last!.position > first!.position).toBe(true);
+      } finally {
+        file.close();
+      }
+      expect(await until(api, (p) => p.rebuild.state === 'completed', 60_000)).toMatchObject({ rebuild: { percent: 100, error: null } });
+    },
+    180_000,
+  );
+
+  it("answers 503 read-models-busy while another process holds the read models' write lock, and starts once it lets go", async () => {
+    const other = await LedgerUnderTest.start(tempDataDir());
+    try {
+      expect((await other.post('/partner-pairs', pairBody('busy-pair'))).status).toBe(201);
+      const lock = new Database(join(other.dataDir, READ_MODELS_FILE), { timeout: 0 });
+      try {
+        lock.exec('BEGIN IMMEDIATE');
+        // The rebuild's claim waits a second for the lock (in the followers thread), then gives up: nothing started.
+        expect(await other.post('/admin/projections/rebuild', {})).toMatchObject({ status: 503, body: { code: 'read-models-busy' } });
+      } finally {
+        lock.exec('ROLLBACK');
+        lock.close();
+      }
+      expect((await other.get('/admin/projections')).body.projections[0].rebuild).toBeNull();
+      expect((await other.post('/admin/projections/rebuild', {})).status).toBe(202);
+      expect(await until(other, (p) => p.rebuild?.state === 'completed')).toMatchObject({ rebuild: { error: null } });
+    } finally {
+      await other.stop();
+    }
+  });
+
+  it('answers 503 read-models-unavailable while the followers thread restarts, and starts once it is back', async () => {
+    const api = await LedgerUnderTest.start(tempDataDir());
+    try {
+      expect((await api.post('/partner-pairs', pairBody('restart-pair'))).status).toBe(201);
+      const thread = api.app.get(FollowersThread);
+      await thread.running()!.terminate();
+      expect(await api.post('/admin/projections/rebuild', {})).toMatchObject({
+        status: 503,
+        body: { code: 'read-models-unavailable', message: expect.stringContaining('restarting') },
+      });
+      expect((await api.get('/admin/projections')).body.projections[0].rebuild).toBeNull();
+      // Started again after half a second: the rebuild runs there.
+      const deadline = Date.now() + 10_000;
+      while (thread.running() === null && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect((await api.post('/admin/projections/rebuild', {})).status).toBe(202);
+      expect(await until(api, (p) => p.rebuild?.state === 'completed')).toMatchObject({ rebuild: { error: null } });
+    } finally {
+      await api.stop();
+    }
   });
 });
 

@@ -34,23 +34,131 @@ export interface ProjectionStatus {
 export const PARKED_SHOWN = 100;
 
 /**
+ * Where blue/green rebuilds of the read models run: started by the operators'
+ * endpoints and the fleet's requests. The API's runs them in its followers
+ * thread (a rebuild reads and folds every event: on the request thread it took
+ * the thread's time for all of it); `LocalRebuilds` is the rebuild itself,
+ * wherever it runs.
+ */
+export interface ShadowRebuilds {
+  /** Starts a rebuild; resolves once it has claimed the shadow tables (RebuildInProgress if another holds them). */
+  start(): Promise<RebuildStatus>;
+  /** Whether a rebuild started here has not ended yet (set at once by `start`, so a second request in the same turn is refused). */
+  readonly running: boolean;
+  /** Aborts a rebuild started here (its shadow is dropped; the live read models stay) and waits for it. */
+  stop(): Promise<void>;
+}
+
+/** No rebuild can start in this process just now: it keeps no read models (its roles), or its thread for them is restarting. */
+export class RebuildUnavailable extends Error {}
+
+export interface LocalRebuildOptions {
+  /** Events per page (a turn of the event loop between pages). */
+  readonly pageSize: number;
+  /** Events per shadow transaction: each holds the read models' write lock while it writes. */
+  readonly commitEvery: number;
+  /** Hears of the end of each rebuild that started (claimed the shadow tables), however it ends. */
+  readonly onEnded?: () => void;
+}
+
+/**
+ * Blue/green rebuilds in this thread, one at a time, in small transactions
+ * with a turn of the event loop between pages, so the live projection (and
+ * whatever else shares the thread) keeps going; once swapped in, the runner
+ * takes up the rebuilt checkpoint.
+ */
+export class LocalRebuilds implements ShadowRebuilds {
+  private rebuilding: Promise<void> | null = null;
+  private abort = new AbortController();
+
+  constructor(
+    private readonly store: EventStore,
+    /** The live runner, which takes up the stored checkpoint once a rebuild is swapped in. */
+    private readonly runner: Pick<ProjectionFollower, 'refresh'>,
+    /** A connection of its own for each rebuild, closed after. */
+    private readonly openConnection: () => Database.Database,
+    private readonly logger: RunnerLogger,
+    private readonly options: LocalRebuildOptions,
+  ) {}
+
+  get running(): boolean {
+    return this.rebuilding !== null;
+  }
+
+  start(): Promise<RebuildStatus> {
+    if (this.rebuilding) return Promise.reject(new RebuildInProgress(null));
+    let db: Database.Database;
+    try {
+      db = this.openConnection();
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    let started!: (status: RebuildStatus) => void;
+    let refused!: (error: Error) => void;
+    const claimed = new Promise<RebuildStatus>((resolve, reject) => {
+      started = resolve;
+      refused = reject;
+    });
+    if (this.abort.signal.aborted) this.abort = new AbortController();
+    let claimedTables = false;
+    const run = rebuildReadModels(this.store, db, {
+      pageSize: this.options.pageSize,
+      commitEvery: this.options.commitEvery,
+      yieldBetweenPages: true,
+      signal: this.abort.signal,
+      onStarted: (status) => {
+        claimedTables = true;
+        started(status);
+      },
+    });
+    // Set at once, so that a second request in the same turn is refused.
+    this.rebuilding = run
+      .then(
+        (result) => {
+          this.runner.refresh();
+          this.logger.log(
+            `rebuilt the read models from ${result.events} events up to position ${result.position}; ${result.parked} parked`,
+          );
+        },
+        (error: Error) => {
+          refused(error); // ignored once claimed
+          if (!(error instanceof RebuildInProgress)) this.logger.error(`rebuild failed: ${error.message}`, error.stack);
+        },
+      )
+      .catch((error: Error) => this.logger.error(`after the rebuild: ${error.message}`, error.stack))
+      .finally(() => {
+        this.rebuilding = null;
+        try {
+          db.close();
+        } catch {
+          // Closed already: nothing to release.
+        }
+        // Only a rebuild that started has an end to tell: one refused before its claim was answered as refused.
+        if (claimedTables) this.options.onEnded?.();
+      });
+    return claimed;
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort(new Error('the server is shutting down'));
+    await this.rebuilding;
+  }
+}
+
+/**
  * What operators do with the projections of a running API: look at them,
  * rebuild them blue/green in the background, retry parked events. Retries
  * are refused while a rebuild runs (its swap replaces the parked events with
  * its own), in this process or in `npm run rebuild`.
  */
 export class ProjectionOperations {
-  private rebuilding: Promise<void> | null = null;
-  private readonly abort = new AbortController();
-
   constructor(
     private readonly store: EventStore,
     private readonly runner: ProjectionFollower,
     /** The runner's connection: retries write with it, never waiting for a lock. */
     private readonly writer: Database.Database,
-    /** A connection of its own for a rebuild, closed after. */
-    private readonly openRebuildConnection: () => Database.Database,
-    private readonly logger: RunnerLogger,
+    /** Where this process's rebuilds run. */
+    private readonly rebuilds: ShadowRebuilds,
   ) {}
 
   async status(): Promise<ProjectionStatus[]> {
@@ -77,40 +185,7 @@ export class ProjectionOperations {
   /** Starts a blue/green rebuild in the background; resolves once it has claimed the shadow tables. */
   startRebuild(): Promise<RebuildStatus> {
     this.refuseDuringRebuild();
-    const db = this.openRebuildConnection();
-    let started!: (status: RebuildStatus) => void;
-    let refused!: (error: Error) => void;
-    const claimed = new Promise<RebuildStatus>((resolve, reject) => {
-      started = resolve;
-      refused = reject;
-    });
-    const run = rebuildReadModels(this.store, db, {
-      // Small transactions and a turn of the event loop between pages: the API keeps answering.
-      pageSize: 1000,
-      commitEvery: 10_000,
-      yieldBetweenPages: true,
-      signal: this.abort.signal,
-      onStarted: started,
-    });
-    // Set at once, so that a second request in the same turn is refused.
-    this.rebuilding = run
-      .then(
-        (result) => {
-          this.runner.refresh();
-          this.logger.log(
-            `rebuilt the read models from ${result.events} events up to position ${result.position}; ${result.parked} parked`,
-          );
-        },
-        (error: Error) => {
-          refused(error); // ignored once claimed
-          if (!(error instanceof RebuildInProgress)) this.logger.error(`rebuild failed: ${error.message}`, error.stack);
-        },
-      )
-      .finally(() => {
-        this.rebuilding = null;
-        db.close();
-      });
-    return claimed;
+    return this.rebuilds.start();
   }
 
   /** Retries the parked event at `position` and the events of its stream waiting behind it. */
@@ -148,14 +223,13 @@ export class ProjectionOperations {
   }
 
   /** Aborts a rebuild of this process (its shadow is dropped; the live read models stay) and waits for it. */
-  async stop(): Promise<void> {
-    this.abort.abort(new Error('the server is shutting down'));
-    await this.rebuilding;
+  stop(): Promise<void> {
+    return this.rebuilds.stop();
   }
 
   private refuseDuringRebuild(): void {
     const current = readRebuildStatus(this.writer, this.runner.name);
-    if (current?.state === 'running' || this.rebuilding) throw new RebuildInProgress(current?.state === 'running' ? current : null);
+    if (current?.state === 'running' || this.rebuilds.running) throw new RebuildInProgress(current?.state === 'running' ? current : null);
   }
 }
 

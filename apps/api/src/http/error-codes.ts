@@ -43,6 +43,7 @@ export const HTTP_ERROR_STATUS = {
   'projection-behind': 503,
   'append-outcome-unknown': 503,
   'read-models-busy': 503,
+  'read-models-unavailable': 503,
   'stream-contended': 503,
   'tree-behind': 503,
   'audit-busy': 503,

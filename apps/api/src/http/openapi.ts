@@ -194,6 +194,7 @@ const ERROR_EXAMPLES = {
     message: 'a rebuild of the read models is running (started 2026-01-01T10:00:00.000Z, at position 40000 of 150000)',
   },
   'read-models-busy': { message: 'another process holds the read models (npm run rebuild?); try again shortly' },
+  'read-models-unavailable': { message: 'this process does not keep the read models (LEDGER_ROLES lacks projections)' },
   'stream-contended': {
     message:
       'project-sm-graphite-anode was written by other writers during each of 61 attempts over 4987 ms; ' +

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { Inject, Injectable, Logger, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type Database from 'better-sqlite3';
 import { UpcastingEventStore } from '#event-store';
 import { AsOfQueries, LedgerQueries, ProjectionFollower, ProjectionOperations, openReadModelDb } from '#projections';
@@ -10,7 +10,7 @@ import { READ_MODELS_FILE } from './data-files.js';
 import { LEDGER_CONFIG } from '../config.module.js';
 import { FollowersThread } from './followers/followers-thread.js';
 import { FollowersModule } from './followers/followers.module.js';
-import { ThreadProjectionFollower } from './followers/thread-followers.js';
+import { ThreadProjectionFollower, ThreadRebuilds } from './followers/thread-followers.js';
 
 /** This thread's writing connection (parked retries, fleet claims): it never waits synchronously for a lock. */
 const READ_MODEL_WRITER = Symbol('ReadModelWriter');
@@ -18,7 +18,6 @@ const READ_MODEL_WRITER = Symbol('ReadModelWriter');
 const READ_MODEL_READER = Symbol('ReadModelReader');
 
 type Db = Database.Database;
-const projectionsLogger = new Logger('Projections');
 
 /**
  * Starts the projection runner (in the followers thread) with the app, with the `projections` role; on
@@ -81,16 +80,10 @@ class ReadModelsLifecycle implements OnApplicationBootstrap, OnApplicationShutdo
     },
     {
       provide: ProjectionOperations,
-      // A rebuild's own connection waits at most a second for another process's lock (it never waits for this one's runner).
-      useFactory: (events: UpcastingEventStore, runner: ProjectionFollower, writer: Db, config: LedgerConfig) =>
-        new ProjectionOperations(
-          events,
-          runner,
-          writer,
-          () => openReadModelDb(join(config.dataDir, READ_MODELS_FILE), 1000),
-          projectionsLogger,
-        ),
-      inject: [UpcastingEventStore, ProjectionFollower, READ_MODEL_WRITER, LEDGER_CONFIG],
+      // Rebuilds run in the followers thread, beside the live projection.
+      useFactory: (events: UpcastingEventStore, runner: ProjectionFollower, writer: Db, thread: FollowersThread) =>
+        new ProjectionOperations(events, runner, writer, new ThreadRebuilds(thread)),
+      inject: [UpcastingEventStore, ProjectionFollower, READ_MODEL_WRITER, FollowersThread],
     },
     ReadConsistency,
     AuditReads,

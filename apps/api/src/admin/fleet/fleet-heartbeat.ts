@@ -6,7 +6,7 @@ import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnAppl
 import Database from 'better-sqlite3';
 import { UpcastingEventStore } from '#event-store';
 import { type CoordinationStore, type FleetRequest, FleetRequestBoard, type FleetRequests, FleetRoster, type MemberView } from '#fleet';
-import { type FleetRequestClaim, ProjectionOperations, ProjectionFollower, RebuildInProgress } from '#projections';
+import { type FleetRequestClaim, ProjectionOperations, ProjectionFollower, RebuildInProgress, RebuildUnavailable } from '#projections';
 import type { LedgerConfig } from '../../config.js';
 import { LEDGER_CONFIG } from '../../config.module.js';
 import { COORDINATION_STORE } from '../../infrastructure/fleet.module.js';
@@ -231,8 +231,13 @@ export class FleetHeartbeat implements OnApplicationBootstrap, BeforeApplication
       return { ...pending, state: 'completed', ranBy: me, ...outcome };
     } catch (error) {
       const message = (error as Error).message;
-      // Another rebuild runs, or another process holds the read models: this instance tries again at its next beat.
-      if (error instanceof RebuildInProgress || (error instanceof Database.SqliteError && error.code.startsWith('SQLITE_BUSY')))
+      // Another rebuild runs, another process holds the read models, or the thread that keeps them is restarting: this
+      // instance tries again at its next beat.
+      if (
+        error instanceof RebuildInProgress ||
+        error instanceof RebuildUnavailable ||
+        (error instanceof Database.SqliteError && error.code.startsWith('SQLITE_BUSY'))
+      )
         return { ...pending, ranBy: me, error: message };
       logger.error(`fleet request ${kind} ${generation} failed: ${message}`);
       try {

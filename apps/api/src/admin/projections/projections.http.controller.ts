@@ -17,6 +17,7 @@ import {
   ProjectionOperations,
   ProjectionFollower,
   RebuildInProgress,
+  RebuildUnavailable,
   type RetryResult,
 } from '#projections';
 import { Access } from '../../http/access.js';
@@ -72,7 +73,12 @@ export class ProjectionsHttpController {
   @ApiErrorStatus(409, ['rebuild-in-progress'], {
     description: 'A rebuild runs already (from the API or from npm run rebuild). Nothing was started.',
   })
-  @ApiErrorStatus(503, ['read-models-busy'], { description: 'Another process holds the read models; try again shortly.' })
+  @ApiErrorStatus(503, ['read-models-busy', 'read-models-unavailable'], {
+    description:
+      'Another process holds the read models (`read-models-busy`), or this process keeps none (LEDGER_ROLES lacks ' +
+      '`projections`) or its thread for them is restarting (`read-models-unavailable`); try again shortly, or ask an ' +
+      'instance with the role (or POST /admin/fleet/rebuild). Nothing was started.',
+  })
   @ApiCorrelationIdHeader()
   async rebuild() {
     const status = await this.operate(() => this.projections.startRebuild());
@@ -146,6 +152,8 @@ export class ProjectionsHttpController {
       return await operation();
     } catch (error) {
       if (error instanceof RebuildInProgress) throw new ConflictException({ code: 'rebuild-in-progress', message: error.message });
+      if (error instanceof RebuildUnavailable)
+        throw new ServiceUnavailableException({ code: 'read-models-unavailable', message: error.message });
       if (error instanceof ParkedEventNotFound) throw new NotFoundException({ code: 'parked-event-not-found', message: error.message });
       if (error instanceof ParkedEventNotFirst)
         throw new ConflictException({ code: 'parked-event-not-first', message: error.message, first: error.first });

@@ -1,5 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { builtWorkerScript } from '#background';
+import Database from 'better-sqlite3';
+import { RebuildInProgress, type RebuildStatus, RebuildUnavailable } from '#projections';
 import type { SignedTreeHead } from '#transparency';
 import type { FollowerName, FollowersReply, FollowersRequest, FollowersWorkerData } from './followers.protocol.js';
 
@@ -14,6 +16,8 @@ type ProgressListener = (position: number | null, lastError: string | null) => v
 
 /** How long `close()` waits for the thread to stop its followers and close its files before ending it. */
 const CLOSE_TIMEOUT_MS = 10_000;
+/** How long a request for a rebuild waits for the thread's answer (it answers once the rebuild has claimed its tables). */
+const REBUILD_ANSWER_MS = 10_000;
 /** The pause before a thread that died is started again, doubling up to the longest. */
 const RESTART_FIRST_MS = 500;
 const RESTART_LONGEST_MS = 10_000;
@@ -30,6 +34,7 @@ export class FollowersThread {
   private worker: Worker | null = null;
   private readonly wanted = new Set<FollowerName>();
   private readonly listeners: Record<FollowerName, ProgressListener[]> = { projections: [], tree: [] };
+  private readonly rebuildEndedListeners: Array<() => void> = [];
   private readonly pending = new Map<number, { resolve: (reply: FollowersReply) => void; reject: (error: Error) => void }>();
   private nextId = 1;
   private closed = false;
@@ -84,6 +89,54 @@ export class FollowersThread {
     throw Object.assign(new Error(failed.message), failed.code === undefined ? {} : { code: failed.code });
   }
 
+  /**
+   * Starts a blue/green rebuild of the read models in the thread; resolves once it has claimed the shadow tables.
+   * Rejects with RebuildInProgress when another holds them, with the database's SqliteError when another process's
+   * lock kept it out, and with RebuildUnavailable when the thread keeps no read models, is not running, does not
+   * answer within REBUILD_ANSWER_MS (still opening its store) or could not start the rebuild for another reason.
+   */
+  async rebuild(): Promise<RebuildStatus> {
+    if (!this.worker || this.closed || !this.data.readModelsFile) {
+      throw new RebuildUnavailable(
+        !this.data.readModelsFile
+          ? 'this process does not keep the read models (LEDGER_ROLES lacks projections)'
+          : this.closed
+            ? 'the server is shutting down'
+            : 'the thread that keeps the read models is restarting; try again shortly',
+      );
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const unanswered = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new RebuildUnavailable(`the thread that keeps the read models did not answer within ${REBUILD_ANSWER_MS} ms`)),
+        REBUILD_ANSWER_MS,
+      );
+    });
+    const asked = this.request({ kind: 'rebuild', id: this.nextId++ }).catch((error: Error) => {
+      throw new RebuildUnavailable(`${error.message}; try again shortly`);
+    });
+    const reply = await Promise.race([asked, unanswered]).finally(() => clearTimeout(timer));
+    if (reply.kind === 'rebuild-started') return reply.status;
+    const refused = reply as Extract<FollowersReply, { kind: 'rebuild-refused' }>;
+    if (refused.reason === 'in-progress') throw new RebuildInProgress(refused.status);
+    if (refused.reason === 'unavailable') throw new RebuildUnavailable(refused.message);
+    // Another process's lock kept it out: the same error as on this thread, which callers answer as "busy, retry".
+    if (refused.code?.startsWith('SQLITE_BUSY')) throw new Database.SqliteError(refused.message, refused.code);
+    // Anything else that kept it from starting (the store unreachable, the file unreadable): said, and worth a retry.
+    throw new RebuildUnavailable(`the rebuild could not start: ${refused.message}`);
+  }
+
+  /** Aborts the thread's rebuild, if one runs, and waits until it has ended. */
+  async stopRebuild(): Promise<void> {
+    if (!this.worker) return;
+    await this.request({ kind: 'stop-rebuild', id: this.nextId++ }).catch(() => undefined);
+  }
+
+  /** Tells `listener` each time the thread's rebuild ends, or the thread itself does (which ends any rebuild in it). */
+  onRebuildEnded(listener: () => void): void {
+    this.rebuildEndedListeners.push(listener);
+  }
+
   /** Stops every follower, lets the thread close its files, and ends it (after CLOSE_TIMEOUT_MS at the latest). */
   async close(): Promise<void> {
     this.closed = true;
@@ -132,9 +185,15 @@ export class FollowersThread {
       case 'log':
         this.logger[reply.level](reply.follower, reply.message, reply.trace);
         return;
+      case 'rebuild-ended':
+        for (const listener of this.rebuildEndedListeners) listener();
+        return;
       case 'stopped':
       case 'signed':
       case 'sign-failed':
+      case 'rebuild-started':
+      case 'rebuild-refused':
+      case 'rebuild-stopped':
         this.pending.get(reply.id)?.resolve(reply);
         this.pending.delete(reply.id);
         return;
@@ -148,6 +207,7 @@ export class FollowersThread {
     this.worker = null;
     for (const { reject } of this.pending.values()) reject(new Error('the followers thread stopped'));
     this.pending.clear();
+    for (const listener of this.rebuildEndedListeners) listener();
     if (this.closed) return;
     const message = `the followers thread stopped (exit code ${code})`;
     for (const follower of this.wanted) this.tell(follower, null, message);

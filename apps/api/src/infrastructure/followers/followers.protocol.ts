@@ -1,4 +1,5 @@
 import type { KeyObject } from 'node:crypto';
+import type { RebuildStatus } from '#projections';
 import type { SignedTreeHead } from '#transparency';
 import type { LedgerConfig } from '../../config.js';
 
@@ -28,6 +29,10 @@ export type FollowersRequest =
   /** This process's store committed up to `position` (the embedded store): subscriptions read now. */
   | { readonly kind: 'appended'; readonly position: number }
   | { readonly kind: 'sign-head'; readonly id: number; readonly treeSize: number | null }
+  /** Start a blue/green rebuild of the read models in the thread: answered once it has claimed the shadow tables. */
+  | { readonly kind: 'rebuild'; readonly id: number }
+  /** Abort the thread's rebuild and answer once it has ended. */
+  | { readonly kind: 'stop-rebuild'; readonly id: number }
   | { readonly kind: 'close' };
 
 /** From the followers thread to the request thread. */
@@ -38,6 +43,23 @@ export type FollowersReply =
   | { readonly kind: 'stopped'; readonly id: number }
   | { readonly kind: 'signed'; readonly id: number; readonly head: SignedTreeHead }
   | { readonly kind: 'sign-failed'; readonly id: number; readonly message: string; readonly code?: string }
+  | { readonly kind: 'rebuild-started'; readonly id: number; readonly status: RebuildStatus }
+  /**
+   * No rebuild was started: `in-progress` another holds the shadow tables (`status` the running one, when known);
+   * `unavailable` the thread keeps no read models or is closing; `failed` it could not start (`code`: the database's
+   * error code, such as another process's lock).
+   */
+  | {
+      readonly kind: 'rebuild-refused';
+      readonly id: number;
+      readonly reason: 'in-progress' | 'unavailable' | 'failed';
+      readonly message: string;
+      readonly status: RebuildStatus | null;
+      readonly code?: string;
+    }
+  | { readonly kind: 'rebuild-stopped'; readonly id: number }
+  /** The thread's rebuild has ended, however it ended (its outcome is in the rebuild record and the log). */
+  | { readonly kind: 'rebuild-ended' }
   | {
       readonly kind: 'log';
       readonly follower: FollowerName | 'store';

@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { SqliteEventStore } from '#event-store/sqlite';
-import { LedgerProjection, ProjectionRunner, openReadModelDb } from '#projections';
+import { LedgerProjection, LocalRebuilds, ProjectionRunner, RebuildInProgress, openReadModelDb } from '#projections';
 import { MerkleTreeStore, TreeFollower, openTreeDb } from '#transparency';
 import { LEDGER_LEAVES } from '../ledger-leaves.js';
 import { openEventStore } from '../open-event-store.js';
@@ -29,12 +29,24 @@ try {
   const events = await openEventStore(data.store, loggerOf('store').warn);
   const closers: Array<() => void> = [];
   let runner: ProjectionRunner | null = null;
+  let rebuilds: LocalRebuilds | null = null;
+  /** Set by 'close': no rebuild starts on a thread that is closing its files. */
+  let closing = false;
   if (data.readModelsFile) {
     // Never waits synchronously for another process's lock: the runner retries (SQLITE_BUSY) without blocking.
     const db = openReadModelDb(data.readModelsFile, 0);
     closers.push(() => db.close());
     runner = new ProjectionRunner(events, db, new LedgerProjection(db), loggerOf('projections'));
     runner.onProgress((position, lastError) => reply({ kind: 'progress', follower: 'projections', position, lastError }));
+    // Operators' rebuilds run here too: a rebuild folds every event, which on the request thread took its time for all of
+    // it. Its own connection may wait (up to a second) for another process's lock: only this thread waits.
+    const file = data.readModelsFile;
+    rebuilds = new LocalRebuilds(events, runner, () => openReadModelDb(file, 1000), loggerOf('projections'), {
+      // Small transactions, so the live projection sharing this thread applies new events between them.
+      pageSize: 1000,
+      commitEvery: 10_000,
+      onEnded: () => reply({ kind: 'rebuild-ended' }),
+    });
   }
   let follower: TreeFollower | null = null;
   if (data.tree) {
@@ -89,8 +101,32 @@ try {
           reply({ kind: 'sign-failed', id: request.id, message: err.message, code: err.code });
         }
         return;
+      case 'rebuild':
+        if (!rebuilds || closing) {
+          const message = closing ? 'the server is shutting down' : 'this process keeps no read models';
+          reply({ kind: 'rebuild-refused', id: request.id, reason: 'unavailable', message, status: null });
+          return;
+        }
+        rebuilds.start().then(
+          (status) => reply({ kind: 'rebuild-started', id: request.id, status }),
+          (error: Error & { code?: string }) =>
+            reply({
+              kind: 'rebuild-refused',
+              id: request.id,
+              reason: error instanceof RebuildInProgress ? 'in-progress' : 'failed',
+              message: error.message,
+              status: error instanceof RebuildInProgress ? error.status : null,
+              code: typeof error.code === 'string' ? error.code : undefined,
+            }),
+        );
+        return;
+      case 'stop-rebuild':
+        void Promise.resolve(rebuilds?.stop()).then(() => reply({ kind: 'rebuild-stopped', id: request.id }));
+        return;
       case 'close':
+        closing = true;
         void (async () => {
+          await rebuilds?.stop();
           await Promise.all([runner?.stop(), follower?.stop()]);
           await events.close();
           for (const close of closers) close();

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { PositionWaiters, readCheckpoint } from '#background';
-import { LEDGER_PROJECTION_NAME, ParkingLot, ProjectionFollower } from '#projections';
+import { LEDGER_PROJECTION_NAME, ParkingLot, ProjectionFollower, type RebuildStatus, type ShadowRebuilds } from '#projections';
 import type { MerkleTreeStore, SignedTreeHead } from '#transparency';
 import type { FollowersThread } from './followers-thread.js';
 import type { FollowerName } from './followers.protocol.js';
@@ -162,5 +162,40 @@ export class ThreadTreeFollower {
   async signHead(treeSize?: number): Promise<SignedTreeHead> {
     const existing = treeSize === undefined ? null : this.tree.head(treeSize);
     return existing ?? this.thread.signHead(treeSize);
+  }
+}
+
+/**
+ * Blue/green rebuilds of the read models, run in the followers thread beside the live projection (LocalRebuilds
+ * there): the request thread only asks for one and hears when it ends. A rebuild reads and folds every event of the
+ * log; on this thread it took the thread's time for all of it, and its connection waited here for the other thread's
+ * write lock.
+ */
+export class ThreadRebuilds implements ShadowRebuilds {
+  private started = false;
+
+  constructor(private readonly thread: FollowersThread) {
+    thread.onRebuildEnded(() => {
+      this.started = false;
+    });
+  }
+
+  get running(): boolean {
+    return this.started;
+  }
+
+  async start(): Promise<RebuildStatus> {
+    // At once, so that a second request in the same turn is refused.
+    this.started = true;
+    try {
+      return await this.thread.rebuild();
+    } catch (error) {
+      this.started = false;
+      throw error;
+    }
+  }
+
+  stop(): Promise<void> {
+    return this.started ? this.thread.stopRebuild() : Promise.resolve();
   }
 }
