@@ -71,6 +71,9 @@ const VERSION = (JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'u
 const STALE_AFTER_BEATS = 3;
 const FORGET_AFTER_BEATS = 120;
 const FINAL = new Set(['completed', 'failed', 'interrupted']);
+/** Tries to record a claimed request's outcome while the read models' file is busy: 50 × 100 ms, five seconds. */
+const OUTCOME_ATTEMPTS = 50;
+const OUTCOME_RETRY_MS = 100;
 
 /**
  * This instance's place in the fleet: every FLEET_HEARTBEAT_MS it writes its
@@ -220,14 +223,14 @@ export class FleetHeartbeat implements OnApplicationBootstrap, BeforeApplication
     try {
       if (kind === 'rebuild') {
         const started = await this.operations.startRebuild();
-        this.operations.recordFleetRequestOutcome(kind, generation, { rebuildId: started.rebuildId });
         logger.log(`fleet request rebuild ${generation}: rebuilding the read models (rebuild ${started.rebuildId})`);
+        await this.recordOutcome(kind, generation, { rebuildId: started.rebuildId });
         return { ...pending, state: 'running', ranBy: me, rebuildId: started.rebuildId, percent: 0 };
       }
       const result = await this.operations.retryAll();
       const outcome = { applied: result.applied.length, stillParked: result.stillParked.length, error: null };
-      this.operations.recordFleetRequestOutcome(kind, generation, outcome);
       logger.log(`fleet request parked-retry ${generation}: ${outcome.applied} applied, ${outcome.stillParked} still parked`);
+      await this.recordOutcome(kind, generation, outcome);
       return { ...pending, state: 'completed', ranBy: me, ...outcome };
     } catch (error) {
       const message = (error as Error).message;
@@ -246,6 +249,29 @@ export class FleetHeartbeat implements OnApplicationBootstrap, BeforeApplication
         // The others on this DATA_DIR then show it running until it is asked again.
       }
       return { ...pending, state: 'failed', ranBy: me, error: message };
+    }
+  }
+
+  /**
+   * Records what this instance did for a request it claimed, for the other processes on its DATA_DIR. It has been done
+   * (a rebuild runs, the retries are applied): a refusal of the write must not send the request back to waiting, which
+   * would do it again at the next beat. This thread's connection never waits for a lock, and the rebuild just started
+   * writes the same file from the followers thread (as do the other processes' projections), so a busy file is tried
+   * again for a while; past that the others see the request running until it is asked again.
+   */
+  private async recordOutcome(kind: FleetRequestKind, generation: number, outcome: Readonly<Record<string, unknown>>): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        this.operations.recordFleetRequestOutcome(kind, generation, outcome);
+        return;
+      } catch (error) {
+        const busy = error instanceof Database.SqliteError && error.code.startsWith('SQLITE_BUSY');
+        if (!busy || attempt >= OUTCOME_ATTEMPTS) {
+          logger.warn(`fleet request ${kind} ${generation}: could not record its outcome: ${(error as Error).message}`);
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, OUTCOME_RETRY_MS));
+      }
     }
   }
 
