@@ -157,6 +157,10 @@ export class TreeFollower extends BackgroundLoop {
     let backoffMs = 100;
     while (!signal.aborted) {
       try {
+        // Where the shared file stands, said before each (re)subscription: after a refusal for the lock, its holder
+        // may have been another process adding this very batch, and the subscription then goes on after it with
+        // nothing more to apply, so no batch would say so.
+        this.wake();
         for await (const batch of this.store.subscribeToAll({ after: this.position, maxBatch: this.batchSize, signal })) {
           // A batch is bounded (batchSize events); large ones are split so no single step grows with the log.
           for (let i = 0; i < batch.length; i += this.batchSize) {

@@ -6,26 +6,30 @@ import type { FollowersThread } from './followers-thread.js';
 import type { FollowerName } from './followers.protocol.js';
 
 /**
- * While a reader waits for a position, how often the checkpoint stored with the read models is looked
- * at: another process on the same DATA_DIR may have applied the position to the shared file already
- * (one indexed row read). This process's own runner says so itself, at once.
+ * While a reader waits for a position, how often the follower's checkpoint in its shared file is looked
+ * at: another process on the same DATA_DIR may have got there already (one indexed row read), and this
+ * process's own follower, finding the work done, may have nothing new to tell. Its own news comes at once.
  */
 const WAITING_READERS_POLL_MS = 2;
 
-/** How far one follower in the followers thread has got, as the thread tells it, and the readers waiting for it. */
+/**
+ * How far one follower in the followers thread has got, as the thread tells it or as its file shows (the file is
+ * shared by every process on the DATA_DIR), and the readers waiting for it.
+ */
 class ReportedProgress {
   position: number;
   lastError: string | null = null;
   readonly waiters: PositionWaiters;
+  private watch: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly thread: FollowersThread,
     private readonly follower: FollowerName,
-    initial: number,
-    onWaitingChange?: (waiting: boolean) => void,
+    /** The checkpoint as stored in the follower's file, read with this thread's connection. */
+    private readonly stored: () => number,
   ) {
-    this.position = initial;
-    this.waiters = new PositionWaiters(onWaitingChange);
+    this.position = stored();
+    this.waiters = new PositionWaiters((waiting) => this.watchStored(waiting));
     thread.onProgress(follower, (position, lastError) => {
       this.lastError = lastError;
       if (position === null) return;
@@ -35,15 +39,31 @@ class ReportedProgress {
     });
   }
 
-  /** A position read from the follower's file: taken up if ahead (another process, or news not yet delivered). */
-  takeUp(stored: number): void {
+  /** Takes up the stored checkpoint if it is ahead (another process, or news not yet delivered). */
+  takeUpStored(): void {
+    let stored: number;
+    try {
+      stored = this.stored();
+    } catch {
+      // The file cannot be read just now (closed at shutdown): the waiters' own timeouts still answer them.
+      return;
+    }
     if (stored <= this.position) return;
     this.position = stored;
     this.waiters.advance(stored);
   }
 
   wait(position: number, timeoutMs: number): Promise<boolean> {
+    if (this.position < position) this.takeUpStored();
     return this.position >= position ? Promise.resolve(true) : this.waiters.wait(position, timeoutMs);
+  }
+
+  private watchStored(waiting: boolean): void {
+    if (waiting) this.watch ??= setInterval(() => this.takeUpStored(), WAITING_READERS_POLL_MS);
+    else if (this.watch) {
+      clearInterval(this.watch);
+      this.watch = null;
+    }
   }
 
   start(): void {
@@ -65,18 +85,15 @@ export class ThreadProjectionFollower extends ProjectionFollower {
   readonly name = LEDGER_PROJECTION_NAME;
   readonly parking: ParkingLot;
   private readonly progress: ReportedProgress;
-  private watch: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly thread: FollowersThread,
     /** A connection to the read-model file (this thread reads the checkpoint and the parked events with it). */
-    private readonly db: Database.Database,
+    db: Database.Database,
   ) {
     super();
     this.parking = new ParkingLot(db, this.name);
-    this.progress = new ReportedProgress(thread, 'projections', readCheckpoint(db, this.name), (waiting) =>
-      this.watchStoredCheckpoint(waiting),
-    );
+    this.progress = new ReportedProgress(thread, 'projections', () => readCheckpoint(db, this.name));
   }
 
   get position(): number {
@@ -97,28 +114,11 @@ export class ThreadProjectionFollower extends ProjectionFollower {
 
   refresh(): void {
     this.thread.refresh();
-    this.takeUpStoredCheckpoint();
+    this.progress.takeUpStored();
   }
 
   waitFor(position: number, timeoutMs: number): Promise<boolean> {
-    if (this.progress.position < position) this.takeUpStoredCheckpoint();
     return this.progress.wait(position, timeoutMs);
-  }
-
-  private watchStoredCheckpoint(waiting: boolean): void {
-    if (waiting) this.watch ??= setInterval(() => this.takeUpStoredCheckpoint(), WAITING_READERS_POLL_MS);
-    else if (this.watch) {
-      clearInterval(this.watch);
-      this.watch = null;
-    }
-  }
-
-  private takeUpStoredCheckpoint(): void {
-    try {
-      this.progress.takeUp(readCheckpoint(this.db, this.name));
-    } catch {
-      // The read models cannot be read just now (closed at shutdown): the waiters' own timeouts still answer them.
-    }
   }
 }
 
@@ -128,10 +128,10 @@ export class ThreadTreeFollower {
 
   constructor(
     private readonly thread: FollowersThread,
-    /** The tree's file, read in this thread (proofs, heads); written only by the followers thread. */
+    /** The tree's file, read in this thread (proofs, heads); written by the followers thread (and other processes on the DATA_DIR). */
     private readonly tree: MerkleTreeStore,
   ) {
-    this.progress = new ReportedProgress(thread, 'tree', tree.checkpoint());
+    this.progress = new ReportedProgress(thread, 'tree', () => tree.checkpoint());
   }
 
   /** The log position the tree reflects. */
@@ -154,7 +154,6 @@ export class ThreadTreeFollower {
 
   /** Resolves true once the tree reflects the log up to `position`, false if `timeoutMs` passes first. */
   waitFor(position: number, timeoutMs: number): Promise<boolean> {
-    if (this.progress.position < position) this.progress.takeUp(this.tree.checkpoint());
     return this.progress.wait(position, timeoutMs);
   }
 
