@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { BackgroundLoop, readCheckpoint, writeCheckpoint } from '#background';
+import { BackgroundLoop, isSqliteBusy, readCheckpoint, writeCheckpoint } from '#background';
 import { type EventStore, type RecordedEvent, yieldToEventLoop } from '#event-store';
 import { type ParkableProjection, applyWithParking } from './apply-with-parking.js';
 import { ParkingLot } from './parking-lot.js';
@@ -205,7 +205,7 @@ export class ProjectionRunner extends BackgroundLoop implements ProjectionFollow
           this.logger.log(`projection ${this.projection.name}: ${err.message}; resubscribing from there`);
           continue;
         }
-        if (err.code === 'SQLITE_BUSY') {
+        if (isSqliteBusy(err)) {
           // Another writer (a rebuild) holds the read models: wait without blocking, quietly.
           if (!waitingForLock)
             this.logger.log(`projection ${this.projection.name}: read models are locked by another writer (a rebuild?); waiting`);

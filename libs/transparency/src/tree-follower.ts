@@ -1,6 +1,6 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { KeyObject } from 'node:crypto';
-import { BackgroundLoop } from '#background';
+import { BackgroundLoop, isSqliteBusy } from '#background';
 import type { EventStore, RecordedEvent } from '#event-store';
 import { type LeafFilter, leafOfRecorded } from './leaf.js';
 import { type SignedTreeHead, signTreeHead } from './tree-head.js';
@@ -139,7 +139,7 @@ export class TreeFollower extends BackgroundLoop {
     } catch (error) {
       const err = error as Error & { code?: string };
       // Another process holds the file's write lock: the next batch or tick signs.
-      if (err.code !== 'SQLITE_BUSY') this.logger.error(`signing a tree head failed: ${err.message}`, err.stack);
+      if (!isSqliteBusy(err)) this.logger.error(`signing a tree head failed: ${err.message}`, err.stack);
     }
   }
 
@@ -175,7 +175,7 @@ export class TreeFollower extends BackgroundLoop {
       } catch (error) {
         if (signal.aborted) break;
         const err = error as Error & { code?: string };
-        if (err.code === 'SQLITE_BUSY') {
+        if (isSqliteBusy(err)) {
           await new Promise((resolve) => setTimeout(resolve, 50));
           continue;
         }

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { Inject, Injectable, Logger, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type Database from 'better-sqlite3';
+import { retryWhileLocked } from '#background';
 import { UpcastingEventStore } from '#event-store';
 import { MerkleTreeStore, type SignedTreeHead, type TreeSigningKey, openTreeDb } from '#transparency';
 import type { LedgerConfig } from '../config.js';
@@ -17,8 +17,6 @@ const logger = new Logger('Transparency');
 
 /** How long a read of the latest head waits for another process's write lock on the tree's file before a 503. */
 const LOCKED_FILE_WAIT_MS = 2000;
-/** The pause between tries to sign while the tree's file is locked (a batch's transaction holds it for milliseconds). */
-const LOCKED_FILE_RETRY_MS = 20;
 
 /**
  * The verifiable ledger (libs/transparency): the Merkle tree over the
@@ -83,18 +81,11 @@ export class LedgerTransparency implements OnApplicationBootstrap, OnApplication
    * timeout is 0, so a batch is never held up), so a refusal for the lock is retried here until the deadline.
    */
   private async signed(deadline: number, treeSize?: number): Promise<SignedTreeHead | null> {
-    for (;;) {
-      try {
-        return await this.follower.signHead(treeSize);
-      } catch (error) {
-        const err = error as Error & { code?: string };
-        if (err.code === 'SQLITE_BUSY' && performance.now() + LOCKED_FILE_RETRY_MS < deadline) {
-          await delay(LOCKED_FILE_RETRY_MS);
-          continue;
-        }
-        logger.warn(`no tree head could be signed just now: ${err.message}`);
-        return null;
-      }
+    try {
+      return await retryWhileLocked(() => this.follower.signHead(treeSize), deadline - performance.now());
+    } catch (error) {
+      logger.warn(`no tree head could be signed just now: ${(error as Error).message}`);
+      return null;
     }
   }
 

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import Database from 'better-sqlite3';
+import { isSqliteBusy, retryWhileLocked } from '#background';
 import { UpcastingEventStore } from '#event-store';
 import { type CoordinationStore, type FleetRequest, FleetRequestBoard, type FleetRequests, FleetRoster, type MemberView } from '#fleet';
 import { type FleetRequestClaim, ProjectionOperations, ProjectionFollower, RebuildInProgress, RebuildUnavailable } from '#projections';
@@ -71,9 +71,8 @@ const VERSION = (JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'u
 const STALE_AFTER_BEATS = 3;
 const FORGET_AFTER_BEATS = 120;
 const FINAL = new Set(['completed', 'failed', 'interrupted']);
-/** Tries to record a claimed request's outcome while the read models' file is busy: 50 × 100 ms, five seconds. */
-const OUTCOME_ATTEMPTS = 50;
-const OUTCOME_RETRY_MS = 100;
+/** How long a claimed request's outcome is tried again while the read models' file is busy. */
+const OUTCOME_BUDGET_MS = 5000;
 
 /**
  * This instance's place in the fleet: every FLEET_HEARTBEAT_MS it writes its
@@ -236,11 +235,7 @@ export class FleetHeartbeat implements OnApplicationBootstrap, BeforeApplication
       const message = (error as Error).message;
       // Another rebuild runs, another process holds the read models, or the thread that keeps them is restarting: this
       // instance tries again at its next beat.
-      if (
-        error instanceof RebuildInProgress ||
-        error instanceof RebuildUnavailable ||
-        (error instanceof Database.SqliteError && error.code.startsWith('SQLITE_BUSY'))
-      )
+      if (error instanceof RebuildInProgress || error instanceof RebuildUnavailable || isSqliteBusy(error))
         return { ...pending, ranBy: me, error: message };
       logger.error(`fleet request ${kind} ${generation} failed: ${message}`);
       try {
@@ -260,18 +255,10 @@ export class FleetHeartbeat implements OnApplicationBootstrap, BeforeApplication
    * again for a while; past that the others see the request running until it is asked again.
    */
   private async recordOutcome(kind: FleetRequestKind, generation: number, outcome: Readonly<Record<string, unknown>>): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        this.operations.recordFleetRequestOutcome(kind, generation, outcome);
-        return;
-      } catch (error) {
-        const busy = error instanceof Database.SqliteError && error.code.startsWith('SQLITE_BUSY');
-        if (!busy || attempt >= OUTCOME_ATTEMPTS) {
-          logger.warn(`fleet request ${kind} ${generation}: could not record its outcome: ${(error as Error).message}`);
-          return;
-        }
-        await new Promise((resolve) => setTimeout(resolve, OUTCOME_RETRY_MS));
-      }
+    try {
+      await retryWhileLocked(() => this.operations.recordFleetRequestOutcome(kind, generation, outcome), OUTCOME_BUDGET_MS);
+    } catch (error) {
+      logger.warn(`fleet request ${kind} ${generation}: could not record its outcome: ${(error as Error).message}`);
     }
   }
 

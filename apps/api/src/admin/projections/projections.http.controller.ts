@@ -10,7 +10,7 @@ import {
   ServiceUnavailableException,
 } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import Database from 'better-sqlite3';
+import { isSqliteBusy } from '#background';
 import {
   ParkedEventNotFirst,
   ParkedEventNotFound,
@@ -157,7 +157,7 @@ export class ProjectionsHttpController {
       if (error instanceof ParkedEventNotFound) throw new NotFoundException({ code: 'parked-event-not-found', message: error.message });
       if (error instanceof ParkedEventNotFirst)
         throw new ConflictException({ code: 'parked-event-not-first', message: error.message, first: error.first });
-      if (error instanceof Database.SqliteError && error.code.startsWith('SQLITE_BUSY')) {
+      if (isSqliteBusy(error)) {
         throw new ServiceUnavailableException({
           code: 'read-models-busy',
           message: 'another process holds the read models (npm run rebuild?); try again shortly',
