@@ -34,7 +34,10 @@ export async function livenessDuring<T>(url: string, dist: string, load: () => P
     await probed;
     return { ...(JSON.parse(output.trim().split('\n').pop() as string) as LivenessProbe), load: loaded };
   } finally {
-    if (probe.exitCode === null) probe.kill();
+    if (probe.exitCode === null) {
+      probed.catch(() => undefined);
+      probe.kill();
+    }
   }
 }
 

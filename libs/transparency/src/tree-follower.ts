@@ -159,9 +159,10 @@ export class TreeFollower extends BackgroundLoop {
       try {
         // Where the shared file stands, said before each (re)subscription: after a refusal for the lock, its holder
         // may have been another process adding this very batch, and the subscription then goes on after it with
-        // nothing more to apply, so no batch would say so.
-        this.wake();
-        for await (const batch of this.store.subscribeToAll({ after: this.position, maxBatch: this.batchSize, signal })) {
+        // nothing more to apply, so no batch would say so. One read: the position said is the one subscribed after.
+        const from = this.position;
+        this.wake(from);
+        for await (const batch of this.store.subscribeToAll({ after: from, maxBatch: this.batchSize, signal })) {
           // A batch is bounded (batchSize events); large ones are split so no single step grows with the log.
           for (let i = 0; i < batch.length; i += this.batchSize) {
             this.applyBatch(batch.slice(i, i + this.batchSize));
@@ -187,10 +188,9 @@ export class TreeFollower extends BackgroundLoop {
     }
   }
 
-  private wake(): void {
-    const position = this.position;
+  private wake(position = this.position): void {
     for (const waiter of this.waiters) if (position >= waiter.position) waiter.resolve();
-    this.tellProgress();
+    this.tellProgress(position);
   }
 
   private setLastError(error: string | null): void {
@@ -199,8 +199,7 @@ export class TreeFollower extends BackgroundLoop {
     this.tellProgress();
   }
 
-  private tellProgress(): void {
-    const position = this.position;
+  private tellProgress(position = this.position): void {
     for (const listener of this.progressListeners) listener(position, this.failure);
   }
 }

@@ -18,6 +18,17 @@ const silentThread = {
   stop: async () => undefined,
 } as unknown as FollowersThread;
 
+/** A followers thread whose reports the test sends itself: `report(position)` as if the thread's follower said so. */
+function reportingThread(): { thread: FollowersThread; report: (position: number) => void } {
+  let listener: ((position: number | null, lastError: string | null) => void) | undefined;
+  const thread = {
+    onProgress: (_follower: string, heard: typeof listener) => (listener = heard),
+    start: () => undefined,
+    stop: async () => undefined,
+  } as unknown as FollowersThread;
+  return { thread, report: (position) => listener?.(position, null) };
+}
+
 /**
  * The request thread's view of a follower that runs in the followers thread: it must also see what another process
  * wrote to the shared file while a reader waits, or a request waits out its whole budget for work already done.
@@ -25,10 +36,12 @@ const silentThread = {
 describe("the request thread's view of the followers, on files other processes write too", () => {
   let dir: string;
   const opened: Database.Database[] = [];
+  let later: NodeJS.Timeout | undefined;
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'thread-followers-'));
   });
   afterEach(() => {
+    clearTimeout(later);
     for (const db of opened.splice(0)) db.close();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -39,7 +52,7 @@ describe("the request thread's view of the followers, on files other processes w
     opened.push(ours, theirs);
     const follower = new ThreadTreeFollower(silentThread, new MerkleTreeStore(ours));
     const waiting = follower.waitFor(7, 3000);
-    setTimeout(() => {
+    later = setTimeout(() => {
       const leaves = [5, 6, 7].map((position) => ({ position, eventId: `event-${position}`, leaf: Buffer.from([position]) }));
       new MerkleTreeStore(theirs).append(leaves, 7);
     }, 100);
@@ -54,9 +67,32 @@ describe("the request thread's view of the followers, on files other processes w
     opened.push(ours, theirs);
     const follower = new ThreadProjectionFollower(silentThread, ours);
     const waiting = follower.waitFor(12, 3000);
-    setTimeout(() => writeCheckpoint(theirs, LEDGER_PROJECTION_NAME, 12), 100);
+    later = setTimeout(() => writeCheckpoint(theirs, LEDGER_PROJECTION_NAME, 12), 100);
     await expect(waiting).resolves.toBe(true);
     expect(follower.position).toBe(12);
+  });
+
+  it("takes no older news from the thread for the tree than the file showed; the read models' may go back (a rebuild)", async () => {
+    const tree = join(dir, 'merkle-tree.sqlite');
+    const [ours, theirs] = [openTreeDb(tree), openTreeDb(tree)];
+    const models = openReadModelDb(join(dir, 'read-models.sqlite'));
+    opened.push(ours, theirs, models);
+    const treeThread = reportingThread();
+    const follower = new ThreadTreeFollower(treeThread.thread, new MerkleTreeStore(ours));
+    new MerkleTreeStore(theirs).append([{ position: 7, eventId: 'event-7', leaf: Buffer.from([7]) }], 7);
+    await expect(follower.waitFor(7, 1000)).resolves.toBe(true);
+    // A report the thread read before the other process's batch, delivered after the look at the file.
+    treeThread.report(5);
+    expect(follower.position).toBe(7);
+    treeThread.report(9);
+    expect(follower.position).toBe(9);
+
+    const modelsThread = reportingThread();
+    writeCheckpoint(models, LEDGER_PROJECTION_NAME, 12);
+    const projection = new ThreadProjectionFollower(modelsThread.thread, models);
+    expect(projection.position).toBe(12);
+    modelsThread.report(4);
+    expect(projection.position).toBe(4);
   });
 
   it('a reader still waits while the shared file has not reached its position, and is told false at its timeout', async () => {

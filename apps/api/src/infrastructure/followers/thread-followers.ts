@@ -27,13 +27,18 @@ class ReportedProgress {
     private readonly follower: FollowerName,
     /** The checkpoint as stored in the follower's file, read with this thread's connection. */
     private readonly stored: () => number,
+    /**
+     * Whether the thread's word may move the position back: the read models' may (a rebuild swapped in an earlier
+     * checkpoint); the tree's never does, so a report read before a look at the file and delivered after it is old news.
+     */
+    movesBack: boolean,
   ) {
     this.position = stored();
     this.waiters = new PositionWaiters((waiting) => this.watchStored(waiting));
     thread.onProgress(follower, (position, lastError) => {
       this.lastError = lastError;
       if (position === null) return;
-      // The thread's word is the truth, back as well as forward (a rebuild swapped in an earlier position).
+      if (position < this.position && !movesBack) return;
       this.position = position;
       this.waiters.advance(position);
     });
@@ -93,7 +98,7 @@ export class ThreadProjectionFollower extends ProjectionFollower {
   ) {
     super();
     this.parking = new ParkingLot(db, this.name);
-    this.progress = new ReportedProgress(thread, 'projections', () => readCheckpoint(db, this.name));
+    this.progress = new ReportedProgress(thread, 'projections', () => readCheckpoint(db, this.name), true);
   }
 
   get position(): number {
@@ -131,7 +136,7 @@ export class ThreadTreeFollower {
     /** The tree's file, read in this thread (proofs, heads); written by the followers thread (and other processes on the DATA_DIR). */
     private readonly tree: MerkleTreeStore,
   ) {
-    this.progress = new ReportedProgress(thread, 'tree', () => tree.checkpoint());
+    this.progress = new ReportedProgress(thread, 'tree', () => tree.checkpoint(), false);
   }
 
   /** The log position the tree reflects. */
