@@ -361,6 +361,8 @@ async function rebuildAndQueries(work: string): Promise<void> {
   console.error('5. start-up on the large store; 3. queries');
   const started = performance.now();
   const big = await startServerProcess(bigDir);
+  // A figure that throws ends the run (process.exit): the API must not outlive it on a data directory about to go.
+  process.once('exit', () => big.child.kill('SIGKILL'));
   const head = generated;
   const ready = await fetch(`${big.url}/partner-pairs/pair-0/summary?minPosition=${head}`, { headers: HARNESS_AUTH });
   const startupMs = performance.now() - started;
