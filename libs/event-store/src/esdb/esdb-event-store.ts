@@ -16,6 +16,7 @@ import {
   jsonEvent,
   streamNameFilter,
 } from '@eventstore/db-client';
+import { InFlight } from '#background';
 import {
   AppendTooLarge,
   type AppendResult,
@@ -31,6 +32,9 @@ import {
   WrongExpectedRevision,
   validateAppend,
 } from '../event-store.port.js';
+
+/** How long close() waits for appends under way before it disposes the client (a server gone may never answer). */
+const CLOSE_WAIT_MS = 2000;
 
 export interface EsdbOptions {
   readonly connectionString: string;
@@ -63,6 +67,8 @@ interface StoredMetadata {
 export class EsdbEventStore implements EventStore, AppendsObservable {
   private readonly client: EventStoreDBClient;
   private closed = false;
+  /** Appends under way: close() lets them settle before it disposes the client (see InFlight). */
+  private readonly appending = new InFlight();
   private readonly appendListeners = new Set<(position: number) => void>();
 
   constructor(private readonly options: EsdbOptions) {
@@ -92,7 +98,9 @@ export class EsdbEventStore implements EventStore, AppendsObservable {
       }),
     );
     try {
-      const result = await this.client.appendToStream(streamId, proposed, { expectedRevision: toEsdbRevision(expected) });
+      const result = await this.appending.track(
+        this.client.appendToStream(streamId, proposed, { expectedRevision: toEsdbRevision(expected) }),
+      );
       if (!result.position) throw new Error(`EventStoreDB returned no position for an append to ${streamId}`);
       const position = Number(result.position.commit);
       for (const listener of this.appendListeners) listener(position);
@@ -265,6 +273,7 @@ export class EsdbEventStore implements EventStore, AppendsObservable {
 
   async close(): Promise<void> {
     this.closed = true;
+    await this.appending.settled(CLOSE_WAIT_MS);
     // dispose() waits on channels that may never close once the server is gone.
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([this.client.dispose(), new Promise((resolve) => (timer = setTimeout(resolve, 1000)))]);

@@ -7,6 +7,7 @@ import {
   WrongExpectedVersionError,
   jsonEvent,
 } from '@eventstore/db-client';
+import { InFlight } from '#background';
 import {
   type CompareAndSetResult,
   type CoordinationStore,
@@ -33,6 +34,8 @@ export const FLEET_RECORD_MAX_COUNT = 20;
  */
 export class EsdbCoordinationStore implements CoordinationStore {
   private readonly client: EventStoreDBClient;
+  /** Writes under way: close() lets them settle before it disposes the client (see InFlight). */
+  private readonly writing = new InFlight();
 
   constructor(connectionString: string) {
     this.client = EventStoreDBClient.connectionString(connectionString);
@@ -56,14 +59,12 @@ export class EsdbCoordinationStore implements CoordinationStore {
     validateFleetWrite(key, expected, value);
     const stream = streamOf(key);
     // Before the first write, so no crash can leave a record without it (setting it again is harmless).
-    if (expected === 'absent') await this.client.setStreamMetadata(stream, { maxCount: FLEET_RECORD_MAX_COUNT });
+    if (expected === 'absent') await this.writing.track(this.client.setStreamMetadata(stream, { maxCount: FLEET_RECORD_MAX_COUNT }));
     try {
-      const result = await this.client.appendToStream(
-        stream,
-        jsonEvent({ type: FLEET_RECORD_TYPE, data: value as Record<string, never> }),
-        {
+      const result = await this.writing.track(
+        this.client.appendToStream(stream, jsonEvent({ type: FLEET_RECORD_TYPE, data: value as Record<string, never> }), {
           expectedRevision: expected === 'absent' ? NO_STREAM : BigInt(expected),
-        },
+        }),
       );
       return { ok: true, record: { key, version: Number(result.nextExpectedRevision), value } };
     } catch (error) {
@@ -73,6 +74,7 @@ export class EsdbCoordinationStore implements CoordinationStore {
   }
 
   async close(): Promise<void> {
+    await this.writing.settled(1000);
     // dispose() waits on channels that may never close once the server is gone.
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([this.client.dispose(), new Promise((resolve) => (timer = setTimeout(resolve, 1000)))]);
