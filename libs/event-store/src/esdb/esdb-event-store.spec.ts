@@ -207,3 +207,34 @@ describe('EventStoreDB adapter, what a real store can hold', () => {
     await double.stop();
   });
 });
+
+describe('EventStoreDB clients of one thread closing beside each other', () => {
+  let double: EsdbDouble;
+  beforeAll(async () => {
+    double = await EsdbDouble.start();
+  });
+  afterAll(async () => {
+    await double.stop();
+  });
+
+  const metadata = () => ({ correlationId: randomUUID(), causationId: randomUUID(), actor: 'test' });
+  const append = (store: EsdbEventStore) =>
+    store.appendToStream(`test-${randomUUID()}`, [{ id: randomUUID(), type: 'Noted', schemaVersion: 1, data: {}, metadata: metadata() }]);
+
+  // The client library keeps one table of pending appends for every client of the thread, and disposing a client
+  // clears it: without the gate (EVENTSTOREDB_CLIENTS), the other client's appends here are rejected, and the answers
+  // that come back for them throw in a gRPC callback, which fails this suite.
+  it("closes one client while another's appends are under way: every append is answered, nothing is thrown", async () => {
+    for (let round = 0; round < 10; round++) {
+      const closing = new EsdbEventStore({ connectionString: double.connectionString, streamPrefixes: ['test-'] });
+      const writing = new EsdbEventStore({ connectionString: double.connectionString, streamPrefixes: ['test-'] });
+      // Each client's batch-append stream open before the race.
+      await Promise.all([append(closing), append(writing)]);
+      const underWay = Array.from({ length: 20 }, () => append(writing));
+      await closing.close();
+      const answered = await Promise.allSettled(underWay);
+      expect(answered.filter((outcome) => outcome.status === 'rejected')).toEqual([]);
+      await writing.close();
+    }
+  });
+});

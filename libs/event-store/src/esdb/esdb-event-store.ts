@@ -16,7 +16,7 @@ import {
   jsonEvent,
   streamNameFilter,
 } from '@eventstore/db-client';
-import { InFlight } from '#background';
+import { EVENTSTOREDB_CLIENTS } from '#background';
 import {
   AppendTooLarge,
   type AppendResult,
@@ -67,8 +67,6 @@ interface StoredMetadata {
 export class EsdbEventStore implements EventStore, AppendsObservable {
   private readonly client: EventStoreDBClient;
   private closed = false;
-  /** Appends under way: close() lets them settle before it disposes the client (see InFlight). */
-  private readonly appending = new InFlight();
   private readonly appendListeners = new Set<(position: number) => void>();
 
   constructor(private readonly options: EsdbOptions) {
@@ -98,7 +96,7 @@ export class EsdbEventStore implements EventStore, AppendsObservable {
       }),
     );
     try {
-      const result = await this.appending.track(
+      const result = await EVENTSTOREDB_CLIENTS.run(() =>
         this.client.appendToStream(streamId, proposed, { expectedRevision: toEsdbRevision(expected) }),
       );
       if (!result.position) throw new Error(`EventStoreDB returned no position for an append to ${streamId}`);
@@ -273,11 +271,13 @@ export class EsdbEventStore implements EventStore, AppendsObservable {
 
   async close(): Promise<void> {
     this.closed = true;
-    await this.appending.settled(CLOSE_WAIT_MS);
-    // dispose() waits on channels that may never close once the server is gone.
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.client.dispose(), new Promise((resolve) => (timer = setTimeout(resolve, 1000)))]);
-    clearTimeout(timer);
+    // With no append of any client of this thread under way (see EVENTSTOREDB_CLIENTS).
+    await EVENTSTOREDB_CLIENTS.close(async () => {
+      // dispose() waits on channels that may never close once the server is gone.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.client.dispose(), new Promise((resolve) => (timer = setTimeout(resolve, 1000)))]);
+      clearTimeout(timer);
+    }, CLOSE_WAIT_MS);
   }
 
   private accepts(streamId: string, type: string): boolean {

@@ -7,7 +7,7 @@ import {
   WrongExpectedVersionError,
   jsonEvent,
 } from '@eventstore/db-client';
-import { InFlight } from '#background';
+import { EVENTSTOREDB_CLIENTS } from '#background';
 import {
   type CompareAndSetResult,
   type CoordinationStore,
@@ -34,8 +34,6 @@ export const FLEET_RECORD_MAX_COUNT = 20;
  */
 export class EsdbCoordinationStore implements CoordinationStore {
   private readonly client: EventStoreDBClient;
-  /** Writes under way: close() lets them settle before it disposes the client (see InFlight). */
-  private readonly writing = new InFlight();
 
   constructor(connectionString: string) {
     this.client = EventStoreDBClient.connectionString(connectionString);
@@ -59,9 +57,10 @@ export class EsdbCoordinationStore implements CoordinationStore {
     validateFleetWrite(key, expected, value);
     const stream = streamOf(key);
     // Before the first write, so no crash can leave a record without it (setting it again is harmless).
-    if (expected === 'absent') await this.writing.track(this.client.setStreamMetadata(stream, { maxCount: FLEET_RECORD_MAX_COUNT }));
+    if (expected === 'absent')
+      await EVENTSTOREDB_CLIENTS.run(() => this.client.setStreamMetadata(stream, { maxCount: FLEET_RECORD_MAX_COUNT }));
     try {
-      const result = await this.writing.track(
+      const result = await EVENTSTOREDB_CLIENTS.run(() =>
         this.client.appendToStream(stream, jsonEvent({ type: FLEET_RECORD_TYPE, data: value as Record<string, never> }), {
           expectedRevision: expected === 'absent' ? NO_STREAM : BigInt(expected),
         }),
@@ -74,13 +73,18 @@ export class EsdbCoordinationStore implements CoordinationStore {
   }
 
   async close(): Promise<void> {
-    await this.writing.settled(1000);
-    // dispose() waits on channels that may never close once the server is gone.
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.client.dispose(), new Promise((resolve) => (timer = setTimeout(resolve, 1000)))]);
-    clearTimeout(timer);
+    // With no append of any client of this thread under way (see EVENTSTOREDB_CLIENTS).
+    await EVENTSTOREDB_CLIENTS.close(async () => {
+      // dispose() waits on channels that may never close once the server is gone.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.client.dispose(), new Promise((resolve) => (timer = setTimeout(resolve, 1000)))]);
+      clearTimeout(timer);
+    }, CLOSE_WAIT_MS);
   }
 }
+
+/** How long close() waits for appends under way before it disposes the client (a server gone may never answer). */
+const CLOSE_WAIT_MS = 2000;
 
 function streamOf(key: string): string {
   return `${FLEET_STREAM_PREFIX}${key}`;
