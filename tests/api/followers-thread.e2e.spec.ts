@@ -71,6 +71,8 @@ describe('the followers thread: the read models and the Merkle tree are kept off
   let api: LedgerUnderTest;
   let readModels: Database.Database;
   let tree: Database.Database;
+  /** The events file, on this test's own connection (SQLite only). */
+  let events: Database.Database | undefined;
 
   beforeAll(async () => {
     api = await LedgerUnderTest.start();
@@ -78,49 +80,68 @@ describe('the followers thread: the read models and the Merkle tree are kept off
     expect((await api.post('/projects', projectBody('proj-thread', 'pair-thread', '1000.00'))).status).toBe(201);
     readModels = new Database(join(api.dataDir, READ_MODELS_FILE), { readonly: true });
     tree = new Database(join(api.dataDir, TREE_FILE), { readonly: true });
+    if (E2E_STORE === 'sqlite') events = new Database(join(api.dataDir, EVENTS_FILE), { readonly: true });
   });
 
   afterAll(async () => {
     readModels?.close();
     tree?.close();
+    events?.close();
     await api?.stop();
   });
 
   const projected = () => readCheckpoint(readModels, LEDGER_PROJECTION_NAME);
   const hashed = () => readCheckpoint(tree, TREE_CHECKPOINT);
+  const thread = () => api.app.get(FollowersThread);
 
   // SQLite only: the EventStoreDB double serves from this same thread, so blocking it would block the store too.
-  sqliteOnly('applies and hashes events appended while the request thread is busy', async () => {
-    expect((await api.post('/projects/proj-thread/jobs', jobsBody('jobs-template', 12))).status).toBe(201);
-    const [template] = await api.events.stored.readStream('project-proj-thread', { fromRevision: 1 });
-    expect(template.type).toBe('JobsRecorded');
-    const event = {
-      id: randomUUID(),
-      type: template.type,
-      schemaVersion: template.schemaVersion,
-      data: { ...(template.data as object), reportId: 'jobs-while-blocked' },
-      metadata: template.metadata,
-    };
-    // Another process appends it, 300 ms after it said it is ready: while this thread is held up below.
-    const writer = appendLater(join(api.dataDir, EVENTS_FILE), 'project-proj-thread', template.revision, event);
-    await writer.ready;
-    const position = (await api.head()) + 1;
-    // From here on this thread runs nothing else (no timer, no message) until the read models and the tree hold the new
-    // event, or 10 s pass: only the followers thread can apply it meanwhile.
-    const reached = blockUntil(
-      () => Math.min(projected(), hashed()),
-      (value) => value >= position,
-      10_000,
-    );
-    expect({ projected: projected(), hashed: hashed(), reached }).toEqual({ projected: position, hashed: position, reached: position });
-    expect(await writer.done).toBe(position);
-    // And the API, once free, knows it (the thread told it, or the shared checkpoint did).
-    expect((await api.get(`/projects/proj-thread?minPosition=${position}`)).body.jobsCreated).toBe(24);
-  });
+  sqliteOnly(
+    'applies and hashes events appended while the request thread is busy',
+    async () => {
+      const head = events!.prepare<[], number>('SELECT max(position) FROM events').pluck();
+      const storedHead = (): number => head.get() ?? 0;
+      expect((await api.post('/projects/proj-thread/jobs', jobsBody('jobs-template', 12))).status).toBe(201);
+      const [template] = await api.events.stored.readStream('project-proj-thread', { fromRevision: 1 });
+      expect(template.type).toBe('JobsRecorded');
+      const event = {
+        id: randomUUID(),
+        type: template.type,
+        schemaVersion: template.schemaVersion,
+        data: { ...(template.data as object), reportId: 'jobs-while-blocked' },
+        metadata: template.metadata,
+      };
+      // Another process appends it, 300 ms after it said it is ready: while this thread is held up below.
+      const writer = appendLater(join(api.dataDir, EVENTS_FILE), 'project-proj-thread', template.revision, event);
+      await writer.ready;
+      const position = (await api.head()) + 1;
+      const blockedAt = Date.now();
+      // From here on this thread runs nothing else (no timer, no message) until the read models and the tree hold the new
+      // event: only the followers thread can apply it meanwhile. The other process's commit comes first, seen on this
+      // test's own connection to the file; on a loaded machine it may take a while, which is not what is tested here, so
+      // the followers' 10 s are counted from it.
+      blockUntil(storedHead, (head) => head >= position, 30_000);
+      const committedAfterMs = Date.now() - blockedAt;
+      blockUntil(
+        () => Math.min(projected(), hashed()),
+        (value) => value >= position,
+        10_000,
+      );
+      const appliedAfterMs = Date.now() - blockedAt - committedAfterMs;
+      const reached = { stored: storedHead(), projected: projected(), hashed: hashed() };
+      // Said on failure: how long each step took, and what the followers last reported (after one turn, so a thread
+      // that stopped meanwhile has said so).
+      await new Promise((resolve) => setImmediate(resolve));
+      const context = { committedAfterMs, appliedAfterMs, lastError: api.runner.lastError, threadRunning: thread().running() !== null };
+      expect({ ...reached, context }).toEqual({ stored: position, projected: position, hashed: position, context });
+      expect(await writer.done).toBe(position);
+      // And the API, once free, knows it (the thread told it, or the shared checkpoint did).
+      expect((await api.get(`/projects/proj-thread?minPosition=${position}`)).body.jobsCreated).toBe(24);
+    },
+    60_000,
+  );
 
   it('starts the thread again when it dies, and the followers go on from their checkpoints', async () => {
-    const thread = api.app.get(FollowersThread);
-    const first = thread.running();
+    const first = thread().running();
     expect(first).not.toBeNull();
     await first!.terminate();
     expect(api.runner.lastError).toMatch(/followers thread stopped/);
@@ -130,8 +151,8 @@ describe('the followers thread: the read models and the Merkle tree are kept off
     const read = await api.get(`/projects/proj-thread?minPosition=${reply.body.position}`);
     expect(read.status).toBe(200);
     expect(read.body.jobsCreated).toBe(E2E_STORE === 'sqlite' ? 29 : 5);
-    expect(thread.running()).not.toBeNull();
-    expect(thread.running()).not.toBe(first);
+    expect(thread().running()).not.toBeNull();
+    expect(thread().running()).not.toBe(first);
     expect(api.runner.lastError).toBeNull();
     expect(await api.app.get(LedgerTransparency).follower.waitFor(reply.body.position, 10_000)).toBe(true);
     expect((await api.send('POST', '/audit/tree-heads')).status).toBe(201);
