@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Whether `error` is SQLite's refusal for a lock another connection holds (SQLITE_BUSY and its extended codes). */
-export function isSqliteBusy(error: unknown): boolean {
+export function isSqliteBusy(error: unknown): error is { code: `SQLITE_BUSY${string}` } {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
 }

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { TIMED_OUT, within } from '#background';
 import { type EventStore, UpcastingEventStore } from '#event-store';
 import { ProjectionFollower } from '#projections';
 import type { LedgerConfig } from '../config.js';
@@ -45,12 +46,10 @@ export interface LedgerStatus {
  */
 export const STORE_PROBE_TIMEOUT_MS = 2000;
 
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>(
-    (_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms)),
-  );
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  const answer = await within(ms, promise);
+  if (answer === TIMED_OUT) throw new Error(`${what} did not answer within ${ms} ms`);
+  return answer;
 }
 
 /** How far behind `head` a follower at `checkpoint` is, in positions and in the age of the oldest event it has not applied. */

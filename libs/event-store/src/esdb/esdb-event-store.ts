@@ -16,7 +16,7 @@ import {
   jsonEvent,
   streamNameFilter,
 } from '@eventstore/db-client';
-import { EVENTSTOREDB_CLIENTS } from '#background';
+import { EVENTSTOREDB_CLIENTS, TIMED_OUT, closeEventStoreDbClient, within } from '#background';
 import {
   AppendTooLarge,
   type AppendResult,
@@ -32,9 +32,6 @@ import {
   WrongExpectedRevision,
   validateAppend,
 } from '../event-store.port.js';
-
-/** How long close() waits for appends under way before it disposes the client (a server gone may never answer). */
-const CLOSE_WAIT_MS = 2000;
 
 export interface EsdbOptions {
   readonly connectionString: string;
@@ -256,28 +253,21 @@ export class EsdbEventStore implements EventStore, AppendsObservable {
   /** Whether the server answers a read within `timeoutMs`: for health checks. (The client itself waits for a connection without limit.) */
   async isReachable(timeoutMs = 2000): Promise<boolean> {
     const read = this.client.readAll({ fromPosition: END, maxCount: 1, direction: BACKWARDS });
-    let timer: NodeJS.Timeout | undefined;
     const answered = (async () => {
       for await (const _ of read) break;
       return true;
     })().catch(() => false);
     try {
-      return await Promise.race([answered, new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)))]);
+      const answer = await within(timeoutMs, answered);
+      return answer !== TIMED_OUT && answer;
     } finally {
-      clearTimeout(timer);
       read.destroy();
     }
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    // With no append of any client of this thread under way (see EVENTSTOREDB_CLIENTS).
-    await EVENTSTOREDB_CLIENTS.close(async () => {
-      // dispose() waits on channels that may never close once the server is gone.
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([this.client.dispose(), new Promise((resolve) => (timer = setTimeout(resolve, 1000)))]);
-      clearTimeout(timer);
-    }, CLOSE_WAIT_MS);
+    await closeEventStoreDbClient(this.client);
   }
 
   private accepts(streamId: string, type: string): boolean {

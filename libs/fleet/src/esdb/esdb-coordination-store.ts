@@ -7,7 +7,7 @@ import {
   WrongExpectedVersionError,
   jsonEvent,
 } from '@eventstore/db-client';
-import { EVENTSTOREDB_CLIENTS } from '#background';
+import { EVENTSTOREDB_CLIENTS, closeEventStoreDbClient } from '#background';
 import {
   type CompareAndSetResult,
   type CoordinationStore,
@@ -73,18 +73,9 @@ export class EsdbCoordinationStore implements CoordinationStore {
   }
 
   async close(): Promise<void> {
-    // With no append of any client of this thread under way (see EVENTSTOREDB_CLIENTS).
-    await EVENTSTOREDB_CLIENTS.close(async () => {
-      // dispose() waits on channels that may never close once the server is gone.
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([this.client.dispose(), new Promise((resolve) => (timer = setTimeout(resolve, 1000)))]);
-      clearTimeout(timer);
-    }, CLOSE_WAIT_MS);
+    await closeEventStoreDbClient(this.client);
   }
 }
-
-/** How long close() waits for appends under way before it disposes the client (a server gone may never answer). */
-const CLOSE_WAIT_MS = 2000;
 
 function streamOf(key: string): string {
   return `${FLEET_STREAM_PREFIX}${key}`;

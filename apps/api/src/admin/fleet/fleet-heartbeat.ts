@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { isSqliteBusy, retryWhileLocked } from '#background';
+import { isSqliteBusy, retryWhileLocked, within } from '#background';
 import { UpcastingEventStore } from '#event-store';
 import { type CoordinationStore, type FleetRequest, FleetRequestBoard, type FleetRequests, FleetRoster, type MemberView } from '#fleet';
 import { type FleetRequestClaim, ProjectionOperations, ProjectionFollower, RebuildInProgress, RebuildUnavailable } from '#projections';
@@ -121,9 +121,7 @@ export class FleetHeartbeat implements OnApplicationBootstrap, BeforeApplication
   /** The first beat before the app listens: the fleet sees this instance, and it knows which requests predate it. */
   async onApplicationBootstrap(): Promise<void> {
     // A store that does not answer must not hold the start up: the beat goes on, and the next ones follow.
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.beat(), new Promise((resolve) => (timer = setTimeout(resolve, this.heartbeatMs)))]);
-    clearTimeout(timer);
+    await within(this.heartbeatMs, this.beat());
     this.schedule();
   }
 

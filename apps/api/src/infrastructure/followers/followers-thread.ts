@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { builtWorkerScript } from '#background';
+import { TIMED_OUT, builtWorkerScript, isSqliteBusy, within } from '#background';
 import Database from 'better-sqlite3';
 import { RebuildInProgress, type RebuildStatus, RebuildUnavailable } from '#projections';
 import type { SignedTreeHead } from '#transparency';
@@ -105,23 +105,18 @@ export class FollowersThread {
             : 'the thread that keeps the read models is restarting; try again shortly',
       );
     }
-    let timer: NodeJS.Timeout | undefined;
-    const unanswered = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new RebuildUnavailable(`the thread that keeps the read models did not answer within ${REBUILD_ANSWER_MS} ms`)),
-        REBUILD_ANSWER_MS,
-      );
-    });
     const asked = this.request({ kind: 'rebuild', id: this.nextId++ }).catch((error: Error) => {
       throw new RebuildUnavailable(`${error.message}; try again shortly`);
     });
-    const reply = await Promise.race([asked, unanswered]).finally(() => clearTimeout(timer));
+    const reply = await within(REBUILD_ANSWER_MS, asked);
+    if (reply === TIMED_OUT)
+      throw new RebuildUnavailable(`the thread that keeps the read models did not answer within ${REBUILD_ANSWER_MS} ms`);
     if (reply.kind === 'rebuild-started') return reply.status;
     const refused = reply as Extract<FollowersReply, { kind: 'rebuild-refused' }>;
     if (refused.reason === 'in-progress') throw new RebuildInProgress(refused.status);
     if (refused.reason === 'unavailable') throw new RebuildUnavailable(refused.message);
     // Another process's lock kept it out: the same error as on this thread, which callers answer as "busy, retry".
-    if (refused.code?.startsWith('SQLITE_BUSY')) throw new Database.SqliteError(refused.message, refused.code);
+    if (isSqliteBusy(refused)) throw new Database.SqliteError(refused.message, refused.code);
     // Anything else that kept it from starting (the store unreachable, the file unreadable): said, and worth a retry.
     throw new RebuildUnavailable(`the rebuild could not start: ${refused.message}`);
   }
