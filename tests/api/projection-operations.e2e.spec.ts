@@ -287,6 +287,49 @@ describe('projection operations: where the rebuild runs', () => {
       await api.stop();
     }
   });
+
+  // SQLite only: the history is generated straight into the embedded store's file, as above.
+  sqliteOnly(
+    'marks a rebuild failed as soon as the thread running it dies, so the next one starts at once instead of a minute later',
+    async () => {
+      const dataDir = tempDataDir();
+      await generateLedger(join(dataDir, 'events.sqlite'), 60_000, 50, 1_000);
+      const api = await LedgerUnderTest.start(dataDir);
+      try {
+        expect(await api.runner.waitFor(await api.head(), 60_000)).toBe(true);
+        expect(await api.app.get(LedgerTransparency).follower.waitFor(await api.head(), 60_000)).toBe(true);
+        const started = await api.post('/admin/projections/rebuild', {});
+        expect(started).toMatchObject({ status: 202, body: { rebuild: { state: 'running' } } });
+        // The thread dies with the rebuild of 60,000 events under way (it takes seconds): nothing in it can say so.
+        const thread = api.app.get(FollowersThread);
+        await thread.running()!.terminate();
+        const ended = await until(api, (p) => p.rebuild?.state !== 'running', 10_000);
+        expect(ended.rebuild).toMatchObject({
+          rebuildId: started.body.rebuild.rebuildId,
+          state: 'failed',
+          error: expect.stringMatching(/followers thread stopped .* during the rebuild/),
+        });
+        // Its shadow tables are gone with it.
+        const file = new Database(join(dataDir, READ_MODELS_FILE), { readonly: true });
+        try {
+          const shadows = file.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'shadow%'").all();
+          expect(shadows).toEqual([]);
+        } finally {
+          file.close();
+        }
+        // Once the thread is back (half a second), a new rebuild starts, and completes.
+        const deadline = Date.now() + 10_000;
+        while (thread.running() === null && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+        const again = await api.post('/admin/projections/rebuild', {});
+        expect(again).toMatchObject({ status: 202, body: { rebuild: { state: 'running' } } });
+        expect(again.body.rebuild.rebuildId).not.toBe(started.body.rebuild.rebuildId);
+        expect(await until(api, (p) => p.rebuild.state === 'completed', 60_000)).toMatchObject({ rebuild: { error: null } });
+      } finally {
+        await api.stop();
+      }
+    },
+    180_000,
+  );
 });
 
 describe('projection operations: blue/green rebuild under live traffic', () => {

@@ -93,7 +93,9 @@ export class RebuildRecord {
       `UPDATE projection_rebuilds SET state = ?, updated_at = ?, finished_at = ?, position = ?, events = ?, parked = ?
      WHERE projection = ? AND rebuild_id = ?`,
     );
-    this.owner = db.prepare<[string], { rebuild_id: string }>('SELECT rebuild_id FROM projection_rebuilds WHERE projection = ?');
+    this.owner = db.prepare<[string], { rebuild_id: string; state: RebuildStatus['state'] }>(
+      'SELECT rebuild_id, state FROM projection_rebuilds WHERE projection = ?',
+    );
   }
 
   /** Refuses to start while another rebuild of the projection is running (one that stopped writing progress is not). */
@@ -126,6 +128,12 @@ export class RebuildRecord {
 
   owns(): boolean {
     return this.owner.get(this.projection)?.rebuild_id === this.rebuildId;
+  }
+
+  /** Whether the projection's row is this rebuild's and still marked running (whether or not it went stale). */
+  ownsRunning(): boolean {
+    const row = this.owner.get(this.projection);
+    return row?.rebuild_id === this.rebuildId && row.state === 'running';
   }
 
   /** Stops a rebuild whose row another rebuild has taken. */

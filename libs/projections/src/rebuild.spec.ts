@@ -9,8 +9,9 @@ import { LedgerProjection } from './ledger-projection.js';
 import { ProjectionRunner } from './projection-runner.js';
 import { LedgerQueries } from './queries.js';
 import { openReadModelDb } from './read-model-db.js';
-import { type RebuildProgress, rebuildReadModels } from './rebuild.js';
+import { type RebuildProgress, abandonRebuild, rebuildReadModels } from './rebuild.js';
 import { RebuildInProgress, STALE_REBUILD_MS, readRebuildStatus } from './rebuild-status.js';
+import { createShadowTables } from './shadow-tables.js';
 import { append, fundsDisbursed, jobsRecorded, pairRegistered, projectSigned } from './testing/ledger-events.js';
 
 function dump(db: Database.Database) {
@@ -156,6 +157,36 @@ describe('blue/green rebuild', () => {
     expect(readRebuildStatus(stale, 'ledger-read-models')?.state).toBe('interrupted');
     await expect(rebuildReadModels(store, stale)).resolves.toMatchObject({ position: 122 });
     expect(dump(stale)).toEqual(await fromScratch());
+  });
+
+  it('marks a rebuild that ended without saying so failed, and drops its shadow tables, only while it is the running one', async () => {
+    const live = connect();
+    await rebuildReadModels(store, live);
+    const before = dump(live);
+    const completed = readRebuildStatus(live, 'ledger-read-models')!;
+    // A completed rebuild is left as it is.
+    expect(abandonRebuild(live, completed.rebuildId, 'its thread stopped')).toBe(false);
+    expect(readRebuildStatus(live, 'ledger-read-models')).toEqual(completed);
+
+    // One whose thread died after its claim: its row says running (and is not stale), its shadow tables are there.
+    live.transaction(() => {
+      createShadowTables(live, 'ledger-read-models:shadow');
+      live.prepare("UPDATE projection_rebuilds SET rebuild_id = 'dead', state = 'running', updated_at = ?").run(new Date().toISOString());
+    })();
+    await expect(rebuildReadModels(store, connect())).rejects.toThrow(RebuildInProgress);
+    expect(abandonRebuild(live, 'another', 'its thread stopped')).toBe(false);
+    expect(readRebuildStatus(live, 'ledger-read-models')?.state).toBe('running');
+
+    expect(abandonRebuild(live, 'dead', 'the followers thread stopped (exit code 1) during the rebuild')).toBe(true);
+    expect(readRebuildStatus(live, 'ledger-read-models')).toMatchObject({
+      rebuildId: 'dead',
+      state: 'failed',
+      error: 'the followers thread stopped (exit code 1) during the rebuild',
+    });
+    expect(tableNames(live).filter((name) => name.includes('shadow'))).toEqual([]);
+    expect(dump(live)).toEqual(before);
+    // The next rebuild starts at once.
+    await expect(rebuildReadModels(store, connect())).resolves.toMatchObject({ position: 122 });
   });
 
   it('stores its progress while a long chunk is still being read, so it is never taken for a rebuild that stopped', async () => {

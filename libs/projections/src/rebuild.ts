@@ -127,6 +127,25 @@ async function finish(
   }
 }
 
+/**
+ * Marks the rebuild `rebuildId` failed, with `reason`, and drops its shadow tables, if it is still the projection's
+ * running rebuild (one that completed, failed or was taken over by another is left as it is): for a rebuild whose
+ * thread or process ended without saying so, which would otherwise block every other rebuild until it went stale
+ * (STALE_REBUILD_MS). Answers whether it did. Takes the write lock: SQLITE_BUSY is the caller's to retry.
+ */
+export function abandonRebuild(db: Database.Database, rebuildId: string, reason: string, now = () => new Date()): boolean {
+  const live = LEDGER_PROJECTION_NAME;
+  const record = new RebuildRecord(db, live, rebuildId, now);
+  return db
+    .transaction(() => {
+      if (!record.ownsRunning()) return false;
+      record.failed(new Error(reason));
+      dropShadowTables(db, shadowProjectionName(live));
+      return true;
+    })
+    .immediate();
+}
+
 /** Marks the rebuild failed (if it is still ours) and drops its shadow tables; best effort. */
 function abandon(db: Database.Database, record: RebuildRecord, shadow: string, error: unknown): void {
   if (error instanceof RebuildInProgress) return;

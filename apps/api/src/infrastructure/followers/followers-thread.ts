@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
-import { TIMED_OUT, builtWorkerScript, isSqliteBusy, within } from '#background';
+import { TIMED_OUT, builtWorkerScript, isSqliteBusy, retryWhileLocked, within } from '#background';
 import Database from 'better-sqlite3';
-import { RebuildInProgress, type RebuildStatus, RebuildUnavailable } from '#projections';
+import { RebuildInProgress, type RebuildStatus, RebuildUnavailable, abandonRebuild, openReadModelDb } from '#projections';
 import type { SignedTreeHead } from '#transparency';
 import type { FollowerName, FollowersReply, FollowersRequest, FollowersWorkerData } from './followers.protocol.js';
 
@@ -21,6 +21,8 @@ const REBUILD_ANSWER_MS = 10_000;
 /** The pause before a thread that died is started again, doubling up to the longest. */
 const RESTART_FIRST_MS = 500;
 const RESTART_LONGEST_MS = 10_000;
+/** How long marking a rebuild whose thread died waits, in all, for another connection's write lock. */
+const ABANDON_BUDGET_MS = 5000;
 
 /**
  * The request thread's side of the followers thread (followers.worker.ts), which keeps the read models
@@ -41,6 +43,8 @@ export class FollowersThread {
   private restartMs = RESTART_FIRST_MS;
   private restartTimer: NodeJS.Timeout | null = null;
   private exited: Promise<void> = Promise.resolve();
+  /** The rebuild running in the thread: from the thread's word that it claimed its tables until its word that it ended. */
+  private rebuildInThread: string | null = null;
 
   constructor(
     private readonly data: FollowersWorkerData,
@@ -181,12 +185,17 @@ export class FollowersThread {
         this.logger[reply.level](reply.follower, reply.message, reply.trace);
         return;
       case 'rebuild-ended':
+        this.rebuildInThread = null;
         for (const listener of this.rebuildEndedListeners) listener();
+        return;
+      case 'rebuild-started':
+        this.rebuildInThread = reply.status.rebuildId;
+        this.pending.get(reply.id)?.resolve(reply);
+        this.pending.delete(reply.id);
         return;
       case 'stopped':
       case 'signed':
       case 'sign-failed':
-      case 'rebuild-started':
       case 'rebuild-refused':
       case 'rebuild-stopped':
         this.pending.get(reply.id)?.resolve(reply);
@@ -202,9 +211,11 @@ export class FollowersThread {
     this.worker = null;
     for (const { reject } of this.pending.values()) reject(new Error('the followers thread stopped'));
     this.pending.clear();
+    const message = `the followers thread stopped (exit code ${code})`;
+    if (this.rebuildInThread) void this.abandonRebuild(this.rebuildInThread, `${message} during the rebuild`);
+    this.rebuildInThread = null;
     for (const listener of this.rebuildEndedListeners) listener();
     if (this.closed) return;
-    const message = `the followers thread stopped (exit code ${code})`;
     for (const follower of this.wanted) this.tell(follower, null, message);
     if (this.wanted.size === 0) return;
     this.logger.error('store', `${message}; starting it again in ${this.restartMs} ms`);
@@ -213,6 +224,29 @@ export class FollowersThread {
       if (!this.closed && this.wanted.size > 0) this.spawn();
     }, this.restartMs);
     this.restartMs = Math.min(this.restartMs * 2, RESTART_LONGEST_MS);
+  }
+
+  /**
+   * A rebuild that ended with its thread said nothing: its row stays marked running, and every other rebuild would be
+   * refused (409) until it went stale, a minute later. Marked failed here instead, with its shadow tables dropped, on a
+   * connection of its own (the thread's is gone), waiting without blocking for another connection's write lock.
+   */
+  private async abandonRebuild(rebuildId: string, reason: string): Promise<void> {
+    const file = this.data.readModelsFile;
+    if (!file) return;
+    let db: Database.Database | undefined;
+    try {
+      const marked = await retryWhileLocked(() => {
+        db ??= openReadModelDb(file, 0);
+        return abandonRebuild(db, rebuildId, reason);
+      }, ABANDON_BUDGET_MS);
+      if (marked) this.logger.warn('projections', `rebuild ${rebuildId} marked failed: ${reason}`);
+    } catch (error) {
+      const why = (error as Error).message;
+      this.logger.error('projections', `could not mark rebuild ${rebuildId} failed (${why}); it shows as interrupted once it is stale`);
+    } finally {
+      db?.close();
+    }
   }
 
   private tell(follower: FollowerName, position: number | null, lastError: string | null): void {
