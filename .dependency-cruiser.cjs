@@ -20,7 +20,7 @@ const TEST_CODE = ['\\.spec\\.ts$', '/testing/'];
 const STORE_USERS = '^libs/(application|contracts|exports|kafka-relay|projections|transparency)/';
 
 /** The event-store adapters: the modules behind `#event-store/sqlite` and `#event-store/esdb`, and their clients. */
-const STORE_ADAPTERS = ['^libs/event-store/src/(sqlite|esdb)/', npm('@eventstore/')];
+const STORE_ADAPTERS = ['^libs/event-store/src/(sqlite|esdb)/', npm('@kurrent/')];
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -81,7 +81,7 @@ module.exports = {
         'is not tied to one store.',
       severity: 'error',
       from: { path: '^libs/fleet/src/', pathNot: ['^libs/fleet/src/(sqlite|esdb)/', ...TEST_CODE] },
-      to: { path: ['^libs/fleet/src/(sqlite|esdb)/', npm('@eventstore/'), npm('better-sqlite3/')] },
+      to: { path: ['^libs/fleet/src/(sqlite|esdb)/', npm('@kurrent/'), npm('better-sqlite3/')] },
     },
     {
       name: 'fleet-users-reach-the-port-not-an-adapter',

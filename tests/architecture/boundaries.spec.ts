@@ -71,7 +71,7 @@ const PROBES: Readonly<Record<string, Probe>> = {
     rules: ['store-users-reach-the-port-not-an-adapter'],
   },
   'the application importing the EventStoreDB client': {
-    files: { 'libs/application/src/__boundary_probe_esdb__.ts': "import '@eventstore/db-client';" },
+    files: { 'libs/application/src/__boundary_probe_esdb__.ts': "import '@kurrent/kurrentdb-client';" },
     rules: ['store-users-reach-the-port-not-an-adapter'],
   },
   'a projections spec using the SQLite adapter as a real store (allowed)': {

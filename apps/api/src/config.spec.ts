@@ -81,6 +81,12 @@ describe('loadConfig', () => {
     });
     expect(config).toMatchObject({ port: 65535, kafkaBrokers: ['a:1', 'b.example:9092'], eventStore: 'esdb' });
     expect(config.iatiReportingOrg.name).toBe('Fujian office');
+    // The client's older scheme, passed on in its current one (the client would warn on the console at each connection).
+    expect(config.esdbConnectionString).toBe('kurrentdb://h:2113?tls=false');
+    const discover = { API_KEYS: KEYS, EVENT_STORE: 'esdb', ESDB_CONNECTION_STRING: 'esdb+discover://a,b:2113' };
+    expect(loadConfig(discover).esdbConnectionString).toBe('kurrentdb+discover://a,b:2113');
+    const current = { API_KEYS: KEYS, EVENT_STORE: 'esdb', ESDB_CONNECTION_STRING: 'kurrentdb://ledger:secret@h:2113' };
+    expect(loadConfig(current).esdbConnectionString).toBe('kurrentdb://ledger:secret@h:2113');
     expect(loadConfig({}).apiKeysGenerated).toBe(true);
   });
 
@@ -98,8 +104,11 @@ describe('loadConfig', () => {
 
   it.each([
     [{ EVENT_STORE: 'postgres' }, 'EVENT_STORE must be "sqlite" or "esdb", got "postgres"'],
-    [{ EVENT_STORE: 'esdb' }, 'EVENT_STORE=esdb needs ESDB_CONNECTION_STRING, e.g. esdb://localhost:2113?tls=false'],
-    [{ ESDB_CONNECTION_STRING: 'localhost' }, 'ESDB_CONNECTION_STRING must look like esdb://host:2113?tls=false, got "localhost"'],
+    [{ EVENT_STORE: 'esdb' }, 'EVENT_STORE=esdb needs ESDB_CONNECTION_STRING, e.g. kurrentdb://localhost:2113?tls=false'],
+    [
+      { ESDB_CONNECTION_STRING: 'localhost' },
+      'ESDB_CONNECTION_STRING must look like kurrentdb://host:2113?tls=false (or esdb://…), got "localhost"',
+    ],
     [{ API_KEYS: '' }, 'API_KEYS is set but lists no keys; use role:key or role:name:key, comma-separated'],
     [{ PORT: '1e3' }, 'PORT must be a whole number from 0 to 65535, got "1e3"'],
     [{ BODY_LIMIT_BYTES: '1023' }, 'BODY_LIMIT_BYTES must be a whole number from 1024 to 16777216, got "1023"'],
@@ -130,7 +139,7 @@ describe('loadConfig', () => {
     ],
     [{ FLEET_HEARTBEAT_MS: '100' }, 'FLEET_HEARTBEAT_MS must be a whole number from 200 to 60000, got "100"'],
     // Several wrong at once: the refusal names the first in the order above.
-    [{ PORT: 'x', EVENT_STORE: 'esdb' }, 'EVENT_STORE=esdb needs ESDB_CONNECTION_STRING, e.g. esdb://localhost:2113?tls=false'],
+    [{ PORT: 'x', EVENT_STORE: 'esdb' }, 'EVENT_STORE=esdb needs ESDB_CONNECTION_STRING, e.g. kurrentdb://localhost:2113?tls=false'],
     [{ LOG_LEVEL: 'y', PORT: 'x' }, 'PORT must be a whole number from 0 to 65535, got "x"'],
   ])('refuses %j: %s', (env, message) => {
     expect(refusal({ API_KEYS: KEYS, ...env })).toBe(message);

