@@ -145,9 +145,11 @@ export class FleetRoster<T extends FleetValue> {
         since = seen ? now : now - Math.max(0, wallNow - (entry.stoppedAt ?? entry.beatAt));
         this.seen.set(entry.instanceId, { beats: entry.beats, since });
       }
-      const silentMs = entry.instanceId === this.instanceId && entry.stoppedAt === null ? 0 : Math.max(0, now - since);
+      // Whole milliseconds, and the state judged on the figure shown: a member shown silent for exactly staleAfterMs is
+      // not yet stale (it was, by a fraction of a millisecond, before).
+      const silentMs = entry.instanceId === this.instanceId && entry.stoppedAt === null ? 0 : Math.round(Math.max(0, now - since));
       const state: MemberState = entry.stoppedAt !== null ? 'stopped' : silentMs > this.options.staleAfterMs ? 'stale' : 'live';
-      return { ...entry, silentMs: Math.round(silentMs), state };
+      return { ...entry, silentMs, state };
     });
     for (const id of this.seen.keys()) if (!present.has(id)) this.seen.delete(id);
     return views.sort((a, b) => (a.instanceId < b.instanceId ? -1 : a.instanceId > b.instanceId ? 1 : 0));
