@@ -109,6 +109,14 @@ describe('loadConfig', () => {
       { ESDB_CONNECTION_STRING: 'localhost' },
       'ESDB_CONNECTION_STRING must look like kurrentdb://host:2113?tls=false (or esdb://…), got "localhost"',
     ],
+    [
+      { ESDB_CONNECTION_STRING: 'kurrentdb://ledger:p%40ss@h:2113' },
+      'ESDB_CONNECTION_STRING: a percent-encoded user name or password is refused (the client reads it encoded)',
+    ],
+    [
+      { ESDB_CONNECTION_STRING: 'kurrentdb://h:2113?tls=false&throwOnAppendFailure=false' },
+      'ESDB_CONNECTION_STRING: throwOnAppendFailure=false is refused: the ledger relies on a refused append failing',
+    ],
     [{ API_KEYS: '' }, 'API_KEYS is set but lists no keys; use role:key or role:name:key, comma-separated'],
     [{ PORT: '1e3' }, 'PORT must be a whole number from 0 to 65535, got "1e3"'],
     [{ BODY_LIMIT_BYTES: '1023' }, 'BODY_LIMIT_BYTES must be a whole number from 1024 to 16777216, got "1023"'],

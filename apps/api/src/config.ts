@@ -167,6 +167,23 @@ function brokersProblem(raw: string): string | null {
   return bad === undefined ? null : `KAFKA_BROKERS must be comma-separated host:port pairs, got ${JSON.stringify(bad)}`;
 }
 
+/**
+ * What the EventStoreDB client would take but the ledger cannot run with (the value is not repeated: it may hold a
+ * password). @kurrent/kurrentdb-client 1.3.1 decodes a percent-encoded user name or password for appends but passes it
+ * on encoded for reads (its Rust bridge), so the reads would be refused; and with throwOnAppendFailure=false a refused
+ * append is answered as if written, which would let a lost compare-and-set of the fleet's lease pass for a win.
+ */
+function esdbConnectionProblem(raw: string): string | null {
+  const userinfo = /^[a-z+]+:\/\/([^@/?]*)@/.exec(raw)?.[1];
+  if (userinfo?.includes('%')) {
+    return 'ESDB_CONNECTION_STRING: a percent-encoded user name or password is refused (the client reads it encoded)';
+  }
+  if (/[?&]throwOnAppendFailure=false(&|$)/i.test(raw)) {
+    return 'ESDB_CONNECTION_STRING: throwOnAppendFailure=false is refused: the ledger relies on a refused append failing';
+  }
+  return null;
+}
+
 /** proxy-addr's names for address ranges, accepted in TRUST_PROXY beside addresses and CIDR ranges. */
 const PROXY_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
 
@@ -223,6 +240,7 @@ export class LedgerEnvironment {
         ? 'EVENT_STORE=esdb needs ESDB_CONNECTION_STRING, e.g. kurrentdb://localhost:2113?tls=false'
         : `ESDB_CONNECTION_STRING must look like kurrentdb://host:2113?tls=false (or esdb://…), got ${got(args)}`,
   })
+  @Valid(esdbConnectionProblem)
   ESDB_CONNECTION_STRING: string | undefined = undefined;
 
   /** Unset: one fresh key per role for this process. */

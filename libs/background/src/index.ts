@@ -4,3 +4,4 @@ export * from './worker-script.js';
 export * from './position-waiters.js';
 export * from './while-locked.js';
 export * from './within.js';
+export * from './in-flight.js';

@@ -225,6 +225,18 @@ describe('EventStoreDB clients of one thread closing beside each other', () => {
   // (or a transport error on its stream) cleared it: the other client's appends here were rejected (9 of 20 in a round),
   // and the answers that came back for them threw in a gRPC callback, which failed this suite. Its successor,
   // @kurrent/kurrentdb-client, keeps one table per stream (kurrent-io/KurrentDB-Client-NodeJS#523).
+  // Disposing a client cancels what it still has in flight: an append cancelled so may or may not have been written.
+  it('lets its own appends under way settle before it disposes its client, then refuses new ones', async () => {
+    const store = new EsdbEventStore({ connectionString: double.connectionString, streamPrefixes: ['test-'] });
+    // The batch-append stream open before the close.
+    await append(store);
+    const underWay = Array.from({ length: 20 }, () => append(store));
+    await store.close();
+    const answered = await Promise.allSettled(underWay);
+    expect(answered.filter((outcome) => outcome.status === 'rejected')).toEqual([]);
+    await expect(append(store)).rejects.toThrow('the event store is closed');
+  });
+
   it("closes one client while another's appends are under way: every append is answered, nothing is thrown", async () => {
     for (let round = 0; round < 10; round++) {
       const closing = new EsdbEventStore({ connectionString: double.connectionString, streamPrefixes: ['test-'] });

@@ -16,7 +16,7 @@ import {
   jsonEvent,
   streamNameFilter,
 } from '@kurrent/kurrentdb-client';
-import { TIMED_OUT, within } from '#background';
+import { InFlight, TIMED_OUT, within } from '#background';
 import {
   AppendTooLarge,
   type AppendResult,
@@ -65,6 +65,10 @@ export class EsdbEventStore implements EventStore, AppendsObservable {
   private readonly client: KurrentDBClient;
   private closed = false;
   private readonly appendListeners = new Set<(position: number) => void>();
+  /** Appends sent and not yet answered: close() lets them settle before it disposes the client. */
+  private readonly appends = new InFlight();
+  /** The reachability read under way, if any: probes share it (the client's reads cannot be cancelled). */
+  private probe: Promise<boolean> | null = null;
 
   constructor(private readonly options: EsdbOptions) {
     this.client = KurrentDBClient.connectionString(options.connectionString);
@@ -82,6 +86,7 @@ export class EsdbEventStore implements EventStore, AppendsObservable {
     options: { expectedRevision?: ExpectedRevision } = {},
   ): Promise<AppendResult> {
     const expected = options.expectedRevision ?? 'any';
+    if (this.closed) throw new Error('the event store is closed');
     validateAppend(streamId, events, expected);
     const recordedAt = new Date().toISOString();
     const proposed = events.map((event) =>
@@ -93,7 +98,9 @@ export class EsdbEventStore implements EventStore, AppendsObservable {
       }),
     );
     try {
-      const result = await this.client.appendToStream(streamId, proposed, { streamState: toEsdbRevision(expected) });
+      const result = await this.appends.track(this.client.appendToStream(streamId, proposed, { streamState: toEsdbRevision(expected) }));
+      // Only with throwOnAppendFailure=false, which the configuration refuses: a refusal would otherwise pass for a write.
+      if (!result.success) throw new Error(`EventStoreDB refused the append to ${streamId} without an error (throwOnAppendFailure=false)`);
       if (!result.position) throw new Error(`EventStoreDB returned no position for an append to ${streamId}`);
       const position = Number(result.position.commit);
       for (const listener of this.appendListeners) listener(position);
@@ -250,18 +257,24 @@ export class EsdbEventStore implements EventStore, AppendsObservable {
 
   /** Whether the server answers a read within `timeoutMs`: for health checks. (The client itself waits for a connection without limit.) */
   async isReachable(timeoutMs = 2000): Promise<boolean> {
-    // One event at most: a read left waiting on a server that does not answer ends with the client's own connection
-    // attempts (the client's reads cannot be cancelled from here).
-    const answered = (async () => {
+    // The client's reads (its Rust bridge) cannot be cancelled and have no deadline: a server that takes the connection
+    // and never answers would leave each probe's read waiting. Probes share the one under way instead.
+    this.probe ??= (async () => {
       for await (const _ of this.client.readAll({ fromPosition: END, maxCount: 1, direction: BACKWARDS })) break;
       return true;
-    })().catch(() => false);
-    const answer = await within(timeoutMs, answered);
+    })()
+      .catch(() => false)
+      .finally(() => {
+        this.probe = null;
+      });
+    const answer = await within(timeoutMs, this.probe);
     return answer !== TIMED_OUT && answer;
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    // Disposing cancels the appends still in flight, which may or may not have been written: they settle first.
+    await this.appends.settled(CLOSE_WAIT_MS);
     // dispose() waits on channels that may never close once the server is gone.
     await within(DISPOSE_WAIT_MS, this.client.dispose());
   }
@@ -321,5 +334,7 @@ function toStoredMetadata(event: NewEvent, recordedAt: string): StoredMetadata {
   return { $correlationId: correlationId, $causationId: causationId, ...rest, schemaVersion: event.schemaVersion, recordedAt };
 }
 
+/** How long close() waits for appends under way (a server gone may never answer them). */
+const CLOSE_WAIT_MS = 2000;
 /** How long close() waits for the client's dispose(), which waits on channels that may never close once the server is gone. */
 const DISPOSE_WAIT_MS = 1000;

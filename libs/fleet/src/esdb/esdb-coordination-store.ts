@@ -7,7 +7,7 @@ import {
   WrongExpectedVersionError,
   jsonEvent,
 } from '@kurrent/kurrentdb-client';
-import { within } from '#background';
+import { InFlight, within } from '#background';
 import {
   type CompareAndSetResult,
   type CoordinationStore,
@@ -34,6 +34,8 @@ export const FLEET_RECORD_MAX_COUNT = 20;
  */
 export class EsdbCoordinationStore implements CoordinationStore {
   private readonly client: KurrentDBClient;
+  /** Writes sent and not yet answered: close() lets them settle before it disposes the client. */
+  private readonly writes = new InFlight();
 
   constructor(connectionString: string) {
     this.client = KurrentDBClient.connectionString(connectionString);
@@ -57,15 +59,15 @@ export class EsdbCoordinationStore implements CoordinationStore {
     validateFleetWrite(key, expected, value);
     const stream = streamOf(key);
     // Before the first write, so no crash can leave a record without it (setting it again is harmless).
-    if (expected === 'absent') await this.client.setStreamMetadata(stream, { maxCount: FLEET_RECORD_MAX_COUNT });
+    if (expected === 'absent') await this.writes.track(this.client.setStreamMetadata(stream, { maxCount: FLEET_RECORD_MAX_COUNT }));
     try {
-      const result = await this.client.appendToStream(
-        stream,
-        jsonEvent({ type: FLEET_RECORD_TYPE, data: value as Record<string, never> }),
-        {
+      const result = await this.writes.track(
+        this.client.appendToStream(stream, jsonEvent({ type: FLEET_RECORD_TYPE, data: value as Record<string, never> }), {
           streamState: expected === 'absent' ? NO_STREAM : BigInt(expected),
-        },
+        }),
       );
+      // A refusal answered instead of thrown (throwOnAppendFailure=false, which the configuration refuses) is lost too.
+      if (!result.success) return { ok: false, current: await this.read(key) };
       return { ok: true, record: { key, version: Number(result.nextExpectedRevision), value } };
     } catch (error) {
       if (error instanceof WrongExpectedVersionError) return { ok: false, current: await this.read(key) };
@@ -74,6 +76,8 @@ export class EsdbCoordinationStore implements CoordinationStore {
   }
 
   async close(): Promise<void> {
+    // Disposing cancels the writes still in flight (a heartbeat, a lease renewal): they settle first.
+    await this.writes.settled(CLOSE_WAIT_MS);
     // dispose() waits on channels that may never close once the server is gone.
     await within(DISPOSE_WAIT_MS, this.client.dispose());
   }
@@ -83,5 +87,7 @@ function streamOf(key: string): string {
   return `${FLEET_STREAM_PREFIX}${key}`;
 }
 
+/** How long close() waits for writes under way (a server gone may never answer them). */
+const CLOSE_WAIT_MS = 2000;
 /** How long close() waits for the client's dispose(), which waits on channels that may never close once the server is gone. */
 const DISPOSE_WAIT_MS = 1000;
