@@ -110,10 +110,11 @@ describe('the followers thread: the read models and the Merkle tree are kept off
         data: { ...(template.data as object), reportId: 'jobs-while-blocked' },
         metadata: template.metadata,
       };
+      // Taken before the other process starts (nothing else writes): its commit may come before this thread blocks.
+      const position = storedHead() + 1;
       // Another process appends it, 300 ms after it said it is ready: while this thread is held up below.
       const writer = appendLater(join(api.dataDir, EVENTS_FILE), 'project-proj-thread', template.revision, event);
       await writer.ready;
-      const position = (await api.head()) + 1;
       const blockedAt = Date.now();
       // From here on this thread runs nothing else (no timer, no message) until the read models and the tree hold the new
       // event: only the followers thread can apply it meanwhile. The other process's commit comes first, seen on this

@@ -115,7 +115,7 @@ describe('docker-compose.yml', () => {
       expect(config.instanceId).toBe(service.environment.LEDGER_INSTANCE_ID);
       expect(service.volumes).toEqual([`${name.replace(/^ledger-/, '')}-data:${config.dataDir}`]);
       expect(config.eventStore).toBe('esdb');
-      const esdb = new URL((config.esdbConnectionString as string).replace(/^esdb:/, 'http:'));
+      const esdb = new URL((config.esdbConnectionString as string).replace(/^[a-z+]+:/, 'http:'));
       expect([esdb.hostname, esdb.port]).toEqual(['eventstore', eventstore.environment.EVENTSTORE_NODE_PORT]);
       expect(esdb.searchParams.get('tls')).toBe(eventstore.environment.EVENTSTORE_INSECURE === 'true' ? 'false' : 'true');
       expect(service.depends_on).toEqual({ eventstore: { condition: 'service_healthy' }, kafka: { condition: 'service_healthy' } });

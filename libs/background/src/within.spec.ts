@@ -15,7 +15,7 @@ describe('a promise, or give up after a while', () => {
 
   it('answers TIMED_OUT when the time runs out first, and does not wait for the promise', async () => {
     const started = performance.now();
-    await expect(within(20, after(5000, 'late'))).resolves.toBe(TIMED_OUT);
+    await expect(within(20, new Promise(() => undefined))).resolves.toBe(TIMED_OUT);
     expect(performance.now() - started).toBeLessThan(4000);
   });
 

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { BackgroundLoop, isSqliteBusy, readCheckpoint, writeCheckpoint } from '#background';
+import { BackgroundLoop, PositionWaiters, isSqliteBusy, readCheckpoint, writeCheckpoint } from '#background';
 import { type EventStore, type RecordedEvent, yieldToEventLoop } from '#event-store';
 import { type ParkableProjection, applyWithParking } from './apply-with-parking.js';
 import { ParkingLot } from './parking-lot.js';
@@ -57,7 +57,8 @@ const WAITING_READERS_POLL_MS = 2;
  */
 export class ProjectionRunner extends BackgroundLoop implements ProjectionFollower {
   private checkpoint = 0;
-  private readonly waiters = new Set<{ position: number; resolve: () => void }>();
+  /** Readers waiting for a position; while any waits, the stored checkpoint is watched (another process may apply it). */
+  private readonly waiters = new PositionWaiters((waiting) => this.watchStoredCheckpoint(waiting));
   private storedCheckpointWatch: NodeJS.Timeout | null = null;
   private readonly progressListeners: Array<(position: number, lastError: string | null) => void> = [];
   private failure: string | null = null;
@@ -110,9 +111,7 @@ export class ProjectionRunner extends BackgroundLoop implements ProjectionFollow
 
   override async stop(): Promise<void> {
     await super.stop();
-    for (const waiter of this.waiters) waiter.resolve();
-    this.waiters.clear();
-    this.unwatchStoredCheckpoint();
+    this.waiters.releaseAll();
   }
 
   /**
@@ -125,23 +124,14 @@ export class ProjectionRunner extends BackgroundLoop implements ProjectionFollow
     if (this.checkpoint >= position) return Promise.resolve(true);
     this.takeUpStoredCheckpoint();
     if (this.checkpoint >= position) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const waiter = {
-        position,
-        resolve: () => {
-          clearTimeout(timer);
-          this.waiters.delete(waiter);
-          if (this.waiters.size === 0) this.unwatchStoredCheckpoint();
-          resolve(this.checkpoint >= position);
-        },
-      };
-      const timer = setTimeout(waiter.resolve, timeoutMs);
-      this.waiters.add(waiter);
-      this.storedCheckpointWatch ??= setInterval(() => this.takeUpStoredCheckpoint(), WAITING_READERS_POLL_MS);
-    });
+    return this.waiters.wait(position, timeoutMs);
   }
 
-  private unwatchStoredCheckpoint(): void {
+  private watchStoredCheckpoint(waiting: boolean): void {
+    if (waiting) {
+      this.storedCheckpointWatch ??= setInterval(() => this.takeUpStoredCheckpoint(), WAITING_READERS_POLL_MS);
+      return;
+    }
     if (this.storedCheckpointWatch) clearInterval(this.storedCheckpointWatch);
     this.storedCheckpointWatch = null;
   }
@@ -228,7 +218,7 @@ export class ProjectionRunner extends BackgroundLoop implements ProjectionFollow
   private advanceTo(position: number): void {
     const moved = position !== this.checkpoint;
     this.checkpoint = position;
-    for (const waiter of this.waiters) if (position >= waiter.position) waiter.resolve();
+    this.waiters.advance(position);
     if (moved) this.tellProgress();
   }
 

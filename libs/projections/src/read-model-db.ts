@@ -147,11 +147,16 @@ export const SHADOW_TABLES: ReadModelTables = { pairs: 'shadow_pairs', projects:
  */
 export function openReadModelDb(file: string, busyTimeoutMs = 10_000): Database.Database {
   preparePrivateFile(file);
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  // The read models can always be rebuilt from the events, so they need not be fsynced on every commit.
-  db.pragma('synchronous = NORMAL');
-  db.pragma(`busy_timeout = ${busyTimeoutMs}`);
-  db.exec(SCHEMA);
-  return db;
+  // The timeout from the first statement on (better-sqlite3 would wait 5 s by default), switching to WAL included.
+  const db = new Database(file, { timeout: busyTimeoutMs });
+  try {
+    db.pragma('journal_mode = WAL');
+    // The read models can always be rebuilt from the events, so they need not be fsynced on every commit.
+    db.pragma('synchronous = NORMAL');
+    db.exec(SCHEMA);
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
 }

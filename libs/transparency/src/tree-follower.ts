@@ -1,6 +1,6 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { KeyObject } from 'node:crypto';
-import { BackgroundLoop, isSqliteBusy } from '#background';
+import { BackgroundLoop, PositionWaiters, isSqliteBusy } from '#background';
 import type { EventStore, RecordedEvent } from '#event-store';
 import { type LeafFilter, leafOfRecorded } from './leaf.js';
 import { type SignedTreeHead, signTreeHead } from './tree-head.js';
@@ -31,7 +31,7 @@ const silent: TreeLogger = { log: () => undefined, error: () => undefined };
  * Kafka publisher).
  */
 export class TreeFollower extends BackgroundLoop {
-  private readonly waiters = new Set<{ position: number; resolve: () => void }>();
+  private readonly waiters = new PositionWaiters();
   private readonly headListeners: Array<(head: SignedTreeHead) => void> = [];
   private lastHeadAt = Date.now();
   private timer: NodeJS.Timeout | null = null;
@@ -81,25 +81,13 @@ export class TreeFollower extends BackgroundLoop {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await super.stop();
-    for (const waiter of this.waiters) waiter.resolve();
-    this.waiters.clear();
+    this.waiters.releaseAll();
   }
 
   /** Resolves true once the tree reflects the log up to `position`, false if `timeoutMs` passes first. */
   waitFor(position: number, timeoutMs: number): Promise<boolean> {
     if (this.position >= position) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const waiter = {
-        position,
-        resolve: () => {
-          clearTimeout(timer);
-          this.waiters.delete(waiter);
-          resolve(this.position >= position);
-        },
-      };
-      const timer = setTimeout(waiter.resolve, timeoutMs);
-      this.waiters.add(waiter);
-    });
+    return this.waiters.wait(position, timeoutMs);
   }
 
   /**
@@ -189,7 +177,7 @@ export class TreeFollower extends BackgroundLoop {
   }
 
   private wake(position = this.position): void {
-    for (const waiter of this.waiters) if (position >= waiter.position) waiter.resolve();
+    this.waiters.advance(position);
     this.tellProgress(position);
   }
 
